@@ -1,0 +1,659 @@
+//! Typed settings: one struct, read from a TOML file and `POORT__…` environment variables.
+//!
+//! Unknown keys are rejected (a typo must not silently fall back to a default), secrets are
+//! wrapped so they never print, and production mode refuses to start without the settings a
+//! real deployment needs. `config/poort.example.toml` documents every key.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use base64::Engine as _;
+use figment::Figment;
+use figment::providers::{Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Environment variables with this prefix set keys: `POORT__DATABASE__URL` is `database.url`.
+pub const ENV_PREFIX: &str = "POORT__";
+
+/// A configuration problem, always naming the key it is about. `main` prints it on one line
+/// and exits with code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+/// How the service runs. Production is the default: development must be asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// E-mail and SMS stay in the local outbox (`/api/dev/outbox`); keys may be generated.
+    Dev,
+    #[default]
+    Production,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub mode: Mode,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub mail: MailSettings,
+    pub sms: SmsSettings,
+    pub delivery: DeliverySettings,
+    pub security: SecuritySettings,
+    pub branding: BrandingSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address to listen on.
+    pub host: String,
+    /// Port to listen on; 0 picks a free one (tests).
+    pub port: u16,
+    /// The URL users reach the service at; links in e-mails start with it. Required in
+    /// production; in dev mode it defaults to `http://{host}:{port}`.
+    pub public_url: Option<String>,
+    /// Folder with the built SPA (Trunk's output).
+    pub static_dir: PathBuf,
+    /// Folder for local state in dev mode (generated development keys).
+    pub data_dir: PathBuf,
+    /// Worker threads for HTTP; 0 means one per core.
+    pub workers: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            public_url: None,
+            static_dir: "dist".into(),
+            data_dir: "data".into(),
+            workers: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `sqlite://path/to/file.sqlite` (the embedded default) or `postgres://user@host/db`.
+    pub url: String,
+    /// Connections in the pool (SQLite file databases use at most this many readers).
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://data/poort.sqlite".into(),
+            max_connections: 10,
+        }
+    }
+}
+
+/// How to talk to the SMTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (port 587). The default.
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption at all: only for a relay on the same host or a test sink.
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSettings {
+    /// Sender, e.g. `Extranet <noreply@verzekeraar.nl>`. Required in production.
+    pub from: Option<String>,
+    /// SMTP server host name. Required in production.
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    pub smtp_security: SmtpSecurity,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<SecretString>,
+    pub timeout_seconds: u64,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            from: None,
+            smtp_host: None,
+            smtp_port: 587,
+            smtp_security: SmtpSecurity::default(),
+            smtp_username: None,
+            smtp_password: None,
+            timeout_seconds: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsSettings {
+    /// URL the SMS gateway accepts messages at (see README, "SMS gateway"). Required in production.
+    pub gateway_url: Option<String>,
+    /// Bearer token for the gateway. Required in production.
+    pub api_key: Option<SecretString>,
+    /// Sender name or number shown on the phone.
+    pub sender: String,
+    pub timeout_seconds: u64,
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        Self {
+            gateway_url: None,
+            api_key: None,
+            sender: "Extranet".into(),
+            timeout_seconds: 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySettings {
+    /// Attempts before a message becomes a dead letter.
+    pub max_attempts: i32,
+    /// Wait after the first failure; doubles with each further failure.
+    pub backoff_base_seconds: u64,
+    /// Upper bound of the wait between attempts.
+    pub backoff_max_seconds: u64,
+    /// How often the worker looks for due messages written by other processes.
+    pub poll_interval_ms: u64,
+    /// How long a claimed message is reserved for one worker; after that another may retry.
+    pub lease_seconds: u64,
+    /// Messages claimed per round.
+    pub batch_size: i64,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            backoff_base_seconds: 10,
+            backoff_max_seconds: 3600,
+            poll_interval_ms: 1000,
+            lease_seconds: 120,
+            batch_size: 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecuritySettings {
+    /// Ed25519 private key (32 random bytes, base64) for the tokens other extranet applications
+    /// verify. Required in production; `poort generate-keys` makes one.
+    pub signing_key: Option<SecretString>,
+    /// AES-256 key (32 random bytes, base64) that encrypts authenticator secrets at rest.
+    /// Required in production; `poort generate-keys` makes one.
+    pub encryption_key: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BrandingSettings {
+    /// The insurer's name, shown in the header and in messages.
+    pub insurer_name: String,
+    /// Team Relatiebeheer's phone number, shown where users need help.
+    pub support_phone: String,
+    /// Team Relatiebeheer's e-mail address.
+    pub support_email: String,
+}
+
+impl Default for BrandingSettings {
+    fn default() -> Self {
+        Self {
+            insurer_name: "Voorbeeld Verzekeringen".into(),
+            support_phone: "088 000 00 00".into(),
+            support_email: "relatiebeheer@voorbeeld.nl".into(),
+        }
+    }
+}
+
+/// Log output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Readable lines in dev mode, JSON lines in production.
+    #[default]
+    Auto,
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// A `tracing` filter such as `info` or `poort_api=debug,info`; `RUST_LOG` wins when set.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: LogFormat::Auto,
+        }
+    }
+}
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+impl DatabaseKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatabaseKind::Sqlite => "sqlite",
+            DatabaseKind::Postgres => "postgres",
+        }
+    }
+}
+
+/// Keys decoded from the settings (or, in dev mode, generated once and kept in `data_dir`).
+#[derive(Clone)]
+pub struct Keys {
+    pub signing_key: SecretBytes,
+    pub encryption_key: SecretBytes,
+}
+
+/// 32 secret bytes that never print.
+#[derive(Clone)]
+pub struct SecretBytes(std::sync::Arc<secrecy::SecretBox<[u8; 32]>>);
+
+impl SecretBytes {
+    pub fn new(bytes: [u8; 32]) -> Self {
+        Self(std::sync::Arc::new(secrecy::SecretBox::new(Box::new(bytes))))
+    }
+    pub fn expose(&self) -> &[u8; 32] {
+        self.0.expose_secret()
+    }
+}
+
+impl std::fmt::Debug for SecretBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretBytes([REDACTED])")
+    }
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys { .. }")
+    }
+}
+
+impl Settings {
+    /// Reads the optional TOML file, then `POORT__SECTION__KEY` variables from `env` on top.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut figment = Figment::new();
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError(format!(
+                    "--config: file {} does not exist",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        // Figment's own `Env` reads the process environment; we take the variables as an
+        // argument so tests stay hermetic. Values parse like figment's: numbers, booleans, text.
+        let vars: Vec<(String, String)> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(ENV_PREFIX) && k.len() > ENV_PREFIX.len())
+            .collect();
+        for (name, raw) in &vars {
+            let key = name[ENV_PREFIX.len()..]
+                .to_ascii_lowercase()
+                .replace("__", ".");
+            let value = raw
+                .parse::<figment::value::Value>()
+                .unwrap_or_else(|_| figment::value::Value::from(raw.clone()));
+            figment = figment.merge(figment::providers::Serialized::default(&key, value));
+        }
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| describe_figment_error(e, file))?;
+        Ok(settings)
+    }
+
+    /// The checks that need more than types: URLs, and what production requires.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.database_kind()?;
+        if let Some(url) = &self.server.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError(format!(
+                "server.public_url: expected an http:// or https:// URL, got {url:?}"
+            )));
+        }
+        if self.delivery.max_attempts < 1 {
+            return Err(ConfigError("delivery.max_attempts: must be at least 1".into()));
+        }
+        if self.delivery.batch_size < 1 {
+            return Err(ConfigError("delivery.batch_size: must be at least 1".into()));
+        }
+        if let Some(url) = &self.sms.gateway_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError(format!(
+                "sms.gateway_url: expected an http:// or https:// URL, got {url:?}"
+            )));
+        }
+        for (key, value) in [
+            ("security.signing_key", &self.security.signing_key),
+            ("security.encryption_key", &self.security.encryption_key),
+        ] {
+            if let Some(secret) = value {
+                decode_key(key, secret)?;
+            }
+        }
+        if self.mode == Mode::Production {
+            let required: [(&str, bool); 7] = [
+                ("server.public_url", self.server.public_url.is_some()),
+                ("mail.from", self.mail.from.is_some()),
+                ("mail.smtp_host", self.mail.smtp_host.is_some()),
+                ("sms.gateway_url", self.sms.gateway_url.is_some()),
+                ("sms.api_key", self.sms.api_key.is_some()),
+                ("security.signing_key", self.security.signing_key.is_some()),
+                (
+                    "security.encryption_key",
+                    self.security.encryption_key.is_some(),
+                ),
+            ];
+            if let Some((key, _)) = required.iter().find(|(_, present)| !present) {
+                return Err(ConfigError(format!(
+                    "{key} is required in production mode (set it in the config file or as \
+                     POORT__{}; `poort generate-keys` makes keys; use --dev for local development)",
+                    key.to_ascii_uppercase().replace('.', "__")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn database_kind(&self) -> Result<DatabaseKind, ConfigError> {
+        let url = &self.database.url;
+        let bad = |why: String| ConfigError(format!("database.url: {why}"));
+        if url.starts_with("sqlite:") {
+            sqlx::sqlite::SqliteConnectOptions::from_str(url)
+                .map_err(|e| bad(format!("malformed SQLite URL {url:?}: {e}")))?;
+            Ok(DatabaseKind::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            sqlx::postgres::PgConnectOptions::from_str(url)
+                .map_err(|e| bad(format!("malformed PostgreSQL URL: {e}")))?;
+            Ok(DatabaseKind::Postgres)
+        } else {
+            Err(bad(format!(
+                "expected sqlite://… or postgres://…, got {:?}",
+                redact_url(url)
+            )))
+        }
+    }
+
+    /// The URL links in e-mails start with, without a trailing slash.
+    pub fn public_url(&self, bound_port: u16) -> String {
+        match &self.server.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}:{}", self.server.host, bound_port),
+        }
+    }
+
+    /// The signing and encryption keys. In dev mode, missing keys are generated once and kept
+    /// in `server.data_dir/dev-keys.toml`, so authenticator secrets survive a restart.
+    pub fn keys(&self) -> Result<Keys, ConfigError> {
+        let configured = |key: &str, value: &Option<SecretString>| {
+            value.as_ref().map(|s| decode_key(key, s)).transpose()
+        };
+        let signing = configured("security.signing_key", &self.security.signing_key)?;
+        let encryption = configured("security.encryption_key", &self.security.encryption_key)?;
+        if let (Some(signing_key), Some(encryption_key)) = (&signing, &encryption) {
+            return Ok(Keys {
+                signing_key: signing_key.clone(),
+                encryption_key: encryption_key.clone(),
+            });
+        }
+        if self.mode == Mode::Production {
+            return Err(ConfigError(
+                "security.signing_key and security.encryption_key are required in production mode"
+                    .into(),
+            ));
+        }
+        let dev = dev_keys(&self.server.data_dir)?;
+        Ok(Keys {
+            signing_key: signing.unwrap_or(dev.signing_key),
+            encryption_key: encryption.unwrap_or(dev.encryption_key),
+        })
+    }
+}
+
+/// Generates a fresh random key, base64-encoded, for `poort generate-keys` and dev mode.
+pub fn generate_key_base64() -> Result<String, ConfigError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ConfigError(format!("no randomness from the operating system: {e}")))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+fn decode_key(key: &str, secret: &SecretString) -> Result<SecretBytes, ConfigError> {
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(secret.expose_secret().trim())
+        .map_err(|_| ConfigError(format!("{key}: expected 32 random bytes in base64")))?;
+    let bytes: [u8; 32] = raw.try_into().map_err(|v: Vec<u8>| {
+        ConfigError(format!(
+            "{key}: expected 32 bytes in base64, got {} bytes",
+            v.len()
+        ))
+    })?;
+    Ok(SecretBytes::new(bytes))
+}
+
+#[derive(Deserialize, serde::Serialize)]
+struct DevKeyFile {
+    signing_key: String,
+    encryption_key: String,
+}
+
+fn dev_keys(data_dir: &Path) -> Result<Keys, ConfigError> {
+    let path = data_dir.join("dev-keys.toml");
+    let io = |e: std::io::Error| ConfigError(format!("server.data_dir: {}: {e}", path.display()));
+    let file: DevKeyFile = if path.is_file() {
+        let text = std::fs::read_to_string(&path).map_err(io)?;
+        toml_from_str(&text)
+            .map_err(|e| ConfigError(format!("{}: unreadable ({e})", path.display())))?
+    } else {
+        std::fs::create_dir_all(data_dir).map_err(io)?;
+        let file = DevKeyFile {
+            signing_key: generate_key_base64()?,
+            encryption_key: generate_key_base64()?,
+        };
+        let text = format!(
+            "# Development keys, generated by `poort --dev`. Never use them in production.\n\
+             signing_key = {:?}\nencryption_key = {:?}\n",
+            file.signing_key, file.encryption_key
+        );
+        std::fs::write(&path, text).map_err(io)?;
+        file
+    };
+    Ok(Keys {
+        signing_key: decode_key(
+            "dev-keys.toml signing_key",
+            &SecretString::from(file.signing_key),
+        )?,
+        encryption_key: decode_key(
+            "dev-keys.toml encryption_key",
+            &SecretString::from(file.encryption_key),
+        )?,
+    })
+}
+
+fn toml_from_str(text: &str) -> Result<DevKeyFile, figment::Error> {
+    Figment::from(Toml::string(text)).extract()
+}
+
+/// Figment's messages are good but verbose; keep one line that names the key and its source.
+fn describe_figment_error(error: figment::Error, file: Option<&Path>) -> ConfigError {
+    let key = error.path.join(".");
+    let kind = error.kind.to_string();
+    let from_file = error
+        .metadata
+        .as_ref()
+        .is_some_and(|m| m.name.contains("TOML"));
+    let source = match (from_file, file) {
+        (true, Some(path)) => format!(" (in {})", path.display()),
+        _ if !key.is_empty() => format!(
+            " (from the environment: {ENV_PREFIX}{})",
+            key.to_ascii_uppercase().replace('.', "__")
+        ),
+        _ => String::new(),
+    };
+    if key.is_empty() {
+        ConfigError(format!("{kind}{source}"))
+    } else {
+        ConfigError(format!("{key}: {kind}{source}"))
+    }
+}
+
+/// Keeps a password in a database URL out of error messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://…@{}", &url[..scheme_end], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_production_on_sqlite() {
+        let s = Settings::load(None, env(&[])).unwrap();
+        assert_eq!(s.mode, Mode::Production);
+        assert_eq!(s.database_kind().unwrap(), DatabaseKind::Sqlite);
+        assert_eq!(s.server.port, 8080);
+    }
+
+    #[test]
+    fn environment_variables_override_nested_keys() {
+        let s = Settings::load(
+            None,
+            env(&[
+                ("POORT__SERVER__PORT", "9000"),
+                ("POORT__DATABASE__URL", "postgres://u@localhost/db"),
+                ("POORT__MODE", "dev"),
+                ("OTHER", "ignored"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.server.port, 9000);
+        assert_eq!(s.mode, Mode::Dev);
+        assert_eq!(s.database_kind().unwrap(), DatabaseKind::Postgres);
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_environment_is_rejected_by_name() {
+        let err = Settings::load(None, env(&[("POORT__DATABASE__URLL", "x")])).unwrap_err();
+        assert!(err.to_string().contains("urll"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_rejected_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("poort.toml");
+        std::fs::write(&path, "[server]\nprot = 1\n").unwrap();
+        let err = Settings::load(Some(&path), env(&[])).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("server.prot"), "{text}");
+    }
+
+    #[test]
+    fn a_malformed_database_url_names_the_key() {
+        let s = Settings::load(None, env(&[("POORT__DATABASE__URL", "mysql://x")])).unwrap();
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.contains("database.url"), "{err}");
+    }
+
+    #[test]
+    fn production_requires_each_secret_and_names_the_first_missing() {
+        let s = Settings::load(None, env(&[])).unwrap();
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.contains("server.public_url"), "{err}");
+        assert!(err.contains("POORT__SERVER__PUBLIC_URL"), "{err}");
+    }
+
+    #[test]
+    fn dev_mode_needs_no_secrets_and_keeps_generated_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let s = Settings::load(
+            None,
+            env(&[
+                ("POORT__MODE", "dev"),
+                ("POORT__SERVER__DATA_DIR", data.to_str().unwrap()),
+            ]),
+        )
+        .unwrap();
+        s.validate().unwrap();
+        let first = s.keys().unwrap();
+        let second = s.keys().unwrap();
+        assert_eq!(first.encryption_key.expose(), second.encryption_key.expose());
+        assert_ne!(first.signing_key.expose(), first.encryption_key.expose());
+    }
+
+    #[test]
+    fn a_numeric_password_from_the_environment_stays_text() {
+        let s = Settings::load(None, env(&[("POORT__MAIL__SMTP_PASSWORD", "123456")])).unwrap();
+        let password = s.mail.smtp_password.unwrap();
+        assert_eq!(password.expose_secret(), "123456");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Settings::load(
+            None,
+            env(&[("POORT__SMS__API_KEY", "very-secret-token-123")]),
+        )
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("very-secret-token-123"), "{printed}");
+    }
+
+    #[test]
+    fn a_key_that_is_not_32_bytes_is_refused() {
+        let s = Settings::load(None, env(&[("POORT__SECURITY__SIGNING_KEY", "c2hvcnQ=")])).unwrap();
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.contains("security.signing_key"), "{err}");
+    }
+
+    #[test]
+    fn passwords_in_database_urls_are_not_echoed() {
+        assert_eq!(redact_url("mysql://u:pw@h/db"), "mysql://…@h/db");
+    }
+}

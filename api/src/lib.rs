@@ -1,0 +1,14 @@
+//! Poort's API service: configuration, storage, delivery of e-mail and SMS, and the HTTP API
+//! that also serves the SPA. `main.rs` only parses the command line and wires these together.
+
+pub mod clock;
+pub mod configuration;
+pub mod delivery;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod spa;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

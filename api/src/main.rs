@@ -1,0 +1,158 @@
+//! `poort`: the command line. Parses arguments and settings, then hands over to the library.
+//! Exit codes: 0 success, 1 runtime failure, 2 bad command line or configuration.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use poort_api::configuration::{self, ConfigError, Mode, Settings};
+use poort_api::startup::Application;
+use poort_api::store::{self, NewMessage};
+use poort_api::telemetry;
+use poort_shared::dto::Channel;
+
+#[derive(Parser)]
+#[command(name = "poort", version, about = "Sign-in, invitations and portfolio rights for the adviser extranet")]
+struct Cli {
+    /// Development mode: e-mail and SMS stay in the local outbox, keys are generated.
+    #[arg(long, global = true)]
+    dev: bool,
+    /// TOML settings file (see config/poort.example.toml); POORT__… variables override it.
+    #[arg(long, global = true, env = "POORT_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service (the default).
+    Serve,
+    /// Check the settings and exit: 0 when valid, 2 with the reason when not.
+    CheckConfig,
+    /// Print a fresh signing key and encryption key for the settings.
+    GenerateKeys,
+    /// Work with the outbox of e-mail and SMS.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// Queue a test e-mail and/or SMS; a running `poort` delivers them. Checks SMTP and the SMS
+    /// gateway end to end.
+    SendTest {
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        sms: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    if let Some(Command::GenerateKeys) = cli.command {
+        return match (configuration::generate_key_base64(), configuration::generate_key_base64()) {
+            (Ok(signing), Ok(encryption)) => {
+                println!("[security]\nsigning_key = \"{signing}\"\nencryption_key = \"{encryption}\"");
+                ExitCode::SUCCESS
+            }
+            (Err(e), _) | (_, Err(e)) => fail(2, &e.to_string()),
+        };
+    }
+    let settings = match load_settings(&cli) {
+        Ok(settings) => settings,
+        Err(e) => return fail(2, &e.to_string()),
+    };
+    if let Some(Command::CheckConfig) = cli.command {
+        println!("configuration is valid ({:?} mode, {} database)", settings.mode, settings.database.url);
+        return ExitCode::SUCCESS;
+    }
+    telemetry::init(&settings.log, settings.mode);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(1, &format!("cannot start the async runtime: {e}")),
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Some(Command::Outbox(OutboxCommand::SendTest { email, sms })) => {
+                send_test(&settings, email, sms).await
+            }
+            _ => serve(settings).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(1, &format!("{e:#}")),
+    }
+}
+
+fn fail(code: u8, message: &str) -> ExitCode {
+    eprintln!("poort: {message}");
+    ExitCode::from(code)
+}
+
+fn load_settings(cli: &Cli) -> Result<Settings, ConfigError> {
+    let mut settings = Settings::load(cli.config.as_deref(), std::env::vars())?;
+    if cli.dev {
+        settings.mode = Mode::Dev;
+    }
+    settings.validate()?;
+    // Decode (or in dev mode create) the keys now, so a bad key stops start-up with code 2.
+    settings.keys()?;
+    Ok(settings)
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let mode = settings.mode;
+    let database = settings.database_kind()?.as_str();
+    let app = Application::build(settings).await?;
+    let url = app.state().public_url.clone();
+    let dev_note = if mode == Mode::Dev {
+        format!(" — dev mode: e-mail and SMS go to the outbox at {url}/dev/outbox")
+    } else {
+        String::new()
+    };
+    println!("Poort is ready at {url} (database: {database}; API docs: {url}/api/docs){dev_note}");
+    tracing::info!(%url, database, "listening");
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn send_test(settings: &Settings, email: Option<String>, sms: Option<String>) -> anyhow::Result<()> {
+    if email.is_none() && sms.is_none() {
+        anyhow::bail!("give --email ADDRESS and/or --sms NUMBER");
+    }
+    let store = store::connect(&settings.database, settings.database_kind()?).await?;
+    let insurer = &settings.branding.insurer_name;
+    let mut messages = Vec::new();
+    if let Some(to) = email {
+        messages.push(NewMessage {
+            channel: Channel::Email,
+            recipient: to,
+            subject: Some(format!("Testbericht van {insurer}")),
+            body: "Dit is een testbericht van Poort: e-mail wordt afgeleverd.\n\
+                   This is a test message from Poort: e-mail is delivered.\n"
+                .into(),
+        });
+    }
+    if let Some(to) = sms {
+        messages.push(NewMessage {
+            channel: Channel::Sms,
+            recipient: to,
+            subject: None,
+            body: format!("Testbericht van {insurer}: sms wordt afgeleverd."),
+        });
+    }
+    let ids = store.enqueue(&messages, chrono::Utc::now()).await?;
+    for id in ids {
+        println!("queued {id}; a running poort delivers it (see /metrics or the logs)");
+    }
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! Prometheus metrics at `/metrics`: requests by route and status with latency histograms,
+//! outbox depth, delivery outcomes and dead letters. One registry per [`crate::startup::Application`],
+//! so several instances in one test process do not mix their counts.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage as _, web};
+use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+
+use crate::startup::AppState;
+
+pub struct Metrics {
+    registry: Registry,
+    pub http_requests: IntCounterVec,
+    pub http_duration: HistogramVec,
+    pub outbox_delivered: IntCounterVec,
+    pub outbox_failures: IntCounterVec,
+    pub outbox_dead_letters: IntCounterVec,
+    pub outbox_pending: IntGauge,
+    pub outbox_dead: IntGauge,
+}
+
+impl Metrics {
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new();
+        let http_requests = IntCounterVec::new(
+            Opts::new("poort_http_requests_total", "HTTP requests by method, route and status"),
+            &["method", "route", "status"],
+        )?;
+        let http_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "poort_http_request_duration_seconds",
+                "HTTP request latency by method and route",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
+            &["method", "route"],
+        )?;
+        let outbox_delivered = IntCounterVec::new(
+            Opts::new("poort_outbox_delivered_total", "Messages handed to SMTP or the SMS gateway"),
+            &["channel"],
+        )?;
+        let outbox_failures = IntCounterVec::new(
+            Opts::new("poort_outbox_failures_total", "Failed delivery attempts"),
+            &["channel"],
+        )?;
+        let outbox_dead_letters = IntCounterVec::new(
+            Opts::new("poort_outbox_dead_letters_total", "Messages given up on by this process"),
+            &["channel"],
+        )?;
+        let outbox_pending = IntGauge::new("poort_outbox_pending", "Messages waiting for delivery")?;
+        let outbox_dead = IntGauge::new("poort_outbox_dead", "Dead letters in the outbox")?;
+        registry.register(Box::new(http_requests.clone()))?;
+        registry.register(Box::new(http_duration.clone()))?;
+        registry.register(Box::new(outbox_delivered.clone()))?;
+        registry.register(Box::new(outbox_failures.clone()))?;
+        registry.register(Box::new(outbox_dead_letters.clone()))?;
+        registry.register(Box::new(outbox_pending.clone()))?;
+        registry.register(Box::new(outbox_dead.clone()))?;
+        Ok(Self {
+            registry,
+            http_requests,
+            http_duration,
+            outbox_delivered,
+            outbox_failures,
+            outbox_dead_letters,
+            outbox_pending,
+            outbox_dead,
+        })
+    }
+
+    pub fn render(&self) -> Result<String, prometheus::Error> {
+        TextEncoder::new().encode_to_string(&self.registry.gather())
+    }
+}
+
+/// Counts and times every request, and returns the request id as `x-request-id` so a user's
+/// report can be matched to the log lines.
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let start = Instant::now();
+    let method = req.method().as_str().to_owned();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let mut response = next.call(req).await?;
+    let path = response.request().path();
+    // Routes are labelled by pattern, never by raw path, to keep the label set small.
+    let route = if path.starts_with("/api") || path == "/metrics" {
+        response
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".into())
+    } else {
+        "spa".into()
+    };
+    if let Some(state) = state {
+        let status = response.status().as_u16().to_string();
+        state
+            .metrics
+            .http_requests
+            .with_label_values(&[method.as_str(), route.as_str(), status.as_str()])
+            .inc();
+        state
+            .metrics
+            .http_duration
+            .with_label_values(&[method.as_str(), route.as_str()])
+            .observe(start.elapsed().as_secs_f64());
+    }
+    let request_id = response
+        .request()
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(|id| id.to_string());
+    if let Some(id) = request_id
+        && let Ok(value) = HeaderValue::from_str(&id)
+    {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
+}

@@ -1,0 +1,126 @@
+//! The JSON API's routes. Every route is registered here through [`Registrar`], which also
+//! records it: a test compares that record with the OpenAPI document in both directions, so a
+//! route cannot ship undocumented and the document cannot list a route that does not exist.
+
+pub mod health;
+pub mod outbox;
+pub mod public_config;
+
+use actix_web::dev::Handler;
+use actix_web::http::Method;
+use actix_web::{FromRequest, HttpResponse, Resource, Responder, web};
+use poort_shared::{ErrorBody, ErrorCode};
+
+/// One registered route, as the OpenAPI document must describe it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RouteInfo {
+    pub method: String,
+    pub path: &'static str,
+}
+
+/// Collects routes into one actix resource per path (so a wrong method answers 405, not 404).
+#[derive(Default)]
+pub struct Registrar {
+    resources: Vec<(&'static str, Resource)>,
+    routes: Vec<RouteInfo>,
+}
+
+impl Registrar {
+    fn add<F, Args>(&mut self, method: Method, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.routes.push(RouteInfo {
+            method: method.as_str().to_ascii_lowercase(),
+            path,
+        });
+        let route = web::method(method).to(handler);
+        match self.resources.iter().position(|(p, _)| *p == path) {
+            Some(i) => {
+                let (p, resource) = self.resources.remove(i);
+                self.resources.insert(i, (p, resource.route(route)));
+            }
+            None => self.resources.push((
+                path,
+                web::resource(path)
+                    .route(route)
+                    .default_service(web::to(method_not_allowed)),
+            )),
+        }
+        self
+    }
+
+    pub fn get<F, Args>(&mut self, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::GET, path, handler)
+    }
+
+    pub fn post<F, Args>(&mut self, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::POST, path, handler)
+    }
+
+    /// The routes registered so far, sorted.
+    pub fn routes(&self) -> Vec<RouteInfo> {
+        let mut routes = self.routes.clone();
+        routes.sort();
+        routes
+    }
+
+    pub fn configure(self, cfg: &mut web::ServiceConfig) {
+        for (_, resource) in self.resources {
+            cfg.service(resource);
+        }
+    }
+}
+
+/// Every API route. Dev-only routes are included when `dev` is true.
+pub fn api(dev: bool) -> Registrar {
+    let mut r = Registrar::default();
+    r.get("/api/health", health::health)
+        .get("/api/ready", health::ready)
+        .get("/api/config", public_config::public_config);
+    if dev {
+        r.get("/api/dev/outbox", outbox::dev_outbox);
+    }
+    r
+}
+
+/// Answer for any unknown path under `/api`: JSON, not the SPA's index.html.
+pub async fn api_not_found() -> HttpResponse {
+    HttpResponse::NotFound().json(ErrorBody {
+        code: ErrorCode::NotFound,
+        message: "No such API endpoint; see /api/docs.".into(),
+    })
+}
+
+pub async fn method_not_allowed() -> HttpResponse {
+    HttpResponse::MethodNotAllowed().json(ErrorBody {
+        code: ErrorCode::MethodNotAllowed,
+        message: "This endpoint does not support that method; see /api/docs.".into(),
+    })
+}
+
+/// Malformed JSON bodies, queries and paths get the same error shape as everything else.
+pub fn extractor_config(cfg: &mut web::ServiceConfig) {
+    fn invalid(message: String) -> actix_web::Error {
+        crate::error::ApiError::invalid_request(message).into()
+    }
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(64 * 1024)
+            .error_handler(|err, _| invalid(format!("request body: {err}"))),
+    )
+    .app_data(web::QueryConfig::default().error_handler(|err, _| invalid(format!("query: {err}"))))
+    .app_data(web::PathConfig::default().error_handler(|err, _| invalid(format!("path: {err}"))));
+}

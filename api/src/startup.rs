@@ -1,0 +1,181 @@
+//! Building the application from settings: open the database (migrating it), start the
+//! outbox worker, bind the listener and assemble the HTTP app. `main` and the tests both go
+//! through [`Application::build`], so tests run exactly what production runs.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use anyhow::Context as _;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tracing_actix_web::TracingLogger;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::clock::{Clock, SystemClock};
+use crate::configuration::{Mode, Settings};
+use crate::delivery::{Transports, Worker};
+use crate::metrics::Metrics;
+use crate::store::{self, Store};
+use crate::{openapi, routes, spa};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<Metrics>,
+    /// Wakes the outbox worker after this process wrote a message.
+    pub outbox_wake: Arc<Notify>,
+    /// The URL links in messages start with.
+    pub public_url: String,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    worker: JoinHandle<()>,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        // One TLS implementation (ring) for SMTP, the SMS gateway and PostgreSQL. A second
+        // install attempt (several apps in one test process) is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+
+        settings.validate()?;
+        let kind = settings.database_kind()?;
+        let store = store::connect(&settings.database, kind)
+            .await
+            .with_context(|| format!("cannot open the {} database", kind.as_str()))?;
+        let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);
+        let transports = Transports::from_settings(&settings)?;
+        let outbox_wake = Arc::new(Notify::new());
+
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .with_context(|| {
+                format!(
+                    "cannot listen on {}:{} (server.host, server.port)",
+                    settings.server.host, settings.server.port
+                )
+            })?;
+        let port = listener.local_addr()?.port();
+        let public_url = settings.public_url(port);
+
+        let worker = Worker {
+            store: store.clone(),
+            transports,
+            settings: settings.delivery.clone(),
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+            wake: outbox_wake.clone(),
+        };
+        let worker = tokio::spawn(worker.run());
+
+        let settings = Arc::new(settings);
+        let state = web::Data::new(AppState {
+            settings: settings.clone(),
+            store,
+            clock,
+            metrics,
+            outbox_wake,
+            public_url,
+        });
+
+        if !settings.server.static_dir.join("index.html").is_file() {
+            tracing::warn!(
+                static_dir = %settings.server.static_dir.display(),
+                "the SPA is not built; `cargo xtask run` builds it"
+            );
+        }
+        let server_state = state.clone();
+        let dev = settings.mode == Mode::Dev;
+        let static_dir = settings.server.static_dir.clone();
+        let mut server = HttpServer::new(move || {
+            let doc = openapi::document();
+            let static_dir = static_dir.clone();
+            App::new()
+                .app_data(server_state.clone())
+                .configure(routes::extractor_config)
+                .configure(|cfg| routes::api(dev).configure(cfg))
+                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc))
+                .route(
+                    "/api/docs",
+                    web::get().to(|| async {
+                        HttpResponse::PermanentRedirect()
+                            .insert_header(("Location", "/api/docs/"))
+                            .finish()
+                    }),
+                )
+                .route("/metrics", web::get().to(metrics_endpoint))
+                .service(web::scope("/api").default_service(web::to(routes::api_not_found)))
+                .configure(move |cfg| spa::configure(cfg, &static_dir))
+                .wrap(Compress::default())
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "no-referrer"))
+                        .add(("X-Frame-Options", "DENY")),
+                )
+                .wrap(from_fn(crate::metrics::track))
+                .wrap(TracingLogger::default())
+        })
+        .listen(listener)?;
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        let server = server.run();
+        Ok(Self {
+            port,
+            server,
+            worker,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until the server stops (SIGINT/SIGTERM), then stops the outbox worker. A
+    /// message the worker was sending at that moment is retried after its lease.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.worker.abort();
+        result
+    }
+}
+
+async fn metrics_endpoint(state: web::Data<AppState>) -> HttpResponse {
+    // Depth gauges come from the database, so every instance reports the shared truth.
+    match state.store.outbox_stats().await {
+        Ok(stats) => {
+            state.metrics.outbox_pending.set(stats.pending);
+            state.metrics.outbox_dead.set(stats.dead);
+        }
+        Err(error) => tracing::warn!(error = %error, "metrics: cannot read outbox depth"),
+    }
+    match state.metrics.render() {
+        Ok(text) => HttpResponse::Ok()
+            .content_type("text/plain; version=0.0.4; charset=utf-8")
+            .body(text),
+        Err(error) => {
+            tracing::error!(error = %error, "metrics: cannot render");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! PostgreSQL: the production database, and the way to run several instances behind a load
+//! balancer (all shared state lives here, none only in process memory).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+
+use super::StoreError;
+use crate::configuration::{DatabaseKind, DatabaseSettings};
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    pub async fn connect(settings: &DatabaseSettings) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(&settings.url)?.application_name("poort");
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        // sqlx holds an advisory lock while migrating, so instances starting together are safe.
+        sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+}
+
+sql_store_impl!(PostgresStore, Postgres, DatabaseKind::Postgres);

@@ -1,0 +1,130 @@
+//! Headless Chromium (Debian's, with its chromedriver) driven through WebDriver. Each test gets
+//! its own chromedriver and a fresh profile; screenshots go to `e2e/artifacts/`.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use thirtyfour::prelude::*;
+use thirtyfour::ChromiumLikeCapabilities as _;
+use tokio::process::{Child, Command};
+
+pub struct Browser {
+    pub driver: WebDriver,
+    _chromedriver: Child,
+    _profile: tempfile::TempDir,
+    name: String,
+    shots: usize,
+}
+
+/// Where screenshots go: `POORT_TEST_ARTIFACTS`, else `e2e/artifacts`.
+pub fn artifacts_dir() -> PathBuf {
+    std::env::var_os("POORT_TEST_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts"))
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium of the given window size.
+    pub async fn start(name: &str, width: u32, height: u32) -> Browser {
+        let driver_bin = std::env::var("POORT_TEST_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let chromium = std::env::var("POORT_TEST_CHROMIUM").unwrap_or_else(|_| "chromium".into());
+        let port = crate::free_port();
+        let chromedriver = Command::new(&driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {driver_bin} (apt-get install chromium-driver): {e}"));
+        crate::eventually(20, "chromedriver to listen", || async move {
+            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(|_| ())
+        })
+        .await;
+        let profile = tempfile::tempdir().expect("profile folder");
+        let mut caps = DesiredCapabilities::chrome();
+        let binary = which(&chromium).unwrap_or(chromium);
+        caps.set_binary(&binary).expect("binary");
+        for arg in [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            &format!("--window-size={width},{height}"),
+            &format!("--user-data-dir={}", profile.path().display()),
+        ] {
+            caps.add_arg(arg).expect("arg");
+        }
+        let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
+            .await
+            .expect("a Chromium session");
+        Browser {
+            driver,
+            _chromedriver: chromedriver,
+            _profile: profile,
+            name: name.to_string(),
+            shots: 0,
+        }
+    }
+
+    /// Saves a screenshot as `e2e/artifacts/<test>-<nn>-<label>.png`.
+    pub async fn screenshot(&mut self, label: &str) -> PathBuf {
+        self.shots += 1;
+        let dir = artifacts_dir();
+        std::fs::create_dir_all(&dir).expect("artifacts folder");
+        let path = dir.join(format!("{}-{:02}-{label}.png", self.name, self.shots));
+        self.driver.screenshot(&path).await.expect("screenshot");
+        path
+    }
+
+    /// The element with this id, waiting up to 15 s for it to appear.
+    pub async fn by_id(&self, id: &str) -> WebElement {
+        self.driver
+            .query(By::Id(id))
+            .wait(Duration::from_secs(15), Duration::from_millis(100))
+            .first()
+            .await
+            .unwrap_or_else(|e| panic!("no element #{id}: {e}"))
+    }
+
+    /// The first element matching a CSS selector, waiting up to 15 s.
+    pub async fn css(&self, selector: &str) -> WebElement {
+        self.driver
+            .query(By::Css(selector))
+            .wait(Duration::from_secs(15), Duration::from_millis(100))
+            .first()
+            .await
+            .unwrap_or_else(|e| panic!("nothing matches {selector}: {e}"))
+    }
+
+    /// Waits until the element with this id shows `text`; returns its whole text.
+    pub async fn wait_text(&self, id: &str, text: &str) -> String {
+        crate::eventually(15, &format!("#{id} to show {text:?}"), || async {
+            let el = self.driver.find(By::Id(id)).await.ok()?;
+            let shown = el.text().await.ok()?;
+            shown.contains(text).then_some(shown)
+        })
+        .await
+    }
+
+    pub async fn quit(self) {
+        let _ = self.driver.quit().await;
+    }
+}
+
+fn which(program: &str) -> Option<String> {
+    if program.contains('/') {
+        return Some(program.to_string());
+    }
+    std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|d| d.join(program))
+            .find(|p| p.is_file())
+            .map(|p| p.display().to_string())
+    })
+}

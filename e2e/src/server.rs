@@ -1,0 +1,167 @@
+//! The real `poort` binary, started as a child process on a free port with a clean
+//! environment, so nothing from the developer's shell leaks into a test.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::db::TestDatabase;
+
+/// The binary under test: `POORT_BIN`, else `poort` next to the test executable's folder.
+pub fn binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("POORT_BIN").filter(|b| !b.is_empty()) {
+        return PathBuf::from(bin);
+    }
+    let exe = std::env::current_exe().expect("current_exe");
+    // target/debug/deps/e2e-… → target/debug/poort
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("poort"))
+        .expect("target folder");
+    assert!(
+        bin.is_file(),
+        "{} does not exist: build it first (cargo build -p poort-api), or run cargo xtask test",
+        bin.display()
+    );
+    bin
+}
+
+/// The SPA build to serve, when there is one (`POORT_TEST_DIST`, set by `cargo xtask test`).
+pub fn dist_dir() -> Option<PathBuf> {
+    std::env::var_os("POORT_TEST_DIST")
+        .map(PathBuf::from)
+        .filter(|d| d.join("index.html").is_file())
+}
+
+/// Settings every test server gets: its database, a free port, its own data folder.
+pub fn base_env(db: &TestDatabase) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("POORT__DATABASE__URL".to_string(), db.url.clone()),
+        ("POORT__SERVER__PORT".to_string(), "0".to_string()),
+        (
+            "POORT__SERVER__DATA_DIR".to_string(),
+            db.path().join("data").display().to_string(),
+        ),
+        ("POORT__DELIVERY__POLL_INTERVAL_MS".to_string(), "200".to_string()),
+        ("POORT__LOG__LEVEL".to_string(), "info,sqlx=warn".to_string()),
+    ];
+    let static_dir = dist_dir().unwrap_or_else(|| db.path().join("no-spa"));
+    env.push((
+        "POORT__SERVER__STATIC_DIR".to_string(),
+        static_dir.display().to_string(),
+    ));
+    env
+}
+
+/// Production settings with SMTP at `smtp_port` (no TLS: a local sink) and the SMS gateway
+/// at `sms_url`. Keys are fixed test keys (32 bytes each, base64).
+pub fn production_env(smtp_port: u16, sms_url: &str) -> Vec<(String, String)> {
+    [
+        ("POORT__SERVER__PUBLIC_URL", "http://127.0.0.1:9".to_string()),
+        ("POORT__MAIL__FROM", "Extranet <noreply@verzekeraar.example>".to_string()),
+        ("POORT__MAIL__SMTP_HOST", "127.0.0.1".to_string()),
+        ("POORT__MAIL__SMTP_PORT", smtp_port.to_string()),
+        ("POORT__MAIL__SMTP_SECURITY", "none".to_string()),
+        ("POORT__MAIL__TIMEOUT_SECONDS", "3".to_string()),
+        ("POORT__SMS__GATEWAY_URL", sms_url.to_string()),
+        ("POORT__SMS__API_KEY", "test-gateway-token".to_string()),
+        ("POORT__SMS__TIMEOUT_SECONDS", "3".to_string()),
+        ("POORT__SECURITY__SIGNING_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_string()),
+        ("POORT__SECURITY__ENCRYPTION_KEY", "HxweHRwbGhkYFxYVFBMSERAPDg0MCwoJCAcGBQQDAgE=".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn command(args: &[&str], env: &[(String, String)]) -> Command {
+    let mut cmd = Command::new(binary());
+    cmd.args(args).env_clear();
+    for key in ["PATH", "HOME", "TMPDIR"] {
+        if let Some(value) = std::env::var_os(key) {
+            cmd.env(key, value);
+        }
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// A running `poort`. Killed when dropped.
+pub struct Poort {
+    child: Child,
+    /// `http://127.0.0.1:<port>`
+    pub url: String,
+    /// Its log (stderr), for reading when a test fails.
+    pub log: PathBuf,
+}
+
+impl Poort {
+    /// Starts `poort [args] serve` and waits until it says it is ready.
+    pub async fn start(args: &[&str], env: &[(String, String)], log: &Path) -> Poort {
+        let log_file = std::fs::File::create(log).expect("log file");
+        let mut cmd = command(args, env);
+        cmd.arg("serve")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log_file))
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().expect("start poort");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(rest) = line.strip_prefix("Poort is ready at ") {
+                    return rest.split_whitespace().next().map(str::to_string);
+                }
+            }
+            None
+        })
+        .await;
+        let url = match ready {
+            Ok(Some(url)) => url,
+            _ => {
+                let _ = child.start_kill();
+                let text = std::fs::read_to_string(log).unwrap_or_default();
+                panic!("poort did not become ready; its log ({}):\n{text}", log.display());
+            }
+        };
+        // Keep draining stdout so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Poort { child, url, log: log.to_path_buf() }
+    }
+
+    /// Ends the process the hard way (SIGKILL): no shutdown code runs, like a crash.
+    pub async fn kill(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// What a `poort` command printed and how it ended.
+pub struct Finished {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs a one-off `poort` command (not `serve`) to completion.
+pub async fn run(args: &[&str], env: &[(String, String)]) -> Finished {
+    let out = tokio::time::timeout(Duration::from_secs(60), command(args, env).output())
+        .await
+        .expect("poort command timed out")
+        .expect("run poort");
+    Finished {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+    }
+}

@@ -1,0 +1,246 @@
+//! Every visible string goes through here: Dutch (the default, addressing the user as *u*) and
+//! English. The choice is remembered in the browser's local storage.
+
+use leptos::prelude::*;
+use poort_shared::ErrorCode;
+
+use crate::api::ApiError;
+
+const STORAGE_KEY: &str = "poort.lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Nl,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Nl => "nl",
+            Lang::En => "en",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "nl" => Some(Lang::Nl),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Lang::Nl => 0,
+            Lang::En => 1,
+        }
+    }
+}
+
+/// The texts of the interface, one variant per sentence or label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Extranet,
+    SkipToContent,
+    LanguageLabel,
+    Loading,
+    HomeTitle,
+    HomeIntro,
+    HomeStatusLink,
+    StatusTitle,
+    StatusIntro,
+    StatusWorking,
+    StatusVersion,
+    StatusMode,
+    ModeDev,
+    ModeProduction,
+    StatusDatabase,
+    StatusDatabaseReady,
+    StatusOutboxPending,
+    StatusCheckAgain,
+    NotFoundTitle,
+    NotFoundText,
+    BackHome,
+    OutboxTitle,
+    OutboxIntro,
+    OutboxEmpty,
+    OutboxRefresh,
+    OutboxTo,
+    OutboxSubject,
+    OutboxChannelEmail,
+    OutboxChannelSms,
+    OutboxStatusPending,
+    OutboxStatusSent,
+    OutboxStatusDead,
+    OutboxCreated,
+    FooterHelp,
+    FooterPhone,
+    FooterEmail,
+    FooterStatus,
+    FooterOutbox,
+    ErrorTitle,
+    ErrorNetwork,
+    ErrorUnexpectedAnswer,
+}
+
+fn text(key: Key) -> [&'static str; 2] {
+    use Key::*;
+    match key {
+        Extranet => ["Extranet voor adviseurs", "Adviser extranet"],
+        SkipToContent => ["Naar de inhoud", "Skip to content"],
+        LanguageLabel => ["Taal", "Language"],
+        Loading => ["Bezig met laden…", "Loading…"],
+        HomeTitle => ["Welkom op het extranet", "Welcome to the extranet"],
+        HomeIntro => [
+            "Hier logt u in met uw e-mailadres, uw wachtwoord en de code uit uw authenticator-app.",
+            "This is where you sign in with your e-mail address, your password and the code from your authenticator app.",
+        ],
+        HomeStatusLink => ["Bekijk de status van de dienst", "View the service status"],
+        StatusTitle => ["Status van de dienst", "Service status"],
+        StatusIntro => [
+            "Deze pagina laat zien of de dienst en de database bereikbaar zijn.",
+            "This page shows whether the service and its database can be reached.",
+        ],
+        StatusWorking => ["De dienst werkt.", "The service is working."],
+        StatusVersion => ["Versie", "Version"],
+        StatusMode => ["Modus", "Mode"],
+        ModeDev => ["ontwikkeling", "development"],
+        ModeProduction => ["productie", "production"],
+        StatusDatabase => ["Database", "Database"],
+        StatusDatabaseReady => ["bereikbaar", "reachable"],
+        StatusOutboxPending => ["Berichten die nog verstuurd worden", "Messages waiting to be sent"],
+        StatusCheckAgain => ["Opnieuw controleren", "Check again"],
+        NotFoundTitle => ["Pagina niet gevonden", "Page not found"],
+        NotFoundText => [
+            "De pagina die u zocht bestaat niet (meer). Controleer het adres of ga naar de startpagina.",
+            "The page you were looking for does not exist. Check the address or go to the home page.",
+        ],
+        BackHome => ["Naar de startpagina", "Go to the home page"],
+        OutboxTitle => ["Uitgaande berichten (ontwikkelmodus)", "Outgoing messages (development mode)"],
+        OutboxIntro => [
+            "In de ontwikkelmodus worden e-mail en sms niet echt verstuurd, maar hier bewaard. Links in de berichten kunt u aanklikken.",
+            "In development mode e-mail and SMS are not really sent but kept here. Links in the messages can be clicked.",
+        ],
+        OutboxEmpty => ["Er zijn nog geen berichten.", "There are no messages yet."],
+        OutboxRefresh => ["Vernieuwen", "Refresh"],
+        OutboxTo => ["Aan", "To"],
+        OutboxSubject => ["Onderwerp", "Subject"],
+        OutboxChannelEmail => ["e-mail", "e-mail"],
+        OutboxChannelSms => ["sms", "SMS"],
+        OutboxStatusPending => ["wacht op verzending", "waiting to be sent"],
+        OutboxStatusSent => ["verstuurd", "sent"],
+        OutboxStatusDead => ["niet af te leveren", "could not be delivered"],
+        OutboxCreated => ["Aangemaakt", "Created"],
+        FooterHelp => ["Hulp nodig? Neem contact op met Team Relatiebeheer", "Need help? Contact Team Relatiebeheer"],
+        FooterPhone => ["Telefoon", "Phone"],
+        FooterEmail => ["E-mail", "E-mail"],
+        FooterStatus => ["Status", "Status"],
+        FooterOutbox => ["Uitgaande berichten", "Outgoing messages"],
+        ErrorTitle => ["Dat ging niet goed", "Something went wrong"],
+        ErrorNetwork => [
+            "De dienst is niet bereikbaar. Controleer uw internetverbinding en probeer het opnieuw.",
+            "The service cannot be reached. Check your internet connection and try again.",
+        ],
+        ErrorUnexpectedAnswer => [
+            "De dienst gaf een onverwacht antwoord. Probeer het later opnieuw.",
+            "The service gave an unexpected answer. Please try again later.",
+        ],
+    }
+}
+
+/// The sentence for an API error code. Exhaustive: a new code without a sentence does not build.
+fn error_text(code: ErrorCode) -> [&'static str; 2] {
+    match code {
+        ErrorCode::InvalidRequest => [
+            "Het verzoek was niet volledig of niet juist. Controleer de gegevens en probeer het opnieuw.",
+            "The request was incomplete or incorrect. Check the details and try again.",
+        ],
+        ErrorCode::NotFound => ["Dit is niet (meer) te vinden.", "This could not be found."],
+        ErrorCode::MethodNotAllowed => [
+            "Deze handeling is hier niet mogelijk.",
+            "This action is not possible here.",
+        ],
+        ErrorCode::Unavailable => [
+            "De dienst is tijdelijk niet beschikbaar. Probeer het over een paar minuten opnieuw.",
+            "The service is temporarily unavailable. Please try again in a few minutes.",
+        ],
+        ErrorCode::RateLimited => [
+            "U heeft dit te vaak geprobeerd. Wacht even en probeer het dan opnieuw.",
+            "You have tried this too often. Please wait a moment and try again.",
+        ],
+        ErrorCode::Overloaded => [
+            "Het is op dit moment erg druk. Probeer het over een minuut opnieuw.",
+            "It is very busy right now. Please try again in a minute.",
+        ],
+        ErrorCode::Internal => [
+            "Er ging aan onze kant iets mis. Probeer het later opnieuw; blijft het misgaan, neem dan contact op met Team Relatiebeheer.",
+            "Something went wrong on our side. Please try again later; if it keeps happening, contact Team Relatiebeheer.",
+        ],
+    }
+}
+
+/// The language context: read it with [`use_i18n`].
+#[derive(Debug, Clone, Copy)]
+pub struct I18n {
+    lang: RwSignal<Lang>,
+}
+
+impl I18n {
+    pub fn lang(&self) -> Lang {
+        self.lang.get()
+    }
+
+    pub fn set(&self, lang: Lang) {
+        self.lang.set(lang);
+    }
+
+    /// The text for `key` in the current language (reactive when called inside a closure).
+    pub fn t(&self, key: Key) -> &'static str {
+        text(key)[self.lang.get().index()]
+    }
+
+    /// The sentence for an API error in the current language.
+    pub fn error(&self, error: &ApiError) -> &'static str {
+        let i = self.lang.get().index();
+        match error {
+            ApiError::Api { code, .. } => error_text(*code)[i],
+            ApiError::Network(_) => text(Key::ErrorNetwork)[i],
+            ApiError::UnexpectedAnswer(_) => text(Key::ErrorUnexpectedAnswer)[i],
+        }
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Creates the language context: the remembered choice, else Dutch. Keeps `<html lang>` and
+/// local storage in step with the choice.
+pub fn provide_i18n() -> I18n {
+    let initial = storage()
+        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+        .and_then(|code| Lang::from_code(&code))
+        .unwrap_or(Lang::Nl);
+    let i18n = I18n {
+        lang: RwSignal::new(initial),
+    };
+    Effect::new(move |_| {
+        let lang = i18n.lang.get();
+        if let Some(s) = storage() {
+            let _ = s.set_item(STORAGE_KEY, lang.code());
+        }
+        if let Some(html) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = html.set_attribute("lang", lang.code());
+        }
+    });
+    provide_context(i18n);
+    i18n
+}
+
+pub fn use_i18n() -> I18n {
+    use_context::<I18n>().unwrap_or_else(provide_i18n)
+}

@@ -1,0 +1,324 @@
+//! Finding and installing what the build and the tests need, each only when it is absent or
+//! at the wrong version, with a line saying what is installed and about how long it takes.
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+pub const TRUNK_VERSION: &str = "0.21.14";
+pub const BINARYEN_VERSION: &str = "132";
+pub const DEFAULT_TEST_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Where things are.
+pub struct Env {
+    /// The workspace root.
+    pub root: PathBuf,
+    /// Cargo's target folder: shared under the home folder when there is one, so a fresh
+    /// clone (CI) reuses earlier builds.
+    pub target_dir: PathBuf,
+    /// Tools we install outside cargo (binaryen from npm, the Python venv).
+    pub cache_dir: PathBuf,
+    /// `~/.cargo/bin`, where `cargo install` puts trunk and wasm-bindgen.
+    pub cargo_bin: Option<PathBuf>,
+}
+
+impl Env {
+    pub fn discover() -> Result<Self, String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .ok_or("xtask is not inside the workspace")?
+            .to_path_buf();
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .filter(|h| h.is_dir());
+        let shared = home.as_ref().map(|h| h.join(".cache").join("poort"));
+        let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+            _ => shared
+                .as_ref()
+                .map(|s| s.join("target"))
+                .unwrap_or_else(|| root.join("target")),
+        };
+        let cache_dir = shared.unwrap_or_else(|| root.join("tools"));
+        let cargo_bin = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".cargo")))
+            .map(|c| c.join("bin"));
+        Ok(Self {
+            root,
+            target_dir,
+            cache_dir,
+            cargo_bin,
+        })
+    }
+
+    pub fn cargo(&self) -> Command {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.current_dir(&self.root)
+            .env("CARGO_TARGET_DIR", &self.target_dir)
+            .env("PATH", self.path_var());
+        cmd
+    }
+
+    pub fn trunk(&self) -> Command {
+        let mut cmd = Command::new("trunk");
+        cmd.current_dir(&self.root)
+            .env("CARGO_TARGET_DIR", &self.target_dir)
+            .env("PATH", self.path_var())
+            .env("TRUNK_TOOLS_WASM_BINDGEN", wasm_bindgen_version(&self.root).unwrap_or_default())
+            .env("TRUNK_TOOLS_WASM_OPT", format!("version_{BINARYEN_VERSION}"))
+            .env("TRUNK_OFFLINE", "true");
+        cmd
+    }
+
+    pub fn binaryen_dir(&self) -> PathBuf {
+        self.cache_dir.join("binaryen")
+    }
+
+    pub fn venv_dir(&self) -> PathBuf {
+        self.cache_dir.join("venv")
+    }
+
+    pub fn venv_python(&self) -> PathBuf {
+        self.venv_dir().join("bin").join("python")
+    }
+
+    /// PATH with our tools first: cargo's bin folder and binaryen 132 ahead of anything else
+    /// (Debian's older wasm-opt builds a .wasm that crashes in Chromium).
+    pub fn path_var(&self) -> std::ffi::OsString {
+        let mut dirs: Vec<PathBuf> = vec![self.binaryen_dir().join("node_modules").join(".bin")];
+        dirs.extend(self.cargo_bin.clone());
+        if let Some(path) = std::env::var_os("PATH") {
+            dirs.extend(std::env::split_paths(&path));
+        }
+        std::env::join_paths(dirs).unwrap_or_default()
+    }
+}
+
+/// The wasm-bindgen version in Cargo.lock: wasm-bindgen-cli must match it exactly.
+pub fn wasm_bindgen_version(root: &Path) -> Option<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).ok()?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            let version = lines.next()?.trim();
+            return version
+                .strip_prefix("version = \"")
+                .and_then(|v| v.strip_suffix('"'))
+                .map(str::to_string);
+        }
+    }
+    None
+}
+
+fn output_of(env: &Env, program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program)
+        .args(args)
+        .env("PATH", env.path_var())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn run_install(what: &str, how_long: &str, cmd: &mut Command) -> Result<(), String> {
+    println!("xtask: installing {what} (takes about {how_long}; only this once)");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start the installer for {what}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("installing {what} failed ({status})"))
+    }
+}
+
+/// The wasm target, trunk, wasm-bindgen-cli and wasm-opt at the versions that work together.
+pub fn ensure_web_tools(env: &Env) -> Result<(), String> {
+    let targets = output_of(env, "rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if !targets.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
+        run_install(
+            "the wasm32-unknown-unknown target",
+            "30 seconds",
+            Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]),
+        )?;
+    }
+
+    let trunk = output_of(env, "trunk", &["--version"]).unwrap_or_default();
+    if trunk != format!("trunk {TRUNK_VERSION}") {
+        run_install(
+            &format!("trunk {TRUNK_VERSION}"),
+            "8 minutes",
+            Command::new("cargo")
+                .args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"])
+                .env_remove("CARGO_TARGET_DIR"),
+        )?;
+    }
+
+    let wanted = wasm_bindgen_version(&env.root)
+        .ok_or("Cargo.lock has no wasm-bindgen entry; run `cargo fetch` once")?;
+    let have = output_of(env, "wasm-bindgen", &["--version"]).unwrap_or_default();
+    if have != format!("wasm-bindgen {wanted}") {
+        // Not --locked: a version it pins is no longer in the registry.
+        run_install(
+            &format!("wasm-bindgen-cli {wanted}"),
+            "4 minutes",
+            Command::new("cargo")
+                .args(["install", "wasm-bindgen-cli", "--version", &wanted])
+                .env_remove("CARGO_TARGET_DIR"),
+        )?;
+    }
+
+    let wasm_opt = env.binaryen_dir().join("node_modules").join(".bin").join("wasm-opt");
+    let have = output_of(env, &wasm_opt.display().to_string(), &["--version"]).unwrap_or_default();
+    if !have.contains(&format!("version {BINARYEN_VERSION}")) {
+        std::fs::create_dir_all(env.binaryen_dir()).map_err(|e| e.to_string())?;
+        run_install(
+            &format!("wasm-opt (npm binaryen@{BINARYEN_VERSION})"),
+            "20 seconds",
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(env.binaryen_dir())
+                .arg(format!("binaryen@{BINARYEN_VERSION}.0.0")),
+        )?;
+    }
+    Ok(())
+}
+
+/// Debian's Chromium and ChromeDriver for the browser tests.
+pub fn ensure_browser() -> Result<(), String> {
+    let have = |p: &str| {
+        Command::new(p)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if have("chromium") && have("chromedriver") {
+        return Ok(());
+    }
+    run_install(
+        "chromium and chromium-driver (apt-get)",
+        "1 minute",
+        Command::new("apt-get")
+            .args(["install", "-y", "chromium", "chromium-driver"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+    .map_err(|e| format!("{e}; install them with `apt-get install -y chromium chromium-driver`"))
+}
+
+/// A Python venv with aiosmtpd (the SMTP sink of the e2e tests) and openapi-spec-validator.
+pub fn ensure_python_tools(env: &Env) -> Result<(), String> {
+    let python = env.venv_python();
+    let ready = Command::new(&python)
+        .args(["-c", "import aiosmtpd, openapi_spec_validator"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if ready {
+        return Ok(());
+    }
+    if !python.exists() {
+        run_install(
+            "a Python venv for the test tools",
+            "5 seconds",
+            Command::new("python3").args(["-m", "venv"]).arg(env.venv_dir()),
+        )?;
+    }
+    run_install(
+        "aiosmtpd and openapi-spec-validator (pip)",
+        "20 seconds",
+        Command::new(&python).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "aiosmtpd",
+            "openapi-spec-validator",
+        ]),
+    )
+}
+
+/// A reachable PostgreSQL for the tests: `POORT_TEST_POSTGRES_URL`, or the local default.
+/// Starts the local cluster when it is installed but stopped.
+pub fn ensure_postgres(env: &Env) -> Result<String, String> {
+    let url = std::env::var("POORT_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| DEFAULT_TEST_POSTGRES_URL.to_string());
+    let addr = host_port(&url).ok_or_else(|| format!("cannot read host:port from {url}"))?;
+    if reachable(&addr) {
+        drop_leftover_test_databases(env, &url);
+        return Ok(url);
+    }
+    if let Ok(entries) = std::fs::read_dir("/etc/postgresql") {
+        for version in entries.filter_map(Result::ok) {
+            let version = version.file_name().to_string_lossy().to_string();
+            println!("xtask: PostgreSQL {version} is installed but not running; starting it");
+            let _ = Command::new("pg_ctlcluster")
+                .args(["--skip-systemctl-redirect", &version, "main", "start"])
+                .status();
+        }
+        for _ in 0..20 {
+            if reachable(&addr) {
+                return Ok(url);
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+    Err(format!("nothing answers at {addr} (POORT_TEST_POSTGRES_URL={url})"))
+}
+
+fn host_port(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?']).next()?;
+    let hostport = authority.rsplit('@').next()?;
+    Some(if hostport.contains(':') {
+        hostport.to_string()
+    } else {
+        format!("{hostport}:5432")
+    })
+}
+
+fn reachable(addr: &str) -> bool {
+    addr.to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .is_some_and(|a| TcpStream::connect_timeout(&a, Duration::from_secs(2)).is_ok())
+}
+
+/// Test databases are dropped by the tests; a killed run leaves some behind.
+fn drop_leftover_test_databases(env: &Env, url: &str) {
+    let Some(list) = output_of(
+        env,
+        "psql",
+        &[url, "-Atc", "SELECT datname FROM pg_database WHERE datname LIKE 'poort\\_t\\_%'"],
+    ) else {
+        return;
+    };
+    for name in list.lines().filter(|n| !n.is_empty()) {
+        let _ = Command::new("psql")
+            .args([url, "-qc", &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_and_port_come_from_the_url() {
+        assert_eq!(host_port("postgres://u@127.0.0.1:5433/db").as_deref(), Some("127.0.0.1:5433"));
+        assert_eq!(host_port("postgres://u:p@db.local/x?sslmode=require").as_deref(), Some("db.local:5432"));
+    }
+}
