@@ -278,7 +278,9 @@ pub struct SecretBytes(std::sync::Arc<secrecy::SecretBox<[u8; 32]>>);
 
 impl SecretBytes {
     pub fn new(bytes: [u8; 32]) -> Self {
-        Self(std::sync::Arc::new(secrecy::SecretBox::new(Box::new(bytes))))
+        Self(std::sync::Arc::new(secrecy::SecretBox::new(Box::new(
+            bytes,
+        ))))
     }
     pub fn expose(&self) -> &[u8; 32] {
         self.0.expose_secret()
@@ -345,10 +347,14 @@ impl Settings {
             )));
         }
         if self.delivery.max_attempts < 1 {
-            return Err(ConfigError("delivery.max_attempts: must be at least 1".into()));
+            return Err(ConfigError(
+                "delivery.max_attempts: must be at least 1".into(),
+            ));
         }
         if self.delivery.batch_size < 1 {
-            return Err(ConfigError("delivery.batch_size: must be at least 1".into()));
+            return Err(ConfigError(
+                "delivery.batch_size: must be at least 1".into(),
+            ));
         }
         if let Some(url) = &self.sms.gateway_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
@@ -623,7 +629,10 @@ mod tests {
         s.validate().unwrap();
         let first = s.keys().unwrap();
         let second = s.keys().unwrap();
-        assert_eq!(first.encryption_key.expose(), second.encryption_key.expose());
+        assert_eq!(
+            first.encryption_key.expose(),
+            second.encryption_key.expose()
+        );
         assert_ne!(first.signing_key.expose(), first.encryption_key.expose());
     }
 

@@ -79,8 +79,7 @@ impl ResponseError for ApiError {
             }
             ApiError::Unexpected(error) => {
                 tracing::error!(error = ?error, "unexpected error");
-                "Something went wrong on our side; the request id identifies it in the logs."
-                    .into()
+                "Something went wrong on our side; the request id identifies it in the logs.".into()
             }
         };
         let mut response = HttpResponse::build(self.status_code());

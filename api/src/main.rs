@@ -12,7 +12,11 @@ use poort_api::telemetry;
 use poort_shared::dto::Channel;
 
 #[derive(Parser)]
-#[command(name = "poort", version, about = "Sign-in, invitations and portfolio rights for the adviser extranet")]
+#[command(
+    name = "poort",
+    version,
+    about = "Sign-in, invitations and portfolio rights for the adviser extranet"
+)]
 struct Cli {
     /// Development mode: e-mail and SMS stay in the local outbox, keys are generated.
     #[arg(long, global = true)]
@@ -54,13 +58,22 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     if let Some(Command::GenerateKeys) = cli.command {
-        return match (configuration::generate_key_base64(), configuration::generate_key_base64()) {
+        return match (
+            configuration::generate_key_base64(),
+            configuration::generate_key_base64(),
+        ) {
             (Ok(signing), Ok(encryption)) => {
-                println!("[security]\nsigning_key = \"{signing}\"\nencryption_key = \"{encryption}\"");
+                println!(
+                    "[security]\nsigning_key = \"{signing}\"\nencryption_key = \"{encryption}\""
+                );
                 ExitCode::SUCCESS
             }
             (Err(e), _) | (_, Err(e)) => fail(2, &e.to_string()),
@@ -71,11 +84,17 @@ fn main() -> ExitCode {
         Err(e) => return fail(2, &e.to_string()),
     };
     if let Some(Command::CheckConfig) = cli.command {
-        println!("configuration is valid ({:?} mode, {} database)", settings.mode, settings.database.url);
+        println!(
+            "configuration is valid ({:?} mode, {} database)",
+            settings.mode, settings.database.url
+        );
         return ExitCode::SUCCESS;
     }
     telemetry::init(&settings.log, settings.mode);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => return fail(1, &format!("cannot start the async runtime: {e}")),
     };
@@ -125,21 +144,28 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn send_test(settings: &Settings, email: Option<String>, sms: Option<String>) -> anyhow::Result<()> {
+async fn send_test(
+    settings: &Settings,
+    email: Option<String>,
+    sms: Option<String>,
+) -> anyhow::Result<()> {
     if email.is_none() && sms.is_none() {
         anyhow::bail!("give --email ADDRESS and/or --sms NUMBER");
     }
     let store = store::connect(&settings.database, settings.database_kind()?).await?;
     let insurer = &settings.branding.insurer_name;
+    let status_page = format!("{}/status", settings.public_url(settings.server.port));
     let mut messages = Vec::new();
     if let Some(to) = email {
         messages.push(NewMessage {
             channel: Channel::Email,
             recipient: to,
             subject: Some(format!("Testbericht van {insurer}")),
-            body: "Dit is een testbericht van Poort: e-mail wordt afgeleverd.\n\
-                   This is a test message from Poort: e-mail is delivered.\n"
-                .into(),
+            body: format!(
+                "Dit is een testbericht van Poort: e-mail wordt afgeleverd.\n\
+                 This is a test message from Poort: e-mail is delivered.\n\n\
+                 Status: {status_page}\n"
+            ),
         });
     }
     if let Some(to) = sms {

@@ -9,7 +9,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage as _, web};
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 
 use crate::startup::AppState;
 
@@ -28,7 +30,10 @@ impl Metrics {
     pub fn new() -> Result<Self, prometheus::Error> {
         let registry = Registry::new();
         let http_requests = IntCounterVec::new(
-            Opts::new("poort_http_requests_total", "HTTP requests by method, route and status"),
+            Opts::new(
+                "poort_http_requests_total",
+                "HTTP requests by method, route and status",
+            ),
             &["method", "route", "status"],
         )?;
         let http_duration = HistogramVec::new(
@@ -42,7 +47,10 @@ impl Metrics {
             &["method", "route"],
         )?;
         let outbox_delivered = IntCounterVec::new(
-            Opts::new("poort_outbox_delivered_total", "Messages handed to SMTP or the SMS gateway"),
+            Opts::new(
+                "poort_outbox_delivered_total",
+                "Messages handed to SMTP or the SMS gateway",
+            ),
             &["channel"],
         )?;
         let outbox_failures = IntCounterVec::new(
@@ -50,10 +58,14 @@ impl Metrics {
             &["channel"],
         )?;
         let outbox_dead_letters = IntCounterVec::new(
-            Opts::new("poort_outbox_dead_letters_total", "Messages given up on by this process"),
+            Opts::new(
+                "poort_outbox_dead_letters_total",
+                "Messages given up on by this process",
+            ),
             &["channel"],
         )?;
-        let outbox_pending = IntGauge::new("poort_outbox_pending", "Messages waiting for delivery")?;
+        let outbox_pending =
+            IntGauge::new("poort_outbox_pending", "Messages waiting for delivery")?;
         let outbox_dead = IntGauge::new("poort_outbox_dead", "Dead letters in the outbox")?;
         registry.register(Box::new(http_requests.clone()))?;
         registry.register(Box::new(http_duration.clone()))?;

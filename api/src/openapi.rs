@@ -9,6 +9,7 @@ use crate::routes;
 #[openapi(
     info(
         title = "Poort API",
+        license(name = "Proprietary"),
         description = "Sign-in, invitations and portfolio rights of the adviser extranet.\n\n\
             Every error answer has the body `{\"code\": \"…\", \"message\": \"…\"}`; `code` is stable \
             and documented per endpoint, `message` is for developers."

@@ -6,7 +6,6 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use thirtyfour::prelude::*;
-use thirtyfour::ChromiumLikeCapabilities as _;
 use tokio::process::{Child, Command};
 
 pub struct Browser {
@@ -27,7 +26,8 @@ pub fn artifacts_dir() -> PathBuf {
 impl Browser {
     /// Starts chromedriver and a headless Chromium of the given window size.
     pub async fn start(name: &str, width: u32, height: u32) -> Browser {
-        let driver_bin = std::env::var("POORT_TEST_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let driver_bin =
+            std::env::var("POORT_TEST_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let chromium = std::env::var("POORT_TEST_CHROMIUM").unwrap_or_else(|_| "chromium".into());
         let port = crate::free_port();
         let chromedriver = Command::new(&driver_bin)
@@ -36,9 +36,14 @@ impl Browser {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {driver_bin} (apt-get install chromium-driver): {e}"));
+            .unwrap_or_else(|e| {
+                panic!("cannot start {driver_bin} (apt-get install chromium-driver): {e}")
+            });
         crate::eventually(20, "chromedriver to listen", || async move {
-            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(|_| ())
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .ok()
+                .map(|_| ())
         })
         .await;
         let profile = tempfile::tempdir().expect("profile folder");
@@ -59,6 +64,17 @@ impl Browser {
             &format!("--user-data-dir={}", profile.path().display()),
         ] {
             caps.add_arg(arg).expect("arg");
+        }
+        if width < 500 {
+            // Headless Chromium will not make a window narrower than 500 px; emulate the
+            // phone's viewport instead, as the browser's device toolbar does.
+            caps.add_experimental_option(
+                "mobileEmulation",
+                serde_json::json!({
+                    "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 }
+                }),
+            )
+            .expect("mobileEmulation");
         }
         let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
             .await

@@ -34,11 +34,18 @@ pub struct TestDatabase {
 /// The PostgreSQL server for tests, from `POORT_TEST_POSTGRES_URL` (set by `cargo xtask test`).
 /// `None` means: not available here. Under `CI=true` that is a failure, never a silent skip.
 pub fn postgres_admin_url() -> Option<String> {
-    let url = std::env::var("POORT_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty());
+    let url = std::env::var("POORT_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
     if url.is_none() {
         let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-        assert!(!ci, "POORT_TEST_POSTGRES_URL is not set, and CI=true: PostgreSQL tests must run");
-        eprintln!("!!! PostgreSQL test NOT RUN: POORT_TEST_POSTGRES_URL is not set (cargo xtask test sets it)");
+        assert!(
+            !ci,
+            "POORT_TEST_POSTGRES_URL is not set, and CI=true: PostgreSQL tests must run"
+        );
+        eprintln!(
+            "!!! PostgreSQL test NOT RUN: POORT_TEST_POSTGRES_URL is not set (cargo xtask test sets it)"
+        );
     }
     url
 }
@@ -47,7 +54,12 @@ impl TestDatabase {
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
         let url = format!("sqlite://{}", dir.path().join("poort.sqlite").display());
-        Self { kind: Kind::Sqlite, url, dir, postgres: None }
+        Self {
+            kind: Kind::Sqlite,
+            url,
+            dir,
+            postgres: None,
+        }
     }
 
     /// A new database on the test PostgreSQL server, or `None` when there is none (see

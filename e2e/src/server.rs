@@ -41,13 +41,24 @@ pub fn dist_dir() -> Option<PathBuf> {
 pub fn base_env(db: &TestDatabase) -> Vec<(String, String)> {
     let mut env = vec![
         ("POORT__DATABASE__URL".to_string(), db.url.clone()),
-        ("POORT__SERVER__PORT".to_string(), "0".to_string()),
+        // A fixed free port (not 0), so commands run with the same settings (e.g.
+        // `poort outbox send-test`) put the right address in links.
+        (
+            "POORT__SERVER__PORT".to_string(),
+            crate::free_port().to_string(),
+        ),
         (
             "POORT__SERVER__DATA_DIR".to_string(),
             db.path().join("data").display().to_string(),
         ),
-        ("POORT__DELIVERY__POLL_INTERVAL_MS".to_string(), "200".to_string()),
-        ("POORT__LOG__LEVEL".to_string(), "info,sqlx=warn".to_string()),
+        (
+            "POORT__DELIVERY__POLL_INTERVAL_MS".to_string(),
+            "200".to_string(),
+        ),
+        (
+            "POORT__LOG__LEVEL".to_string(),
+            "info,sqlx=warn".to_string(),
+        ),
     ];
     let static_dir = dist_dir().unwrap_or_else(|| db.path().join("no-spa"));
     env.push((
@@ -59,23 +70,47 @@ pub fn base_env(db: &TestDatabase) -> Vec<(String, String)> {
 
 /// Production settings with SMTP at `smtp_port` (no TLS: a local sink) and the SMS gateway
 /// at `sms_url`. Keys are fixed test keys (32 bytes each, base64).
-pub fn production_env(smtp_port: u16, sms_url: &str) -> Vec<(String, String)> {
-    [
-        ("POORT__SERVER__PUBLIC_URL", "http://127.0.0.1:9".to_string()),
-        ("POORT__MAIL__FROM", "Extranet <noreply@verzekeraar.example>".to_string()),
-        ("POORT__MAIL__SMTP_HOST", "127.0.0.1".to_string()),
-        ("POORT__MAIL__SMTP_PORT", smtp_port.to_string()),
-        ("POORT__MAIL__SMTP_SECURITY", "none".to_string()),
-        ("POORT__MAIL__TIMEOUT_SECONDS", "3".to_string()),
-        ("POORT__SMS__GATEWAY_URL", sms_url.to_string()),
-        ("POORT__SMS__API_KEY", "test-gateway-token".to_string()),
-        ("POORT__SMS__TIMEOUT_SECONDS", "3".to_string()),
-        ("POORT__SECURITY__SIGNING_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_string()),
-        ("POORT__SECURITY__ENCRYPTION_KEY", "HxweHRwbGhkYFxYVFBMSERAPDg0MCwoJCAcGBQQDAgE=".to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
+pub fn production_env(
+    base: &[(String, String)],
+    smtp_port: u16,
+    sms_url: &str,
+) -> Vec<(String, String)> {
+    let port = base
+        .iter()
+        .find(|(k, _)| k == "POORT__SERVER__PORT")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| "8080".into());
+    let mut env = base.to_vec();
+    env.push((
+        "POORT__SERVER__PUBLIC_URL".into(),
+        format!("http://127.0.0.1:{port}"),
+    ));
+    env.extend(
+        [
+            (
+                "POORT__MAIL__FROM",
+                "Extranet <noreply@verzekeraar.example>".to_string(),
+            ),
+            ("POORT__MAIL__SMTP_HOST", "127.0.0.1".to_string()),
+            ("POORT__MAIL__SMTP_PORT", smtp_port.to_string()),
+            ("POORT__MAIL__SMTP_SECURITY", "none".to_string()),
+            ("POORT__MAIL__TIMEOUT_SECONDS", "3".to_string()),
+            ("POORT__SMS__GATEWAY_URL", sms_url.to_string()),
+            ("POORT__SMS__API_KEY", "test-gateway-token".to_string()),
+            ("POORT__SMS__TIMEOUT_SECONDS", "3".to_string()),
+            (
+                "POORT__SECURITY__SIGNING_KEY",
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_string(),
+            ),
+            (
+                "POORT__SECURITY__ENCRYPTION_KEY",
+                "HxweHRwbGhkYFxYVFBMSERAPDg0MCwoJCAcGBQQDAgE=".to_string(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v)),
+    );
+    env
 }
 
 fn command(args: &[&str], env: &[(String, String)]) -> Command {
@@ -127,12 +162,19 @@ impl Poort {
             _ => {
                 let _ = child.start_kill();
                 let text = std::fs::read_to_string(log).unwrap_or_default();
-                panic!("poort did not become ready; its log ({}):\n{text}", log.display());
+                panic!(
+                    "poort did not become ready; its log ({}):\n{text}",
+                    log.display()
+                );
             }
         };
         // Keep draining stdout so the child never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Poort { child, url, log: log.to_path_buf() }
+        Poort {
+            child,
+            url,
+            log: log.to_path_buf(),
+        }
     }
 
     /// Ends the process the hard way (SIGKILL): no shutdown code runs, like a crash.

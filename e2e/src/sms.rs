@@ -73,10 +73,14 @@ impl SmsGateway {
     }
 
     pub async fn wait_for(&self, n: usize, seconds: u64) -> Vec<SmsRequest> {
-        crate::eventually(seconds, &format!("{n} request(s) at the SMS gateway"), || async {
-            let got = self.requests();
-            (got.len() >= n).then_some(got)
-        })
+        crate::eventually(
+            seconds,
+            &format!("{n} request(s) at the SMS gateway"),
+            || async {
+                let got = self.requests();
+                (got.len() >= n).then_some(got)
+            },
+        )
         .await
     }
 }
@@ -88,7 +92,11 @@ async fn serve(stream: tokio::net::TcpStream, state: Arc<Mutex<Shared>>) -> std:
         if reader.read_line(&mut request_line).await? == 0 {
             return Ok(());
         }
-        let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
+        let path = request_line
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("/")
+            .to_string();
         let mut headers = Vec::new();
         let mut length = 0usize;
         loop {
@@ -111,10 +119,18 @@ async fn serve(stream: tokio::net::TcpStream, state: Arc<Mutex<Shared>>) -> std:
         let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
         let status = {
             let mut s = state.lock().unwrap();
-            s.requests.push(SmsRequest { path, headers, body });
+            s.requests.push(SmsRequest {
+                path,
+                headers,
+                body,
+            });
             s.planned.pop_front().or(s.always).unwrap_or(200)
         };
-        let text = if status < 300 { r#"{"status":"accepted"}"# } else { r#"{"error":"planned failure"}"# };
+        let text = if status < 300 {
+            r#"{"status":"accepted"}"#
+        } else {
+            r#"{"error":"planned failure"}"#
+        };
         let response = format!(
             "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{text}",
             text.len()

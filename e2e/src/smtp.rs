@@ -76,11 +76,16 @@ impl SmtpSink {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start aiosmtpd with {python} (cargo xtask test installs it): {e}"));
+            .unwrap_or_else(|e| {
+                panic!("cannot start aiosmtpd with {python} (cargo xtask test installs it): {e}")
+            });
         self.child = Some(child);
         let port = self.port;
         crate::eventually(20, "aiosmtpd to accept connections", || async move {
-            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(|_| ())
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .ok()
+                .map(|_| ())
         })
         .await;
     }
@@ -102,10 +107,14 @@ impl SmtpSink {
 
     /// Waits until at least `n` messages arrived.
     pub async fn wait_for(&self, n: usize, seconds: u64) -> Vec<ReceivedMail> {
-        crate::eventually(seconds, &format!("{n} e-mail(s) at the SMTP sink"), || async {
-            let got = self.messages();
-            (got.len() >= n).then_some(got)
-        })
+        crate::eventually(
+            seconds,
+            &format!("{n} e-mail(s) at the SMTP sink"),
+            || async {
+                let got = self.messages();
+                (got.len() >= n).then_some(got)
+            },
+        )
         .await
     }
 }

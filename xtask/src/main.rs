@@ -158,7 +158,9 @@ fn wasm_size_report(dist: &Path) -> Result<String, String> {
         "wasm size: {} KB raw, {} KB gzip ({})",
         raw / 1024,
         gz / 1024,
-        wasm.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+        wasm.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
     ))
 }
 
@@ -166,7 +168,17 @@ fn wasm_size_report(dist: &Path) -> Result<String, String> {
 fn openapi(env: &Env) -> Result<(), String> {
     let status = env
         .cargo()
-        .args(["test", "-p", "poort-api", "--test", "api", "--", "--exact", "openapi::write_committed_document", "--ignored"])
+        .args([
+            "test",
+            "-p",
+            "poort-api",
+            "--test",
+            "api",
+            "--",
+            "--exact",
+            "openapi::write_committed_document",
+            "--ignored",
+        ])
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if status.success() {
@@ -205,35 +217,82 @@ fn test(env: &Env) -> Result<(), String> {
         Ok(url) => Some(url.clone()),
         Err(why) => {
             let banner = "!".repeat(78);
-            eprintln!("\n{banner}\n!! PostgreSQL is NOT reachable: {why}\n!! The PostgreSQL contract and e2e tests cannot run.\n{banner}\n");
+            eprintln!(
+                "\n{banner}\n!! PostgreSQL is NOT reachable: {why}\n!! The PostgreSQL contract and e2e tests cannot run.\n{banner}\n"
+            );
             if ci {
-                return Err("PostgreSQL is required under CI=true; failing instead of skipping".into());
+                return Err(
+                    "PostgreSQL is required under CI=true; failing instead of skipping".into(),
+                );
             }
             None
         }
     };
 
     let mut test_env: Vec<(String, String)> = vec![
-        ("POORT_TEST_PYTHON".into(), env.venv_python().display().to_string()),
-        ("POORT_TEST_DIST".into(), env.root.join("dist").display().to_string()),
+        (
+            "POORT_TEST_PYTHON".into(),
+            env.venv_python().display().to_string(),
+        ),
+        (
+            "POORT_TEST_DIST".into(),
+            env.root.join("dist").display().to_string(),
+        ),
         ("POORT_TEST_CHROMEDRIVER".into(), "chromedriver".into()),
         ("POORT_TEST_CHROMIUM".into(), "chromium".into()),
-        ("POORT_TEST_ARTIFACTS".into(), env.root.join("e2e/artifacts").display().to_string()),
+        (
+            "POORT_TEST_ARTIFACTS".into(),
+            env.root.join("e2e/artifacts").display().to_string(),
+        ),
     ];
     match &postgres_url {
         Some(url) => test_env.push(("POORT_TEST_POSTGRES_URL".into(), url.clone())),
         None => test_env.push(("POORT_TEST_POSTGRES_URL".into(), String::new())),
     }
 
-    outcomes.push(step(env, "format (cargo fmt --check)", &["fmt", "--all", "--", "--check"], &[]));
-    outcomes.push(step(env, "clippy (native, -D warnings)", &["clippy", "--all-targets", "--", "-D", "warnings"], &[]));
+    outcomes.push(step(
+        env,
+        "format (cargo fmt --check)",
+        &["fmt", "--all", "--", "--check"],
+        &[],
+    ));
+    outcomes.push(step(
+        env,
+        "clippy (native, -D warnings)",
+        &["clippy", "--all-targets", "--", "-D", "warnings"],
+        &[],
+    ));
     outcomes.push(step(
         env,
         "clippy (web, wasm32, -D warnings)",
-        &["clippy", "-p", "poort-web", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "-p",
+            "poort-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ],
         &[],
     ));
-    outcomes.push(step(env, "unit tests", &["test", "--lib", "--bins", "-p", "poort-shared", "-p", "poort-api", "-p", "xtask"], &test_env));
+    outcomes.push(step(
+        env,
+        "unit tests",
+        &[
+            "test",
+            "--lib",
+            "--bins",
+            "-p",
+            "poort-shared",
+            "-p",
+            "poort-api",
+            "-p",
+            "xtask",
+        ],
+        &test_env,
+    ));
     let mut api = step(
         env,
         "API tests: store contract on SQLite and PostgreSQL, OpenAPI freshness",
@@ -291,7 +350,11 @@ fn test(env: &Env) -> Result<(), String> {
         } else {
             String::new()
         };
-        let note = if o.note.is_empty() { String::new() } else { format!(" [{}]", o.note) };
+        let note = if o.note.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", o.note)
+        };
         println!(
             "{} {}{counts} ({:.0} s){note}",
             if o.ok { "PASS" } else { "FAIL" },
@@ -305,7 +368,10 @@ fn test(env: &Env) -> Result<(), String> {
     let passed: u64 = outcomes.iter().map(|o| o.passed).sum();
     let failed: u64 = outcomes.iter().map(|o| o.failed).sum();
     let failed_steps = outcomes.iter().filter(|o| !o.ok).count();
-    println!("total time {:.1} min", started.elapsed().as_secs_f64() / 60.0);
+    println!(
+        "total time {:.1} min",
+        started.elapsed().as_secs_f64() / 60.0
+    );
     println!("{passed} passed, {failed} failed");
     if failed_steps > 0 || failed > 0 {
         Err(format!("{failed_steps} step(s) failed"))

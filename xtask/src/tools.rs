@@ -67,8 +67,14 @@ impl Env {
         cmd.current_dir(&self.root)
             .env("CARGO_TARGET_DIR", &self.target_dir)
             .env("PATH", self.path_var())
-            .env("TRUNK_TOOLS_WASM_BINDGEN", wasm_bindgen_version(&self.root).unwrap_or_default())
-            .env("TRUNK_TOOLS_WASM_OPT", format!("version_{BINARYEN_VERSION}"))
+            .env(
+                "TRUNK_TOOLS_WASM_BINDGEN",
+                wasm_bindgen_version(&self.root).unwrap_or_default(),
+            )
+            .env(
+                "TRUNK_TOOLS_WASM_OPT",
+                format!("version_{BINARYEN_VERSION}"),
+            )
             .env("TRUNK_OFFLINE", "true");
         cmd
     }
@@ -140,7 +146,10 @@ fn run_install(what: &str, how_long: &str, cmd: &mut Command) -> Result<(), Stri
 /// The wasm target, trunk, wasm-bindgen-cli and wasm-opt at the versions that work together.
 pub fn ensure_web_tools(env: &Env) -> Result<(), String> {
     let targets = output_of(env, "rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if !targets.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
+    if !targets
+        .lines()
+        .any(|t| t.trim() == "wasm32-unknown-unknown")
+    {
         run_install(
             "the wasm32-unknown-unknown target",
             "30 seconds",
@@ -173,7 +182,11 @@ pub fn ensure_web_tools(env: &Env) -> Result<(), String> {
         )?;
     }
 
-    let wasm_opt = env.binaryen_dir().join("node_modules").join(".bin").join("wasm-opt");
+    let wasm_opt = env
+        .binaryen_dir()
+        .join("node_modules")
+        .join(".bin")
+        .join("wasm-opt");
     let have = output_of(env, &wasm_opt.display().to_string(), &["--version"]).unwrap_or_default();
     if !have.contains(&format!("version {BINARYEN_VERSION}")) {
         std::fs::create_dir_all(env.binaryen_dir()).map_err(|e| e.to_string())?;
@@ -228,7 +241,9 @@ pub fn ensure_python_tools(env: &Env) -> Result<(), String> {
         run_install(
             "a Python venv for the test tools",
             "5 seconds",
-            Command::new("python3").args(["-m", "venv"]).arg(env.venv_dir()),
+            Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(env.venv_dir()),
         )?;
     }
     run_install(
@@ -273,7 +288,9 @@ pub fn ensure_postgres(env: &Env) -> Result<String, String> {
             std::thread::sleep(Duration::from_millis(500));
         }
     }
-    Err(format!("nothing answers at {addr} (POORT_TEST_POSTGRES_URL={url})"))
+    Err(format!(
+        "nothing answers at {addr} (POORT_TEST_POSTGRES_URL={url})"
+    ))
 }
 
 fn host_port(url: &str) -> Option<String> {
@@ -299,13 +316,21 @@ fn drop_leftover_test_databases(env: &Env, url: &str) {
     let Some(list) = output_of(
         env,
         "psql",
-        &[url, "-Atc", "SELECT datname FROM pg_database WHERE datname LIKE 'poort\\_t\\_%'"],
+        &[
+            url,
+            "-Atc",
+            "SELECT datname FROM pg_database WHERE datname LIKE 'poort\\_t\\_%'",
+        ],
     ) else {
         return;
     };
     for name in list.lines().filter(|n| !n.is_empty()) {
         let _ = Command::new("psql")
-            .args([url, "-qc", &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")])
+            .args([
+                url,
+                "-qc",
+                &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
@@ -318,7 +343,13 @@ mod tests {
 
     #[test]
     fn host_and_port_come_from_the_url() {
-        assert_eq!(host_port("postgres://u@127.0.0.1:5433/db").as_deref(), Some("127.0.0.1:5433"));
-        assert_eq!(host_port("postgres://u:p@db.local/x?sslmode=require").as_deref(), Some("db.local:5432"));
+        assert_eq!(
+            host_port("postgres://u@127.0.0.1:5433/db").as_deref(),
+            Some("127.0.0.1:5433")
+        );
+        assert_eq!(
+            host_port("postgres://u:p@db.local/x?sslmode=require").as_deref(),
+            Some("db.local:5432")
+        );
     }
 }

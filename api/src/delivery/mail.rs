@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
@@ -67,7 +67,11 @@ impl Transport for SmtpTransport {
             .from(self.from.clone())
             .to(to)
             .subject(message.subject.clone().unwrap_or_default())
-            .message_id(Some(format!("<{}@{}>", message.id, self.from.email.domain())))
+            .message_id(Some(format!(
+                "<{}@{}>",
+                message.id,
+                self.from.email.domain()
+            )))
             .header(ContentType::TEXT_PLAIN)
             .body(message.body.clone())
             .map_err(|e| DeliveryError::Permanent(format!("cannot build e-mail: {e}")))?;

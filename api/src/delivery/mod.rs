@@ -90,7 +90,9 @@ impl Transports {
 
 /// The wait before attempt `attempts + 1`: base × 2^(attempts − 1), capped.
 pub fn backoff(settings: &DeliverySettings, attempts: i32) -> chrono::Duration {
-    let exponent = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(20);
+    let exponent = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(0)
+        .min(20);
     let seconds = settings
         .backoff_base_seconds
         .saturating_mul(1u64 << exponent)
@@ -109,7 +111,10 @@ pub fn outcome(
         Ok(()) => AttemptOutcome::Sent,
         Err(DeliveryError::Permanent(why)) => AttemptOutcome::Dead(why),
         Err(DeliveryError::Transient(why)) if message.attempts >= settings.max_attempts => {
-            AttemptOutcome::Dead(format!("gave up after {} attempts: {why}", message.attempts))
+            AttemptOutcome::Dead(format!(
+                "gave up after {} attempts: {why}",
+                message.attempts
+            ))
         }
         Err(DeliveryError::Transient(why)) => {
             AttemptOutcome::RetryAt(now + backoff(settings, message.attempts), why)
@@ -147,31 +152,46 @@ impl Worker {
     /// Claims one batch and attempts each message; returns how many were claimed.
     pub async fn round(&self) -> anyhow::Result<usize> {
         let now = self.clock.now();
-        let lease = chrono::Duration::seconds(
-            i64::try_from(self.settings.lease_seconds).unwrap_or(120),
-        );
+        let lease =
+            chrono::Duration::seconds(i64::try_from(self.settings.lease_seconds).unwrap_or(120));
         let batch = self
             .store
             .claim_due(now, now + lease, self.settings.batch_size)
             .await?;
         let claimed = batch.len();
         for message in batch {
-            let result = self.transports.for_channel(message.channel).deliver(&message).await;
+            let result = self
+                .transports
+                .for_channel(message.channel)
+                .deliver(&message)
+                .await;
             let now = self.clock.now();
             let outcome = outcome(&self.settings, &message, result, now);
             let channel = message.channel.as_str();
             match &outcome {
                 AttemptOutcome::Sent => {
-                    self.metrics.outbox_delivered.with_label_values(&[channel]).inc();
+                    self.metrics
+                        .outbox_delivered
+                        .with_label_values(&[channel])
+                        .inc();
                     tracing::info!(message_id = %message.id, channel, attempts = message.attempts, "outbox: delivered");
                 }
                 AttemptOutcome::RetryAt(at, why) => {
-                    self.metrics.outbox_failures.with_label_values(&[channel]).inc();
+                    self.metrics
+                        .outbox_failures
+                        .with_label_values(&[channel])
+                        .inc();
                     tracing::warn!(message_id = %message.id, channel, attempts = message.attempts, retry_at = %at, error = %why, "outbox: delivery failed, will retry");
                 }
                 AttemptOutcome::Dead(why) => {
-                    self.metrics.outbox_failures.with_label_values(&[channel]).inc();
-                    self.metrics.outbox_dead_letters.with_label_values(&[channel]).inc();
+                    self.metrics
+                        .outbox_failures
+                        .with_label_values(&[channel])
+                        .inc();
+                    self.metrics
+                        .outbox_dead_letters
+                        .with_label_values(&[channel])
+                        .inc();
                     tracing::error!(message_id = %message.id, channel, attempts = message.attempts, error = %why, "outbox: dead letter, delivery abandoned");
                 }
             }
@@ -216,18 +236,33 @@ mod tests {
 
     #[test]
     fn a_transient_failure_is_retried_until_the_last_attempt_then_dead() {
-        let s = DeliverySettings { max_attempts: 3, ..DeliverySettings::default() };
+        let s = DeliverySettings {
+            max_attempts: 3,
+            ..DeliverySettings::default()
+        };
         let now = Utc::now();
         let err = || Err(DeliveryError::Transient("refused".into()));
-        assert!(matches!(outcome(&s, &message(1), err(), now), AttemptOutcome::RetryAt(..)));
-        assert!(matches!(outcome(&s, &message(2), err(), now), AttemptOutcome::RetryAt(..)));
-        assert!(matches!(outcome(&s, &message(3), err(), now), AttemptOutcome::Dead(..)));
+        assert!(matches!(
+            outcome(&s, &message(1), err(), now),
+            AttemptOutcome::RetryAt(..)
+        ));
+        assert!(matches!(
+            outcome(&s, &message(2), err(), now),
+            AttemptOutcome::RetryAt(..)
+        ));
+        assert!(matches!(
+            outcome(&s, &message(3), err(), now),
+            AttemptOutcome::Dead(..)
+        ));
     }
 
     #[test]
     fn a_permanent_failure_is_dead_at_once() {
         let s = DeliverySettings::default();
         let result = Err(DeliveryError::Permanent("550 no such user".into()));
-        assert!(matches!(outcome(&s, &message(1), result, Utc::now()), AttemptOutcome::Dead(..)));
+        assert!(matches!(
+            outcome(&s, &message(1), result, Utc::now()),
+            AttemptOutcome::Dead(..)
+        ));
     }
 }

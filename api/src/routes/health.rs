@@ -39,7 +39,11 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<ReadyResponse
     };
     let stats = tokio::time::timeout(std::time::Duration::from_secs(3), check)
         .await
-        .map_err(|_| ApiError::Unavailable(crate::store::StoreError::Database(sqlx::Error::PoolTimedOut)))?
+        .map_err(|_| {
+            ApiError::Unavailable(crate::store::StoreError::Database(
+                sqlx::Error::PoolTimedOut,
+            ))
+        })?
         .map_err(|e| ApiError::Unavailable(e))?;
     Ok(web::Json(ReadyResponse {
         status: "ready".into(),

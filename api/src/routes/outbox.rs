@@ -11,6 +11,7 @@ use crate::startup::AppState;
 use crate::store::OutboxMessage;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxQuery {
     /// At most this many messages, newest first (1–500, default 100).
@@ -35,7 +36,9 @@ pub async fn dev_outbox(
 ) -> Result<web::Json<OutboxListResponse>, ApiError> {
     let limit = query.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid_request("limit: must be between 1 and 500"));
+        return Err(ApiError::invalid_request(
+            "limit: must be between 1 and 500",
+        ));
     }
     let messages = state.store.list_outbox(limit).await?;
     Ok(web::Json(OutboxListResponse {

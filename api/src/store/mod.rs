@@ -89,8 +89,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Writes messages on their own (for `poort outbox send-test`); feature code writes them
     /// inside its own transaction instead.
-    async fn enqueue(&self, messages: &[NewMessage], now: DateTime<Utc>)
-    -> Result<Vec<Uuid>, StoreError>;
+    async fn enqueue(
+        &self,
+        messages: &[NewMessage],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, StoreError>;
 
     /// Reserves up to `limit` due messages for this worker until `lease_until`, counting an
     /// attempt for each. A message reserved by one worker is not handed to another until its
@@ -117,7 +120,10 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// Opens the configured database and brings its schema up to date.
-pub async fn connect(settings: &DatabaseSettings, kind: DatabaseKind) -> Result<Arc<dyn Store>, StoreError> {
+pub async fn connect(
+    settings: &DatabaseSettings,
+    kind: DatabaseKind,
+) -> Result<Arc<dyn Store>, StoreError> {
     Ok(match kind {
         DatabaseKind::Sqlite => Arc::new(SqliteStore::connect(settings).await?),
         DatabaseKind::Postgres => Arc::new(PostgresStore::connect(settings).await?),

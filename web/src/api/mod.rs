@@ -10,7 +10,11 @@ use serde::de::DeserializeOwned;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
     /// The API answered with an error body.
-    Api { status: u16, code: ErrorCode, message: String },
+    Api {
+        status: u16,
+        code: ErrorCode,
+        message: String,
+    },
     /// No answer at all (offline, server down).
     Network(String),
     /// An answer we could not read.
@@ -20,7 +24,11 @@ pub enum ApiError {
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ApiError::Api { status, code, message } => write!(f, "{status} {code}: {message}"),
+            ApiError::Api {
+                status,
+                code,
+                message,
+            } => write!(f, "{status} {code}: {message}"),
             ApiError::Network(e) => write!(f, "network: {e}"),
             ApiError::UnexpectedAnswer(e) => write!(f, "unexpected answer: {e}"),
         }

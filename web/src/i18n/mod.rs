@@ -109,7 +109,10 @@ fn text(key: Key) -> [&'static str; 2] {
         ModeProduction => ["productie", "production"],
         StatusDatabase => ["Database", "Database"],
         StatusDatabaseReady => ["bereikbaar", "reachable"],
-        StatusOutboxPending => ["Berichten die nog verstuurd worden", "Messages waiting to be sent"],
+        StatusOutboxPending => [
+            "Berichten die nog verstuurd worden",
+            "Messages waiting to be sent",
+        ],
         StatusCheckAgain => ["Opnieuw controleren", "Check again"],
         NotFoundTitle => ["Pagina niet gevonden", "Page not found"],
         NotFoundText => [
@@ -117,7 +120,10 @@ fn text(key: Key) -> [&'static str; 2] {
             "The page you were looking for does not exist. Check the address or go to the home page.",
         ],
         BackHome => ["Naar de startpagina", "Go to the home page"],
-        OutboxTitle => ["Uitgaande berichten (ontwikkelmodus)", "Outgoing messages (development mode)"],
+        OutboxTitle => [
+            "Uitgaande berichten (ontwikkelmodus)",
+            "Outgoing messages (development mode)",
+        ],
         OutboxIntro => [
             "In de ontwikkelmodus worden e-mail en sms niet echt verstuurd, maar hier bewaard. Links in de berichten kunt u aanklikken.",
             "In development mode e-mail and SMS are not really sent but kept here. Links in the messages can be clicked.",
@@ -132,7 +138,10 @@ fn text(key: Key) -> [&'static str; 2] {
         OutboxStatusSent => ["verstuurd", "sent"],
         OutboxStatusDead => ["niet af te leveren", "could not be delivered"],
         OutboxCreated => ["Aangemaakt", "Created"],
-        FooterHelp => ["Hulp nodig? Neem contact op met Team Relatiebeheer", "Need help? Contact Team Relatiebeheer"],
+        FooterHelp => [
+            "Hulp nodig? Neem contact op met Team Relatiebeheer",
+            "Need help? Contact Team Relatiebeheer",
+        ],
         FooterPhone => ["Telefoon", "Phone"],
         FooterEmail => ["E-mail", "E-mail"],
         FooterStatus => ["Status", "Status"],

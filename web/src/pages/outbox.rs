@@ -72,7 +72,12 @@ fn message_view(i18n: I18n, m: OutboxMessageResponse) -> impl IntoView {
 fn linkify(body: &str) -> Vec<AnyView> {
     let mut out = Vec::new();
     let mut rest = body;
-    while let Some(start) = rest.find("http://").into_iter().chain(rest.find("https://")).min() {
+    while let Some(start) = rest
+        .find("http://")
+        .into_iter()
+        .chain(rest.find("https://"))
+        .min()
+    {
         out.push(rest[..start].to_string().into_any());
         let tail = &rest[start..];
         let end = tail
@@ -80,7 +85,8 @@ fn linkify(body: &str) -> Vec<AnyView> {
             .unwrap_or(tail.len());
         let url = tail[..end].trim_end_matches(['.', ',', ')']);
         let href = url.to_string();
-        out.push(view! { <a href=href.clone() class="outbox-link">{href}</a> }.into_any());
+        let label = href.clone();
+        out.push(view! { <a href=href class="outbox-link">{label}</a> }.into_any());
         rest = &tail[url.len()..];
     }
     out.push(rest.to_string().into_any());

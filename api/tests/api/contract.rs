@@ -1,0 +1,223 @@
+//! The store contract: what every `Store` implementation must do, run on SQLite and PostgreSQL.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use poort_api::store::{AttemptOutcome, NewMessage, Store};
+use poort_shared::dto::{Channel, DeliveryStatus};
+
+crate::on_both_databases!(
+    a_fresh_database_is_migrated_and_answers,
+    enqueued_messages_are_listed_newest_first_with_their_content,
+    a_due_message_is_claimed_once_until_its_lease_ends,
+    a_sent_message_is_never_claimed_again,
+    a_failed_message_waits_for_its_next_attempt,
+    a_dead_letter_is_counted_and_never_claimed,
+    concurrent_workers_never_get_the_same_message,
+);
+
+fn email(to: &str) -> NewMessage {
+    NewMessage {
+        channel: Channel::Email,
+        recipient: to.into(),
+        subject: Some("Uitnodiging".into()),
+        body: format!("Hallo {to}, klik op https://example.nl/x"),
+    }
+}
+
+async fn a_fresh_database_is_migrated_and_answers(store: Arc<dyn Store>) {
+    store.ping().await.unwrap();
+    let stats = store.outbox_stats().await.unwrap();
+    assert_eq!((stats.pending, stats.dead), (0, 0));
+    assert!(store.list_outbox(10).await.unwrap().is_empty());
+}
+
+async fn enqueued_messages_are_listed_newest_first_with_their_content(store: Arc<dyn Store>) {
+    let t0 = Utc::now();
+    store.enqueue(&[email("a@example.nl")], t0).await.unwrap();
+    let sms = NewMessage {
+        channel: Channel::Sms,
+        recipient: "+31612345678".into(),
+        subject: None,
+        body: "Uw code is 123456".into(),
+    };
+    store
+        .enqueue(&[sms.clone()], t0 + Duration::seconds(1))
+        .await
+        .unwrap();
+
+    let listed = store.list_outbox(10).await.unwrap();
+
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].recipient, "+31612345678");
+    assert_eq!(listed[0].channel, Channel::Sms);
+    assert_eq!(listed[0].subject, None);
+    assert_eq!(listed[0].body, sms.body);
+    assert_eq!(listed[1].recipient, "a@example.nl");
+    assert_eq!(listed[1].subject.as_deref(), Some("Uitnodiging"));
+    assert!(
+        listed
+            .iter()
+            .all(|m| m.status == DeliveryStatus::Pending && m.attempts == 0)
+    );
+    assert_eq!(store.outbox_stats().await.unwrap().pending, 2);
+    assert_eq!(store.list_outbox(1).await.unwrap().len(), 1);
+}
+
+async fn a_due_message_is_claimed_once_until_its_lease_ends(store: Arc<dyn Store>) {
+    let now = Utc::now();
+    let ids = store.enqueue(&[email("a@example.nl")], now).await.unwrap();
+    let lease = Duration::seconds(60);
+
+    let first = store.claim_due(now, now + lease, 10).await.unwrap();
+    let second = store.claim_due(now, now + lease, 10).await.unwrap();
+    let after_lease = store
+        .claim_due(now + lease + Duration::seconds(1), now + lease * 2, 10)
+        .await
+        .unwrap();
+
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].id, ids[0]);
+    assert_eq!(first[0].attempts, 1);
+    assert!(
+        second.is_empty(),
+        "a leased message must not be handed out twice"
+    );
+    assert_eq!(
+        after_lease.len(),
+        1,
+        "a crashed worker's message is retried after the lease"
+    );
+    assert_eq!(after_lease[0].attempts, 2);
+}
+
+async fn a_sent_message_is_never_claimed_again(store: Arc<dyn Store>) {
+    let now = Utc::now();
+    let ids = store.enqueue(&[email("a@example.nl")], now).await.unwrap();
+    let claimed = store
+        .claim_due(now, now + Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+
+    store
+        .record_attempt(ids[0], &AttemptOutcome::Sent, now)
+        .await
+        .unwrap();
+
+    let later = now + Duration::days(1);
+    assert!(
+        store
+            .claim_due(later, later + Duration::seconds(60), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let listed = store.list_outbox(10).await.unwrap();
+    assert_eq!(listed[0].status, DeliveryStatus::Sent);
+    assert!(listed[0].sent_at.is_some());
+    assert_eq!(store.outbox_stats().await.unwrap().pending, 0);
+}
+
+async fn a_failed_message_waits_for_its_next_attempt(store: Arc<dyn Store>) {
+    let now = Utc::now();
+    let ids = store.enqueue(&[email("a@example.nl")], now).await.unwrap();
+    store
+        .claim_due(now, now + Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    let retry_at = now + Duration::seconds(30);
+
+    store
+        .record_attempt(
+            ids[0],
+            &AttemptOutcome::RetryAt(retry_at, "connection refused".into()),
+            now,
+        )
+        .await
+        .unwrap();
+
+    let early = now + Duration::seconds(29);
+    assert!(
+        store
+            .claim_due(early, early + Duration::seconds(60), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let due = store
+        .claim_due(retry_at, retry_at + Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].attempts, 2);
+    assert_eq!(due[0].last_error.as_deref(), Some("connection refused"));
+}
+
+async fn a_dead_letter_is_counted_and_never_claimed(store: Arc<dyn Store>) {
+    let now = Utc::now();
+    let ids = store
+        .enqueue(&[email("a@example.nl"), email("b@example.nl")], now)
+        .await
+        .unwrap();
+    store
+        .claim_due(now, now + Duration::seconds(60), 10)
+        .await
+        .unwrap();
+
+    store
+        .record_attempt(
+            ids[0],
+            &AttemptOutcome::Dead("550 mailbox unknown".into()),
+            now,
+        )
+        .await
+        .unwrap();
+
+    let stats = store.outbox_stats().await.unwrap();
+    assert_eq!((stats.pending, stats.dead), (1, 1));
+    let later = now + Duration::days(1);
+    let claimed = store
+        .claim_due(later, later + Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![ids[1]]
+    );
+}
+
+async fn concurrent_workers_never_get_the_same_message(store: Arc<dyn Store>) {
+    let now = Utc::now();
+    let messages: Vec<NewMessage> = (0..60)
+        .map(|i| email(&format!("u{i}@example.nl")))
+        .collect();
+    store.enqueue(&messages, now).await.unwrap();
+
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let store = store.clone();
+        workers.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let batch = store
+                    .claim_due(now, now + Duration::seconds(60), 4)
+                    .await
+                    .unwrap();
+                if batch.is_empty() {
+                    return mine;
+                }
+                mine.extend(batch.into_iter().map(|m| m.id));
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for worker in workers {
+        all.extend(worker.await.unwrap());
+    }
+
+    let unique: HashSet<_> = all.iter().collect();
+    assert_eq!(all.len(), 60, "every message claimed exactly once");
+    assert_eq!(unique.len(), 60);
+}

@@ -1,0 +1,9 @@
+//! The API crate's one integration-test binary: the store contract on SQLite and PostgreSQL,
+//! the OpenAPI document's freshness and coverage, and in-process HTTP tests (`spawn_app`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod contract;
+mod helpers;
+mod openapi;
+mod service;
