@@ -482,7 +482,8 @@ fn dev_keys(data_dir: &Path) -> Result<Keys, ConfigError> {
     let io = |e: std::io::Error| ConfigError(format!("server.data_dir: {}: {e}", path.display()));
     let file: DevKeyFile = if path.is_file() {
         let text = std::fs::read_to_string(&path).map_err(io)?;
-        toml_from_str(&text)
+        Figment::from(Toml::string(&text))
+            .extract::<DevKeyFile>()
             .map_err(|e| ConfigError(format!("{}: unreadable ({e})", path.display())))?
     } else {
         std::fs::create_dir_all(data_dir).map_err(io)?;
@@ -508,10 +509,6 @@ fn dev_keys(data_dir: &Path) -> Result<Keys, ConfigError> {
             &SecretString::from(file.encryption_key),
         )?,
     })
-}
-
-fn toml_from_str(text: &str) -> Result<DevKeyFile, figment::Error> {
-    Figment::from(Toml::string(text)).extract()
 }
 
 /// Figment's messages are good but verbose; keep one line that names the key and its source.
@@ -659,6 +656,14 @@ mod tests {
         let s = Settings::load(None, env(&[("POORT__SECURITY__SIGNING_KEY", "c2hvcnQ=")])).unwrap();
         let err = s.validate().unwrap_err().to_string();
         assert!(err.contains("security.signing_key"), "{err}");
+    }
+
+    #[test]
+    fn the_documented_example_file_is_accepted_as_it_is() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/poort.example.toml");
+        let s = Settings::load(Some(&path), env(&[])).unwrap();
+        assert_eq!(s.server.port, 8080);
+        assert_eq!(s.mail.smtp_security, SmtpSecurity::Starttls);
     }
 
     #[test]

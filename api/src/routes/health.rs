@@ -44,7 +44,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<ReadyResponse
                 sqlx::Error::PoolTimedOut,
             ))
         })?
-        .map_err(|e| ApiError::Unavailable(e))?;
+        .map_err(ApiError::Unavailable)?;
     Ok(web::Json(ReadyResponse {
         status: "ready".into(),
         database: state.store.kind().as_str().into(),

@@ -43,7 +43,7 @@ async fn enqueued_messages_are_listed_newest_first_with_their_content(store: Arc
         body: "Uw code is 123456".into(),
     };
     store
-        .enqueue(&[sms.clone()], t0 + Duration::seconds(1))
+        .enqueue(std::slice::from_ref(&sms), t0 + Duration::seconds(1))
         .await
         .unwrap();
 
