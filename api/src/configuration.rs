@@ -316,7 +316,9 @@ impl Settings {
             figment = figment.merge(Toml::file_exact(path));
         }
         // Figment's own `Env` reads the process environment; we take the variables as an
-        // argument so tests stay hermetic. Values parse like figment's: numbers, booleans, text.
+        // argument so tests stay hermetic. Values stay text here; `extract_lossy` turns text
+        // into a number or boolean only where the setting is one (so a numeric password stays
+        // text, and a phone number keeps its leading zero).
         let vars: Vec<(String, String)> = env
             .into_iter()
             .filter(|(k, _)| k.starts_with(ENV_PREFIX) && k.len() > ENV_PREFIX.len())
@@ -325,13 +327,10 @@ impl Settings {
             let key = name[ENV_PREFIX.len()..]
                 .to_ascii_lowercase()
                 .replace("__", ".");
-            let value = raw
-                .parse::<figment::value::Value>()
-                .unwrap_or_else(|_| figment::value::Value::from(raw.clone()));
-            figment = figment.merge(figment::providers::Serialized::default(&key, value));
+            figment = figment.merge(figment::providers::Serialized::default(&key, raw.as_str()));
         }
         let settings: Settings = figment
-            .extract()
+            .extract_lossy()
             .map_err(|e| describe_figment_error(e, file))?;
         Ok(settings)
     }
@@ -634,10 +633,25 @@ mod tests {
     }
 
     #[test]
-    fn a_numeric_password_from_the_environment_stays_text() {
-        let s = Settings::load(None, env(&[("POORT__MAIL__SMTP_PASSWORD", "123456")])).unwrap();
-        let password = s.mail.smtp_password.unwrap();
-        assert_eq!(password.expose_secret(), "123456");
+    fn numeric_looking_text_from_the_environment_stays_text() {
+        let s = Settings::load(
+            None,
+            env(&[
+                ("POORT__MAIL__SMTP_PASSWORD", "123456"),
+                ("POORT__BRANDING__SUPPORT_PHONE", "0881234567"),
+                ("POORT__SERVER__WORKERS", "3"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.mail.smtp_password.unwrap().expose_secret(), "123456");
+        assert_eq!(s.branding.support_phone, "0881234567");
+        assert_eq!(s.server.workers, 3);
+    }
+
+    #[test]
+    fn a_number_setting_with_text_is_refused_by_name() {
+        let err = Settings::load(None, env(&[("POORT__SERVER__PORT", "eighty")])).unwrap_err();
+        assert!(err.to_string().contains("server.port"), "{err}");
     }
 
     #[test]
