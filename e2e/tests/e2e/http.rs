@@ -167,4 +167,15 @@ async fn the_dev_outbox_does_not_exist_in_production() {
     assert_eq!(status, 404);
     assert_eq!(body["code"], "not_found");
     assert_eq!(health["mode"], "production");
+    let log = poort.log_text();
+    let access: Vec<serde_json::Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["span"]["http.route"] == "/api/health")
+        .collect();
+    assert!(
+        !access.is_empty(),
+        "production logs are JSON lines with the request:\n{log}"
+    );
+    assert!(access[0]["span"]["request_id"].is_string(), "{}", access[0]);
 }
