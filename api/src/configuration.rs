@@ -43,6 +43,7 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     pub security: SecuritySettings,
     pub branding: BrandingSettings,
+    pub policy: PolicySettings,
     pub log: LogSettings,
 }
 
@@ -62,6 +63,8 @@ pub struct ServerSettings {
     pub data_dir: PathBuf,
     /// Worker threads for HTTP; 0 means one per core.
     pub workers: usize,
+    /// Take the client address from `X-Forwarded-For` (set only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for ServerSettings {
@@ -73,6 +76,7 @@ impl Default for ServerSettings {
             static_dir: "dist".into(),
             data_dir: "data".into(),
             workers: 0,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -189,6 +193,69 @@ impl Default for DeliverySettings {
     }
 }
 
+/// argon2id cost. The defaults are OWASP's recommendation (19 MiB, 2 passes, 1 lane).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordHashSettings {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for PasswordHashSettings {
+    fn default() -> Self {
+        Self {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+/// The rules of the product that operators may tune.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicySettings {
+    /// How long an invitation link is valid.
+    pub invitation_valid_days: i64,
+    /// How often an expired link may renew itself per invitation in 24 hours.
+    pub invitation_renewals_per_day: i64,
+    /// How long the token for the set-up steps after the password is valid.
+    pub setup_token_minutes: i64,
+    /// SMS codes: validity, wrong tries, and the wait before another may be sent.
+    pub sms_code_valid_minutes: i64,
+    pub sms_code_attempts: i32,
+    pub sms_resend_seconds: i64,
+    /// Sessions end after this long without activity, and after this long in any case.
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    /// Invitations an account or client may send per hour, and one address may receive per day.
+    pub invitations_per_hour_per_client: i64,
+    pub invitations_per_day_per_address: i64,
+    /// SMS codes one number may receive per hour, and one client may request per hour.
+    pub sms_per_hour_per_number: i64,
+    pub sms_per_hour_per_client: i64,
+}
+
+impl Default for PolicySettings {
+    fn default() -> Self {
+        Self {
+            invitation_valid_days: 7,
+            invitation_renewals_per_day: 3,
+            setup_token_minutes: 60,
+            sms_code_valid_minutes: 10,
+            sms_code_attempts: 5,
+            sms_resend_seconds: 30,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            invitations_per_hour_per_client: 100,
+            invitations_per_day_per_address: 10,
+            sms_per_hour_per_number: 5,
+            sms_per_hour_per_client: 20,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct SecuritySettings {
@@ -198,6 +265,7 @@ pub struct SecuritySettings {
     /// AES-256 key (32 random bytes, base64) that encrypts authenticator secrets at rest.
     /// Required in production; `poort generate-keys` makes one.
     pub encryption_key: Option<SecretString>,
+    pub password_hash: PasswordHashSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -17,6 +17,9 @@ pub enum ApiError {
         code: ErrorCode,
         message: String,
     },
+    /// Too many requests; try again after the given number of seconds.
+    #[error("rate limited")]
+    RateLimited { retry_after_seconds: i64 },
     /// The database did not answer in time.
     #[error("the database is unavailable")]
     Unavailable(#[source] StoreError),
@@ -41,12 +44,64 @@ impl ApiError {
         Self::client(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, message)
     }
 
+    /// An error with the status its code implies and the code's standard explanation.
+    pub fn from_code(code: ErrorCode) -> Self {
+        Self::client(status_of(code), code, code.describe())
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::Client { code, .. } => *code,
+            ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Unexpected(_) => ErrorCode::Internal,
         }
+    }
+}
+
+impl From<ErrorCode> for ApiError {
+    fn from(code: ErrorCode) -> Self {
+        ApiError::from_code(code)
+    }
+}
+
+/// The HTTP status that goes with each code.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    use ErrorCode::*;
+    match code {
+        InvalidRequest
+        | InvalidEmail
+        | InvalidMobile
+        | InvalidKvkNumber
+        | InvalidAgencyNumber
+        | InvalidName
+        | InvalidCode
+        | UnknownRight
+        | UnknownPortfolio
+        | PasswordTooShort
+        | PasswordTooLong
+        | PasswordTooCommon
+        | PasswordContainsPersonalData
+        | CodeInvalid
+        | CodeExpired
+        | CodeAttemptsExceeded
+        | CodeNotRequested
+        | WrongPassword => StatusCode::BAD_REQUEST,
+        Unauthenticated | SetupTokenInvalid => StatusCode::UNAUTHORIZED,
+        Forbidden | OriginMismatch | CannotTargetSelf => StatusCode::FORBIDDEN,
+        NotFound | InvitationNotFound => StatusCode::NOT_FOUND,
+        MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        KvkNumberTaken | AgencyNumberTaken | EmailTaken | StepOutOfOrder | LastAdministrator
+        | NotInvited | AccountNotActive | AlreadyExists => StatusCode::CONFLICT,
+        InvitationRenewed
+        | InvitationRenewalLimit
+        | InvitationExpired
+        | InvitationSuperseded
+        | InvitationUsed
+        | InvitationWithdrawn => StatusCode::GONE,
+        RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        Overloaded | Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -65,6 +120,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Client { status, .. } => *status,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -73,6 +129,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let message = match self {
             ApiError::Client { message, .. } => message.clone(),
+            ApiError::RateLimited { .. } => ErrorCode::RateLimited.describe().into(),
             ApiError::Unavailable(error) => {
                 tracing::error!(error = %error, "database unavailable");
                 "The database is unavailable; try again shortly.".into()
@@ -83,8 +140,16 @@ impl ResponseError for ApiError {
             }
         };
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, ApiError::Unavailable(_)) {
-            response.insert_header(("Retry-After", "5"));
+        match self {
+            ApiError::Unavailable(_) => {
+                response.insert_header(("Retry-After", "5"));
+            }
+            ApiError::RateLimited {
+                retry_after_seconds,
+            } => {
+                response.insert_header(("Retry-After", retry_after_seconds.max(&1).to_string()));
+            }
+            _ => {}
         }
         response.json(ErrorBody {
             code: self.code(),

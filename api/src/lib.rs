@@ -1,13 +1,16 @@
 //! Poort's API service: configuration, storage, delivery of e-mail and SMS, and the HTTP API
 //! that also serves the SPA. `main.rs` only parses the command line and wires these together.
 
+pub mod auth;
 pub mod clock;
 pub mod configuration;
 pub mod delivery;
 pub mod error;
+pub mod messages;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod services;
 pub mod spa;
 pub mod startup;
 pub mod store;

@@ -6,7 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use poort_api::configuration::{self, ConfigError, Mode, Settings};
-use poort_api::startup::Application;
+use std::sync::Arc;
+
+use poort_api::clock::SystemClock;
+use poort_api::services::invitations;
+use poort_api::startup::{AppState, Application};
 use poort_api::store::{self, NewMessage};
 use poort_api::telemetry;
 use poort_shared::dto::Channel;
@@ -36,6 +40,13 @@ enum Command {
     CheckConfig,
     /// Print a fresh signing key and encryption key for the settings.
     GenerateKeys,
+    /// Invite the first member of the relations team and print the invitation link.
+    BootstrapOperator {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
     /// Work with the outbox of e-mail and SMS.
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -103,6 +114,9 @@ fn main() -> ExitCode {
             Some(Command::Outbox(OutboxCommand::SendTest { email, sms })) => {
                 send_test(&settings, email, sms).await
             }
+            Some(Command::BootstrapOperator { email, name }) => {
+                bootstrap_operator(settings, &email, &name).await
+            }
             _ => serve(settings).await,
         }
     });
@@ -140,8 +154,43 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     };
     println!("Poort is ready at {url} (database: {database}; API docs: {url}/api/docs){dev_note}");
     tracing::info!(%url, database, "listening");
+    match invitations::has_active_operator(&app.state()).await {
+        Ok(false) => println!(
+            "No one of the relations team can sign in yet. Invite the first operator with:\n  \
+             cargo xtask bootstrap-operator --email you@insurer.example --name \"Your Name\"\n\
+             (or `poort bootstrap-operator …` with this server's settings); the link appears there{}.",
+            if mode == Mode::Dev {
+                " and in the dev outbox"
+            } else {
+                " and in the e-mail"
+            }
+        ),
+        Ok(true) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot check for operators"),
+    }
     app.run_until_stopped().await?;
     Ok(())
+}
+
+async fn bootstrap_operator(settings: Settings, email: &str, name: &str) -> anyhow::Result<()> {
+    let public_url = settings.public_url(settings.server.port);
+    let state = AppState::new(settings, Arc::new(SystemClock), public_url).await?;
+    match invitations::bootstrap_operator(&state, name, email).await {
+        Ok(link) => {
+            println!(
+                "Invited {name} <{email}> to the relations team. The invitation link (valid 7 days, works once):\n{link}"
+            );
+            Ok(())
+        }
+        Err(e) => anyhow::bail!("{}", describe(&e)),
+    }
+}
+
+fn describe(e: &poort_api::error::ApiError) -> String {
+    match e {
+        poort_api::error::ApiError::Client { code, message, .. } => format!("{message} ({code})"),
+        other => format!("{other:#}"),
+    }
 }
 
 async fn send_test(

@@ -19,14 +19,74 @@ use crate::routes;
         routes::health::ready,
         routes::public_config::public_config,
         routes::outbox::dev_outbox,
+        routes::invitations::open,
+        routes::invitations::set_password,
+        routes::invitations::resume,
+        routes::invitations::send_mobile_code,
+        routes::invitations::verify_mobile,
+        routes::invitations::start_authenticator,
+        routes::invitations::confirm_authenticator,
+        routes::me::me,
+        routes::me::logout,
+        routes::me::rights_catalogue,
+        routes::office::list_accounts,
+        routes::office::get_account,
+        routes::office::set_rights,
+        routes::office::deactivate,
+        routes::office::reactivate,
+        routes::office::appoint_admin,
+        routes::office::remove_admin,
+        routes::office::list_invitations,
+        routes::office::invite,
+        routes::office::resend,
+        routes::office::withdraw,
+        routes::office::portfolios,
+        routes::office::audit,
+        routes::operator::list_offices,
+        routes::operator::create_office,
+        routes::operator::get_office,
+        routes::operator::update_office,
+        routes::operator::portfolios,
+        routes::operator::create_portfolio,
+        routes::operator::update_portfolio,
+        routes::operator::office_invitations,
+        routes::operator::invite_into_office,
+        routes::operator::invite_operator,
+        routes::operator::search_accounts,
+        routes::operator::get_account,
+        routes::operator::delete_account,
+        routes::operator::reset_sign_in,
+        routes::operator::resend,
+        routes::operator::withdraw,
+        routes::operator::audit,
     ),
     components(schemas(poort_shared::ErrorBody, poort_shared::ErrorCode)),
+    modifiers(&SessionCookie),
     tags(
         (name = "service", description = "Health, readiness and public configuration"),
+        (name = "invitation", description = "Accepting an invitation (or setting up sign-in again after a reset)"),
+        (name = "account", description = "The signed-in account"),
+        (name = "office", description = "An office's user administrator, for their own office"),
+        (name = "operator", description = "The insurer's relations team"),
         (name = "development", description = "Only in dev mode"),
     )
 )]
 struct ApiDoc;
+
+/// Browser sessions: the `poort_session` cookie set when an invitation is accepted or a
+/// sign-in completes. State-changing requests must also come from the same origin.
+struct SessionCookie;
+
+impl utoipa::Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("poort_session"))),
+        );
+    }
+}
 
 /// The document as served at `/api/openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {

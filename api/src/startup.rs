@@ -14,6 +14,8 @@ use tokio::task::JoinHandle;
 use tracing_actix_web::TracingLogger;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::password::PasswordHasherPool;
+use crate::auth::secrets::Secrets;
 use crate::clock::{Clock, SystemClock};
 use crate::configuration::{Mode, Settings};
 use crate::delivery::{Transports, Worker};
@@ -31,6 +33,8 @@ pub struct AppState {
     pub outbox_wake: Arc<Notify>,
     /// The URL links in messages start with.
     pub public_url: String,
+    pub secrets: Secrets,
+    pub hasher: PasswordHasherPool,
 }
 
 pub struct Application {
@@ -38,6 +42,36 @@ pub struct Application {
     server: Server,
     worker: JoinHandle<()>,
     state: web::Data<AppState>,
+}
+
+impl AppState {
+    /// Everything but the HTTP server: for the server, and for commands such as
+    /// `poort bootstrap-operator` that run the same use cases from the command line.
+    pub async fn new(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+        public_url: String,
+    ) -> anyhow::Result<Self> {
+        install_crypto_provider();
+        settings.validate()?;
+        let kind = settings.database_kind()?;
+        let secrets = Secrets::new(&settings.keys()?);
+        let hasher = PasswordHasherPool::new(&settings.security.password_hash)?;
+        let store = store::connect(&settings.database, kind)
+            .await
+            .with_context(|| format!("cannot open the {} database", kind.as_str()))?;
+        let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);
+        Ok(AppState {
+            settings: Arc::new(settings),
+            store,
+            clock,
+            metrics,
+            outbox_wake: Arc::new(Notify::new()),
+            public_url,
+            secrets,
+            hasher,
+        })
+    }
 }
 
 impl Application {
@@ -49,19 +83,9 @@ impl Application {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
-        // One TLS implementation (ring) for SMTP, the SMS gateway and PostgreSQL. A second
-        // install attempt (several apps in one test process) is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-
+        install_crypto_provider();
         settings.validate()?;
-        let kind = settings.database_kind()?;
-        let store = store::connect(&settings.database, kind)
-            .await
-            .with_context(|| format!("cannot open the {} database", kind.as_str()))?;
-        let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);
         let transports = Transports::from_settings(&settings)?;
-        let outbox_wake = Arc::new(Notify::new());
-
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
                 format!(
@@ -71,26 +95,18 @@ impl Application {
             })?;
         let port = listener.local_addr()?.port();
         let public_url = settings.public_url(port);
+        let state = web::Data::new(AppState::new(settings, clock, public_url).await?);
+        let settings = state.settings.clone();
 
         let worker = Worker {
-            store: store.clone(),
+            store: state.store.clone(),
             transports,
             settings: settings.delivery.clone(),
-            clock: clock.clone(),
-            metrics: metrics.clone(),
-            wake: outbox_wake.clone(),
+            clock: state.clock.clone(),
+            metrics: state.metrics.clone(),
+            wake: state.outbox_wake.clone(),
         };
         let worker = tokio::spawn(worker.run());
-
-        let settings = Arc::new(settings);
-        let state = web::Data::new(AppState {
-            settings: settings.clone(),
-            store,
-            clock,
-            metrics,
-            outbox_wake,
-            public_url,
-        });
 
         if !settings.server.static_dir.join("index.html").is_file() {
             tracing::warn!(
@@ -128,7 +144,7 @@ impl Application {
                         .add(("X-Frame-Options", "DENY")),
                 )
                 .wrap(from_fn(crate::metrics::track))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::telemetry::PoortRootSpan>::new())
         })
         .listen(listener)?;
         if settings.server.workers > 0 {
@@ -158,6 +174,12 @@ impl Application {
         self.worker.abort();
         result
     }
+}
+
+/// One TLS implementation (ring) for SMTP, the SMS gateway and PostgreSQL. A second install
+/// (several apps in one test process) is harmless.
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 async fn metrics_endpoint(state: web::Data<AppState>) -> HttpResponse {

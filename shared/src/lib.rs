@@ -5,5 +5,7 @@
 
 pub mod dto;
 pub mod error;
+pub mod password;
+pub mod validate;
 
 pub use error::{ErrorBody, ErrorCode};

@@ -3,6 +3,10 @@
 //! route cannot ship undocumented and the document cannot list a route that does not exist.
 
 pub mod health;
+pub mod invitations;
+pub mod me;
+pub mod office;
+pub mod operator;
 pub mod outbox;
 pub mod public_config;
 
@@ -70,6 +74,33 @@ impl Registrar {
         self.add(Method::POST, path, handler)
     }
 
+    pub fn put<F, Args>(&mut self, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::PUT, path, handler)
+    }
+
+    pub fn patch<F, Args>(&mut self, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::PATCH, path, handler)
+    }
+
+    pub fn delete<F, Args>(&mut self, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::DELETE, path, handler)
+    }
+
     /// The routes registered so far, sorted.
     pub fn routes(&self) -> Vec<RouteInfo> {
         let mut routes = self.routes.clone();
@@ -90,6 +121,92 @@ pub fn api(dev: bool) -> Registrar {
     r.get("/api/health", health::health)
         .get("/api/ready", health::ready)
         .get("/api/config", public_config::public_config);
+    // Accepting an invitation (public: the link is the credential).
+    r.get("/api/invitations/{token}", invitations::open)
+        .post(
+            "/api/invitations/{token}/password",
+            invitations::set_password,
+        )
+        .post("/api/invitations/{token}/resume", invitations::resume)
+        .post(
+            "/api/invitations/{token}/mobile",
+            invitations::send_mobile_code,
+        )
+        .post(
+            "/api/invitations/{token}/mobile/verify",
+            invitations::verify_mobile,
+        )
+        .post(
+            "/api/invitations/{token}/authenticator",
+            invitations::start_authenticator,
+        )
+        .post(
+            "/api/invitations/{token}/authenticator/confirm",
+            invitations::confirm_authenticator,
+        );
+    // The signed-in account.
+    r.get("/api/me", me::me)
+        .post("/api/session/logout", me::logout)
+        .get("/api/rights", me::rights_catalogue);
+    // An office's user administrator, for their own office.
+    r.get("/api/office/accounts", office::list_accounts)
+        .get("/api/office/accounts/{id}", office::get_account)
+        .put("/api/office/accounts/{id}/rights", office::set_rights)
+        .post("/api/office/accounts/{id}/deactivate", office::deactivate)
+        .post("/api/office/accounts/{id}/reactivate", office::reactivate)
+        .post(
+            "/api/office/accounts/{id}/administrator",
+            office::appoint_admin,
+        )
+        .delete(
+            "/api/office/accounts/{id}/administrator",
+            office::remove_admin,
+        )
+        .get("/api/office/invitations", office::list_invitations)
+        .post("/api/office/invitations", office::invite)
+        .post("/api/office/invitations/{id}/resend", office::resend)
+        .post("/api/office/invitations/{id}/withdraw", office::withdraw)
+        .get("/api/office/portfolios", office::portfolios)
+        .get("/api/office/audit", office::audit);
+    // The relations team.
+    r.get("/api/operator/offices", operator::list_offices)
+        .post("/api/operator/offices", operator::create_office)
+        .get("/api/operator/offices/{id}", operator::get_office)
+        .patch("/api/operator/offices/{id}", operator::update_office)
+        .get(
+            "/api/operator/offices/{id}/portfolios",
+            operator::portfolios,
+        )
+        .post(
+            "/api/operator/offices/{id}/portfolios",
+            operator::create_portfolio,
+        )
+        .patch("/api/operator/portfolios/{id}", operator::update_portfolio)
+        .get(
+            "/api/operator/offices/{id}/invitations",
+            operator::office_invitations,
+        )
+        .post(
+            "/api/operator/offices/{id}/invitations",
+            operator::invite_into_office,
+        )
+        .post(
+            "/api/operator/operators/invitations",
+            operator::invite_operator,
+        )
+        .get("/api/operator/accounts", operator::search_accounts)
+        .get("/api/operator/accounts/{id}", operator::get_account)
+        .delete("/api/operator/accounts/{id}", operator::delete_account)
+        .post(
+            "/api/operator/accounts/{id}/reset-sign-in",
+            operator::reset_sign_in,
+        )
+        .post("/api/operator/invitations/{id}/resend", operator::resend)
+        .post(
+            "/api/operator/invitations/{id}/withdraw",
+            operator::withdraw,
+        )
+        .get("/api/operator/audit", operator::audit);
     if dev {
         r.get("/api/dev/outbox", outbox::dev_outbox);
     }

@@ -10,6 +10,7 @@
 #[macro_use]
 mod sql;
 mod postgres;
+mod records;
 mod sqlite;
 
 use std::sync::Arc;
@@ -22,16 +23,30 @@ use uuid::Uuid;
 use crate::configuration::{DatabaseKind, DatabaseSettings};
 
 pub use postgres::PostgresStore;
+pub use records::*;
+pub use sql::new_id;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A unique constraint refused the write (the caller knows which one it can be).
+    #[error("already exists")]
+    Conflict,
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match error.as_database_error() {
+            Some(db) if db.is_unique_violation() => StoreError::Conflict,
+            _ => StoreError::Database(error),
+        }
+    }
 }
 
 /// A message to be delivered, written in the same transaction as the change that causes it.
@@ -86,6 +101,34 @@ pub trait Store: Send + Sync + 'static {
 
     /// Cheap round trip for readiness.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// A transaction for changes: state changes, the messages they cause and their audit
+    /// events commit together or not at all.
+    async fn begin(&self) -> Result<Box<dyn Tx>, StoreError>;
+
+    /// A transaction for consistent reads (SQLite: does not block writers).
+    async fn read(&self) -> Result<Box<dyn Tx>, StoreError>;
+
+    /// The open session with this token hash, with its account (hot path: one query).
+    async fn find_session(
+        &self,
+        token_hash: &[u8],
+    ) -> Result<Option<(Session, Account)>, StoreError>;
+
+    /// Records activity on a session (sliding idle timeout).
+    async fn touch_session(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Counts one event against a fixed-window limit shared by all instances; returns the
+    /// count in the current window (including this one) and when the window started.
+    async fn hit_rate_limit(
+        &self,
+        key: &str,
+        window: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, DateTime<Utc>), StoreError>;
+
+    /// The audit trail, newest first.
+    async fn query_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>, StoreError>;
 
     /// Writes messages on their own (for `poort outbox send-test`); feature code writes them
     /// inside its own transaction instead.

@@ -32,4 +32,5 @@ impl PostgresStore {
     }
 }
 
-sql_store_impl!(PostgresStore, Postgres, DatabaseKind::Postgres);
+sql_store_impl!(PostgresStore, PgTx, Postgres, DatabaseKind::Postgres);
+sql_tx_impl!(PgTx, Postgres, PostgresStore);

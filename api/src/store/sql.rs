@@ -5,10 +5,16 @@
 //! written once while each instantiation is plain, concretely typed sqlx code.
 
 use chrono::{DateTime, Utc};
-use poort_shared::dto::{Channel, DeliveryStatus};
+use poort_shared::dto::{
+    AccountStatus, Channel, DeliveryStatus, InvitationEventKind, InvitationKind, InvitationStatus,
+    Role, SetupStep,
+};
 use uuid::Uuid;
 
-use super::{OutboxMessage, StoreError};
+use super::{
+    Account, AccountRight, AuditRow, Invitation, InvitationEvent, InvitationLink, Office,
+    OfficeSummary, OutboxMessage, Portfolio, Session, StoreError, VerificationCode,
+};
 use crate::clock::from_millis;
 
 /// The columns of `outbox` as stored.
@@ -53,8 +59,410 @@ pub(crate) fn rows_to_messages(rows: Vec<OutboxRow>) -> Result<Vec<OutboxMessage
     rows.into_iter().map(OutboxMessage::try_from).collect()
 }
 
-/// UUIDv7: time-ordered, so outbox ids sort roughly by creation and index well.
-pub(crate) fn new_id(now: DateTime<Utc>) -> Uuid {
+pub(crate) fn parse_enum<T>(
+    value: &str,
+    column: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, StoreError> {
+    parse(value).ok_or_else(|| StoreError::Corrupt(format!("{column} = {value:?}")))
+}
+
+pub(crate) fn opt_millis(ms: Option<i64>) -> Option<DateTime<Utc>> {
+    ms.map(from_millis)
+}
+
+pub(crate) fn opt_to_millis(t: Option<DateTime<Utc>>) -> Option<i64> {
+    t.map(crate::clock::to_millis)
+}
+
+/// `%text%` for LIKE, with the wildcards in `text` escaped (ESCAPE '\').
+pub(crate) fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OfficeRow {
+    pub id: Uuid,
+    pub name: String,
+    pub kvk_number: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<OfficeRow> for Office {
+    fn from(r: OfficeRow) -> Self {
+        Office {
+            id: r.id,
+            name: r.name,
+            kvk_number: r.kvk_number,
+            created_at: from_millis(r.created_at),
+            updated_at: from_millis(r.updated_at),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OfficeSummaryRow {
+    pub id: Uuid,
+    pub name: String,
+    pub kvk_number: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub portfolio_count: i64,
+    pub account_count: i64,
+}
+
+impl From<OfficeSummaryRow> for OfficeSummary {
+    fn from(r: OfficeSummaryRow) -> Self {
+        OfficeSummary {
+            office: Office {
+                id: r.id,
+                name: r.name,
+                kvk_number: r.kvk_number,
+                created_at: from_millis(r.created_at),
+                updated_at: from_millis(r.updated_at),
+            },
+            portfolio_count: r.portfolio_count,
+            account_count: r.account_count,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PortfolioRow {
+    pub id: Uuid,
+    pub office_id: Uuid,
+    pub agency_number: String,
+    pub name: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<PortfolioRow> for Portfolio {
+    fn from(r: PortfolioRow) -> Self {
+        Portfolio {
+            id: r.id,
+            office_id: r.office_id,
+            agency_number: r.agency_number,
+            name: r.name,
+            created_at: from_millis(r.created_at),
+            updated_at: from_millis(r.updated_at),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RightRow {
+    pub code: String,
+    pub label_nl: String,
+    pub label_en: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountRow {
+    pub id: Uuid,
+    pub office_id: Option<Uuid>,
+    pub role: String,
+    pub email: String,
+    pub email_key: String,
+    pub name: String,
+    pub mobile: Option<String>,
+    pub status: String,
+    pub password_hash: Option<String>,
+    pub password_changed_at: Option<i64>,
+    pub totp_secret: Option<Vec<u8>>,
+    pub totp_last_step: Option<i64>,
+    pub ehk_pseudonym: Option<String>,
+    pub failed_password_attempts: i32,
+    pub last_sign_in_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+    fn try_from(r: AccountRow) -> Result<Self, StoreError> {
+        Ok(Account {
+            id: r.id,
+            office_id: r.office_id,
+            role: parse_enum(&r.role, "accounts.role", Role::parse)?,
+            email: r.email,
+            email_key: r.email_key,
+            name: r.name,
+            mobile: r.mobile,
+            status: parse_enum(&r.status, "accounts.status", AccountStatus::parse)?,
+            password_hash: r.password_hash,
+            password_changed_at: opt_millis(r.password_changed_at),
+            totp_secret: r.totp_secret,
+            totp_last_step: r.totp_last_step,
+            ehk_pseudonym: r.ehk_pseudonym,
+            failed_password_attempts: r.failed_password_attempts,
+            last_sign_in_at: opt_millis(r.last_sign_in_at),
+            created_at: from_millis(r.created_at),
+            updated_at: from_millis(r.updated_at),
+        })
+    }
+}
+
+pub(crate) fn accounts(rows: Vec<AccountRow>) -> Result<Vec<Account>, StoreError> {
+    rows.into_iter().map(Account::try_from).collect()
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountRightRow {
+    pub account_id: Uuid,
+    pub portfolio_id: Uuid,
+    pub agency_number: String,
+    pub portfolio_name: String,
+    pub right_code: String,
+}
+
+impl From<AccountRightRow> for AccountRight {
+    fn from(r: AccountRightRow) -> Self {
+        AccountRight {
+            account_id: r.account_id,
+            portfolio_id: r.portfolio_id,
+            agency_number: r.agency_number,
+            portfolio_name: r.portfolio_name,
+            right_code: r.right_code,
+        }
+    }
+}
+
+pub(crate) fn invitation_kind(s: &str) -> Option<InvitationKind> {
+    match s {
+        "invitation" => Some(InvitationKind::Invitation),
+        "reset" => Some(InvitationKind::Reset),
+        _ => None,
+    }
+}
+
+pub(crate) fn invitation_kind_str(k: InvitationKind) -> &'static str {
+    match k {
+        InvitationKind::Invitation => "invitation",
+        InvitationKind::Reset => "reset",
+    }
+}
+
+pub(crate) fn invitation_status(s: &str) -> Option<InvitationStatus> {
+    match s {
+        "open" => Some(InvitationStatus::Open),
+        "accepted" => Some(InvitationStatus::Accepted),
+        "withdrawn" => Some(InvitationStatus::Withdrawn),
+        _ => None,
+    }
+}
+
+pub(crate) fn invitation_status_str(s: InvitationStatus) -> &'static str {
+    match s {
+        InvitationStatus::Open => "open",
+        InvitationStatus::Accepted => "accepted",
+        InvitationStatus::Withdrawn => "withdrawn",
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct InvitationRow {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub kind: String,
+    pub status: String,
+    pub step: String,
+    pub created_by: Option<Uuid>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub accepted_at: Option<i64>,
+    pub withdrawn_at: Option<i64>,
+    pub pending_password_hash: Option<String>,
+    pub pending_mobile: Option<String>,
+    pub verified_mobile: Option<String>,
+    pub pending_totp_secret: Option<Vec<u8>>,
+    pub setup_token_hash: Option<Vec<u8>>,
+    pub setup_token_expires_at: Option<i64>,
+}
+
+impl TryFrom<InvitationRow> for Invitation {
+    type Error = StoreError;
+    fn try_from(r: InvitationRow) -> Result<Self, StoreError> {
+        Ok(Invitation {
+            id: r.id,
+            account_id: r.account_id,
+            kind: parse_enum(&r.kind, "invitations.kind", invitation_kind)?,
+            status: parse_enum(&r.status, "invitations.status", invitation_status)?,
+            step: parse_enum(&r.step, "invitations.step", SetupStep::parse)?,
+            created_by: r.created_by,
+            created_at: from_millis(r.created_at),
+            expires_at: from_millis(r.expires_at),
+            accepted_at: opt_millis(r.accepted_at),
+            withdrawn_at: opt_millis(r.withdrawn_at),
+            pending_password_hash: r.pending_password_hash,
+            pending_mobile: r.pending_mobile,
+            verified_mobile: r.verified_mobile,
+            pending_totp_secret: r.pending_totp_secret,
+            setup_token_hash: r.setup_token_hash,
+            setup_token_expires_at: opt_millis(r.setup_token_expires_at),
+        })
+    }
+}
+
+pub(crate) fn invitations(rows: Vec<InvitationRow>) -> Result<Vec<Invitation>, StoreError> {
+    rows.into_iter().map(Invitation::try_from).collect()
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct LinkRow {
+    pub token_hash: Vec<u8>,
+    pub invitation_id: Uuid,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub superseded_at: Option<i64>,
+}
+
+impl From<LinkRow> for InvitationLink {
+    fn from(r: LinkRow) -> Self {
+        InvitationLink {
+            token_hash: r.token_hash,
+            invitation_id: r.invitation_id,
+            created_at: from_millis(r.created_at),
+            expires_at: from_millis(r.expires_at),
+            superseded_at: opt_millis(r.superseded_at),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EventRow {
+    pub invitation_id: Uuid,
+    pub kind: String,
+    pub at: i64,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: Option<String>,
+}
+
+impl TryFrom<EventRow> for InvitationEvent {
+    type Error = StoreError;
+    fn try_from(r: EventRow) -> Result<Self, StoreError> {
+        Ok(InvitationEvent {
+            invitation_id: r.invitation_id,
+            kind: parse_enum(
+                &r.kind,
+                "invitation_events.kind",
+                InvitationEventKind::parse,
+            )?,
+            at: from_millis(r.at),
+            actor_id: r.actor_id,
+            actor_name: r.actor_name,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CodeRow {
+    pub id: Uuid,
+    pub purpose: String,
+    pub subject_id: Uuid,
+    pub target: String,
+    pub code_hash: Vec<u8>,
+    pub attempts: i32,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub consumed_at: Option<i64>,
+}
+
+impl From<CodeRow> for VerificationCode {
+    fn from(r: CodeRow) -> Self {
+        VerificationCode {
+            id: r.id,
+            purpose: r.purpose,
+            subject_id: r.subject_id,
+            target: r.target,
+            code_hash: r.code_hash,
+            attempts: r.attempts,
+            created_at: from_millis(r.created_at),
+            expires_at: from_millis(r.expires_at),
+            consumed_at: opt_millis(r.consumed_at),
+        }
+    }
+}
+
+/// A session with its account, read in one query (the columns of `accounts` are prefixed).
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionAccountRow {
+    pub s_id: Uuid,
+    pub s_account_id: Uuid,
+    pub s_created_at: i64,
+    pub s_last_seen_at: i64,
+    pub s_expires_at: i64,
+    pub s_ended_at: Option<i64>,
+    pub s_client_ip: Option<String>,
+    pub s_user_agent: Option<String>,
+    #[sqlx(flatten)]
+    pub account: AccountRow,
+}
+
+impl TryFrom<SessionAccountRow> for (Session, Account) {
+    type Error = StoreError;
+    fn try_from(r: SessionAccountRow) -> Result<Self, StoreError> {
+        Ok((
+            Session {
+                id: r.s_id,
+                account_id: r.s_account_id,
+                created_at: from_millis(r.s_created_at),
+                last_seen_at: from_millis(r.s_last_seen_at),
+                expires_at: from_millis(r.s_expires_at),
+                ended_at: opt_millis(r.s_ended_at),
+                client_ip: r.s_client_ip,
+                user_agent: r.s_user_agent,
+            },
+            Account::try_from(r.account)?,
+        ))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRowDb {
+    pub id: Uuid,
+    pub at: i64,
+    pub action: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: Option<String>,
+    pub actor_email: Option<String>,
+    pub target_account_id: Option<Uuid>,
+    pub target_name: Option<String>,
+    pub target_email: Option<String>,
+    pub office_id: Option<Uuid>,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub details: String,
+}
+
+impl From<AuditRowDb> for AuditRow {
+    fn from(r: AuditRowDb) -> Self {
+        AuditRow {
+            id: r.id,
+            at: from_millis(r.at),
+            action: r.action,
+            actor_id: r.actor_id,
+            actor_name: r.actor_name,
+            actor_email: r.actor_email,
+            target_account_id: r.target_account_id,
+            target_name: r.target_name,
+            target_email: r.target_email,
+            office_id: r.office_id,
+            client_ip: r.client_ip,
+            user_agent: r.user_agent,
+            details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// UUIDv7: time-ordered, so ids sort roughly by creation and index well.
+pub fn new_id(now: DateTime<Utc>) -> Uuid {
     let ts = uuid::Timestamp::from_unix(
         uuid::NoContext,
         u64::try_from(now.timestamp()).unwrap_or(0),
@@ -63,10 +471,32 @@ pub(crate) fn new_id(now: DateTime<Utc>) -> Uuid {
     Uuid::new_v7(ts)
 }
 
+/// Column lists, as macros so `concat!` can build `&'static str` statements from them.
+macro_rules! account_cols {
+    () => {
+        "id, office_id, role, email, email_key, name, mobile, status, password_hash, password_changed_at, totp_secret, totp_last_step, ehk_pseudonym, failed_password_attempts, last_sign_in_at, created_at, updated_at"
+    };
+}
+macro_rules! invitation_cols {
+    () => {
+        "id, account_id, kind, status, step, created_by, created_at, expires_at, accepted_at, withdrawn_at, pending_password_hash, pending_mobile, verified_mobile, pending_totp_secret, setup_token_hash, setup_token_expires_at"
+    };
+}
+macro_rules! portfolio_cols {
+    () => {
+        "id, office_id, agency_number, name, created_at, updated_at"
+    };
+}
+macro_rules! code_cols {
+    () => {
+        "id, purpose, subject_id, target, code_hash, attempts, created_at, expires_at, consumed_at"
+    };
+}
+
 /// Implements [`super::Store`] for a store type with a `pool` field and a `begin_write()`
 /// method, for the sqlx database type given.
 macro_rules! sql_store_impl {
-    ($store:ty, $db:ty, $kind:expr) => {
+    ($store:ty, $tx:ident, $db:ty, $kind:expr) => {
         impl $store {
             /// Writes messages on the connection of the caller's transaction: a state change and
             /// the messages it causes commit or roll back together.
@@ -107,6 +537,96 @@ macro_rules! sql_store_impl {
             async fn ping(&self) -> Result<(), $crate::store::StoreError> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
                 Ok(())
+            }
+
+            async fn begin(&self) -> Result<Box<dyn $crate::store::Tx>, $crate::store::StoreError> {
+                Ok(Box::new($tx { tx: self.begin_write().await? }))
+            }
+
+            async fn read(&self) -> Result<Box<dyn $crate::store::Tx>, $crate::store::StoreError> {
+                Ok(Box::new($tx { tx: self.pool.begin().await? }))
+            }
+
+            async fn find_session(
+                &self,
+                token_hash: &[u8],
+            ) -> Result<Option<($crate::store::Session, $crate::store::Account)>, $crate::store::StoreError> {
+                let row: Option<$crate::store::sql::SessionAccountRow> = sqlx::query_as(
+                    "SELECT s.id AS s_id, s.account_id AS s_account_id, s.created_at AS s_created_at, \
+                            s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, s.ended_at AS s_ended_at, \
+                            s.client_ip AS s_client_ip, s.user_agent AS s_user_agent, \
+                            a.id, a.office_id, a.role, a.email, a.email_key, a.name, a.mobile, a.status, a.password_hash, \
+                            a.password_changed_at, a.totp_secret, a.totp_last_step, a.ehk_pseudonym, \
+                            a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at \
+                     FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                     WHERE s.token_hash = $1 AND s.ended_at IS NULL",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn touch_session(
+                &self,
+                id: uuid::Uuid,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind($crate::clock::to_millis(now))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn hit_rate_limit(
+                &self,
+                key: &str,
+                window: chrono::Duration,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(i64, chrono::DateTime<chrono::Utc>), $crate::store::StoreError> {
+                let now_ms = $crate::clock::to_millis(now);
+                let (count, start): (i64, i64) = sqlx::query_as(
+                    "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
+                     ON CONFLICT (key) DO UPDATE SET \
+                       count = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.count + 1 END, \
+                       window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
+                     RETURNING CAST(count AS BIGINT), window_start",
+                )
+                .bind(key)
+                .bind(now_ms)
+                .bind(now_ms - window.num_milliseconds())
+                .fetch_one(&self.pool)
+                .await?;
+                Ok((count, $crate::clock::from_millis(start)))
+            }
+
+            async fn query_audit(
+                &self,
+                filter: &$crate::store::AuditFilter,
+            ) -> Result<Vec<$crate::store::AuditRow>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::sql::AuditRowDb> = sqlx::query_as(
+                    "SELECT e.id, e.at, e.action, e.actor_id, ac.name AS actor_name, ac.email AS actor_email, \
+                            e.target_account_id, t.name AS target_name, t.email AS target_email, e.office_id, \
+                            e.client_ip, e.user_agent, e.details \
+                     FROM audit_events e \
+                     LEFT JOIN accounts ac ON ac.id = e.actor_id \
+                     LEFT JOIN accounts t ON t.id = e.target_account_id \
+                     WHERE ($1 IS NULL OR e.office_id = $1) \
+                       AND ($2 IS NULL OR e.actor_id = $2 OR e.target_account_id = $2) \
+                       AND ($3 IS NULL OR e.action = $3) \
+                       AND ($4 IS NULL OR e.id < $4) \
+                     ORDER BY e.id DESC LIMIT $5",
+                )
+                .bind(filter.office_id)
+                .bind(filter.account_id)
+                .bind(filter.action.clone())
+                .bind(filter.before)
+                .bind(filter.limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
             }
 
             async fn enqueue(
@@ -201,6 +721,655 @@ macro_rules! sql_store_impl {
                 .fetch_all(&self.pool)
                 .await?;
                 $crate::store::sql::rows_to_messages(rows)
+            }
+        }
+    };
+}
+
+/// Implements [`super::Tx`] for a transaction wrapper `$tx { tx: sqlx::Transaction<'static, $db> }`.
+macro_rules! sql_tx_impl {
+    ($tx:ident, $db:ty, $store:ty) => {
+        pub struct $tx {
+            tx: sqlx::Transaction<'static, $db>,
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::Tx for $tx {
+            async fn commit(self: Box<Self>) -> Result<(), $crate::store::StoreError> {
+                self.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn insert_office(&mut self, o: &$crate::store::Office) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("INSERT INTO offices (id, name, kvk_number, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(o.id)
+                    .bind(&o.name)
+                    .bind(&o.kvk_number)
+                    .bind($crate::clock::to_millis(o.created_at))
+                    .bind($crate::clock::to_millis(o.updated_at))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn update_office(&mut self, o: &$crate::store::Office) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE offices SET name = $2, kvk_number = $3, updated_at = $4 WHERE id = $1")
+                    .bind(o.id)
+                    .bind(&o.name)
+                    .bind(&o.kvk_number)
+                    .bind($crate::clock::to_millis(o.updated_at))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn get_office(&mut self, id: uuid::Uuid) -> Result<Option<$crate::store::Office>, $crate::store::StoreError> {
+                let row: Option<$crate::store::sql::OfficeRow> =
+                    sqlx::query_as("SELECT id, name, kvk_number, created_at, updated_at FROM offices WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *self.tx)
+                        .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn lock_office(&mut self, id: uuid::Uuid) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE offices SET updated_at = updated_at WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn list_offices(
+                &mut self,
+                query: Option<&str>,
+                limit: i64,
+            ) -> Result<Vec<$crate::store::OfficeSummary>, $crate::store::StoreError> {
+                let pattern = query.map($crate::store::sql::like_pattern);
+                let rows: Vec<$crate::store::sql::OfficeSummaryRow> = sqlx::query_as(
+                    "SELECT o.id, o.name, o.kvk_number, o.created_at, o.updated_at, \
+                            (SELECT COUNT(*) FROM portfolios p WHERE p.office_id = o.id) AS portfolio_count, \
+                            (SELECT COUNT(*) FROM accounts a WHERE a.office_id = o.id) AS account_count \
+                     FROM offices o \
+                     WHERE ($1 IS NULL OR LOWER(o.name) LIKE $1 ESCAPE '\\' OR o.kvk_number LIKE $1 ESCAPE '\\') \
+                     ORDER BY LOWER(o.name), o.id LIMIT $2",
+                )
+                .bind(pattern)
+                .bind(limit)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn insert_portfolio(&mut self, p: &$crate::store::Portfolio) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO portfolios (id, office_id, agency_number, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(p.id)
+                .bind(p.office_id)
+                .bind(&p.agency_number)
+                .bind(&p.name)
+                .bind($crate::clock::to_millis(p.created_at))
+                .bind($crate::clock::to_millis(p.updated_at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn update_portfolio(&mut self, p: &$crate::store::Portfolio) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE portfolios SET agency_number = $2, name = $3, updated_at = $4 WHERE id = $1")
+                    .bind(p.id)
+                    .bind(&p.agency_number)
+                    .bind(&p.name)
+                    .bind($crate::clock::to_millis(p.updated_at))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn get_portfolio(&mut self, id: uuid::Uuid) -> Result<Option<$crate::store::Portfolio>, $crate::store::StoreError> {
+                let row: Option<$crate::store::sql::PortfolioRow> =
+                    sqlx::query_as(concat!("SELECT ", portfolio_cols!(), " FROM portfolios WHERE id = $1"))
+                        .bind(id)
+                        .fetch_optional(&mut *self.tx)
+                        .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn portfolios_of(&mut self, office_id: uuid::Uuid) -> Result<Vec<$crate::store::Portfolio>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::sql::PortfolioRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    portfolio_cols!(),
+                    " FROM portfolios WHERE office_id = $1 ORDER BY agency_number"
+                ))
+                .bind(office_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn rights_catalogue(&mut self) -> Result<Vec<$crate::store::Right>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::sql::RightRow> =
+                    sqlx::query_as("SELECT code, label_nl, label_en FROM rights ORDER BY position, code")
+                        .fetch_all(&mut *self.tx)
+                        .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| $crate::store::Right { code: r.code, label_nl: r.label_nl, label_en: r.label_en })
+                    .collect())
+            }
+
+            async fn insert_account(&mut self, a: &$crate::store::Account) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(concat!(
+                    "INSERT INTO accounts (",
+                    account_cols!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+                ))
+                .bind(a.id)
+                .bind(a.office_id)
+                .bind(a.role.as_str())
+                .bind(&a.email)
+                .bind(&a.email_key)
+                .bind(&a.name)
+                .bind(&a.mobile)
+                .bind(a.status.as_str())
+                .bind(&a.password_hash)
+                .bind($crate::store::sql::opt_to_millis(a.password_changed_at))
+                .bind(&a.totp_secret)
+                .bind(a.totp_last_step)
+                .bind(&a.ehk_pseudonym)
+                .bind(a.failed_password_attempts)
+                .bind($crate::store::sql::opt_to_millis(a.last_sign_in_at))
+                .bind($crate::clock::to_millis(a.created_at))
+                .bind($crate::clock::to_millis(a.updated_at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn update_account(&mut self, a: &$crate::store::Account) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "UPDATE accounts SET office_id = $2, role = $3, email = $4, email_key = $5, name = $6, mobile = $7, \
+                     status = $8, password_hash = $9, password_changed_at = $10, totp_secret = $11, totp_last_step = $12, \
+                     ehk_pseudonym = $13, failed_password_attempts = $14, last_sign_in_at = $15, updated_at = $16 \
+                     WHERE id = $1",
+                )
+                .bind(a.id)
+                .bind(a.office_id)
+                .bind(a.role.as_str())
+                .bind(&a.email)
+                .bind(&a.email_key)
+                .bind(&a.name)
+                .bind(&a.mobile)
+                .bind(a.status.as_str())
+                .bind(&a.password_hash)
+                .bind($crate::store::sql::opt_to_millis(a.password_changed_at))
+                .bind(&a.totp_secret)
+                .bind(a.totp_last_step)
+                .bind(&a.ehk_pseudonym)
+                .bind(a.failed_password_attempts)
+                .bind($crate::store::sql::opt_to_millis(a.last_sign_in_at))
+                .bind($crate::clock::to_millis(a.updated_at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn lock_account(&mut self, id: uuid::Uuid) -> Result<Option<$crate::store::Account>, $crate::store::StoreError> {
+                let row: Option<$crate::store::sql::AccountRow> = sqlx::query_as(concat!(
+                    "UPDATE accounts SET updated_at = updated_at WHERE id = $1 RETURNING ",
+                    account_cols!()
+                ))
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn get_account(&mut self, id: uuid::Uuid) -> Result<Option<$crate::store::Account>, $crate::store::StoreError> {
+                let row: Option<$crate::store::sql::AccountRow> =
+                    sqlx::query_as(concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = $1"))
+                        .bind(id)
+                        .fetch_optional(&mut *self.tx)
+                        .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn find_account_by_email(&mut self, email_key: &str) -> Result<Option<$crate::store::Account>, $crate::store::StoreError> {
+                let row: Option<$crate::store::sql::AccountRow> =
+                    sqlx::query_as(concat!("SELECT ", account_cols!(), " FROM accounts WHERE email_key = $1"))
+                        .bind(email_key)
+                        .fetch_optional(&mut *self.tx)
+                        .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn list_accounts(
+                &mut self,
+                office_id: Option<uuid::Uuid>,
+                query: Option<&str>,
+                limit: i64,
+            ) -> Result<Vec<$crate::store::Account>, $crate::store::StoreError> {
+                let pattern = query.map($crate::store::sql::like_pattern);
+                let digits: Option<String> = query
+                    .map(|q| q.chars().filter(char::is_ascii_digit).collect::<String>())
+                    .filter(|d| d.len() >= 3)
+                    .map(|d| {
+                        // Dutch numbers are stored as +316…: search without the leading 0 of 06…
+                        let d = d.strip_prefix('0').map(str::to_string).unwrap_or(d);
+                        format!("%{d}%")
+                    });
+                let rows: Vec<$crate::store::sql::AccountRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    account_cols!(),
+                    " FROM accounts \
+                     WHERE ($1 IS NULL OR office_id = $1) \
+                       AND ($2 IS NULL OR email_key LIKE $2 ESCAPE '\\' OR LOWER(name) LIKE $2 ESCAPE '\\' OR mobile LIKE $3) \
+                     ORDER BY LOWER(name), id LIMIT $4"
+                ))
+                .bind(office_id)
+                .bind(pattern)
+                .bind(digits)
+                .bind(limit)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                $crate::store::sql::accounts(rows)
+            }
+
+            async fn count_active_admins(&mut self, office_id: uuid::Uuid) -> Result<i64, $crate::store::StoreError> {
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM accounts WHERE office_id = $1 AND role = 'office_admin' AND status = 'active'",
+                )
+                .bind(office_id)
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Ok(n)
+            }
+
+            async fn count_active_operators(&mut self) -> Result<i64, $crate::store::StoreError> {
+                let (n,): (i64,) =
+                    sqlx::query_as("SELECT COUNT(*) FROM accounts WHERE role = 'operator' AND status = 'active'")
+                        .fetch_one(&mut *self.tx)
+                        .await?;
+                Ok(n)
+            }
+
+            async fn delete_account(&mut self, id: uuid::Uuid) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("DELETE FROM accounts WHERE id = $1").bind(id).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn forget_personal_data(
+                &mut self,
+                account_id: uuid::Uuid,
+                email: &str,
+                email_key: &str,
+                mobile: Option<&str>,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "DELETE FROM verification_codes WHERE subject_id = $1                      OR subject_id IN (SELECT id FROM invitations WHERE account_id = $1)",
+                )
+                .bind(account_id)
+                .execute(&mut *self.tx)
+                .await?;
+                sqlx::query("DELETE FROM outbox WHERE recipient = $1 OR recipient = $2 OR recipient = $3")
+                    .bind(email)
+                    .bind(email_key)
+                    .bind(mobile)
+                    .execute(&mut *self.tx)
+                    .await?;
+                sqlx::query("DELETE FROM rate_limits WHERE key = $1 OR key = $2")
+                    .bind(format!("invite:address:{email_key}"))
+                    .bind(mobile.map(|m| format!("sms:number:{m}")))
+                    .execute(&mut *self.tx)
+                    .await?;
+                sqlx::query("UPDATE audit_events SET client_ip = NULL, user_agent = NULL WHERE actor_id = $1")
+                    .bind(account_id)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn rights_of_account(&mut self, account_id: uuid::Uuid) -> Result<Vec<$crate::store::AccountRight>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::sql::AccountRightRow> = sqlx::query_as(
+                    "SELECT r.account_id, r.portfolio_id, p.agency_number, p.name AS portfolio_name, r.right_code \
+                     FROM account_rights r JOIN portfolios p ON p.id = r.portfolio_id JOIN rights c ON c.code = r.right_code \
+                     WHERE r.account_id = $1 ORDER BY p.agency_number, c.position",
+                )
+                .bind(account_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn rights_in_office(&mut self, office_id: uuid::Uuid) -> Result<Vec<$crate::store::AccountRight>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::sql::AccountRightRow> = sqlx::query_as(
+                    "SELECT r.account_id, r.portfolio_id, p.agency_number, p.name AS portfolio_name, r.right_code \
+                     FROM account_rights r JOIN portfolios p ON p.id = r.portfolio_id JOIN rights c ON c.code = r.right_code \
+                     WHERE p.office_id = $1 ORDER BY r.account_id, p.agency_number, c.position",
+                )
+                .bind(office_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn replace_rights(
+                &mut self,
+                account_id: uuid::Uuid,
+                rights: &[(uuid::Uuid, String)],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("DELETE FROM account_rights WHERE account_id = $1")
+                    .bind(account_id)
+                    .execute(&mut *self.tx)
+                    .await?;
+                for (portfolio_id, code) in rights {
+                    sqlx::query(
+                        "INSERT INTO account_rights (account_id, portfolio_id, right_code, granted_at) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(account_id)
+                    .bind(*portfolio_id)
+                    .bind(code)
+                    .bind($crate::clock::to_millis(now))
+                    .execute(&mut *self.tx)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            async fn insert_invitation(&mut self, i: &$crate::store::Invitation) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(concat!(
+                    "INSERT INTO invitations (",
+                    invitation_cols!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+                ))
+                .bind(i.id)
+                .bind(i.account_id)
+                .bind($crate::store::sql::invitation_kind_str(i.kind))
+                .bind($crate::store::sql::invitation_status_str(i.status))
+                .bind(i.step.as_str())
+                .bind(i.created_by)
+                .bind($crate::clock::to_millis(i.created_at))
+                .bind($crate::clock::to_millis(i.expires_at))
+                .bind($crate::store::sql::opt_to_millis(i.accepted_at))
+                .bind($crate::store::sql::opt_to_millis(i.withdrawn_at))
+                .bind(&i.pending_password_hash)
+                .bind(&i.pending_mobile)
+                .bind(&i.verified_mobile)
+                .bind(&i.pending_totp_secret)
+                .bind(&i.setup_token_hash)
+                .bind($crate::store::sql::opt_to_millis(i.setup_token_expires_at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn update_invitation(&mut self, i: &$crate::store::Invitation) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "UPDATE invitations SET status = $2, step = $3, expires_at = $4, accepted_at = $5, withdrawn_at = $6, \
+                     pending_password_hash = $7, pending_mobile = $8, verified_mobile = $9, pending_totp_secret = $10, \
+                     setup_token_hash = $11, setup_token_expires_at = $12 WHERE id = $1",
+                )
+                .bind(i.id)
+                .bind($crate::store::sql::invitation_status_str(i.status))
+                .bind(i.step.as_str())
+                .bind($crate::clock::to_millis(i.expires_at))
+                .bind($crate::store::sql::opt_to_millis(i.accepted_at))
+                .bind($crate::store::sql::opt_to_millis(i.withdrawn_at))
+                .bind(&i.pending_password_hash)
+                .bind(&i.pending_mobile)
+                .bind(&i.verified_mobile)
+                .bind(&i.pending_totp_secret)
+                .bind(&i.setup_token_hash)
+                .bind($crate::store::sql::opt_to_millis(i.setup_token_expires_at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn get_invitation(&mut self, id: uuid::Uuid) -> Result<Option<$crate::store::Invitation>, $crate::store::StoreError> {
+                let row: Option<$crate::store::sql::InvitationRow> =
+                    sqlx::query_as(concat!("SELECT ", invitation_cols!(), " FROM invitations WHERE id = $1"))
+                        .bind(id)
+                        .fetch_optional(&mut *self.tx)
+                        .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn invitations_of_account(&mut self, account_id: uuid::Uuid) -> Result<Vec<$crate::store::Invitation>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::sql::InvitationRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    invitation_cols!(),
+                    " FROM invitations WHERE account_id = $1 ORDER BY created_at DESC, id DESC"
+                ))
+                .bind(account_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                $crate::store::sql::invitations(rows)
+            }
+
+            async fn invitations_in_office(&mut self, office_id: uuid::Uuid) -> Result<Vec<$crate::store::Invitation>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::sql::InvitationRow> = sqlx::query_as(
+                    "SELECT i.id, i.account_id, i.kind, i.status, i.step, i.created_by, i.created_at, i.expires_at, \
+                            i.accepted_at, i.withdrawn_at, i.pending_password_hash, i.pending_mobile, i.verified_mobile, \
+                            i.pending_totp_secret, i.setup_token_hash, i.setup_token_expires_at \
+                     FROM invitations i JOIN accounts a ON a.id = i.account_id \
+                     WHERE a.office_id = $1 ORDER BY i.created_at DESC, i.id DESC",
+                )
+                .bind(office_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                $crate::store::sql::invitations(rows)
+            }
+
+            async fn insert_link(&mut self, l: &$crate::store::InvitationLink) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO invitation_links (token_hash, invitation_id, created_at, expires_at, superseded_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&l.token_hash)
+                .bind(l.invitation_id)
+                .bind($crate::clock::to_millis(l.created_at))
+                .bind($crate::clock::to_millis(l.expires_at))
+                .bind($crate::store::sql::opt_to_millis(l.superseded_at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn find_link(&mut self, token_hash: &[u8]) -> Result<Option<$crate::store::InvitationLink>, $crate::store::StoreError> {
+                let row: Option<$crate::store::sql::LinkRow> = sqlx::query_as(
+                    "SELECT token_hash, invitation_id, created_at, expires_at, superseded_at FROM invitation_links WHERE token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn supersede_link(&mut self, token_hash: &[u8], now: chrono::DateTime<chrono::Utc>) -> Result<bool, $crate::store::StoreError> {
+                let done = sqlx::query("UPDATE invitation_links SET superseded_at = $2 WHERE token_hash = $1 AND superseded_at IS NULL")
+                    .bind(token_hash)
+                    .bind($crate::clock::to_millis(now))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn supersede_links_of(&mut self, invitation_id: uuid::Uuid, now: chrono::DateTime<chrono::Utc>) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE invitation_links SET superseded_at = $2 WHERE invitation_id = $1 AND superseded_at IS NULL")
+                    .bind(invitation_id)
+                    .bind($crate::clock::to_millis(now))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_invitation_event(&mut self, e: &$crate::store::InvitationEvent) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("INSERT INTO invitation_events (id, invitation_id, kind, at, actor_id) VALUES ($1, $2, $3, $4, $5)")
+                    .bind($crate::store::sql::new_id(e.at))
+                    .bind(e.invitation_id)
+                    .bind(e.kind.as_str())
+                    .bind($crate::clock::to_millis(e.at))
+                    .bind(e.actor_id)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn events_of_invitation(&mut self, invitation_id: uuid::Uuid) -> Result<Vec<$crate::store::InvitationEvent>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::sql::EventRow> = sqlx::query_as(
+                    "SELECT e.invitation_id, e.kind, e.at, e.actor_id, a.name AS actor_name \
+                     FROM invitation_events e LEFT JOIN accounts a ON a.id = e.actor_id \
+                     WHERE e.invitation_id = $1 ORDER BY e.at, e.id",
+                )
+                .bind(invitation_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn count_invitation_events_since(
+                &mut self,
+                invitation_id: uuid::Uuid,
+                kind: poort_shared::dto::InvitationEventKind,
+                since: chrono::DateTime<chrono::Utc>,
+            ) -> Result<i64, $crate::store::StoreError> {
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM invitation_events WHERE invitation_id = $1 AND kind = $2 AND at >= $3",
+                )
+                .bind(invitation_id)
+                .bind(kind.as_str())
+                .bind($crate::clock::to_millis(since))
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Ok(n)
+            }
+
+            async fn replace_code(&mut self, c: &$crate::store::VerificationCode) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "UPDATE verification_codes SET consumed_at = $3 WHERE purpose = $1 AND subject_id = $2 AND consumed_at IS NULL",
+                )
+                .bind(&c.purpose)
+                .bind(c.subject_id)
+                .bind($crate::clock::to_millis(c.created_at))
+                .execute(&mut *self.tx)
+                .await?;
+                sqlx::query(concat!(
+                    "INSERT INTO verification_codes (",
+                    code_cols!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                ))
+                .bind(c.id)
+                .bind(&c.purpose)
+                .bind(c.subject_id)
+                .bind(&c.target)
+                .bind(&c.code_hash)
+                .bind(c.attempts)
+                .bind($crate::clock::to_millis(c.created_at))
+                .bind($crate::clock::to_millis(c.expires_at))
+                .bind($crate::store::sql::opt_to_millis(c.consumed_at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn latest_code(
+                &mut self,
+                purpose: &str,
+                subject_id: uuid::Uuid,
+            ) -> Result<Option<$crate::store::VerificationCode>, $crate::store::StoreError> {
+                let row: Option<$crate::store::sql::CodeRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    code_cols!(),
+                    " FROM verification_codes WHERE purpose = $1 AND subject_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1"
+                ))
+                .bind(purpose)
+                .bind(subject_id)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn count_code_attempt(&mut self, id: uuid::Uuid) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE verification_codes SET attempts = attempts + 1 WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn consume_code(&mut self, id: uuid::Uuid, now: chrono::DateTime<chrono::Utc>) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE verification_codes SET consumed_at = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind($crate::clock::to_millis(now))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_session(&mut self, s: &$crate::store::Session, token_hash: &[u8]) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO sessions (id, token_hash, account_id, created_at, last_seen_at, expires_at, ended_at, client_ip, user_agent) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(s.id)
+                .bind(token_hash)
+                .bind(s.account_id)
+                .bind($crate::clock::to_millis(s.created_at))
+                .bind($crate::clock::to_millis(s.last_seen_at))
+                .bind($crate::clock::to_millis(s.expires_at))
+                .bind($crate::store::sql::opt_to_millis(s.ended_at))
+                .bind(&s.client_ip)
+                .bind(&s.user_agent)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn end_session(&mut self, id: uuid::Uuid, now: chrono::DateTime<chrono::Utc>) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL")
+                    .bind(id)
+                    .bind($crate::clock::to_millis(now))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn end_sessions_of_account(&mut self, account_id: uuid::Uuid, now: chrono::DateTime<chrono::Utc>) -> Result<u64, $crate::store::StoreError> {
+                let done = sqlx::query("UPDATE sessions SET ended_at = $2 WHERE account_id = $1 AND ended_at IS NULL")
+                    .bind(account_id)
+                    .bind($crate::clock::to_millis(now))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn enqueue(
+                &mut self,
+                messages: &[$crate::store::NewMessage],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Vec<uuid::Uuid>, $crate::store::StoreError> {
+                <$store>::insert_messages(&mut *self.tx, messages, now).await
+            }
+
+            async fn audit(&mut self, r: &$crate::store::AuditRecord, now: chrono::DateTime<chrono::Utc>) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO audit_events (id, at, actor_id, action, target_account_id, office_id, client_ip, user_agent, details) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind($crate::store::sql::new_id(now))
+                .bind($crate::clock::to_millis(now))
+                .bind(r.actor_id)
+                .bind(r.action)
+                .bind(r.target_account_id)
+                .bind(r.office_id)
+                .bind(&r.client_ip)
+                .bind(&r.user_agent)
+                .bind(r.details.to_string())
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
             }
         }
     };

@@ -60,4 +60,5 @@ impl SqliteStore {
     }
 }
 
-sql_store_impl!(SqliteStore, Sqlite, DatabaseKind::Sqlite);
+sql_store_impl!(SqliteStore, SqliteTx, Sqlite, DatabaseKind::Sqlite);
+sql_tx_impl!(SqliteTx, Sqlite, SqliteStore);

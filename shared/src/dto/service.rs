@@ -1,4 +1,4 @@
-//! Request and response bodies of the API. Names follow `XxxRequest` / `XxxResponse`.
+//! Service-level bodies: health, readiness, public configuration, the development outbox.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,211 @@
+//! Who is asking. [`ClientInfo`] is where a request comes from (for the audit trail and rate
+//! limits); [`Principal`] is the signed-in account, from the session cookie. Authentication
+//! is this extractor; authorization is the first line of each handler
+//! (`principal.require_operator()?`, `principal.admin_office()?`).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::http::Method;
+use actix_web::{FromRequest, HttpRequest, web};
+use chrono::Duration;
+use poort_shared::ErrorCode;
+use poort_shared::dto::{AccountStatus, Role};
+use uuid::Uuid;
+
+use super::secrets::token_hash;
+use crate::configuration::Mode;
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store::{Account, AuditRecord};
+
+pub const SESSION_COOKIE: &str = "poort_session";
+
+/// Where a request comes from.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl ClientInfo {
+    pub fn of(req: &HttpRequest) -> Self {
+        let trust = req
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|s| s.settings.server.trust_forwarded_for);
+        let ip = if trust {
+            req.connection_info()
+                .realip_remote_addr()
+                .map(str::to_string)
+        } else {
+            req.peer_addr().map(|a| a.ip().to_string())
+        };
+        let user_agent = req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(300).collect());
+        Self { ip, user_agent }
+    }
+
+    /// An audit record for something done by `actor` (None: the invitee or the system).
+    pub fn audit(
+        &self,
+        actor: Option<Uuid>,
+        action: &'static str,
+        target: Option<Uuid>,
+        office: Option<Uuid>,
+        details: serde_json::Value,
+    ) -> AuditRecord {
+        AuditRecord {
+            actor_id: actor,
+            action,
+            target_account_id: target,
+            office_id: office,
+            client_ip: self.ip.clone(),
+            user_agent: self.user_agent.clone(),
+            details,
+        }
+    }
+}
+
+impl FromRequest for ClientInfo {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(ClientInfo::of(req)))
+    }
+}
+
+/// The signed-in account of a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub account: Account,
+    pub session_id: Uuid,
+    pub client: ClientInfo,
+}
+
+impl Principal {
+    pub fn id(&self) -> Uuid {
+        self.account.id
+    }
+
+    /// Only the relations team.
+    pub fn require_operator(&self) -> Result<(), ApiError> {
+        if self.account.role == Role::Operator {
+            Ok(())
+        } else {
+            Err(ErrorCode::Forbidden.into())
+        }
+    }
+
+    /// Only an office's user administrator; returns their office.
+    pub fn admin_office(&self) -> Result<Uuid, ApiError> {
+        match (self.account.role, self.account.office_id) {
+            (Role::OfficeAdmin, Some(office)) => Ok(office),
+            _ => Err(ErrorCode::Forbidden.into()),
+        }
+    }
+
+    /// An audit record for something this account did.
+    pub fn audit(
+        &self,
+        action: &'static str,
+        target: Option<Uuid>,
+        office: Option<Uuid>,
+        details: serde_json::Value,
+    ) -> AuditRecord {
+        self.client
+            .audit(Some(self.account.id), action, target, office, details)
+    }
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        let client = ClientInfo::of(req);
+        let origin_ok = same_origin(req);
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("no app state")))?;
+            let token = token.ok_or(ApiError::from(ErrorCode::Unauthenticated))?;
+            if !origin_ok {
+                return Err(ErrorCode::OriginMismatch.into());
+            }
+            let (session, account) = state
+                .store
+                .find_session(&token_hash(&token))
+                .await?
+                .ok_or(ApiError::from(ErrorCode::Unauthenticated))?;
+            let now = state.clock.now();
+            let idle = Duration::minutes(state.settings.policy.session_idle_minutes);
+            if now >= session.expires_at || now >= session.last_seen_at + idle {
+                return Err(ErrorCode::Unauthenticated.into());
+            }
+            if account.status != AccountStatus::Active {
+                return Err(ErrorCode::Unauthenticated.into());
+            }
+            // Sliding idle timeout; at most one write per 30 seconds per session.
+            if now - session.last_seen_at > Duration::seconds(30) {
+                state.store.touch_session(session.id, now).await?;
+            }
+            Ok(Principal {
+                account,
+                session_id: session.id,
+                client,
+            })
+        })
+    }
+}
+
+/// State-changing requests carrying a cookie must come from our own pages: the `Origin`
+/// (or, failing that, `Referer`) must name this host. SameSite=Strict already keeps the
+/// cookie off cross-site requests; this is the second lock.
+fn same_origin(req: &HttpRequest) -> bool {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return true;
+    }
+    let headers = req.headers();
+    let origin = headers
+        .get("origin")
+        .or_else(|| headers.get("referer"))
+        .and_then(|v| v.to_str().ok());
+    let Some(origin) = origin else {
+        return false;
+    };
+    let authority = origin
+        .split_once("://")
+        .map(|(_, rest)| rest.split('/').next().unwrap_or(rest))
+        .unwrap_or("");
+    let host = req.connection_info().host().to_string();
+    let public = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.public_url.clone())
+        .unwrap_or_default();
+    let public_authority = public
+        .split_once("://")
+        .map(|(_, rest)| rest.split('/').next().unwrap_or(rest).to_string())
+        .unwrap_or_default();
+    !authority.is_empty() && (authority == host || authority == public_authority)
+}
+
+/// The session cookie: host-only, HttpOnly, SameSite=Strict, Secure outside dev mode.
+pub fn session_cookie(state: &AppState, token: &str) -> Cookie<'static> {
+    // No Domain attribute: the cookie stays host-only.
+    Cookie::build(SESSION_COOKIE, token.to_string())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.settings.mode == Mode::Production)
+        .max_age(actix_web::cookie::time::Duration::hours(
+            state.settings.policy.session_absolute_hours,
+        ))
+        .finish()
+}

@@ -1,0 +1,88 @@
+//! The signed-in account: who am I, signing out, and the rights catalogue.
+
+use actix_web::{HttpResponse, web};
+use poort_shared::ErrorBody;
+use poort_shared::dto::{MeResponse, RightsCatalogueResponse};
+use serde_json::json;
+
+use crate::auth::principal::{Principal, SESSION_COOKIE};
+use crate::error::ApiError;
+use crate::services::{accounts, offices};
+use crate::startup::AppState;
+
+/// The signed-in account.
+#[utoipa::path(
+    get,
+    path = "/api/me",
+    tag = "account",
+    responses(
+        (status = 200, description = "The signed-in account", body = MeResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn me(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<web::Json<MeResponse>, ApiError> {
+    let mut tx = state.store.read().await?;
+    let me = accounts::me(tx.as_mut(), &principal.account).await?;
+    tx.commit().await?;
+    Ok(web::Json(me))
+}
+
+/// Ends this session.
+#[utoipa::path(
+    post,
+    path = "/api/session/logout",
+    tag = "account",
+    responses(
+        (status = 204, description = "Signed out; the cookie is cleared"),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`origin_mismatch`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn logout(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    tx.end_session(principal.session_id, now).await?;
+    tx.audit(
+        &principal.audit(
+            "session.ended",
+            Some(principal.id()),
+            principal.account.office_id,
+            json!({ "reason": "logout" }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    let mut cookie = actix_web::cookie::Cookie::new(SESSION_COOKIE, "");
+    cookie.set_path("/");
+    cookie.make_removal();
+    Ok(HttpResponse::NoContent().cookie(cookie).finish())
+}
+
+/// The rights that can be granted on a portfolio, with Dutch and English labels.
+#[utoipa::path(
+    get,
+    path = "/api/rights",
+    tag = "account",
+    responses(
+        (status = 200, description = "The rights catalogue", body = RightsCatalogueResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn rights_catalogue(
+    state: web::Data<AppState>,
+    _principal: Principal,
+) -> Result<web::Json<RightsCatalogueResponse>, ApiError> {
+    Ok(web::Json(RightsCatalogueResponse {
+        rights: offices::rights_catalogue(&state).await?,
+    }))
+}

@@ -1,0 +1,378 @@
+//! An office's user administrator manages the accounts of their own office. Every handler
+//! starts with `principal.admin_office()?` (403 for anyone else) and works only inside that
+//! office (another office's accounts and invitations answer 404).
+
+use actix_web::{HttpResponse, web};
+use poort_shared::ErrorBody;
+use poort_shared::dto::{
+    AccountDetailResponse, AccountListResponse, AccountResponse, AuditPageResponse,
+    InvitationListResponse, InvitationResponse, InviteRequest, PortfolioListResponse, Role,
+    SetRightsRequest,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::auth::principal::Principal;
+use crate::error::ApiError;
+use crate::services::audit::AuditQuery;
+use crate::services::invitations::{Inviter, NewInvitee};
+use crate::services::{Scope, accounts, audit as audit_service, invitations, offices};
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    /// Part of an e-mail address, name or mobile number (e.g. to find a colleague's address).
+    pub q: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeAuditQuery {
+    /// Events where this account acted or was acted on.
+    pub account_id: Option<Uuid>,
+    /// Only this action, e.g. `invitation.sent`.
+    pub action: Option<String>,
+    /// Paging: events older than this event id (`next_before` of the previous page).
+    pub before: Option<Uuid>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// Lists the office's accounts with status, last sign-in, factors and rights.
+#[utoipa::path(
+    get, path = "/api/office/accounts", tag = "office", params(SearchQuery),
+    responses(
+        (status = 200, description = "Accounts of the office", body = AccountListResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not a user administrator", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn list_accounts(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<SearchQuery>,
+) -> Result<web::Json<AccountListResponse>, ApiError> {
+    let office = principal.admin_office()?;
+    let accounts = accounts::list(&state, Scope::Office(office), query.q.as_deref()).await?;
+    Ok(web::Json(AccountListResponse { accounts }))
+}
+
+/// One account of the office, with its invitation history.
+#[utoipa::path(
+    get, path = "/api/office/accounts/{id}", tag = "office", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The account", body = AccountDetailResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`not_found` (also for accounts of other offices)", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn get_account(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AccountDetailResponse>, ApiError> {
+    let office = principal.admin_office()?;
+    Ok(web::Json(
+        accounts::detail(&state, Scope::Office(office), *id).await?,
+    ))
+}
+
+/// Sets the account's rights: the complete list per portfolio; what is left out is revoked.
+#[utoipa::path(
+    put, path = "/api/office/accounts/{id}/rights", tag = "office", params(("id" = Uuid, Path)),
+    request_body = SetRightsRequest,
+    responses(
+        (status = 200, description = "The account with its new rights", body = AccountResponse),
+        (status = 400, description = "`unknown_right`, `unknown_portfolio` (not of this office), `invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn set_rights(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: web::Json<SetRightsRequest>,
+) -> Result<web::Json<AccountResponse>, ApiError> {
+    let office = principal.admin_office()?;
+    Ok(web::Json(
+        accounts::set_rights(
+            &state,
+            &principal,
+            Scope::Office(office),
+            *id,
+            &body.portfolios,
+        )
+        .await?,
+    ))
+}
+
+/// Deactivates an account: its sessions end at once and it cannot sign in.
+#[utoipa::path(
+    post, path = "/api/office/accounts/{id}/deactivate", tag = "office", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Deactivated", body = AccountResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`, `cannot_target_self`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`last_administrator`, `account_not_active`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn deactivate(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AccountResponse>, ApiError> {
+    let office = principal.admin_office()?;
+    Ok(web::Json(
+        accounts::set_active(&state, &principal, Scope::Office(office), *id, false).await?,
+    ))
+}
+
+/// Reactivates a deactivated account.
+#[utoipa::path(
+    post, path = "/api/office/accounts/{id}/reactivate", tag = "office", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Active again", body = AccountResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`, `cannot_target_self`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`account_not_active` (it was not deactivated)", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn reactivate(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AccountResponse>, ApiError> {
+    let office = principal.admin_office()?;
+    Ok(web::Json(
+        accounts::set_active(&state, &principal, Scope::Office(office), *id, true).await?,
+    ))
+}
+
+/// Makes the account a user administrator of the office too.
+#[utoipa::path(
+    post, path = "/api/office/accounts/{id}/administrator", tag = "office", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Now an administrator", body = AccountResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn appoint_admin(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AccountResponse>, ApiError> {
+    let office = principal.admin_office()?;
+    Ok(web::Json(
+        accounts::set_admin(&state, &principal, Scope::Office(office), *id, true).await?,
+    ))
+}
+
+/// Takes the administrator role away; the office always keeps at least one active one.
+#[utoipa::path(
+    delete, path = "/api/office/accounts/{id}/administrator", tag = "office", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "No longer an administrator", body = AccountResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`last_administrator`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn remove_admin(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AccountResponse>, ApiError> {
+    let office = principal.admin_office()?;
+    Ok(web::Json(
+        accounts::set_admin(&state, &principal, Scope::Office(office), *id, false).await?,
+    ))
+}
+
+/// The office's invitations with their history (sent, re-sent, renewed, accepted, withdrawn).
+#[utoipa::path(
+    get, path = "/api/office/invitations", tag = "office",
+    responses(
+        (status = 200, description = "Invitations, newest first", body = InvitationListResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn list_invitations(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<web::Json<InvitationListResponse>, ApiError> {
+    let office = principal.admin_office()?;
+    Ok(web::Json(InvitationListResponse {
+        invitations: invitations::list_in_office(&state, office).await?,
+    }))
+}
+
+/// Invites a colleague: name, e-mail address, rights per portfolio, and whether they also
+/// become a user administrator.
+#[utoipa::path(
+    post, path = "/api/office/invitations", tag = "office",
+    request_body = InviteRequest,
+    responses(
+        (status = 201, description = "Invitation sent", body = InvitationResponse),
+        (status = 400, description = "`invalid_name`, `invalid_email`, `unknown_right`, `unknown_portfolio`, `invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
+        (status = 409, description = "`email_taken`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn invite(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: web::Json<InviteRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let office = principal.admin_office()?;
+    let invitation = invitations::invite(
+        &state,
+        &Inviter {
+            actor: Some(principal.id()),
+            client: &principal.client,
+        },
+        &NewInvitee {
+            name: &body.name,
+            email: &body.email,
+            role: if body.administrator {
+                Role::OfficeAdmin
+            } else {
+                Role::Adviser
+            },
+            office_id: Some(office),
+            rights: &body.rights,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(invitation))
+}
+
+/// Sends an open invitation again with a new link (the old link stops working).
+#[utoipa::path(
+    post, path = "/api/office/invitations/{id}/resend", tag = "office", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Sent again", body = InvitationResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`not_invited` (accepted or withdrawn)", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn resend(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<InvitationResponse>, ApiError> {
+    let office = principal.admin_office()?;
+    let by = Inviter {
+        actor: Some(principal.id()),
+        client: &principal.client,
+    };
+    Ok(web::Json(
+        invitations::resend(&state, &by, *id, Scope::Office(office)).await?,
+    ))
+}
+
+/// Withdraws an open invitation: its link stops working.
+#[utoipa::path(
+    post, path = "/api/office/invitations/{id}/withdraw", tag = "office", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Withdrawn", body = InvitationResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`not_invited` (accepted or withdrawn already)", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<InvitationResponse>, ApiError> {
+    let office = principal.admin_office()?;
+    let by = Inviter {
+        actor: Some(principal.id()),
+        client: &principal.client,
+    };
+    Ok(web::Json(
+        invitations::withdraw(&state, &by, *id, Scope::Office(office)).await?,
+    ))
+}
+
+/// The office's portfolios (to grant rights on).
+#[utoipa::path(
+    get, path = "/api/office/portfolios", tag = "office",
+    responses(
+        (status = 200, description = "Portfolios of the office", body = PortfolioListResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn portfolios(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<web::Json<PortfolioListResponse>, ApiError> {
+    let office = principal.admin_office()?;
+    Ok(web::Json(PortfolioListResponse {
+        portfolios: offices::portfolios(&state, office).await?,
+    }))
+}
+
+/// The audit trail of the office, newest first.
+#[utoipa::path(
+    get, path = "/api/office/audit", tag = "office", params(OfficeAuditQuery),
+    responses(
+        (status = 200, description = "A page of events", body = AuditPageResponse),
+        (status = 400, description = "`invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn audit(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<OfficeAuditQuery>,
+) -> Result<web::Json<AuditPageResponse>, ApiError> {
+    let office = principal.admin_office()?;
+    let q = query.into_inner();
+    let page = audit_service::page(
+        &state,
+        Scope::Office(office),
+        AuditQuery {
+            office_id: None,
+            account_id: q.account_id,
+            action: q.action,
+            before: q.before,
+            limit: q.limit,
+        },
+    )
+    .await?;
+    Ok(web::Json(page))
+}

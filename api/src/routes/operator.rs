@@ -1,0 +1,510 @@
+//! The relations team (operators): offices and portfolios, inviting an office's first user
+//! administrator (or other members of the team), finding any account, re-sending and
+//! withdrawing invitations, deleting accounts, resetting sign-in set-ups, the audit trail.
+//! Every handler starts with `principal.require_operator()?`.
+
+use actix_web::{HttpResponse, web};
+use poort_shared::ErrorBody;
+use poort_shared::dto::{
+    AccountDetailResponse, AccountListResponse, AuditPageResponse, CreateOfficeRequest,
+    CreatePortfolioRequest, InvitationListResponse, InvitationResponse, InviteOperatorRequest,
+    InviteRequest, OfficeListResponse, OfficeResponse, PortfolioListResponse, PortfolioResponse,
+    Role, UpdateOfficeRequest, UpdatePortfolioRequest,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::auth::principal::Principal;
+use crate::error::ApiError;
+use crate::services::audit::AuditQuery;
+use crate::services::invitations::{Inviter, NewInvitee};
+use crate::services::{Scope, accounts, audit as audit_service, invitations, offices};
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeSearchQuery {
+    /// Part of the office name or KvK number.
+    pub q: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSearchQuery {
+    /// Part of an e-mail address, name or mobile number.
+    pub q: Option<String>,
+    /// Only accounts of this office.
+    pub office_id: Option<Uuid>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorAuditQuery {
+    pub office_id: Option<Uuid>,
+    /// Events where this account acted or was acted on.
+    pub account_id: Option<Uuid>,
+    /// Only this action, e.g. `account.deleted`.
+    pub action: Option<String>,
+    /// Paging: events older than this event id (`next_before` of the previous page).
+    pub before: Option<Uuid>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// Lists (and searches) offices.
+#[utoipa::path(
+    get, path = "/api/operator/offices", tag = "operator", params(OfficeSearchQuery),
+    responses(
+        (status = 200, description = "Offices by name", body = OfficeListResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not in the relations team", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn list_offices(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<OfficeSearchQuery>,
+) -> Result<web::Json<OfficeListResponse>, ApiError> {
+    principal.require_operator()?;
+    Ok(web::Json(OfficeListResponse {
+        offices: offices::list(&state, query.q.as_deref()).await?,
+    }))
+}
+
+/// Creates an office.
+#[utoipa::path(
+    post, path = "/api/operator/offices", tag = "operator", request_body = CreateOfficeRequest,
+    responses(
+        (status = 201, description = "Created", body = OfficeResponse),
+        (status = 400, description = "`invalid_name`, `invalid_kvk_number`, `invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
+        (status = 409, description = "`kvk_number_taken`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn create_office(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: web::Json<CreateOfficeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_operator()?;
+    let office = offices::create(&state, &principal, &body.name, &body.kvk_number).await?;
+    Ok(HttpResponse::Created().json(office))
+}
+
+/// One office.
+#[utoipa::path(
+    get, path = "/api/operator/offices/{id}", tag = "operator", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The office", body = OfficeResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn get_office(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<OfficeResponse>, ApiError> {
+    principal.require_operator()?;
+    Ok(web::Json(offices::get(&state, *id).await?))
+}
+
+/// Changes an office's name or KvK number.
+#[utoipa::path(
+    patch, path = "/api/operator/offices/{id}", tag = "operator", params(("id" = Uuid, Path)),
+    request_body = UpdateOfficeRequest,
+    responses(
+        (status = 200, description = "Changed", body = OfficeResponse),
+        (status = 400, description = "`invalid_name`, `invalid_kvk_number`, `invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`kvk_number_taken`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn update_office(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateOfficeRequest>,
+) -> Result<web::Json<OfficeResponse>, ApiError> {
+    principal.require_operator()?;
+    Ok(web::Json(
+        offices::update(
+            &state,
+            &principal,
+            *id,
+            body.name.as_deref(),
+            body.kvk_number.as_deref(),
+        )
+        .await?,
+    ))
+}
+
+/// The portfolios of an office.
+#[utoipa::path(
+    get, path = "/api/operator/offices/{id}/portfolios", tag = "operator", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Portfolios", body = PortfolioListResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn portfolios(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<PortfolioListResponse>, ApiError> {
+    principal.require_operator()?;
+    Ok(web::Json(PortfolioListResponse {
+        portfolios: offices::portfolios(&state, *id).await?,
+    }))
+}
+
+/// Adds a portfolio to an office.
+#[utoipa::path(
+    post, path = "/api/operator/offices/{id}/portfolios", tag = "operator", params(("id" = Uuid, Path)),
+    request_body = CreatePortfolioRequest,
+    responses(
+        (status = 201, description = "Created", body = PortfolioResponse),
+        (status = 400, description = "`invalid_agency_number`, `invalid_name`, `invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`agency_number_taken`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn create_portfolio(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: web::Json<CreatePortfolioRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_operator()?;
+    let portfolio =
+        offices::create_portfolio(&state, &principal, *id, &body.agency_number, &body.name).await?;
+    Ok(HttpResponse::Created().json(portfolio))
+}
+
+/// Changes a portfolio's agency number or name.
+#[utoipa::path(
+    patch, path = "/api/operator/portfolios/{id}", tag = "operator", params(("id" = Uuid, Path)),
+    request_body = UpdatePortfolioRequest,
+    responses(
+        (status = 200, description = "Changed", body = PortfolioResponse),
+        (status = 400, description = "`invalid_agency_number`, `invalid_name`, `invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`agency_number_taken`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn update_portfolio(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdatePortfolioRequest>,
+) -> Result<web::Json<PortfolioResponse>, ApiError> {
+    principal.require_operator()?;
+    Ok(web::Json(
+        offices::update_portfolio(
+            &state,
+            &principal,
+            *id,
+            body.agency_number.as_deref(),
+            body.name.as_deref(),
+        )
+        .await?,
+    ))
+}
+
+/// The invitations of an office.
+#[utoipa::path(
+    get, path = "/api/operator/offices/{id}/invitations", tag = "operator", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Invitations, newest first", body = InvitationListResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn office_invitations(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<InvitationListResponse>, ApiError> {
+    principal.require_operator()?;
+    Ok(web::Json(InvitationListResponse {
+        invitations: invitations::list_in_office(&state, *id).await?,
+    }))
+}
+
+/// Invites someone into an office, typically its first user administrator.
+#[utoipa::path(
+    post, path = "/api/operator/offices/{id}/invitations", tag = "operator", params(("id" = Uuid, Path)),
+    request_body = InviteRequest,
+    responses(
+        (status = 201, description = "Invitation sent", body = InvitationResponse),
+        (status = 400, description = "`invalid_name`, `invalid_email`, `unknown_right`, `unknown_portfolio`, `invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such office", body = ErrorBody),
+        (status = 409, description = "`email_taken`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn invite_into_office(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: web::Json<InviteRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_operator()?;
+    let invitation = invitations::invite(
+        &state,
+        &Inviter {
+            actor: Some(principal.id()),
+            client: &principal.client,
+        },
+        &NewInvitee {
+            name: &body.name,
+            email: &body.email,
+            role: if body.administrator {
+                Role::OfficeAdmin
+            } else {
+                Role::Adviser
+            },
+            office_id: Some(*id),
+            rights: &body.rights,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(invitation))
+}
+
+/// Invites a colleague into the relations team.
+#[utoipa::path(
+    post, path = "/api/operator/operators/invitations", tag = "operator", request_body = InviteOperatorRequest,
+    responses(
+        (status = 201, description = "Invitation sent", body = InvitationResponse),
+        (status = 400, description = "`invalid_name`, `invalid_email`, `invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
+        (status = 409, description = "`email_taken`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn invite_operator(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: web::Json<InviteOperatorRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_operator()?;
+    let invitation = invitations::invite(
+        &state,
+        &Inviter {
+            actor: Some(principal.id()),
+            client: &principal.client,
+        },
+        &NewInvitee {
+            name: &body.name,
+            email: &body.email,
+            role: Role::Operator,
+            office_id: None,
+            rights: &[],
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(invitation))
+}
+
+/// Finds accounts across offices by e-mail address, name or mobile number.
+#[utoipa::path(
+    get, path = "/api/operator/accounts", tag = "operator", params(AccountSearchQuery),
+    responses(
+        (status = 200, description = "Matching accounts (at most 200)", body = AccountListResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn search_accounts(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<AccountSearchQuery>,
+) -> Result<web::Json<AccountListResponse>, ApiError> {
+    principal.require_operator()?;
+    let scope = query.office_id.map(Scope::Office).unwrap_or(Scope::All);
+    Ok(web::Json(AccountListResponse {
+        accounts: accounts::list(&state, scope, query.q.as_deref()).await?,
+    }))
+}
+
+/// One account: status, factors, last sign-in, rights and invitation history.
+#[utoipa::path(
+    get, path = "/api/operator/accounts/{id}", tag = "operator", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The account", body = AccountDetailResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn get_account(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AccountDetailResponse>, ApiError> {
+    principal.require_operator()?;
+    Ok(web::Json(accounts::detail(&state, Scope::All, *id).await?))
+}
+
+/// Deletes an account: its sessions end at once and its personal data is removed; the audit
+/// trail keeps a pseudonymous record.
+#[utoipa::path(
+    delete, path = "/api/operator/accounts/{id}", tag = "operator", params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`, `cannot_target_self`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn delete_account(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_operator()?;
+    accounts::delete(&state, &principal, *id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Resets the sign-in set-up: password, authenticator and eHerkenning link removed, sessions
+/// ended, and an e-mail with a set-up link sent.
+#[utoipa::path(
+    post, path = "/api/operator/accounts/{id}/reset-sign-in", tag = "operator", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Reset; the set-up e-mail is on its way", body = AccountDetailResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`, `cannot_target_self`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`not_invited` (still invited: re-send instead), `account_not_active` (deactivated)", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn reset_sign_in(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AccountDetailResponse>, ApiError> {
+    principal.require_operator()?;
+    Ok(web::Json(
+        accounts::reset_sign_in(&state, &principal, *id).await?,
+    ))
+}
+
+/// Sends an open invitation again with a new link.
+#[utoipa::path(
+    post, path = "/api/operator/invitations/{id}/resend", tag = "operator", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Sent again", body = InvitationResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`not_invited`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn resend(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<InvitationResponse>, ApiError> {
+    principal.require_operator()?;
+    let by = Inviter {
+        actor: Some(principal.id()),
+        client: &principal.client,
+    };
+    Ok(web::Json(
+        invitations::resend(&state, &by, *id, Scope::All).await?,
+    ))
+}
+
+/// Withdraws an open invitation.
+#[utoipa::path(
+    post, path = "/api/operator/invitations/{id}/withdraw", tag = "operator", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Withdrawn", body = InvitationResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`not_invited`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<InvitationResponse>, ApiError> {
+    principal.require_operator()?;
+    let by = Inviter {
+        actor: Some(principal.id()),
+        client: &principal.client,
+    };
+    Ok(web::Json(
+        invitations::withdraw(&state, &by, *id, Scope::All).await?,
+    ))
+}
+
+/// The whole audit trail, newest first, with filters.
+#[utoipa::path(
+    get, path = "/api/operator/audit", tag = "operator", params(OperatorAuditQuery),
+    responses(
+        (status = 200, description = "A page of events", body = AuditPageResponse),
+        (status = 400, description = "`invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+pub async fn audit(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<OperatorAuditQuery>,
+) -> Result<web::Json<AuditPageResponse>, ApiError> {
+    principal.require_operator()?;
+    let q = query.into_inner();
+    let page = audit_service::page(
+        &state,
+        Scope::All,
+        AuditQuery {
+            office_id: q.office_id,
+            account_id: q.account_id,
+            action: q.action,
+            before: q.before,
+            limit: q.limit,
+        },
+    )
+    .await?;
+    Ok(web::Json(page))
+}

@@ -1,0 +1,78 @@
+//! Reading the audit trail: the relations team everything, an office's administrators their
+//! own office.
+
+use poort_shared::dto::{AuditAccountRef, AuditEventResponse, AuditPageResponse};
+use uuid::Uuid;
+
+use super::Scope;
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store::AuditFilter;
+
+pub struct AuditQuery {
+    pub office_id: Option<Uuid>,
+    pub account_id: Option<Uuid>,
+    pub action: Option<String>,
+    pub before: Option<Uuid>,
+    pub limit: Option<i64>,
+}
+
+pub async fn page(
+    state: &AppState,
+    scope: Scope,
+    q: AuditQuery,
+) -> Result<AuditPageResponse, ApiError> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid_request(
+            "limit: must be between 1 and 500",
+        ));
+    }
+    let office_id = match scope {
+        Scope::Office(own) => Some(own),
+        Scope::All => q.office_id,
+    };
+    let rows = state
+        .store
+        .query_audit(&AuditFilter {
+            office_id,
+            account_id: q.account_id,
+            action: q.action.filter(|a| !a.is_empty()),
+            before: q.before,
+            limit: limit + 1,
+        })
+        .await?;
+    let more = rows.len() as i64 > limit;
+    let events: Vec<AuditEventResponse> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|r| AuditEventResponse {
+            id: r.id,
+            at: r.at,
+            action: r.action,
+            actor: r.actor_id.map(|id| AuditAccountRef {
+                id,
+                name: r.actor_name,
+                email: r.actor_email,
+            }),
+            target: r.target_account_id.map(|id| AuditAccountRef {
+                id,
+                name: r.target_name,
+                email: r.target_email,
+            }),
+            office_id: r.office_id,
+            client_ip: r.client_ip,
+            user_agent: r.user_agent,
+            details: r.details,
+        })
+        .collect();
+    let next_before = if more {
+        events.last().map(|e| e.id)
+    } else {
+        None
+    };
+    Ok(AuditPageResponse {
+        events,
+        next_before,
+    })
+}

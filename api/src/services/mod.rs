@@ -1,0 +1,77 @@
+//! The use cases: what an operator, an office user administrator or an invitee does, each as
+//! one function that checks the rules, changes the data in one transaction (with the messages
+//! and audit events it causes) and returns what the API answers. Handlers in `routes/` only
+//! parse, authorize and call these.
+
+pub mod accounts;
+pub mod audit;
+pub mod invitations;
+pub mod offices;
+pub mod setup;
+
+use chrono::{DateTime, Duration, Utc};
+use poort_shared::ErrorCode;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// Whose data a request may touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One office (an office user administrator's own).
+    Office(Uuid),
+    /// Every office (the relations team).
+    All,
+}
+
+impl Scope {
+    /// Whether something of `office` (None: an operator account) is inside this scope.
+    pub fn contains(self, office: Option<Uuid>) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Office(id) => office == Some(id),
+        }
+    }
+
+    pub fn office(self) -> Option<Uuid> {
+        match self {
+            Scope::Office(id) => Some(id),
+            Scope::All => None,
+        }
+    }
+}
+
+impl AppState {
+    /// Now, to the millisecond (the precision the database keeps, so answers and stored
+    /// values agree).
+    pub fn now(&self) -> DateTime<Utc> {
+        use chrono::SubsecRound as _;
+        self.clock.now().trunc_subsecs(3)
+    }
+
+    /// Counts one event against `max` per `window` for `key`, across all instances; refuses
+    /// with 429 and Retry-After when over.
+    pub async fn limit(&self, key: &str, max: i64, window: Duration) -> Result<(), ApiError> {
+        let now = self.now();
+        let (count, started) = self.store.hit_rate_limit(key, window, now).await?;
+        if count > max {
+            let retry = (started + window - now).num_seconds().max(1);
+            tracing::warn!(key, count, "rate limit reached");
+            return Err(ApiError::RateLimited {
+                retry_after_seconds: retry,
+            });
+        }
+        Ok(())
+    }
+
+    /// The invitation link for a token.
+    pub fn invitation_link(&self, token: &str) -> String {
+        format!("{}/uitnodiging/{token}", self.public_url)
+    }
+}
+
+/// Parses with a shared parser, turning its verdict into an API error.
+pub fn parse<T>(result: Result<T, ErrorCode>) -> Result<T, ApiError> {
+    result.map_err(ApiError::from)
+}

@@ -1,0 +1,248 @@
+//! Offices and their portfolios, managed by the relations team; portfolios are read by the
+//! office's own administrators (for granting rights).
+
+use poort_shared::ErrorCode;
+use poort_shared::dto::{OfficeResponse, PortfolioResponse, RightResponse};
+use poort_shared::validate::{KvkNumber, parse_agency_number, parse_name};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::parse;
+use crate::auth::principal::Principal;
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store::{Office, OfficeSummary, Portfolio, StoreError, new_id};
+
+fn office_response(s: OfficeSummary) -> OfficeResponse {
+    OfficeResponse {
+        id: s.office.id,
+        name: s.office.name,
+        kvk_number: s.office.kvk_number,
+        portfolio_count: s.portfolio_count,
+        account_count: s.account_count,
+        created_at: s.office.created_at,
+    }
+}
+
+pub fn portfolio_response(p: Portfolio) -> PortfolioResponse {
+    PortfolioResponse {
+        id: p.id,
+        office_id: p.office_id,
+        agency_number: p.agency_number,
+        name: p.name,
+    }
+}
+
+fn conflict(code: ErrorCode) -> impl Fn(StoreError) -> ApiError {
+    move |e| match e {
+        StoreError::Conflict => code.into(),
+        other => other.into(),
+    }
+}
+
+pub async fn list(state: &AppState, query: Option<&str>) -> Result<Vec<OfficeResponse>, ApiError> {
+    let query = query.map(str::trim).filter(|q| !q.is_empty());
+    let mut tx = state.store.read().await?;
+    let offices = tx.list_offices(query, 500).await?;
+    tx.commit().await?;
+    Ok(offices.into_iter().map(office_response).collect())
+}
+
+async fn summary(state: &AppState, id: Uuid) -> Result<OfficeResponse, ApiError> {
+    let mut tx = state.store.read().await?;
+    let office = tx
+        .get_office(id)
+        .await?
+        .ok_or(ApiError::from(ErrorCode::NotFound))?;
+    let found = tx
+        .list_offices(Some(&office.kvk_number), 10)
+        .await?
+        .into_iter()
+        .find(|s| s.office.id == id)
+        .ok_or(ApiError::from(ErrorCode::NotFound))?;
+    tx.commit().await?;
+    Ok(office_response(found))
+}
+
+pub async fn get(state: &AppState, id: Uuid) -> Result<OfficeResponse, ApiError> {
+    summary(state, id).await
+}
+
+pub async fn create(
+    state: &AppState,
+    by: &Principal,
+    name: &str,
+    kvk: &str,
+) -> Result<OfficeResponse, ApiError> {
+    let name = parse(parse_name(name))?;
+    let kvk = parse(KvkNumber::parse(kvk))?;
+    let now = state.now();
+    let office = Office {
+        id: new_id(now),
+        name,
+        kvk_number: kvk.as_str().to_string(),
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = state.store.begin().await?;
+    tx.insert_office(&office)
+        .await
+        .map_err(conflict(ErrorCode::KvkNumberTaken))?;
+    tx.audit(
+        &by.audit(
+            "office.created",
+            None,
+            Some(office.id),
+            json!({ "kvk_number": office.kvk_number }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    summary(state, office.id).await
+}
+
+pub async fn update(
+    state: &AppState,
+    by: &Principal,
+    id: Uuid,
+    name: Option<&str>,
+    kvk: Option<&str>,
+) -> Result<OfficeResponse, ApiError> {
+    let name = name.map(|n| parse(parse_name(n))).transpose()?;
+    let kvk = kvk.map(|k| parse(KvkNumber::parse(k))).transpose()?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let mut office = tx
+        .get_office(id)
+        .await?
+        .ok_or(ApiError::from(ErrorCode::NotFound))?;
+    let before = office.clone();
+    if let Some(name) = name {
+        office.name = name;
+    }
+    if let Some(kvk) = kvk {
+        office.kvk_number = kvk.as_str().to_string();
+    }
+    office.updated_at = now;
+    tx.update_office(&office)
+        .await
+        .map_err(conflict(ErrorCode::KvkNumberTaken))?;
+    tx.audit(
+        &by.audit(
+            "office.updated",
+            None,
+            Some(office.id),
+            json!({ "name_changed": before.name != office.name, "kvk_number": office.kvk_number }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    summary(state, id).await
+}
+
+pub async fn portfolios(
+    state: &AppState,
+    office_id: Uuid,
+) -> Result<Vec<PortfolioResponse>, ApiError> {
+    let mut tx = state.store.read().await?;
+    tx.get_office(office_id)
+        .await?
+        .ok_or(ApiError::from(ErrorCode::NotFound))?;
+    let list = tx.portfolios_of(office_id).await?;
+    tx.commit().await?;
+    Ok(list.into_iter().map(portfolio_response).collect())
+}
+
+pub async fn create_portfolio(
+    state: &AppState,
+    by: &Principal,
+    office_id: Uuid,
+    agency: &str,
+    name: &str,
+) -> Result<PortfolioResponse, ApiError> {
+    let agency = parse(parse_agency_number(agency))?;
+    let name = parse(parse_name(name))?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    tx.get_office(office_id)
+        .await?
+        .ok_or(ApiError::from(ErrorCode::NotFound))?;
+    let portfolio = Portfolio {
+        id: new_id(now),
+        office_id,
+        agency_number: agency,
+        name,
+        created_at: now,
+        updated_at: now,
+    };
+    tx.insert_portfolio(&portfolio)
+        .await
+        .map_err(conflict(ErrorCode::AgencyNumberTaken))?;
+    tx.audit(
+        &by.audit(
+            "portfolio.created",
+            None,
+            Some(office_id),
+            json!({ "portfolio_id": portfolio.id, "agency_number": portfolio.agency_number }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(portfolio_response(portfolio))
+}
+
+pub async fn update_portfolio(
+    state: &AppState,
+    by: &Principal,
+    id: Uuid,
+    agency: Option<&str>,
+    name: Option<&str>,
+) -> Result<PortfolioResponse, ApiError> {
+    let agency = agency.map(|a| parse(parse_agency_number(a))).transpose()?;
+    let name = name.map(|n| parse(parse_name(n))).transpose()?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let mut portfolio = tx
+        .get_portfolio(id)
+        .await?
+        .ok_or(ApiError::from(ErrorCode::NotFound))?;
+    if let Some(agency) = agency {
+        portfolio.agency_number = agency;
+    }
+    if let Some(name) = name {
+        portfolio.name = name;
+    }
+    portfolio.updated_at = now;
+    tx.update_portfolio(&portfolio)
+        .await
+        .map_err(conflict(ErrorCode::AgencyNumberTaken))?;
+    tx.audit(
+        &by.audit(
+            "portfolio.updated",
+            None,
+            Some(portfolio.office_id),
+            json!({ "portfolio_id": portfolio.id, "agency_number": portfolio.agency_number }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(portfolio_response(portfolio))
+}
+
+pub async fn rights_catalogue(state: &AppState) -> Result<Vec<RightResponse>, ApiError> {
+    let mut tx = state.store.read().await?;
+    let rights = tx.rights_catalogue().await?;
+    tx.commit().await?;
+    Ok(rights
+        .into_iter()
+        .map(|r| RightResponse {
+            code: r.code,
+            label_nl: r.label_nl,
+            label_en: r.label_en,
+        })
+        .collect())
+}

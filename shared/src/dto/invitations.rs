@@ -1,0 +1,258 @@
+//! Invitations, and the steps of accepting one (also used after a sign-in set-up reset).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{RightsGrant, Role, redacted_debug};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationKind {
+    /// A new account.
+    Invitation,
+    /// An existing account whose sign-in set-up the relations team reset.
+    Reset,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationStatus {
+    /// Waiting for the invitee (see `expired` for the current link).
+    Open,
+    Accepted,
+    Withdrawn,
+}
+
+/// What happened to an invitation, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationEventKind {
+    Sent,
+    /// Sent again by an administrator or the relations team (new link; the old one stops working).
+    Resent,
+    /// The invitee opened an expired link and a new one was sent automatically.
+    Renewed,
+    Accepted,
+    Withdrawn,
+}
+
+impl InvitationEventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvitationEventKind::Sent => "sent",
+            InvitationEventKind::Resent => "resent",
+            InvitationEventKind::Renewed => "renewed",
+            InvitationEventKind::Accepted => "accepted",
+            InvitationEventKind::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sent" => Some(InvitationEventKind::Sent),
+            "resent" => Some(InvitationEventKind::Resent),
+            "renewed" => Some(InvitationEventKind::Renewed),
+            "accepted" => Some(InvitationEventKind::Accepted),
+            "withdrawn" => Some(InvitationEventKind::Withdrawn),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationEventResponse {
+    pub kind: InvitationEventKind,
+    pub at: DateTime<Utc>,
+    /// Who did it (absent: the invitee or the system).
+    pub actor_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationResponse {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub kind: InvitationKind,
+    pub status: InvitationStatus,
+    /// Whether the current link has expired (opening it sends a new one).
+    pub expired: bool,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub events: Vec<InvitationEventResponse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationListResponse {
+    pub invitations: Vec<InvitationResponse>,
+}
+
+/// Invite a colleague (office user administrator) or a person of an office (relations team).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    /// The name, fixed once the account exists.
+    pub name: String,
+    pub email: String,
+    /// Also make the account a user administrator of the office.
+    #[serde(default)]
+    pub administrator: bool,
+    /// Rights the account gets, per portfolio of the office.
+    #[serde(default)]
+    pub rights: Vec<RightsGrant>,
+}
+
+/// Invite a member of the relations team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InviteOperatorRequest {
+    pub name: String,
+    pub email: String,
+}
+
+/// Where a set-up stands: the next step to take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SetupStep {
+    Password,
+    Mobile,
+    Authenticator,
+    Done,
+}
+
+impl SetupStep {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SetupStep::Password => "password",
+            SetupStep::Mobile => "mobile",
+            SetupStep::Authenticator => "authenticator",
+            SetupStep::Done => "done",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "password" => Some(SetupStep::Password),
+            "mobile" => Some(SetupStep::Mobile),
+            "authenticator" => Some(SetupStep::Authenticator),
+            "done" => Some(SetupStep::Done),
+            _ => None,
+        }
+    }
+}
+
+/// What an invitation link shows before anything is entered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationLinkResponse {
+    pub kind: InvitationKind,
+    /// The name, read-only: it is fixed when the account is created.
+    pub name: String,
+    pub email: String,
+    pub office_name: Option<String>,
+    pub role: Role,
+    /// The next step. After `password`, continuing needs the set-up token (or the password again).
+    pub step: SetupStep,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Step 1: the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetPasswordRequest {
+    pub password: String,
+}
+
+/// Continue an interrupted set-up: the password chosen in step 1.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResumeSetupRequest {
+    pub password: String,
+}
+
+/// The token for the steps after the password (valid one hour).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetupTokenResponse {
+    pub setup_token: String,
+    pub step: SetupStep,
+}
+
+/// Step 2a: the mobile number to send a code to.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SendMobileCodeRequest {
+    pub setup_token: String,
+    pub mobile: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CodeSentResponse {
+    /// The number, partly hidden.
+    pub sent_to: String,
+    pub expires_at: DateTime<Utc>,
+    /// A new code can be requested after this many seconds.
+    pub resend_after_seconds: i64,
+}
+
+/// Step 2b, and confirming the authenticator: a code.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetupCodeRequest {
+    pub setup_token: String,
+    pub code: String,
+}
+
+/// Step 3a: ask for a new authenticator secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetupTokenRequest {
+    pub setup_token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetupStepResponse {
+    pub step: SetupStep,
+}
+
+/// An authenticator app to link: the QR code's content and the key for typing in.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuthenticatorSetupResponse {
+    /// `otpauth://totp/…` for the QR code.
+    pub otpauth_uri: String,
+    /// The same secret in base32, for manual entry.
+    pub secret: String,
+    pub issuer: String,
+    pub account_name: String,
+    pub digits: u32,
+    pub period_seconds: u32,
+}
+
+redacted_debug!(
+    SetPasswordRequest,
+    ResumeSetupRequest,
+    SetupTokenResponse,
+    SendMobileCodeRequest,
+    SetupCodeRequest,
+    SetupTokenRequest,
+    AuthenticatorSetupResponse,
+);

@@ -1,0 +1,332 @@
+//! Parsers for what users type: each turns text into a type that cannot hold a bad value, or
+//! says why not with the stable error code the API answers with. The SPA runs the same code,
+//! so the browser's verdict is the API's verdict.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ErrorCode;
+
+/// An e-mail address: the sign-in name. Compared case-insensitively ([`Email::key`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(input: &str) -> Result<Self, ErrorCode> {
+        let s = input.trim();
+        let bad = Err(ErrorCode::InvalidEmail);
+        if s.is_empty() || s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return bad;
+        }
+        let Some((local, domain)) = s.rsplit_once('@') else {
+            return bad;
+        };
+        if local.is_empty()
+            || local.len() > 64
+            || local.contains('@')
+            || local.starts_with('.')
+            || local.ends_with('.')
+            || local.contains("..")
+        {
+            return bad;
+        }
+        let labels: Vec<&str> = domain.split('.').collect();
+        let label_ok = |l: &&str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        };
+        if labels.len() < 2 || !labels.iter().all(label_ok) {
+            return bad;
+        }
+        if labels
+            .last()
+            .is_some_and(|tld| tld.len() < 2 || tld.chars().all(|c| c.is_ascii_digit()))
+        {
+            return bad;
+        }
+        Ok(Email(format!("{local}@{}", domain.to_lowercase())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The form that decides uniqueness: lower-cased as a whole.
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+
+    /// The part before the `@`.
+    pub fn local_part(&self) -> &str {
+        self.0.rsplit_once('@').map(|(l, _)| l).unwrap_or(&self.0)
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Email::parse(&s).map_err(|c| c.to_string())
+    }
+}
+
+impl From<Email> for String {
+    fn from(e: Email) -> String {
+        e.0
+    }
+}
+
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A mobile number in E.164 (`+31612345678`). Dutch ways of writing one (`06-1234 5678`,
+/// `0031 6 …`, `+31 (0)6 …`) are normalised; other countries need their `+` code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MobileNumber(String);
+
+impl MobileNumber {
+    pub fn parse(input: &str) -> Result<Self, ErrorCode> {
+        let bad = Err(ErrorCode::InvalidMobile);
+        let mut s: String = input
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '\u{a0}'))
+            .collect();
+        if let Some(rest) = s.strip_prefix("00") {
+            s = format!("+{rest}");
+        }
+        if let Some(rest) = s.strip_prefix("+310") {
+            s = format!("+31{rest}"); // "+31 (0)6 …"
+        }
+        if s.starts_with("06") {
+            s = format!("+31{}", &s[1..]);
+        }
+        let Some(digits) = s.strip_prefix('+') else {
+            return bad;
+        };
+        if !digits.chars().all(|c| c.is_ascii_digit()) || digits.starts_with('0') {
+            return bad;
+        }
+        if let Some(national) = digits.strip_prefix("31") {
+            // Dutch mobile numbers: 6 followed by eight digits (not 66: pagers).
+            if national.len() != 9 || !national.starts_with('6') || national.starts_with("66") {
+                return bad;
+            }
+        } else if !(8..=15).contains(&digits.len()) {
+            return bad;
+        }
+        Ok(MobileNumber(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// For showing where a code went without showing the whole number: `+31 6 ••••• 678`.
+    pub fn masked(&self) -> String {
+        let tail: String = self
+            .0
+            .chars()
+            .rev()
+            .take(3)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if let Some(national) = self.0.strip_prefix("+31") {
+            format!("+31 {} ••••• {tail}", &national[..1])
+        } else {
+            format!("{} ••••• {tail}", &self.0[..3.min(self.0.len())])
+        }
+    }
+}
+
+impl TryFrom<String> for MobileNumber {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        MobileNumber::parse(&s).map_err(|c| c.to_string())
+    }
+}
+
+impl From<MobileNumber> for String {
+    fn from(m: MobileNumber) -> String {
+        m.0
+    }
+}
+
+/// A KvK number: the Dutch chamber of commerce number of an office, exactly 8 digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct KvkNumber(String);
+
+impl KvkNumber {
+    pub fn parse(input: &str) -> Result<Self, ErrorCode> {
+        let s: String = input
+            .trim()
+            .chars()
+            .filter(|c| *c != ' ' && *c != '.')
+            .collect();
+        if s.len() == 8 && s.chars().all(|c| c.is_ascii_digit()) {
+            Ok(KvkNumber(s))
+        } else {
+            Err(ErrorCode::InvalidKvkNumber)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for KvkNumber {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        KvkNumber::parse(&s).map_err(|c| c.to_string())
+    }
+}
+
+impl From<KvkNumber> for String {
+    fn from(k: KvkNumber) -> String {
+        k.0
+    }
+}
+
+/// The agency number of a portfolio: letters, digits and dashes, 1–20 characters.
+pub fn parse_agency_number(input: &str) -> Result<String, ErrorCode> {
+    let s = input.trim().to_uppercase();
+    if (1..=20).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        Ok(s)
+    } else {
+        Err(ErrorCode::InvalidAgencyNumber)
+    }
+}
+
+/// A person's or office's display name: 1–100 characters, no control characters, inner
+/// whitespace collapsed.
+pub fn parse_name(input: &str) -> Result<String, ErrorCode> {
+    let s = input.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.is_empty() || s.chars().count() > 100 || s.chars().any(char::is_control) {
+        Err(ErrorCode::InvalidName)
+    } else {
+        Ok(s)
+    }
+}
+
+/// A 6-digit one-time code (SMS or authenticator app); spaces are ignored.
+pub fn parse_code(input: &str) -> Result<String, ErrorCode> {
+    let s: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+    if s.len() == 6 && s.chars().all(|c| c.is_ascii_digit()) {
+        Ok(s)
+    } else {
+        Err(ErrorCode::InvalidCode)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_addresses_are_checked_and_the_domain_lower_cased() {
+        assert_eq!(
+            Email::parse(" Jan.Jansen@Kantoor.NL ").unwrap().as_str(),
+            "Jan.Jansen@kantoor.nl"
+        );
+        assert_eq!(
+            Email::parse("Jan@kantoor.nl").unwrap().key(),
+            "jan@kantoor.nl"
+        );
+        for bad in [
+            "",
+            "jan",
+            "jan@",
+            "@kantoor.nl",
+            "jan@kantoor",
+            "jan @kantoor.nl",
+            "jan..x@k.nl",
+            "jan@k.1",
+            "a@b@c.nl",
+        ] {
+            assert_eq!(Email::parse(bad), Err(ErrorCode::InvalidEmail), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn dutch_mobile_numbers_are_normalised_to_e164() {
+        for ok in [
+            "0612345678",
+            "06-12345678",
+            "06 1234 5678",
+            "+31612345678",
+            "0031612345678",
+            "+31 (0)6 12345678",
+        ] {
+            assert_eq!(
+                MobileNumber::parse(ok).unwrap().as_str(),
+                "+31612345678",
+                "{ok:?}"
+            );
+        }
+        assert_eq!(
+            MobileNumber::parse("+32 470 12 34 56").unwrap().as_str(),
+            "+32470123456"
+        );
+        for bad in [
+            "",
+            "0201234567",
+            "061234567",
+            "+3161234567890",
+            "+31201234567",
+            "0612345678x",
+            "12345678",
+            "+31661234567",
+        ] {
+            assert_eq!(
+                MobileNumber::parse(bad),
+                Err(ErrorCode::InvalidMobile),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            MobileNumber::parse("0612345678").unwrap().masked(),
+            "+31 6 ••••• 678"
+        );
+    }
+
+    #[test]
+    fn kvk_numbers_have_exactly_eight_digits() {
+        assert_eq!(KvkNumber::parse("1234 5678").unwrap().as_str(), "12345678");
+        for bad in ["1234567", "123456789", "1234567a", ""] {
+            assert_eq!(
+                KvkNumber::parse(bad),
+                Err(ErrorCode::InvalidKvkNumber),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_codes_and_agency_numbers() {
+        assert_eq!(parse_name("  Jan   de  Vries ").unwrap(), "Jan de Vries");
+        assert_eq!(parse_name("   "), Err(ErrorCode::InvalidName));
+        assert_eq!(parse_code("123 456").unwrap(), "123456");
+        assert_eq!(parse_code("12345"), Err(ErrorCode::InvalidCode));
+        assert_eq!(parse_agency_number(" ag-1001 ").unwrap(), "AG-1001");
+        assert_eq!(
+            parse_agency_number("ag 1001"),
+            Err(ErrorCode::InvalidAgencyNumber)
+        );
+    }
+
+    #[test]
+    fn parsed_types_refuse_bad_values_when_deserialised() {
+        assert!(serde_json::from_str::<Email>("\"nope\"").is_err());
+        assert!(serde_json::from_str::<MobileNumber>("\"0612345678\"").is_ok());
+    }
+}
