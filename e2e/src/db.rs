@@ -91,12 +91,19 @@ impl TestDatabase {
         }
     }
 
-    pub fn path(&self) -> PathBuf {
-        self.dir.path().to_path_buf()
+    /// Another handle on the same database (for a second instance); it does not own the
+    /// files or the database, the original does.
+    pub fn share(&self) -> Self {
+        Self {
+            kind: self.kind,
+            url: self.url.clone(),
+            dir: tempfile::tempdir().expect("temporary folder"),
+            postgres: None,
+        }
     }
 
-    /// Drops the PostgreSQL database (connections of a still-running server are ended).
-    pub async fn drop_database(self) {
+    /// Like [`TestDatabase::drop_database`], for a database still borrowed elsewhere.
+    pub async fn drop_database_ref(&self) {
         if let Some((admin, name)) = &self.postgres
             && let Ok(options) = PgConnectOptions::from_str(admin)
             && let Ok(mut conn) = PgConnection::connect_with(&options).await
@@ -107,6 +114,15 @@ impl TestDatabase {
             .execute(&mut conn)
             .await;
         }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// Drops the PostgreSQL database (connections of a still-running server are ended).
+    pub async fn drop_database(self) {
+        self.drop_database_ref().await;
     }
 }
 

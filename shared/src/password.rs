@@ -68,7 +68,7 @@ fn looks_common(lower: &str) -> bool {
         return true;
     }
     for unit in 1..=lower.len() / 2 {
-        if lower.len() % unit == 0 && lower.is_char_boundary(unit) {
+        if lower.len().is_multiple_of(unit) && lower.is_char_boundary(unit) {
             let piece = &lower[..unit];
             if piece.repeat(lower.len() / unit) == lower && (unit < 4 || is_common(piece)) {
                 return true;

@@ -461,14 +461,29 @@ impl From<AuditRowDb> for AuditRow {
     }
 }
 
-/// UUIDv7: time-ordered, so ids sort roughly by creation and index well.
+/// A UUIDv7 (time-ordered, so ids index well) that is also strictly increasing within this
+/// process: a 12-bit sequence after the millisecond keeps ids made in the same millisecond in
+/// order, so "newest first" can sort by id alone.
 pub fn new_id(now: DateTime<Utc>) -> Uuid {
-    let ts = uuid::Timestamp::from_unix(
-        uuid::NoContext,
-        u64::try_from(now.timestamp()).unwrap_or(0),
-        now.timestamp_subsec_nanos(),
-    );
-    Uuid::new_v7(ts)
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let candidate = u64::try_from(now.timestamp_millis()).unwrap_or(0) << 12;
+    let mut previous = LAST.load(Ordering::Relaxed);
+    let next = loop {
+        let next = candidate.max(previous + 1);
+        match LAST.compare_exchange_weak(previous, next, Ordering::SeqCst, Ordering::Relaxed) {
+            Ok(_) => break next,
+            Err(actual) => previous = actual,
+        }
+    };
+    let millis = next >> 12;
+    let sequence = next & 0xfff;
+    let mut bytes = *Uuid::new_v4().as_bytes();
+    bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    bytes[6] = 0x70 | ((sequence >> 8) as u8 & 0x0f);
+    bytes[7] = (sequence & 0xff) as u8;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    Uuid::from_bytes(bytes)
 }
 
 /// Column lists, as macros so `concat!` can build `&'static str` statements from them.
@@ -715,7 +730,7 @@ macro_rules! sql_store_impl {
             ) -> Result<Vec<$crate::store::OutboxMessage>, $crate::store::StoreError> {
                 let rows: Vec<$crate::store::sql::OutboxRow> = sqlx::query_as(
                     "SELECT id, channel, recipient, subject, body, status, attempts, created_at, next_attempt_at, sent_at, last_error \
-                     FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1",
+                     FROM outbox ORDER BY id DESC LIMIT $1",
                 )
                 .bind(limit)
                 .fetch_all(&self.pool)
@@ -1141,7 +1156,7 @@ macro_rules! sql_tx_impl {
                 let rows: Vec<$crate::store::sql::InvitationRow> = sqlx::query_as(concat!(
                     "SELECT ",
                     invitation_cols!(),
-                    " FROM invitations WHERE account_id = $1 ORDER BY created_at DESC, id DESC"
+                    " FROM invitations WHERE account_id = $1 ORDER BY id DESC"
                 ))
                 .bind(account_id)
                 .fetch_all(&mut *self.tx)
@@ -1155,7 +1170,7 @@ macro_rules! sql_tx_impl {
                             i.accepted_at, i.withdrawn_at, i.pending_password_hash, i.pending_mobile, i.verified_mobile, \
                             i.pending_totp_secret, i.setup_token_hash, i.setup_token_expires_at \
                      FROM invitations i JOIN accounts a ON a.id = i.account_id \
-                     WHERE a.office_id = $1 ORDER BY i.created_at DESC, i.id DESC",
+                     WHERE a.office_id = $1 ORDER BY i.id DESC",
                 )
                 .bind(office_id)
                 .fetch_all(&mut *self.tx)
@@ -1221,7 +1236,7 @@ macro_rules! sql_tx_impl {
                 let rows: Vec<$crate::store::sql::EventRow> = sqlx::query_as(
                     "SELECT e.invitation_id, e.kind, e.at, e.actor_id, a.name AS actor_name \
                      FROM invitation_events e LEFT JOIN accounts a ON a.id = e.actor_id \
-                     WHERE e.invitation_id = $1 ORDER BY e.at, e.id",
+                     WHERE e.invitation_id = $1 ORDER BY e.id",
                 )
                 .bind(invitation_id)
                 .fetch_all(&mut *self.tx)
@@ -1282,7 +1297,7 @@ macro_rules! sql_tx_impl {
                 let row: Option<$crate::store::sql::CodeRow> = sqlx::query_as(concat!(
                     "SELECT ",
                     code_cols!(),
-                    " FROM verification_codes WHERE purpose = $1 AND subject_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1"
+                    " FROM verification_codes WHERE purpose = $1 AND subject_id = $2 ORDER BY id DESC LIMIT 1"
                 ))
                 .bind(purpose)
                 .bind(subject_id)

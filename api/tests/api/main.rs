@@ -5,5 +5,8 @@
 
 mod contract;
 mod helpers;
+mod invitations;
 mod openapi;
+mod scoping;
 mod service;
+mod validation;

@@ -1,7 +1,6 @@
-//! The in-process application answers on both databases (the harness later issues build on).
+//! The in-process application answers on both databases.
 
 use poort_e2e::db::Kind;
-use poort_shared::dto::{ReadyResponse, RunMode};
 
 use crate::helpers::spawn_app;
 
@@ -10,27 +9,13 @@ async fn readiness_names_the_database(kind: Kind) {
         return;
     };
 
-    let response = app
-        .client
-        .get(format!("{}/api/ready", app.address))
-        .send()
-        .await
-        .unwrap();
+    let (status, ready) = app.anonymous.get("/api/ready").await;
 
-    assert_eq!(response.status(), 200);
-    let ready: ReadyResponse = response.json().await.unwrap();
-    assert_eq!(ready.status, "ready");
-    assert_eq!(ready.database, kind.name());
-    let health: poort_shared::dto::HealthResponse = app
-        .client
-        .get(format!("{}/api/health", app.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(health.mode, RunMode::Dev);
+    assert_eq!(status, 200);
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["database"], kind.name());
+    let (_, health) = app.anonymous.get("/api/health").await;
+    assert_eq!(health["mode"], "dev");
     app.db.drop_database().await;
 }
 

@@ -179,3 +179,55 @@ async fn the_dev_outbox_does_not_exist_in_production() {
     );
     assert!(access[0]["span"]["request_id"].is_string(), "{}", access[0]);
 }
+
+#[tokio::test]
+async fn bootstrap_operator_prints_a_working_link_and_refuses_once_an_operator_exists_only_after_acceptance()
+ {
+    let (poort, _db, env) = dev_server(Kind::Sqlite).await.unwrap();
+
+    let done = poort_e2e::server::run(
+        &[
+            "--dev",
+            "bootstrap-operator",
+            "--email",
+            "ops@verzekeraar.example",
+            "--name",
+            "Olga Operator",
+        ],
+        &env,
+    )
+    .await;
+
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let link = done
+        .stdout
+        .split_whitespace()
+        .find(|w| w.contains("/uitnodiging/"))
+        .expect("a link")
+        .to_string();
+    assert!(link.starts_with(&poort.url), "{link}");
+    let token = link.rsplit('/').next().unwrap();
+    let (status, opened) = get_json(&format!("{}/api/invitations/{token}", poort.url)).await;
+    assert_eq!(status, 200);
+    assert_eq!(opened["role"], "operator");
+    assert_eq!(opened["name"], "Olga Operator");
+    // Run again before anyone accepted: a fresh link replaces the first.
+    let again = poort_e2e::server::run(
+        &[
+            "--dev",
+            "bootstrap-operator",
+            "--email",
+            "ops@verzekeraar.example",
+            "--name",
+            "Olga Operator",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(again.code, Some(0), "{}", again.stderr);
+    let (status, body) = get_json(&format!("{}/api/invitations/{token}", poort.url)).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (410, Some("invitation_withdrawn"))
+    );
+}
