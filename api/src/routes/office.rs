@@ -63,6 +63,7 @@ pub async fn list_accounts(
 
 /// One account of the office, with its invitation history.
 #[utoipa::path(
+    operation_id = "office_get_account",
     get, path = "/api/office/accounts/{id}", tag = "office", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The account", body = AccountDetailResponse),
@@ -271,6 +272,7 @@ pub async fn invite(
 
 /// Sends an open invitation again with a new link (the old link stops working).
 #[utoipa::path(
+    operation_id = "office_resend",
     post, path = "/api/office/invitations/{id}/resend", tag = "office", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "Sent again", body = InvitationResponse),
@@ -299,6 +301,7 @@ pub async fn resend(
 
 /// Withdraws an open invitation: its link stops working.
 #[utoipa::path(
+    operation_id = "office_withdraw",
     post, path = "/api/office/invitations/{id}/withdraw", tag = "office", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "Withdrawn", body = InvitationResponse),
@@ -326,6 +329,7 @@ pub async fn withdraw(
 
 /// The office's portfolios (to grant rights on).
 #[utoipa::path(
+    operation_id = "office_portfolios",
     get, path = "/api/office/portfolios", tag = "office",
     responses(
         (status = 200, description = "Portfolios of the office", body = PortfolioListResponse),
@@ -346,6 +350,7 @@ pub async fn portfolios(
 
 /// The audit trail of the office, newest first.
 #[utoipa::path(
+    operation_id = "office_audit",
     get, path = "/api/office/audit", tag = "office", params(OfficeAuditQuery),
     responses(
         (status = 200, description = "A page of events", body = AuditPageResponse),

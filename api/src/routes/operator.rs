@@ -152,6 +152,7 @@ pub async fn update_office(
 
 /// The portfolios of an office.
 #[utoipa::path(
+    operation_id = "operator_portfolios",
     get, path = "/api/operator/offices/{id}/portfolios", tag = "operator", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "Portfolios", body = PortfolioListResponse),
@@ -357,6 +358,7 @@ pub async fn search_accounts(
 
 /// One account: status, factors, last sign-in, rights and invitation history.
 #[utoipa::path(
+    operation_id = "operator_get_account",
     get, path = "/api/operator/accounts/{id}", tag = "operator", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The account", body = AccountDetailResponse),
@@ -423,6 +425,7 @@ pub async fn reset_sign_in(
 
 /// Sends an open invitation again with a new link.
 #[utoipa::path(
+    operation_id = "operator_resend",
     post, path = "/api/operator/invitations/{id}/resend", tag = "operator", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "Sent again", body = InvitationResponse),
@@ -451,6 +454,7 @@ pub async fn resend(
 
 /// Withdraws an open invitation.
 #[utoipa::path(
+    operation_id = "operator_withdraw",
     post, path = "/api/operator/invitations/{id}/withdraw", tag = "operator", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "Withdrawn", body = InvitationResponse),
@@ -478,6 +482,7 @@ pub async fn withdraw(
 
 /// The whole audit trail, newest first, with filters.
 #[utoipa::path(
+    operation_id = "operator_audit",
     get, path = "/api/operator/audit", tag = "operator", params(OperatorAuditQuery),
     responses(
         (status = 200, description = "A page of events", body = AuditPageResponse),

@@ -182,6 +182,141 @@ fn error_text(code: ErrorCode) -> [&'static str; 2] {
             "Het is op dit moment erg druk. Probeer het over een minuut opnieuw.",
             "It is very busy right now. Please try again in a minute.",
         ],
+        ErrorCode::Unauthenticated => [
+            "U bent niet (meer) ingelogd. Log opnieuw in.",
+            "You are not signed in (any more). Please sign in again.",
+        ],
+        ErrorCode::Forbidden => [
+            "U heeft geen toestemming voor deze handeling.",
+            "You are not allowed to do this.",
+        ],
+        ErrorCode::OriginMismatch => [
+            "Dit verzoek kwam niet van deze website en is daarom geweigerd. Vernieuw de pagina en probeer het opnieuw.",
+            "This request did not come from this website and was refused. Reload the page and try again.",
+        ],
+        ErrorCode::InvalidEmail => [
+            "Dit is geen geldig e-mailadres.",
+            "This is not a valid e-mail address.",
+        ],
+        ErrorCode::InvalidMobile => [
+            "Dit is geen geldig mobiel nummer. Gebruik een 06-nummer of een internationaal nummer met +.",
+            "This is not a valid mobile number. Use a Dutch 06 number or an international number with +.",
+        ],
+        ErrorCode::InvalidKvkNumber => [
+            "Een KvK-nummer bestaat uit 8 cijfers.",
+            "A KvK number has 8 digits.",
+        ],
+        ErrorCode::InvalidAgencyNumber => [
+            "Een agentnummer bestaat uit 1 tot 20 letters, cijfers of streepjes.",
+            "An agency number has 1 to 20 letters, digits or dashes.",
+        ],
+        ErrorCode::InvalidName => [
+            "Vul een naam in van maximaal 100 tekens.",
+            "Enter a name of at most 100 characters.",
+        ],
+        ErrorCode::InvalidCode => ["Een code bestaat uit 6 cijfers.", "A code has 6 digits."],
+        ErrorCode::UnknownRight => ["Dit recht bestaat niet.", "This right does not exist."],
+        ErrorCode::UnknownPortfolio => [
+            "Deze portefeuille hoort niet bij dit kantoor.",
+            "This portfolio does not belong to this office.",
+        ],
+        ErrorCode::KvkNumberTaken => [
+            "Er is al een kantoor met dit KvK-nummer.",
+            "An office with this KvK number already exists.",
+        ],
+        ErrorCode::AgencyNumberTaken => [
+            "Er is al een portefeuille met dit agentnummer.",
+            "A portfolio with this agency number already exists.",
+        ],
+        ErrorCode::EmailTaken => [
+            "Er bestaat al een account met dit e-mailadres.",
+            "An account with this e-mail address already exists.",
+        ],
+        ErrorCode::PasswordTooShort => [
+            "Kies een wachtwoord van minstens 12 tekens.",
+            "Choose a password of at least 12 characters.",
+        ],
+        ErrorCode::PasswordTooLong => [
+            "Een wachtwoord heeft hoogstens 128 tekens.",
+            "A password has at most 128 characters.",
+        ],
+        ErrorCode::PasswordTooCommon => [
+            "Dit wachtwoord wordt te vaak gebruikt. Kies iets dat minder voor de hand ligt, bijvoorbeeld een zin van een paar woorden.",
+            "This password is used too often. Choose something less obvious, for example a sentence of a few words.",
+        ],
+        ErrorCode::PasswordContainsPersonalData => [
+            "Uw wachtwoord mag uw naam of e-mailadres niet bevatten.",
+            "Your password may not contain your name or e-mail address.",
+        ],
+        ErrorCode::InvitationNotFound => [
+            "Deze uitnodigingslink is niet geldig. Controleer of u de volledige link uit de e-mail gebruikt.",
+            "This invitation link is not valid. Check that you used the complete link from the e-mail.",
+        ],
+        ErrorCode::InvitationRenewed => [
+            "Deze link was verlopen. Wij hebben u een nieuwe uitnodiging gestuurd; gebruik de link in die e-mail.",
+            "This link had expired. We have sent you a new invitation; please use the link in that e-mail.",
+        ],
+        ErrorCode::InvitationRenewalLimit => [
+            "Deze link is verlopen en vandaag al te vaak vernieuwd. Vraag de gebruikersbeheerder van uw kantoor om een nieuwe uitnodiging.",
+            "This link has expired and was renewed too often today. Ask your office's user administrator for a new invitation.",
+        ],
+        ErrorCode::InvitationExpired => [
+            "Deze link is verlopen. Open de link opnieuw vanuit de e-mail; u krijgt dan automatisch een nieuwe.",
+            "This link has expired. Open it again from the e-mail and you will receive a new one automatically.",
+        ],
+        ErrorCode::InvitationSuperseded => [
+            "Er is een nieuwere uitnodiging verstuurd. Gebruik de link in de meest recente e-mail.",
+            "A newer invitation has been sent. Please use the link in the most recent e-mail.",
+        ],
+        ErrorCode::InvitationUsed => [
+            "Deze uitnodiging is al gebruikt. U kunt inloggen met uw e-mailadres en wachtwoord.",
+            "This invitation has already been used. You can sign in with your e-mail address and password.",
+        ],
+        ErrorCode::InvitationWithdrawn => [
+            "Deze uitnodiging is ingetrokken. Neem contact op met de gebruikersbeheerder van uw kantoor.",
+            "This invitation has been withdrawn. Please contact your office's user administrator.",
+        ],
+        ErrorCode::SetupTokenInvalid => [
+            "Uw sessie is verlopen. Open de link opnieuw en vul het wachtwoord in dat u koos om verder te gaan.",
+            "Your session has expired. Open the link again and enter the password you chose to continue.",
+        ],
+        ErrorCode::StepOutOfOrder => [
+            "Deze stap is nu niet aan de beurt. Vernieuw de pagina.",
+            "This step is not the next one. Please reload the page.",
+        ],
+        ErrorCode::WrongPassword => ["Het wachtwoord klopt niet.", "The password is not correct."],
+        ErrorCode::CodeInvalid => [
+            "De code klopt niet. Probeer het opnieuw.",
+            "The code is not correct. Please try again.",
+        ],
+        ErrorCode::CodeExpired => [
+            "De code is verlopen. Vraag een nieuwe code aan.",
+            "The code has expired. Please request a new one.",
+        ],
+        ErrorCode::CodeAttemptsExceeded => [
+            "U heeft te vaak een verkeerde code ingevuld. Vraag een nieuwe code aan.",
+            "You entered a wrong code too often. Please request a new one.",
+        ],
+        ErrorCode::CodeNotRequested => [
+            "Er is nog geen code verstuurd. Vraag eerst een code aan.",
+            "No code has been sent yet. Please request one first.",
+        ],
+        ErrorCode::LastAdministrator => [
+            "Een kantoor heeft altijd minstens één actieve gebruikersbeheerder. Wijs eerst iemand anders aan.",
+            "An office always has at least one active user administrator. Appoint someone else first.",
+        ],
+        ErrorCode::NotInvited => [
+            "Er staat geen uitnodiging open voor dit account.",
+            "There is no open invitation for this account.",
+        ],
+        ErrorCode::AccountNotActive => {
+            ["Dit account is niet actief.", "This account is not active."]
+        }
+        ErrorCode::CannotTargetSelf => [
+            "Dit kunt u niet bij uw eigen account doen.",
+            "You cannot do this to your own account.",
+        ],
+        ErrorCode::AlreadyExists => ["Dit bestaat al.", "This already exists."],
         ErrorCode::Internal => [
             "Er ging aan onze kant iets mis. Probeer het later opnieuw; blijft het misgaan, neem dan contact op met Team Relatiebeheer.",
             "Something went wrong on our side. Please try again later; if it keeps happening, contact Team Relatiebeheer.",
