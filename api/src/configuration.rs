@@ -193,13 +193,19 @@ impl Default for DeliverySettings {
     }
 }
 
-/// argon2id cost. The defaults are OWASP's recommendation (19 MiB, 2 passes, 1 lane).
+/// argon2id cost (OWASP's recommendation: 19 MiB, 2 passes, 1 lane) and how much hashing
+/// may run and wait at once: beyond that, sign-ins get 503 with Retry-After instead of an
+/// ever longer queue.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PasswordHashSettings {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+    /// Hashes computed at the same time; 0 means one per core.
+    pub max_concurrent: usize,
+    /// Hashes allowed to wait for a free core.
+    pub max_waiting: usize,
 }
 
 impl Default for PasswordHashSettings {
@@ -208,6 +214,21 @@ impl Default for PasswordHashSettings {
             memory_kib: 19_456,
             iterations: 2,
             parallelism: 1,
+            max_concurrent: 0,
+            max_waiting: 64,
+        }
+    }
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        Self {
+            signing_key: None,
+            encryption_key: None,
+            previous_signing_keys: Vec::new(),
+            password_hash: PasswordHashSettings::default(),
+            token_lifetime_seconds: 300,
+            token_audience: "extranet".into(),
         }
     }
 }
@@ -235,6 +256,29 @@ pub struct PolicySettings {
     /// SMS codes one number may receive per hour, and one client may request per hour.
     pub sms_per_hour_per_number: i64,
     pub sms_per_hour_per_client: i64,
+    /// A password older than this must be replaced at the next sign-in.
+    pub password_max_age_days: i64,
+    /// Wrong passwords in a row that block the account.
+    pub lockout_threshold: i32,
+    /// Wrong codes allowed in one sign-in before it is void, and how long a sign-in may take.
+    pub sign_in_code_attempts: i32,
+    pub sign_in_minutes: i64,
+    /// Sign-in attempts (password step) one client may make per minute.
+    pub sign_ins_per_minute_per_client: i64,
+    /// A password may not be one of this many previous ones.
+    pub password_history: i64,
+    /// How long a password-reset link is valid.
+    pub password_reset_minutes: i64,
+    /// Password-reset e-mails per address per hour, and requests per client per hour.
+    pub password_resets_per_hour_per_address: i64,
+    pub password_resets_per_hour_per_client: i64,
+    /// How long proving it is you again allows sensitive changes in Mijn account.
+    pub reauthentication_minutes: i64,
+    /// Forgot e-mail address: SMS per number per day, requests per client per hour, and a
+    /// budget of SMS per hour for everyone together (SMS costs money).
+    pub forgot_email_per_day_per_number: i64,
+    pub forgot_email_per_hour_per_client: i64,
+    pub forgot_email_per_hour_total: i64,
 }
 
 impl Default for PolicySettings {
@@ -252,11 +296,24 @@ impl Default for PolicySettings {
             invitations_per_day_per_address: 10,
             sms_per_hour_per_number: 5,
             sms_per_hour_per_client: 20,
+            password_max_age_days: 90,
+            lockout_threshold: 5,
+            sign_in_code_attempts: 5,
+            sign_in_minutes: 10,
+            sign_ins_per_minute_per_client: 60,
+            password_history: 5,
+            password_reset_minutes: 60,
+            password_resets_per_hour_per_address: 3,
+            password_resets_per_hour_per_client: 20,
+            reauthentication_minutes: 10,
+            forgot_email_per_day_per_number: 3,
+            forgot_email_per_hour_per_client: 10,
+            forgot_email_per_hour_total: 200,
         }
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SecuritySettings {
     /// Ed25519 private key (32 random bytes, base64) for the tokens other extranet applications
@@ -265,7 +322,14 @@ pub struct SecuritySettings {
     /// AES-256 key (32 random bytes, base64) that encrypts authenticator secrets at rest.
     /// Required in production; `poort generate-keys` makes one.
     pub encryption_key: Option<SecretString>,
+    /// Earlier signing keys, still published (JWKS) so tokens they signed stay verifiable
+    /// while keys rotate.
+    pub previous_signing_keys: Vec<SecretString>,
     pub password_hash: PasswordHashSettings,
+    /// Lifetime of the tokens for the extranet's other applications.
+    pub token_lifetime_seconds: i64,
+    /// The `aud` of those tokens.
+    pub token_audience: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -338,6 +402,7 @@ impl DatabaseKind {
 pub struct Keys {
     pub signing_key: SecretBytes,
     pub encryption_key: SecretBytes,
+    pub previous_signing_keys: Vec<SecretBytes>,
 }
 
 /// 32 secret bytes that never print.
@@ -501,6 +566,7 @@ impl Settings {
             return Ok(Keys {
                 signing_key: signing_key.clone(),
                 encryption_key: encryption_key.clone(),
+                previous_signing_keys: self.previous_keys()?,
             });
         }
         if self.mode == Mode::Production {
@@ -513,7 +579,16 @@ impl Settings {
         Ok(Keys {
             signing_key: signing.unwrap_or(dev.signing_key),
             encryption_key: encryption.unwrap_or(dev.encryption_key),
+            previous_signing_keys: self.previous_keys()?,
         })
+    }
+
+    fn previous_keys(&self) -> Result<Vec<SecretBytes>, ConfigError> {
+        self.security
+            .previous_signing_keys
+            .iter()
+            .map(|k| decode_key("security.previous_signing_keys", k))
+            .collect()
     }
 }
 
@@ -575,6 +650,7 @@ fn dev_keys(data_dir: &Path) -> Result<Keys, ConfigError> {
             "dev-keys.toml encryption_key",
             &SecretString::from(file.encryption_key),
         )?,
+        previous_signing_keys: Vec::new(),
     })
 }
 

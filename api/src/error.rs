@@ -20,6 +20,15 @@ pub enum ApiError {
     /// Too many requests; try again after the given number of seconds.
     #[error("rate limited")]
     RateLimited { retry_after_seconds: i64 },
+    /// The service is too busy right now (password hashing queue full).
+    #[error("overloaded")]
+    Overloaded,
+    /// A client error with facts for the client (e.g. `no_access` with the administrators).
+    #[error("{code}")]
+    WithDetails {
+        code: ErrorCode,
+        details: serde_json::Value,
+    },
     /// The database did not answer in time.
     #[error("the database is unavailable")]
     Unavailable(#[source] StoreError),
@@ -53,8 +62,19 @@ impl ApiError {
         match self {
             ApiError::Client { code, .. } => *code,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
+            ApiError::Overloaded => ErrorCode::Overloaded,
+            ApiError::WithDetails { code, .. } => *code,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Unexpected(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<crate::auth::password::HashError> for ApiError {
+    fn from(error: crate::auth::password::HashError) -> Self {
+        match error {
+            crate::auth::password::HashError::Overloaded(_) => ApiError::Overloaded,
+            crate::auth::password::HashError::Failed(e) => ApiError::Unexpected(e),
         }
     }
 }
@@ -87,8 +107,19 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | CodeAttemptsExceeded
         | CodeNotRequested
         | WrongPassword => StatusCode::BAD_REQUEST,
-        Unauthenticated | SetupTokenInvalid => StatusCode::UNAUTHORIZED,
-        Forbidden | OriginMismatch | CannotTargetSelf => StatusCode::FORBIDDEN,
+        InvalidCredentials | PasswordReused | NoMobileNumber | ResetNotVerified => {
+            StatusCode::BAD_REQUEST
+        }
+        Unauthenticated
+        | SetupTokenInvalid
+        | SignInExpired
+        | SignInAttemptVoid
+        | ReauthenticationRequired => StatusCode::UNAUTHORIZED,
+        Forbidden | OriginMismatch | CannotTargetSelf | AccountBlocked | AccountDeactivated
+        | TwoFactorNotSetUp | NoAccess => StatusCode::FORBIDDEN,
+        CodeAlreadyUsed => StatusCode::BAD_REQUEST,
+        NoActivePortfolio => StatusCode::CONFLICT,
+        ResetLinkInvalid => StatusCode::GONE,
         NotFound | InvitationNotFound => StatusCode::NOT_FOUND,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         KvkNumberTaken | AgencyNumberTaken | EmailTaken | StepOutOfOrder | LastAdministrator
@@ -121,6 +152,8 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Client { status, .. } => *status,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::WithDetails { code, .. } => status_of(*code),
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -130,6 +163,8 @@ impl ResponseError for ApiError {
         let message = match self {
             ApiError::Client { message, .. } => message.clone(),
             ApiError::RateLimited { .. } => ErrorCode::RateLimited.describe().into(),
+            ApiError::Overloaded => ErrorCode::Overloaded.describe().into(),
+            ApiError::WithDetails { code, .. } => code.describe().into(),
             ApiError::Unavailable(error) => {
                 tracing::error!(error = %error, "database unavailable");
                 "The database is unavailable; try again shortly.".into()
@@ -149,11 +184,19 @@ impl ResponseError for ApiError {
             } => {
                 response.insert_header(("Retry-After", retry_after_seconds.max(&1).to_string()));
             }
+            ApiError::Overloaded => {
+                response.insert_header(("Retry-After", "1"));
+            }
             _ => {}
         }
+        let details = match self {
+            ApiError::WithDetails { details, .. } => Some(details.clone()),
+            _ => None,
+        };
         response.json(ErrorBody {
             code: self.code(),
             message,
+            details,
         })
     }
 }

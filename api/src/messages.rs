@@ -97,3 +97,106 @@ pub fn sms_code(settings: &Settings, to: &str, code: &str, valid_minutes: i64) -
         ),
     }
 }
+
+fn email(to: &str, subject: String, body: String) -> NewMessage {
+    NewMessage {
+        channel: Channel::Email,
+        recipient: to.to_string(),
+        subject: Some(subject),
+        body,
+    }
+}
+
+/// The account was blocked after too many wrong passwords.
+pub fn account_blocked(settings: &Settings, to: &str, name: &str, reset_page: &str) -> NewMessage {
+    let insurer = &settings.branding.insurer_name;
+    let phone = &settings.branding.support_phone;
+    email(
+        to,
+        format!(
+            "Uw account voor het extranet van {insurer} is geblokkeerd / Your account is blocked"
+        ),
+        format!(
+            "Beste {name},\n\nEr is te vaak een verkeerd wachtwoord ingevuld voor uw account. Daarom is het \
+             geblokkeerd. Stel een nieuw wachtwoord in via 'Wachtwoord vergeten'; daarmee is uw account weer \
+             vrijgegeven:\n\n{reset_page}\n\nHeeft u dit niet zelf gedaan? Neem contact op met Team \
+             Relatiebeheer: {phone}.\n\n---\n\nDear {name},\n\nA wrong password was entered too often for your \
+             account, so it has been blocked. Set a new password with 'Forgot password' to unblock it:\n\n\
+             {reset_page}\n\nWas this not you? Please contact Team Relatiebeheer: {phone}.\n"
+        ),
+    )
+}
+
+/// A link to choose a new password.
+pub fn password_reset(
+    settings: &Settings,
+    to: &str,
+    name: &str,
+    link: &str,
+    valid_minutes: i64,
+) -> NewMessage {
+    let insurer = &settings.branding.insurer_name;
+    let phone = &settings.branding.support_phone;
+    email(
+        to,
+        format!("Wachtwoord herstellen voor het extranet van {insurer} / Reset your password"),
+        format!(
+            "Beste {name},\n\nU heeft gevraagd uw wachtwoord te herstellen. Kies een nieuw wachtwoord via deze \
+             link (geldig {valid_minutes} minuten, werkt één keer):\n\n{link}\n\nHeeft u dit niet gevraagd? Dan \
+             kunt u deze e-mail negeren; uw wachtwoord blijft hetzelfde. Vragen: Team Relatiebeheer, {phone}.\n\n\
+             ---\n\nDear {name},\n\nYou asked to reset your password. Choose a new one with this link (valid \
+             {valid_minutes} minutes, works once):\n\n{link}\n\nDid you not ask for this? Then ignore this \
+             e-mail; your password stays the same. Questions: Team Relatiebeheer, {phone}.\n"
+        ),
+    )
+}
+
+/// A notice after a security change, so a person notices a change they did not make.
+pub fn security_notice(
+    settings: &Settings,
+    to: &str,
+    name: &str,
+    what_nl: &str,
+    what_en: &str,
+) -> NewMessage {
+    let insurer = &settings.branding.insurer_name;
+    let phone = &settings.branding.support_phone;
+    email(
+        to,
+        format!(
+            "Wijziging in uw account voor het extranet van {insurer} / A change to your account"
+        ),
+        format!(
+            "Beste {name},\n\n{what_nl}\n\nHeeft u dit niet zelf gedaan? Neem dan direct contact op met Team \
+             Relatiebeheer: {phone}.\n\n---\n\nDear {name},\n\n{what_en}\n\nWas this not you? Please contact Team \
+             Relatiebeheer at once: {phone}.\n"
+        ),
+    )
+}
+
+/// Forgot e-mail address: the addresses registered with a number.
+pub fn forgot_email(settings: &Settings, to: &str, addresses: &[String]) -> NewMessage {
+    NewMessage {
+        channel: Channel::Sms,
+        recipient: to.to_string(),
+        subject: None,
+        body: format!(
+            "Uw e-mailadres voor het extranet van {}: {}",
+            settings.branding.insurer_name,
+            addresses.join(", ")
+        ),
+    }
+}
+
+/// To the old number when the mobile number changes.
+pub fn mobile_changed_sms(settings: &Settings, to: &str) -> NewMessage {
+    NewMessage {
+        channel: Channel::Sms,
+        recipient: to.to_string(),
+        subject: None,
+        body: format!(
+            "Het mobiele nummer van uw account voor het extranet van {} is gewijzigd. Niet door u gedaan? Bel {}.",
+            settings.branding.insurer_name, settings.branding.support_phone
+        ),
+    }
+}

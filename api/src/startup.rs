@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use tracing_actix_web::TracingLogger;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::jwt::Signer;
 use crate::auth::password::PasswordHasherPool;
 use crate::auth::secrets::Secrets;
 use crate::clock::{Clock, SystemClock};
@@ -35,6 +36,8 @@ pub struct AppState {
     pub public_url: String,
     pub secrets: Secrets,
     pub hasher: PasswordHasherPool,
+    /// Signs the tokens for the extranet's other applications (key parsed once).
+    pub signer: Arc<Signer>,
 }
 
 pub struct Application {
@@ -55,7 +58,9 @@ impl AppState {
         install_crypto_provider();
         settings.validate()?;
         let kind = settings.database_kind()?;
-        let secrets = Secrets::new(&settings.keys()?);
+        let keys = settings.keys()?;
+        let secrets = Secrets::new(&keys);
+        let signer = Arc::new(Signer::new(&keys));
         let hasher = PasswordHasherPool::new(&settings.security.password_hash)?;
         let store = store::connect(&settings.database, kind)
             .await
@@ -70,6 +75,7 @@ impl AppState {
             public_url,
             secrets,
             hasher,
+            signer,
         })
     }
 }

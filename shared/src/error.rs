@@ -12,6 +12,10 @@ pub struct ErrorBody {
     pub code: ErrorCode,
     /// Human-readable explanation in English, for logs and developers; not for end users.
     pub message: String,
+    /// Facts that belong to some codes (e.g. `no_access`: the administrators' names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub details: Option<serde_json::Value>,
 }
 
 /// The stable error codes of the Poort API.
@@ -107,6 +111,34 @@ pub enum ErrorCode {
     CannotTargetSelf,
     /// This already exists.
     AlreadyExists,
+    /// The e-mail address or password is not correct.
+    InvalidCredentials,
+    /// The account is blocked after too many wrong passwords; reset the password with forgot password.
+    AccountBlocked,
+    /// The account has been deactivated by the office's user administrator.
+    AccountDeactivated,
+    /// The required two-step verification is not set up: sign in with eHerkenning, or contact Team Relatiebeheer.
+    TwoFactorNotSetUp,
+    /// The sign-in took too long or is no longer valid; start again.
+    SignInExpired,
+    /// Too many wrong codes for this sign-in; start again.
+    SignInAttemptVoid,
+    /// This authenticator code has been used already; wait for the next one.
+    CodeAlreadyUsed,
+    /// The new password is one of the last five; choose another.
+    PasswordReused,
+    /// Confirm it is you (password or authenticator code) before this change.
+    ReauthenticationRequired,
+    /// The account has no rights on any portfolio; the office's user administrators (in `details.administrators`) manage rights.
+    NoAccess,
+    /// Choose a portfolio first.
+    NoActivePortfolio,
+    /// The account has no mobile number for SMS codes.
+    NoMobileNumber,
+    /// This password-reset link is not valid, used or expired; request a new one.
+    ResetLinkInvalid,
+    /// Give the SMS or authenticator code first.
+    ResetNotVerified,
 }
 
 impl ErrorCode {
@@ -156,6 +188,20 @@ impl ErrorCode {
         ErrorCode::AccountNotActive,
         ErrorCode::CannotTargetSelf,
         ErrorCode::AlreadyExists,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::AccountBlocked,
+        ErrorCode::AccountDeactivated,
+        ErrorCode::TwoFactorNotSetUp,
+        ErrorCode::SignInExpired,
+        ErrorCode::SignInAttemptVoid,
+        ErrorCode::CodeAlreadyUsed,
+        ErrorCode::PasswordReused,
+        ErrorCode::ReauthenticationRequired,
+        ErrorCode::NoAccess,
+        ErrorCode::NoActivePortfolio,
+        ErrorCode::NoMobileNumber,
+        ErrorCode::ResetLinkInvalid,
+        ErrorCode::ResetNotVerified,
     ];
 
     /// The code as it appears on the wire.
@@ -205,6 +251,20 @@ impl ErrorCode {
             ErrorCode::AccountNotActive => "account_not_active",
             ErrorCode::CannotTargetSelf => "cannot_target_self",
             ErrorCode::AlreadyExists => "already_exists",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::AccountBlocked => "account_blocked",
+            ErrorCode::AccountDeactivated => "account_deactivated",
+            ErrorCode::TwoFactorNotSetUp => "two_factor_not_set_up",
+            ErrorCode::SignInExpired => "sign_in_expired",
+            ErrorCode::SignInAttemptVoid => "sign_in_attempt_void",
+            ErrorCode::CodeAlreadyUsed => "code_already_used",
+            ErrorCode::PasswordReused => "password_reused",
+            ErrorCode::ReauthenticationRequired => "reauthentication_required",
+            ErrorCode::NoAccess => "no_access",
+            ErrorCode::NoActivePortfolio => "no_active_portfolio",
+            ErrorCode::NoMobileNumber => "no_mobile_number",
+            ErrorCode::ResetLinkInvalid => "reset_link_invalid",
+            ErrorCode::ResetNotVerified => "reset_not_verified",
         }
     }
 
@@ -287,6 +347,38 @@ impl ErrorCode {
             ErrorCode::AccountNotActive => "The account is not active.",
             ErrorCode::CannotTargetSelf => "Administrators cannot do this to their own account.",
             ErrorCode::AlreadyExists => "This already exists.",
+            ErrorCode::InvalidCredentials => "The e-mail address or password is not correct.",
+            ErrorCode::AccountBlocked => {
+                "The account is blocked after too many wrong passwords; reset the password with forgot password."
+            }
+            ErrorCode::AccountDeactivated => {
+                "The account has been deactivated by the office's user administrator."
+            }
+            ErrorCode::TwoFactorNotSetUp => {
+                "The required two-step verification is not set up: sign in with eHerkenning, or contact Team Relatiebeheer."
+            }
+            ErrorCode::SignInExpired => {
+                "The sign-in took too long or is no longer valid; start again."
+            }
+            ErrorCode::SignInAttemptVoid => "Too many wrong codes for this sign-in; start again.",
+            ErrorCode::CodeAlreadyUsed => {
+                "This authenticator code has been used already; wait for the next one."
+            }
+            ErrorCode::PasswordReused => {
+                "The new password is one of the last five; choose another."
+            }
+            ErrorCode::ReauthenticationRequired => {
+                "Confirm it is you (password or authenticator code) before this change."
+            }
+            ErrorCode::NoAccess => {
+                "The account has no rights on any portfolio; the office's user administrators (in `details.administrators`) manage rights."
+            }
+            ErrorCode::NoActivePortfolio => "Choose a portfolio first.",
+            ErrorCode::NoMobileNumber => "The account has no mobile number for SMS codes.",
+            ErrorCode::ResetLinkInvalid => {
+                "This password-reset link is not valid, used or expired; request a new one."
+            }
+            ErrorCode::ResetNotVerified => "Give the SMS or authenticator code first.",
         }
     }
 }

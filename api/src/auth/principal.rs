@@ -19,7 +19,7 @@ use super::secrets::token_hash;
 use crate::configuration::Mode;
 use crate::error::ApiError;
 use crate::startup::AppState;
-use crate::store::{Account, AuditRecord};
+use crate::store::{Account, AuditRecord, Session};
 
 pub const SESSION_COOKIE: &str = "poort_session";
 
@@ -85,6 +85,7 @@ impl FromRequest for ClientInfo {
 pub struct Principal {
     pub account: Account,
     pub session_id: Uuid,
+    pub session: Session,
     pub client: ClientInfo,
 }
 
@@ -159,6 +160,7 @@ impl FromRequest for Principal {
             Ok(Principal {
                 account,
                 session_id: session.id,
+                session,
                 client,
             })
         })

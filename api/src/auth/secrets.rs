@@ -123,6 +123,7 @@ mod tests {
         Secrets::new(&Keys {
             signing_key: SecretBytes::new([1; 32]),
             encryption_key: SecretBytes::new([2; 32]),
+            previous_signing_keys: Vec::new(),
         })
     }
 

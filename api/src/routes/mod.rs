@@ -2,6 +2,7 @@
 //! records it: a test compares that record with the OpenAPI document in both directions, so a
 //! route cannot ship undocumented and the document cannot list a route that does not exist.
 
+pub mod account;
 pub mod health;
 pub mod invitations;
 pub mod me;
@@ -9,6 +10,7 @@ pub mod office;
 pub mod operator;
 pub mod outbox;
 pub mod public_config;
+pub mod signin;
 
 use actix_web::dev::Handler;
 use actix_web::http::Method;
@@ -144,10 +146,43 @@ pub fn api(dev: bool) -> Registrar {
             "/api/invitations/{token}/authenticator/confirm",
             invitations::confirm_authenticator,
         );
+    // Signing in, and recovering a password or e-mail address (public).
+    r.post("/api/sign-in", signin::start)
+        .post("/api/sign-in/authenticator", signin::authenticator)
+        .post("/api/sign-in/sms", signin::send_sms)
+        .post("/api/sign-in/sms/verify", signin::verify_sms)
+        .post("/api/sign-in/new-password", signin::new_password)
+        .post("/api/password-reset", signin::request_reset)
+        .get("/api/password-reset/{token}", signin::open_reset)
+        .post("/api/password-reset/{token}/sms", signin::reset_sms)
+        .post("/api/password-reset/{token}/verify", signin::verify_reset)
+        .post(
+            "/api/password-reset/{token}/password",
+            signin::complete_reset,
+        )
+        .post("/api/forgot-email", signin::forgot_email)
+        .get("/.well-known/jwks.json", account::jwks);
     // The signed-in account.
     r.get("/api/me", me::me)
         .post("/api/session/logout", me::logout)
-        .get("/api/rights", me::rights_catalogue);
+        .get("/api/rights", me::rights_catalogue)
+        .get("/api/me/profile", account::profile)
+        .post("/api/me/reauthenticate", account::reauthenticate)
+        .post("/api/me/mobile", account::change_mobile)
+        .delete("/api/me/mobile", account::remove_mobile)
+        .post("/api/me/mobile/verify", account::verify_mobile)
+        .post("/api/me/password", account::change_password)
+        .post("/api/me/authenticator", account::start_authenticator)
+        .post(
+            "/api/me/authenticator/confirm",
+            account::confirm_authenticator,
+        )
+        .get("/api/me/sessions", account::sessions)
+        .delete("/api/me/sessions/{id}", account::end_session)
+        .get("/api/me/events", account::events)
+        .get("/api/me/portfolios", account::portfolios)
+        .put("/api/me/portfolio", account::select_portfolio)
+        .post("/api/me/token", account::token);
     // An office's user administrator, for their own office.
     r.get("/api/office/accounts", office::list_accounts)
         .get("/api/office/accounts/{id}", office::get_account)
@@ -218,6 +253,7 @@ pub async fn api_not_found() -> HttpResponse {
     HttpResponse::NotFound().json(ErrorBody {
         code: ErrorCode::NotFound,
         message: "No such API endpoint; see /api/docs.".into(),
+        details: None,
     })
 }
 
@@ -225,6 +261,7 @@ pub async fn method_not_allowed() -> HttpResponse {
     HttpResponse::MethodNotAllowed().json(ErrorBody {
         code: ErrorCode::MethodNotAllowed,
         message: "This endpoint does not support that method; see /api/docs.".into(),
+        details: None,
     })
 }
 

@@ -18,7 +18,9 @@ use crate::auth::secrets::{new_token, token_hash};
 use crate::error::ApiError;
 use crate::messages::{self, InvitationMail, InvitationText};
 use crate::startup::AppState;
-use crate::store::{Account, AuditRecord, Invitation, InvitationEvent, InvitationLink, Tx, new_id};
+use crate::store::{
+    Account, AuditRecord, Invitation, InvitationEvent, InvitationLink, Tx, fetch_account, new_id,
+};
 
 /// Who is inviting.
 pub struct Inviter<'a> {
@@ -171,6 +173,7 @@ pub async fn invite_with_link(
                 last_sign_in_at: None,
                 created_at: now,
                 updated_at: now,
+                pending_totp_secret: None,
             };
             tx.insert_account(&account).await.map_err(|e| match e {
                 crate::store::StoreError::Conflict => ApiError::from(ErrorCode::EmailTaken),
@@ -309,13 +312,13 @@ async fn load_in_scope(
     tx: &mut dyn Tx,
     invitation_id: Uuid,
     scope: Scope,
+    lock: bool,
 ) -> Result<(Invitation, Account), ApiError> {
     let invitation = tx
         .get_invitation(invitation_id)
         .await?
         .ok_or(ApiError::from(ErrorCode::NotFound))?;
-    let account = tx
-        .lock_account(invitation.account_id)
+    let account = fetch_account(tx, invitation.account_id, lock)
         .await?
         .ok_or(ApiError::from(ErrorCode::NotFound))?;
     if !scope.contains(account.office_id) {
@@ -332,7 +335,7 @@ pub async fn resend(
     scope: Scope,
 ) -> Result<InvitationResponse, ApiError> {
     let mut tx = state.store.read().await?;
-    let (_, peek) = load_in_scope(tx.as_mut(), invitation_id, scope).await?;
+    let (_, peek) = load_in_scope(tx.as_mut(), invitation_id, scope, false).await?;
     tx.commit().await?;
     state
         .limit(
@@ -343,7 +346,7 @@ pub async fn resend(
         .await?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let (mut invitation, account) = load_in_scope(tx.as_mut(), invitation_id, scope).await?;
+    let (mut invitation, account) = load_in_scope(tx.as_mut(), invitation_id, scope, true).await?;
     if invitation.status != InvitationStatus::Open {
         return Err(ErrorCode::NotInvited.into());
     }
@@ -392,7 +395,7 @@ pub async fn withdraw(
 ) -> Result<InvitationResponse, ApiError> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let (mut invitation, account) = load_in_scope(tx.as_mut(), invitation_id, scope).await?;
+    let (mut invitation, account) = load_in_scope(tx.as_mut(), invitation_id, scope, true).await?;
     if invitation.status != InvitationStatus::Open {
         return Err(ErrorCode::NotInvited.into());
     }
@@ -509,6 +512,7 @@ pub async fn usable_link(
     tx: &mut dyn Tx,
     token: &str,
     now: chrono::DateTime<chrono::Utc>,
+    lock: bool,
 ) -> Result<OpenLink, ApiError> {
     let link = tx
         .find_link(&token_hash(token))
@@ -529,8 +533,7 @@ pub async fn usable_link(
     if now >= link.expires_at {
         return Err(ErrorCode::InvitationExpired.into());
     }
-    let account = tx
-        .lock_account(invitation.account_id)
+    let account = fetch_account(tx, invitation.account_id, lock)
         .await?
         .ok_or(ApiError::from(ErrorCode::InvitationNotFound))?;
     Ok(OpenLink {
@@ -550,7 +553,7 @@ pub async fn open(
 ) -> Result<InvitationLinkResponse, ApiError> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    match usable_link(tx.as_mut(), token, now).await {
+    match usable_link(tx.as_mut(), token, now, true).await {
         Ok(open) => {
             let office_name = office_name(tx.as_mut(), &open.account).await?;
             tx.commit().await?;

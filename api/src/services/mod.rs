@@ -5,9 +5,13 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod context;
 pub mod invitations;
+pub mod my_account;
 pub mod offices;
+pub mod recovery;
 pub mod setup;
+pub mod signin;
 
 use chrono::{DateTime, Duration, Utc};
 use poort_shared::ErrorCode;

@@ -41,8 +41,9 @@ async fn at_step(
     setup_token: &str,
     step: SetupStep,
     now: chrono::DateTime<chrono::Utc>,
+    lock: bool,
 ) -> Result<OpenLink, ApiError> {
-    let open = usable_link(tx, token, now).await?;
+    let open = usable_link(tx, token, now, lock).await?;
     let valid = match (
         &open.invitation.setup_token_hash,
         open.invitation.setup_token_expires_at,
@@ -68,7 +69,7 @@ pub async fn set_password(
 ) -> Result<SetupTokenResponse, ApiError> {
     // Check first, hash outside any transaction (argon2 takes a while), then write.
     let mut tx = state.store.read().await?;
-    let open = usable_link(tx.as_mut(), token, state.now()).await?;
+    let open = usable_link(tx.as_mut(), token, state.now(), false).await?;
     tx.commit().await?;
     if open.invitation.step != SetupStep::Password {
         return Err(ErrorCode::StepOutOfOrder.into());
@@ -83,7 +84,7 @@ pub async fn set_password(
 
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut open = usable_link(tx.as_mut(), token, now).await?;
+    let mut open = usable_link(tx.as_mut(), token, now, true).await?;
     if open.invitation.step != SetupStep::Password {
         return Err(ErrorCode::StepOutOfOrder.into());
     }
@@ -119,7 +120,7 @@ pub async fn resume(
     client: &ClientInfo,
 ) -> Result<SetupTokenResponse, ApiError> {
     let mut tx = state.store.read().await?;
-    let open = usable_link(tx.as_mut(), token, state.now()).await?;
+    let open = usable_link(tx.as_mut(), token, state.now(), false).await?;
     tx.commit().await?;
     let Some(stored) = open.invitation.pending_password_hash.clone() else {
         return Err(ErrorCode::StepOutOfOrder.into());
@@ -131,7 +132,7 @@ pub async fn resume(
             Duration::minutes(15),
         )
         .await?;
-    if !state.hasher.verify(password, stored).await? {
+    if !state.hasher.verify(password, Some(stored)).await? {
         let mut tx = state.store.begin().await?;
         tx.audit(
             &invitee_audit(
@@ -148,7 +149,7 @@ pub async fn resume(
     }
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut open = usable_link(tx.as_mut(), token, now).await?;
+    let mut open = usable_link(tx.as_mut(), token, now, true).await?;
     let setup_token = new_token()?;
     open.invitation.setup_token_hash = Some(token_hash(&setup_token));
     open.invitation.setup_token_expires_at =
@@ -180,6 +181,7 @@ pub async fn send_mobile_code(
         setup_token,
         SetupStep::Mobile,
         state.now(),
+        false,
     )
     .await?;
     let previous = tx.latest_code(MOBILE_PURPOSE, open.invitation.id).await?;
@@ -211,7 +213,15 @@ pub async fn send_mobile_code(
     }
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut open = at_step(tx.as_mut(), token, setup_token, SetupStep::Mobile, now).await?;
+    let mut open = at_step(
+        tx.as_mut(),
+        token,
+        setup_token,
+        SetupStep::Mobile,
+        now,
+        true,
+    )
+    .await?;
     let code = new_code()?;
     let subject = open.invitation.id.to_string();
     let expires_at = now + Duration::minutes(policy.sms_code_valid_minutes);
@@ -269,7 +279,15 @@ pub async fn verify_mobile(
     let code = parse(parse_code(code))?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut open = at_step(tx.as_mut(), token, setup_token, SetupStep::Mobile, now).await?;
+    let mut open = at_step(
+        tx.as_mut(),
+        token,
+        setup_token,
+        SetupStep::Mobile,
+        now,
+        true,
+    )
+    .await?;
     let stored = tx
         .latest_code(MOBILE_PURPOSE, open.invitation.id)
         .await?
@@ -335,6 +353,7 @@ pub async fn start_authenticator(
         setup_token,
         SetupStep::Authenticator,
         now,
+        true,
     )
     .await?;
     let secret = totp::new_secret()?;
@@ -369,6 +388,7 @@ pub async fn confirm_authenticator(
         setup_token,
         SetupStep::Authenticator,
         state.now(),
+        false,
     )
     .await?;
     tx.commit().await?;
@@ -387,6 +407,7 @@ pub async fn confirm_authenticator(
         setup_token,
         SetupStep::Authenticator,
         now,
+        true,
     )
     .await?;
     let encrypted = open
@@ -491,6 +512,8 @@ pub async fn start_session(
         ended_at: None,
         client_ip: client.ip.clone(),
         user_agent: client.user_agent.clone(),
+        active_portfolio_id: None,
+        reauthenticated_at: None,
     };
     tx.insert_session(&session, &token_hash(&token)).await?;
     Ok(token)

@@ -62,6 +62,8 @@ pub struct Account {
     pub last_sign_in_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// A new authenticator waiting for its first code (encrypted); replaces `totp_secret` then.
+    pub pending_totp_secret: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Account {
@@ -171,6 +173,62 @@ pub struct Session {
     pub ended_at: Option<DateTime<Utc>>,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The portfolio chosen for this session.
+    pub active_portfolio_id: Option<Uuid>,
+    /// When the person last proved it is them again (for sensitive changes).
+    pub reauthenticated_at: Option<DateTime<Utc>>,
+}
+
+/// Where a sign-in stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInStage {
+    SecondFactor,
+    NewPassword,
+    Done,
+    /// Too many wrong codes: this sign-in is over.
+    Void,
+}
+
+impl SignInStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInStage::SecondFactor => "second_factor",
+            SignInStage::NewPassword => "new_password",
+            SignInStage::Done => "done",
+            SignInStage::Void => "void",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "second_factor" => Some(SignInStage::SecondFactor),
+            "new_password" => Some(SignInStage::NewPassword),
+            "done" => Some(SignInStage::Done),
+            "void" => Some(SignInStage::Void),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInAttempt {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub stage: SignInStage,
+    pub failed_codes: i32,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordReset {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub used_at: Option<DateTime<Utc>>,
+    pub failed_codes: i32,
 }
 
 /// An audit event to write.
@@ -212,6 +270,20 @@ pub struct AuditFilter {
     /// Only events older than this one (paging).
     pub before: Option<Uuid>,
     pub limit: i64,
+}
+
+/// Reads an account, taking its row lock when `lock` (only in write transactions: a read
+/// transaction must not write, SQLite could not upgrade it safely).
+pub async fn fetch_account(
+    tx: &mut dyn Tx,
+    id: Uuid,
+    lock: bool,
+) -> Result<Option<Account>, StoreError> {
+    if lock {
+        tx.lock_account(id).await
+    } else {
+        tx.get_account(id).await
+    }
 }
 
 /// Everything done inside one database transaction. Dropping it without [`Tx::commit`] rolls
@@ -347,6 +419,71 @@ pub trait Tx: Send {
         account_id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
+
+    async fn end_other_sessions(
+        &mut self,
+        account_id: Uuid,
+        keep: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+    /// Open sessions of the account, newest first.
+    async fn sessions_of_account(&mut self, account_id: Uuid) -> Result<Vec<Session>, StoreError>;
+    async fn set_session_portfolio(
+        &mut self,
+        id: Uuid,
+        portfolio: Option<Uuid>,
+    ) -> Result<(), StoreError>;
+    async fn set_session_reauthenticated(
+        &mut self,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    // --- sign-in
+    async fn insert_sign_in(
+        &mut self,
+        attempt: &SignInAttempt,
+        token_hash: &[u8],
+    ) -> Result<(), StoreError>;
+    async fn find_sign_in(
+        &mut self,
+        token_hash: &[u8],
+    ) -> Result<Option<SignInAttempt>, StoreError>;
+    async fn set_sign_in_stage(&mut self, id: Uuid, stage: SignInStage) -> Result<(), StoreError>;
+    /// Counts a wrong code on a sign-in; returns the new count.
+    async fn count_sign_in_failure(&mut self, id: Uuid) -> Result<i32, StoreError>;
+    /// Counts a wrong password on the account (atomic, so instances share it); returns the
+    /// new count of wrong passwords in a row.
+    async fn count_wrong_password(&mut self, account_id: Uuid) -> Result<i32, StoreError>;
+    /// Accepts an authenticator time step once: true if it is newer than the last accepted.
+    async fn claim_totp_step(&mut self, account_id: Uuid, step: i64) -> Result<bool, StoreError>;
+    /// Earlier password hashes, newest first.
+    async fn password_history(
+        &mut self,
+        account_id: Uuid,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError>;
+    async fn add_password_history(
+        &mut self,
+        account_id: Uuid,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn accounts_with_mobile(&mut self, mobile: &str) -> Result<Vec<Account>, StoreError>;
+    /// The office's active user administrators.
+    async fn office_admins(&mut self, office_id: Uuid) -> Result<Vec<Account>, StoreError>;
+
+    // --- password resets
+    async fn insert_password_reset(
+        &mut self,
+        reset: &PasswordReset,
+        token_hash: &[u8],
+    ) -> Result<(), StoreError>;
+    async fn find_password_reset(
+        &mut self,
+        token_hash: &[u8],
+    ) -> Result<Option<PasswordReset>, StoreError>;
+    async fn update_password_reset(&mut self, reset: &PasswordReset) -> Result<(), StoreError>;
 
     // --- messages and audit
     async fn enqueue(

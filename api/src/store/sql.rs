@@ -182,6 +182,7 @@ pub(crate) struct AccountRow {
     pub last_sign_in_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    pub pending_totp_secret: Option<Vec<u8>>,
 }
 
 impl TryFrom<AccountRow> for Account {
@@ -205,6 +206,7 @@ impl TryFrom<AccountRow> for Account {
             last_sign_in_at: opt_millis(r.last_sign_in_at),
             created_at: from_millis(r.created_at),
             updated_at: from_millis(r.updated_at),
+            pending_totp_secret: r.pending_totp_secret,
         })
     }
 }
@@ -401,6 +403,8 @@ pub(crate) struct SessionAccountRow {
     pub s_ended_at: Option<i64>,
     pub s_client_ip: Option<String>,
     pub s_user_agent: Option<String>,
+    pub s_active_portfolio_id: Option<Uuid>,
+    pub s_reauthenticated_at: Option<i64>,
     #[sqlx(flatten)]
     pub account: AccountRow,
 }
@@ -418,9 +422,95 @@ impl TryFrom<SessionAccountRow> for (Session, Account) {
                 ended_at: opt_millis(r.s_ended_at),
                 client_ip: r.s_client_ip,
                 user_agent: r.s_user_agent,
+                active_portfolio_id: r.s_active_portfolio_id,
+                reauthenticated_at: opt_millis(r.s_reauthenticated_at),
             },
             Account::try_from(r.account)?,
         ))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub ended_at: Option<i64>,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub active_portfolio_id: Option<Uuid>,
+    pub reauthenticated_at: Option<i64>,
+}
+
+impl From<SessionRow> for Session {
+    fn from(r: SessionRow) -> Self {
+        Session {
+            id: r.id,
+            account_id: r.account_id,
+            created_at: from_millis(r.created_at),
+            last_seen_at: from_millis(r.last_seen_at),
+            expires_at: from_millis(r.expires_at),
+            ended_at: opt_millis(r.ended_at),
+            client_ip: r.client_ip,
+            user_agent: r.user_agent,
+            active_portfolio_id: r.active_portfolio_id,
+            reauthenticated_at: opt_millis(r.reauthenticated_at),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SignInRow {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub stage: String,
+    pub failed_codes: i32,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+impl TryFrom<SignInRow> for super::SignInAttempt {
+    type Error = StoreError;
+    fn try_from(r: SignInRow) -> Result<Self, StoreError> {
+        Ok(super::SignInAttempt {
+            id: r.id,
+            account_id: r.account_id,
+            stage: parse_enum(
+                &r.stage,
+                "sign_in_attempts.stage",
+                super::SignInStage::parse,
+            )?,
+            failed_codes: r.failed_codes,
+            created_at: from_millis(r.created_at),
+            expires_at: from_millis(r.expires_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ResetRow {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub verified_at: Option<i64>,
+    pub used_at: Option<i64>,
+    pub failed_codes: i32,
+}
+
+impl From<ResetRow> for super::PasswordReset {
+    fn from(r: ResetRow) -> Self {
+        super::PasswordReset {
+            id: r.id,
+            account_id: r.account_id,
+            created_at: from_millis(r.created_at),
+            expires_at: from_millis(r.expires_at),
+            verified_at: opt_millis(r.verified_at),
+            used_at: opt_millis(r.used_at),
+            failed_codes: r.failed_codes,
+        }
     }
 }
 
@@ -489,7 +579,7 @@ pub fn new_id(now: DateTime<Utc>) -> Uuid {
 /// Column lists, as macros so `concat!` can build `&'static str` statements from them.
 macro_rules! account_cols {
     () => {
-        "id, office_id, role, email, email_key, name, mobile, status, password_hash, password_changed_at, totp_secret, totp_last_step, ehk_pseudonym, failed_password_attempts, last_sign_in_at, created_at, updated_at"
+        "id, office_id, role, email, email_key, name, mobile, status, password_hash, password_changed_at, totp_secret, totp_last_step, ehk_pseudonym, failed_password_attempts, last_sign_in_at, created_at, updated_at, pending_totp_secret"
     };
 }
 macro_rules! invitation_cols {
@@ -570,9 +660,10 @@ macro_rules! sql_store_impl {
                     "SELECT s.id AS s_id, s.account_id AS s_account_id, s.created_at AS s_created_at, \
                             s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, s.ended_at AS s_ended_at, \
                             s.client_ip AS s_client_ip, s.user_agent AS s_user_agent, \
+                            s.active_portfolio_id AS s_active_portfolio_id, s.reauthenticated_at AS s_reauthenticated_at, \
                             a.id, a.office_id, a.role, a.email, a.email_key, a.name, a.mobile, a.status, a.password_hash, \
                             a.password_changed_at, a.totp_secret, a.totp_last_step, a.ehk_pseudonym, \
-                            a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at \
+                            a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at, a.pending_totp_secret \
                      FROM sessions s JOIN accounts a ON a.id = s.account_id \
                      WHERE s.token_hash = $1 AND s.ended_at IS NULL",
                 )
@@ -878,7 +969,7 @@ macro_rules! sql_tx_impl {
                 sqlx::query(concat!(
                     "INSERT INTO accounts (",
                     account_cols!(),
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
                 ))
                 .bind(a.id)
                 .bind(a.office_id)
@@ -897,6 +988,7 @@ macro_rules! sql_tx_impl {
                 .bind($crate::store::sql::opt_to_millis(a.last_sign_in_at))
                 .bind($crate::clock::to_millis(a.created_at))
                 .bind($crate::clock::to_millis(a.updated_at))
+                .bind(&a.pending_totp_secret)
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())
@@ -906,8 +998,8 @@ macro_rules! sql_tx_impl {
                 sqlx::query(
                     "UPDATE accounts SET office_id = $2, role = $3, email = $4, email_key = $5, name = $6, mobile = $7, \
                      status = $8, password_hash = $9, password_changed_at = $10, totp_secret = $11, totp_last_step = $12, \
-                     ehk_pseudonym = $13, failed_password_attempts = $14, last_sign_in_at = $15, updated_at = $16 \
-                     WHERE id = $1",
+                     ehk_pseudonym = $13, failed_password_attempts = $14, last_sign_in_at = $15, updated_at = $16, \
+                     pending_totp_secret = $17 WHERE id = $1",
                 )
                 .bind(a.id)
                 .bind(a.office_id)
@@ -925,6 +1017,7 @@ macro_rules! sql_tx_impl {
                 .bind(a.failed_password_attempts)
                 .bind($crate::store::sql::opt_to_millis(a.last_sign_in_at))
                 .bind($crate::clock::to_millis(a.updated_at))
+                .bind(&a.pending_totp_secret)
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())
@@ -1325,8 +1418,8 @@ macro_rules! sql_tx_impl {
 
             async fn insert_session(&mut self, s: &$crate::store::Session, token_hash: &[u8]) -> Result<(), $crate::store::StoreError> {
                 sqlx::query(
-                    "INSERT INTO sessions (id, token_hash, account_id, created_at, last_seen_at, expires_at, ended_at, client_ip, user_agent) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    "INSERT INTO sessions (id, token_hash, account_id, created_at, last_seen_at, expires_at, ended_at, client_ip, user_agent, \
+                     active_portfolio_id, reauthenticated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 )
                 .bind(s.id)
                 .bind(token_hash)
@@ -1337,6 +1430,8 @@ macro_rules! sql_tx_impl {
                 .bind($crate::store::sql::opt_to_millis(s.ended_at))
                 .bind(&s.client_ip)
                 .bind(&s.user_agent)
+                .bind(s.active_portfolio_id)
+                .bind($crate::store::sql::opt_to_millis(s.reauthenticated_at))
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())
@@ -1360,8 +1455,209 @@ macro_rules! sql_tx_impl {
                 Ok(done.rows_affected())
             }
 
+            async fn end_other_sessions(&mut self, account_id: uuid::Uuid, keep: uuid::Uuid, now: chrono::DateTime<chrono::Utc>) -> Result<u64, $crate::store::StoreError> {
+                let done = sqlx::query("UPDATE sessions SET ended_at = $3 WHERE account_id = $1 AND id <> $2 AND ended_at IS NULL")
+                    .bind(account_id)
+                    .bind(keep)
+                    .bind($crate::clock::to_millis(now))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn sessions_of_account(&mut self, account_id: uuid::Uuid) -> Result<Vec<$crate::store::Session>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::sql::SessionRow> = sqlx::query_as(
+                    "SELECT id, account_id, created_at, last_seen_at, expires_at, ended_at, client_ip, user_agent, active_portfolio_id, reauthenticated_at \
+                     FROM sessions WHERE account_id = $1 AND ended_at IS NULL ORDER BY id DESC",
+                )
+                .bind(account_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn set_session_portfolio(&mut self, id: uuid::Uuid, portfolio: Option<uuid::Uuid>) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE sessions SET active_portfolio_id = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(portfolio)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_session_reauthenticated(&mut self, id: uuid::Uuid, at: chrono::DateTime<chrono::Utc>) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE sessions SET reauthenticated_at = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind($crate::clock::to_millis(at))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_sign_in(&mut self, a: &$crate::store::SignInAttempt, token_hash: &[u8]) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO sign_in_attempts (id, token_hash, account_id, stage, failed_codes, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(a.id)
+                .bind(token_hash)
+                .bind(a.account_id)
+                .bind(a.stage.as_str())
+                .bind(a.failed_codes)
+                .bind($crate::clock::to_millis(a.created_at))
+                .bind($crate::clock::to_millis(a.expires_at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn find_sign_in(&mut self, token_hash: &[u8]) -> Result<Option<$crate::store::SignInAttempt>, $crate::store::StoreError> {
+                let row: Option<$crate::store::sql::SignInRow> = sqlx::query_as(
+                    "SELECT id, account_id, stage, failed_codes, created_at, expires_at FROM sign_in_attempts WHERE token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn set_sign_in_stage(&mut self, id: uuid::Uuid, stage: $crate::store::SignInStage) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE sign_in_attempts SET stage = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(stage.as_str())
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn count_sign_in_failure(&mut self, id: uuid::Uuid) -> Result<i32, $crate::store::StoreError> {
+                let (n,): (i32,) = sqlx::query_as(
+                    "UPDATE sign_in_attempts SET failed_codes = failed_codes + 1 WHERE id = $1 RETURNING failed_codes",
+                )
+                .bind(id)
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Ok(n)
+            }
+
+            async fn count_wrong_password(&mut self, account_id: uuid::Uuid) -> Result<i32, $crate::store::StoreError> {
+                let (n,): (i32,) = sqlx::query_as(
+                    "UPDATE accounts SET failed_password_attempts = failed_password_attempts + 1 WHERE id = $1 \
+                     RETURNING failed_password_attempts",
+                )
+                .bind(account_id)
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Ok(n)
+            }
+
+            async fn claim_totp_step(&mut self, account_id: uuid::Uuid, step: i64) -> Result<bool, $crate::store::StoreError> {
+                let done = sqlx::query(
+                    "UPDATE accounts SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+                )
+                .bind(account_id)
+                .bind(step)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn password_history(&mut self, account_id: uuid::Uuid, limit: i64) -> Result<Vec<String>, $crate::store::StoreError> {
+                let rows: Vec<(String,)> = sqlx::query_as(
+                    "SELECT password_hash FROM password_history WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(account_id)
+                .bind(limit)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                Ok(rows.into_iter().map(|(h,)| h).collect())
+            }
+
+            async fn add_password_history(&mut self, account_id: uuid::Uuid, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("INSERT INTO password_history (id, account_id, password_hash, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind($crate::store::sql::new_id(now))
+                    .bind(account_id)
+                    .bind(hash)
+                    .bind($crate::clock::to_millis(now))
+                    .execute(&mut *self.tx)
+                    .await?;
+                // Keep the last ten; older ones serve no rule.
+                sqlx::query(
+                    "DELETE FROM password_history WHERE account_id = $1 AND id NOT IN \
+                     (SELECT id FROM password_history WHERE account_id = $1 ORDER BY id DESC LIMIT 10)",
+                )
+                .bind(account_id)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn accounts_with_mobile(&mut self, mobile: &str) -> Result<Vec<$crate::store::Account>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::sql::AccountRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    account_cols!(),
+                    " FROM accounts WHERE mobile = $1 AND status IN ('active', 'blocked') ORDER BY id"
+                ))
+                .bind(mobile)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                $crate::store::sql::accounts(rows)
+            }
+
+            async fn office_admins(&mut self, office_id: uuid::Uuid) -> Result<Vec<$crate::store::Account>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::sql::AccountRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    account_cols!(),
+                    " FROM accounts WHERE office_id = $1 AND role = 'office_admin' AND status = 'active' ORDER BY LOWER(name)"
+                ))
+                .bind(office_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                $crate::store::sql::accounts(rows)
+            }
+
+            async fn insert_password_reset(&mut self, r: &$crate::store::PasswordReset, token_hash: &[u8]) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO password_resets (id, token_hash, account_id, created_at, expires_at, verified_at, used_at, failed_codes) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(r.id)
+                .bind(token_hash)
+                .bind(r.account_id)
+                .bind($crate::clock::to_millis(r.created_at))
+                .bind($crate::clock::to_millis(r.expires_at))
+                .bind($crate::store::sql::opt_to_millis(r.verified_at))
+                .bind($crate::store::sql::opt_to_millis(r.used_at))
+                .bind(r.failed_codes)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn find_password_reset(&mut self, token_hash: &[u8]) -> Result<Option<$crate::store::PasswordReset>, $crate::store::StoreError> {
+                let row: Option<$crate::store::sql::ResetRow> = sqlx::query_as(
+                    "SELECT id, account_id, created_at, expires_at, verified_at, used_at, failed_codes FROM password_resets WHERE token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn update_password_reset(&mut self, r: &$crate::store::PasswordReset) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE password_resets SET verified_at = $2, used_at = $3, failed_codes = $4 WHERE id = $1")
+                    .bind(r.id)
+                    .bind($crate::store::sql::opt_to_millis(r.verified_at))
+                    .bind($crate::store::sql::opt_to_millis(r.used_at))
+                    .bind(r.failed_codes)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
             async fn enqueue(
                 &mut self,
+
                 messages: &[$crate::store::NewMessage],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<Vec<uuid::Uuid>, $crate::store::StoreError> {

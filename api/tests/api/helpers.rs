@@ -326,7 +326,7 @@ impl TestApp {
             .office(
                 operator,
                 &format!("Kantoor {n}"),
-                &format!("1234567{n}"),
+                &format!("{:08}", 12_340_000 + u32::from(n)),
                 [&format!("AG-{n}01"), &format!("AG-{n}02")],
             )
             .await;
@@ -340,7 +340,7 @@ impl TestApp {
         assert_eq!(status, 201, "{body}");
         let link = self.link_for(&email).await;
         let admin = self
-            .accept(&link, "groene tractor in de wei", &format!("061234560{n}"))
+            .accept(&link, "groene tractor in de wei", &format!("0612345{n:03}"))
             .await;
         (office, portfolios, admin)
     }

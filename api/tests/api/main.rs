@@ -9,4 +9,5 @@ mod invitations;
 mod openapi;
 mod scoping;
 mod service;
+mod signin;
 mod validation;

@@ -6,12 +6,14 @@ mod audit;
 mod invitations;
 mod offices;
 mod service;
+mod signin;
 
 pub use accounts::*;
 pub use audit::*;
 pub use invitations::*;
 pub use offices::*;
 pub use service::*;
+pub use signin::*;
 
 /// `Debug` that names the type and hides every field: for bodies with passwords or codes.
 macro_rules! redacted_debug {

@@ -317,6 +317,62 @@ fn error_text(code: ErrorCode) -> [&'static str; 2] {
             "You cannot do this to your own account.",
         ],
         ErrorCode::AlreadyExists => ["Dit bestaat al.", "This already exists."],
+        ErrorCode::InvalidCredentials => [
+            "Het e-mailadres of wachtwoord klopt niet.",
+            "The e-mail address or password is not correct.",
+        ],
+        ErrorCode::AccountBlocked => [
+            "Uw account is geblokkeerd omdat er te vaak een verkeerd wachtwoord is ingevuld. Via 'Wachtwoord vergeten' stelt u een nieuw wachtwoord in; daarmee is uw account weer vrijgegeven.",
+            "Your account is blocked because a wrong password was entered too often. Use 'Forgot password' to set a new password; that unblocks your account.",
+        ],
+        ErrorCode::AccountDeactivated => [
+            "Uw account is gedeactiveerd. Neem contact op met de gebruikersbeheerder van uw kantoor.",
+            "Your account has been deactivated. Please contact your office's user administrator.",
+        ],
+        ErrorCode::TwoFactorNotSetUp => [
+            "De verplichte tweestapsverificatie is voor uw account niet ingesteld. Log in met eHerkenning, of neem contact op met Team Relatiebeheer.",
+            "The required two-step verification is not set up for your account. Sign in with eHerkenning, or contact Team Relatiebeheer.",
+        ],
+        ErrorCode::SignInExpired => [
+            "Het inloggen duurde te lang. Begin opnieuw.",
+            "Signing in took too long. Please start again.",
+        ],
+        ErrorCode::SignInAttemptVoid => [
+            "Er is te vaak een verkeerde code ingevuld. Begin opnieuw met inloggen.",
+            "A wrong code was entered too often. Please sign in again.",
+        ],
+        ErrorCode::CodeAlreadyUsed => [
+            "Deze code is al gebruikt. Wacht op de volgende code in uw authenticator-app.",
+            "This code has been used already. Wait for the next code in your authenticator app.",
+        ],
+        ErrorCode::PasswordReused => [
+            "U heeft dit wachtwoord kort geleden al gebruikt. Kies een ander wachtwoord.",
+            "You used this password recently. Please choose another one.",
+        ],
+        ErrorCode::ReauthenticationRequired => [
+            "Bevestig eerst dat u het bent, met uw wachtwoord of een code uit uw authenticator-app.",
+            "First confirm it is you, with your password or a code from your authenticator app.",
+        ],
+        ErrorCode::NoAccess => [
+            "U heeft geen toegang tot een portefeuille. De gebruikersbeheerder van uw kantoor beheert de rechten.",
+            "You have no access to any portfolio. Your office's user administrator manages rights.",
+        ],
+        ErrorCode::NoActivePortfolio => [
+            "Kies eerst een portefeuille.",
+            "Please choose a portfolio first.",
+        ],
+        ErrorCode::NoMobileNumber => [
+            "Er is geen mobiel nummer bekend voor sms-codes.",
+            "No mobile number is known for SMS codes.",
+        ],
+        ErrorCode::ResetLinkInvalid => [
+            "Deze link om uw wachtwoord te herstellen is niet (meer) geldig. Vraag een nieuwe aan.",
+            "This password-reset link is not valid (any more). Please request a new one.",
+        ],
+        ErrorCode::ResetNotVerified => [
+            "Vul eerst de code in die u per sms of in uw authenticator-app krijgt.",
+            "First enter the code you receive by SMS or in your authenticator app.",
+        ],
         ErrorCode::Internal => [
             "Er ging aan onze kant iets mis. Probeer het later opnieuw; blijft het misgaan, neem dan contact op met Team Relatiebeheer.",
             "Something went wrong on our side. Please try again later; if it keeps happening, contact Team Relatiebeheer.",

@@ -1,0 +1,165 @@
+//! The portfolio context after sign-in: the portfolios an account has rights on (none: the
+//! *geen toegang* answer naming the office's user administrators), the one chosen for this
+//! session, and the short-lived signed token the extranet's other applications accept.
+
+use chrono::Duration;
+use poort_shared::ErrorCode;
+use poort_shared::dto::{PortfolioContextResponse, PortfolioRightsResponse, Role, TokenResponse};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::principal::Principal;
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store::{Account, Tx};
+
+/// The account's rights, grouped per portfolio (sorted by agency number).
+pub async fn portfolios_of(
+    tx: &mut dyn Tx,
+    account: &Account,
+) -> Result<Vec<PortfolioRightsResponse>, ApiError> {
+    let rights = tx.rights_of_account(account.id).await?;
+    let mut out: Vec<PortfolioRightsResponse> = Vec::new();
+    for r in rights {
+        match out.iter_mut().find(|p| p.portfolio_id == r.portfolio_id) {
+            Some(p) => p.rights.push(r.right_code),
+            None => out.push(PortfolioRightsResponse {
+                portfolio_id: r.portfolio_id,
+                agency_number: r.agency_number,
+                portfolio_name: r.portfolio_name,
+                rights: vec![r.right_code],
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// The portfolios with rights; none at all is `no_access` with the administrators' names.
+pub async fn context(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<PortfolioContextResponse, ApiError> {
+    let mut tx = state.store.read().await?;
+    let portfolios = portfolios_of(tx.as_mut(), &principal.account).await?;
+    if portfolios.is_empty() && principal.account.role != Role::Operator {
+        let administrators: Vec<String> = match principal.account.office_id {
+            Some(office) => tx
+                .office_admins(office)
+                .await?
+                .into_iter()
+                .map(|a| a.name)
+                .collect(),
+            None => Vec::new(),
+        };
+        tx.commit().await?;
+        return Err(ApiError::WithDetails {
+            code: ErrorCode::NoAccess,
+            details: json!({ "administrators": administrators }),
+        });
+    }
+    tx.commit().await?;
+    let active = principal
+        .session
+        .active_portfolio_id
+        .filter(|id| portfolios.iter().any(|p| p.portfolio_id == *id));
+    // With exactly one portfolio there is nothing to choose.
+    let active = active.or_else(|| (portfolios.len() == 1).then(|| portfolios[0].portfolio_id));
+    Ok(PortfolioContextResponse {
+        portfolios,
+        active_portfolio_id: active,
+    })
+}
+
+/// Chooses the portfolio for this session.
+pub async fn select(
+    state: &AppState,
+    principal: &Principal,
+    portfolio_id: Uuid,
+) -> Result<PortfolioContextResponse, ApiError> {
+    let mut context = context(state, principal).await?;
+    if !context
+        .portfolios
+        .iter()
+        .any(|p| p.portfolio_id == portfolio_id)
+    {
+        return Err(ErrorCode::UnknownPortfolio.into());
+    }
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    tx.set_session_portfolio(principal.session_id, Some(portfolio_id))
+        .await?;
+    tx.audit(
+        &principal.audit(
+            "session.portfolio_selected",
+            Some(principal.id()),
+            principal.account.office_id,
+            json!({ "portfolio_id": portfolio_id }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    context.active_portfolio_id = Some(portfolio_id);
+    Ok(context)
+}
+
+#[derive(Serialize)]
+struct PortfolioClaim {
+    id: Uuid,
+    agency_number: String,
+}
+
+#[derive(Serialize)]
+struct Claims {
+    iss: String,
+    sub: Uuid,
+    aud: String,
+    iat: i64,
+    exp: i64,
+    jti: Uuid,
+    name: String,
+    email: String,
+    role: &'static str,
+    office_id: Option<Uuid>,
+    portfolio: PortfolioClaim,
+    rights: Vec<String>,
+}
+
+/// A token for the signed-in person and the active portfolio, with the rights as claims.
+pub async fn token(state: &AppState, principal: &Principal) -> Result<TokenResponse, ApiError> {
+    let context = context(state, principal).await?;
+    let active = context
+        .active_portfolio_id
+        .ok_or(ApiError::from(ErrorCode::NoActivePortfolio))?;
+    let portfolio = context
+        .portfolios
+        .into_iter()
+        .find(|p| p.portfolio_id == active)
+        .ok_or(ApiError::from(ErrorCode::NoActivePortfolio))?;
+    let now = state.now();
+    let expires_at = now + Duration::seconds(state.settings.security.token_lifetime_seconds);
+    let account = &principal.account;
+    let claims = Claims {
+        iss: state.public_url.clone(),
+        sub: account.id,
+        aud: state.settings.security.token_audience.clone(),
+        iat: now.timestamp(),
+        exp: expires_at.timestamp(),
+        jti: crate::store::new_id(now),
+        name: account.name.clone(),
+        email: account.email.clone(),
+        role: account.role.as_str(),
+        office_id: account.office_id,
+        portfolio: PortfolioClaim {
+            id: portfolio.portfolio_id,
+            agency_number: portfolio.agency_number,
+        },
+        rights: portfolio.rights,
+    };
+    Ok(TokenResponse {
+        token: state.signer.sign(&claims)?,
+        token_type: "Bearer".into(),
+        expires_at,
+    })
+}
