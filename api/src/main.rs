@@ -40,6 +40,17 @@ enum Command {
     CheckConfig,
     /// Print a fresh signing key and encryption key for the settings.
     GenerateKeys,
+    /// Dev mode only: an office with N active advisers sharing one password, each with an
+    /// authenticator secret derived from SEED (SHA-256 of "SEED:i", first 20 bytes), for
+    /// demos and `cargo xtask bench`. Refused outside dev mode.
+    SeedDemo {
+        #[arg(long, default_value_t = 10)]
+        accounts: usize,
+        #[arg(long)]
+        password: String,
+        #[arg(long, default_value = "poort-demo")]
+        totp_seed: String,
+    },
     /// Invite the first member of the relations team and print the invitation link.
     BootstrapOperator {
         #[arg(long)]
@@ -117,6 +128,11 @@ fn main() -> ExitCode {
             Some(Command::BootstrapOperator { email, name }) => {
                 bootstrap_operator(settings, &email, &name).await
             }
+            Some(Command::SeedDemo {
+                accounts,
+                password,
+                totp_seed,
+            }) => seed_demo(settings, accounts, password, &totp_seed).await,
             _ => serve(settings).await,
         }
     });
@@ -184,6 +200,27 @@ async fn bootstrap_operator(settings: Settings, email: &str, name: &str) -> anyh
         }
         Err(e) => anyhow::bail!("{}", describe(&e)),
     }
+}
+
+async fn seed_demo(
+    settings: Settings,
+    accounts: usize,
+    password: String,
+    seed: &str,
+) -> anyhow::Result<()> {
+    if settings.mode != Mode::Dev {
+        anyhow::bail!(
+            "seed-demo only runs in dev mode (--dev): it makes accounts with known secrets"
+        );
+    }
+    let public_url = settings.public_url(settings.server.port);
+    let state = AppState::new(settings, Arc::new(SystemClock), public_url).await?;
+    let made = poort_api::services::demo::seed(&state, accounts, password, seed).await?;
+    println!(
+        "seeded {made} advisers: adviseur0@demo.example … adviseur{}@demo.example",
+        made.saturating_sub(1)
+    );
+    Ok(())
 }
 
 fn describe(e: &poort_api::error::ApiError) -> String {

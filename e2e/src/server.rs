@@ -113,8 +113,8 @@ pub fn production_env(
     env
 }
 
-fn command(args: &[&str], env: &[(String, String)]) -> Command {
-    let mut cmd = Command::new(binary());
+fn command_for(bin: &Path, args: &[&str], env: &[(String, String)]) -> Command {
+    let mut cmd = Command::new(bin);
     cmd.args(args).env_clear();
     for key in ["PATH", "HOME", "TMPDIR"] {
         if let Some(value) = std::env::var_os(key) {
@@ -139,8 +139,18 @@ pub struct Poort {
 impl Poort {
     /// Starts `poort [args] serve` and waits until it says it is ready.
     pub async fn start(args: &[&str], env: &[(String, String)], log: &Path) -> Poort {
+        Self::start_bin(&binary(), args, env, log).await
+    }
+
+    /// [`Poort::start`] with another build of the binary (the benchmark's release build).
+    pub async fn start_bin(
+        bin: &Path,
+        args: &[&str],
+        env: &[(String, String)],
+        log: &Path,
+    ) -> Poort {
         let log_file = std::fs::File::create(log).expect("log file");
-        let mut cmd = command(args, env);
+        let mut cmd = command_for(bin, args, env);
         cmd.arg("serve")
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file))
@@ -183,6 +193,11 @@ impl Poort {
         let _ = self.child.wait().await;
     }
 
+    /// The process id (for reading its memory use).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
@@ -197,10 +212,17 @@ pub struct Finished {
 
 /// Runs a one-off `poort` command (not `serve`) to completion.
 pub async fn run(args: &[&str], env: &[(String, String)]) -> Finished {
-    let out = tokio::time::timeout(Duration::from_secs(60), command(args, env).output())
-        .await
-        .expect("poort command timed out")
-        .expect("run poort");
+    run_bin(&binary(), args, env).await
+}
+
+pub async fn run_bin(bin: &Path, args: &[&str], env: &[(String, String)]) -> Finished {
+    let out = tokio::time::timeout(
+        Duration::from_secs(300),
+        command_for(bin, args, env).output(),
+    )
+    .await
+    .expect("poort command timed out")
+    .expect("run poort");
     Finished {
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).to_string(),

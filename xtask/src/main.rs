@@ -22,6 +22,8 @@ commands:
                   OpenAPI freshness, the wasm build, HTTP and browser end-to-end tests
   openapi         regenerate openapi/openapi.json from the code
   web             build the SPA only (release, prints the .wasm size)
+  bench           performance figures (release build): argon2 ceiling, full sign-ins, authenticated
+                  reads, on SQLite and PostgreSQL (not part of the tests)
   bootstrap-operator --email E --name N
                   create the first relations-team invitation (dev data folder)";
 
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         "run" => run(&env, rest),
         "test" => test(&env),
         "openapi" => openapi(&env),
+        "bench" => bench(&env),
         "web" => tools::ensure_web_tools(&env).and_then(|()| build_web(&env).map(|_| ())),
         "bootstrap-operator" => poort_command(&env, "bootstrap-operator", rest),
         "help" | "--help" | "-h" => {
@@ -111,6 +114,19 @@ fn build_api(env: &Env) -> Result<PathBuf, String> {
     Ok(env.target_dir.join("debug").join("poort"))
 }
 
+fn build_api_for_tests(env: &Env) -> Result<PathBuf, String> {
+    let status = env
+        .cargo()
+        .args(["test", "-p", "poort-api", "--test", "api", "--no-run"])
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("building the API failed".into());
+    }
+    Ok(env.target_dir.join("debug").join("poort"))
+}
+
 /// Builds the SPA with Trunk in release mode into `dist/` and prints the .wasm size.
 fn build_web(env: &Env) -> Result<String, String> {
     // Trunk runs cargo with --offline (it must not try to download tools): fetch first.
@@ -162,6 +178,38 @@ fn wasm_size_report(dist: &Path) -> Result<String, String> {
             .map(|n| n.to_string_lossy())
             .unwrap_or_default()
     ))
+}
+
+/// `cargo xtask bench`: builds release binaries and prints the figures.
+fn bench(env: &Env) -> Result<(), String> {
+    if tools::ensure_wrk().is_err() {
+        println!("xtask: wrk is not available; the authenticated-read figure will be missing");
+    }
+    for (package, bin) in [("poort-api", "poort"), ("poort-e2e", "poort-bench")] {
+        let status = env
+            .cargo()
+            .args(["build", "--release", "-p", package, "--bin", bin])
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !status.success() {
+            return Err(format!("building {bin} failed"));
+        }
+    }
+    let postgres = tools::ensure_postgres(env).unwrap_or_default();
+    let release = env.target_dir.join("release");
+    let status = Command::new(release.join("poort-bench"))
+        .arg("--bin")
+        .arg(release.join("poort"))
+        .env("POORT_TEST_POSTGRES_URL", postgres)
+        .env("POORT_TEST_DIST", env.root.join("no-spa"))
+        .current_dir(&env.root)
+        .status()
+        .map_err(|e| format!("cannot run the benchmark: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("the benchmark failed".into())
+    }
 }
 
 /// `cargo xtask openapi`: writes the document the code describes.
@@ -318,7 +366,9 @@ fn test(env: &Env) -> Result<(), String> {
         },
     });
 
-    let bin = build_api(env);
+    // The API's test build also builds `poort` (with the test feature set); using that binary
+    // avoids compiling the API a second time with other features.
+    let bin = build_api_for_tests(env);
     match bin {
         Ok(bin) => {
             test_env.push(("POORT_BIN".into(), bin.display().to_string()));

@@ -225,6 +225,26 @@ pub fn ensure_browser() -> Result<(), String> {
     .map_err(|e| format!("{e}; install them with `apt-get install -y chromium chromium-driver`"))
 }
 
+/// wrk, the HTTP load tool of the benchmark (Debian's package).
+pub fn ensure_wrk() -> Result<(), String> {
+    let have = Command::new("wrk")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if have {
+        return Ok(());
+    }
+    run_install(
+        "wrk (apt-get)",
+        "20 seconds",
+        Command::new("apt-get")
+            .args(["install", "-y", "wrk"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
+
 /// A Python venv with aiosmtpd (the SMTP sink of the e2e tests) and openapi-spec-validator.
 pub fn ensure_python_tools(env: &Env) -> Result<(), String> {
     let python = env.venv_python();

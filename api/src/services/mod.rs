@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod context;
+pub mod demo;
 pub mod invitations;
 pub mod my_account;
 pub mod offices;

@@ -1,0 +1,84 @@
+//! Demo data for development and benchmarks (`poort --dev seed-demo`): an office with one
+//! portfolio and N active advisers who share a password and whose authenticator secrets are
+//! derived from a seed, so a load generator can compute their codes. Dev mode only.
+
+use poort_shared::dto::{AccountStatus, Role};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store::{Account, Office, Portfolio, new_id};
+
+/// The authenticator secret of demo adviser `i`.
+pub fn demo_secret(seed: &str, i: usize) -> Vec<u8> {
+    Sha256::digest(format!("{seed}:{i}").as_bytes())[..20].to_vec()
+}
+
+/// Creates the office and `count` advisers; returns how many were made.
+pub async fn seed(
+    state: &AppState,
+    count: usize,
+    password: String,
+    seed: &str,
+) -> Result<usize, ApiError> {
+    let hash = state.hasher.hash(password).await?;
+    let now = state.now();
+    let office = Office {
+        id: new_id(now),
+        name: format!("Demo Kantoor {}", now.format("%Y%m%d%H%M%S")),
+        kvk_number: format!("{:08}", now.timestamp() % 100_000_000),
+        created_at: now,
+        updated_at: now,
+    };
+    let portfolio = Portfolio {
+        id: new_id(now),
+        office_id: office.id,
+        agency_number: format!("DEMO-{}", now.timestamp() % 1_000_000),
+        name: "Demo".into(),
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = state.store.begin().await?;
+    tx.insert_office(&office).await?;
+    tx.insert_portfolio(&portfolio).await?;
+    tx.commit().await?;
+    for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
+        let mut tx = state.store.begin().await?;
+        for &i in chunk {
+            let email = format!("adviseur{i}@demo.example");
+            let account = Account {
+                id: new_id(now),
+                office_id: Some(office.id),
+                role: if i == 0 {
+                    Role::OfficeAdmin
+                } else {
+                    Role::Adviser
+                },
+                email: email.clone(),
+                email_key: email,
+                name: format!("Demo Adviseur {i}"),
+                mobile: Some(format!("+3161{i:07}")),
+                status: AccountStatus::Active,
+                password_hash: Some(hash.clone()),
+                password_changed_at: Some(now),
+                totp_secret: Some(state.secrets.encrypt(&demo_secret(seed, i))?),
+                totp_last_step: None,
+                ehk_pseudonym: None,
+                failed_password_attempts: 0,
+                last_sign_in_at: None,
+                created_at: now,
+                updated_at: now,
+                pending_totp_secret: None,
+            };
+            tx.insert_account(&account).await?;
+            tx.replace_rights(
+                account.id,
+                &[(portfolio.id, "view_policies".to_string())],
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(count)
+}

@@ -1,0 +1,336 @@
+//! `cargo xtask bench`: Poort's performance figures, printed (never asserted).
+//!
+//! (a) the argon2id ceiling: how many password hashes all cores compute per second in-process
+//!     at the configured cost (19456 KiB, 2 passes, 1 lane);
+//! (b) full sign-ins against the release binary on loopback: password, authenticator code and
+//!     one authenticated call, by several clients at once; sign-ins per second, the ratio to
+//!     the ceiling, latencies;
+//! (c) authenticated reads alone (`GET /api/me/profile`) with wrk;
+//! for SQLite and for PostgreSQL, with the server's peak memory.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
+use poort_e2e::db::{Kind, TestDatabase};
+use poort_e2e::server::{Poort, base_env, run_bin};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const PASSWORD: &str = "benchmark wachtwoord 2026";
+const SEED: &str = "poort-bench";
+const ACCOUNTS: usize = 4000;
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}
+
+/// (a) Hashes per second on all cores at the production cost.
+fn argon2_ceiling(seconds: u64) -> f64 {
+    let params = Params::new(19_456, 2, 1, None).unwrap();
+    let done = Arc::new(AtomicUsize::new(0));
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let threads: Vec<_> = (0..cores())
+        .map(|_| {
+            let done = done.clone();
+            let params = params.clone();
+            std::thread::spawn(move || {
+                let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+                while Instant::now() < until {
+                    argon2.hash_password(PASSWORD.as_bytes()).unwrap();
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    done.load(Ordering::Relaxed) as f64 / seconds as f64
+}
+
+fn totp_now(i: usize) -> String {
+    let secret = Sha256::digest(format!("{SEED}:{i}").as_bytes())[..20].to_vec();
+    let totp = totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_secret(secret)
+        .build()
+        .unwrap();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    totp.generate(now).to_string()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+struct FlowResult {
+    latency: Duration,
+    ok: bool,
+    overloaded: bool,
+    cookie: Option<String>,
+}
+
+/// One full sign-in: password, authenticator code, one authenticated read.
+async fn sign_in(client: &reqwest::Client, base: &str, i: usize) -> FlowResult {
+    let started = Instant::now();
+    let fail = |overloaded| FlowResult {
+        latency: started.elapsed(),
+        ok: false,
+        overloaded,
+        cookie: None,
+    };
+    let Ok(r) = client
+        .post(format!("{base}/api/sign-in"))
+        .json(&json!({ "email": format!("adviseur{i}@demo.example"), "password": PASSWORD }))
+        .send()
+        .await
+    else {
+        return fail(false);
+    };
+    if r.status() == 503 {
+        return fail(true);
+    }
+    let step: Value = r.json().await.unwrap_or(Value::Null);
+    let Some(token) = step["sign_in_token"].as_str() else {
+        return fail(false);
+    };
+    let Ok(r) = client
+        .post(format!("{base}/api/sign-in/authenticator"))
+        .json(&json!({ "sign_in_token": token, "code": totp_now(i) }))
+        .send()
+        .await
+    else {
+        return fail(false);
+    };
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("poort_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string);
+    let Some(cookie) = cookie else {
+        return fail(false);
+    };
+    let ok = client
+        .get(format!("{base}/api/me/profile"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .is_ok_and(|r| r.status() == 200);
+    FlowResult {
+        latency: started.elapsed(),
+        ok,
+        overloaded: false,
+        cookie: Some(cookie),
+    }
+}
+
+/// (b) Full sign-ins by `clients` concurrent clients for `seconds`; each account once.
+async fn sign_in_load(
+    base: &str,
+    clients: usize,
+    seconds: u64,
+) -> (f64, Vec<Duration>, usize, usize, Option<String>) {
+    let next = Arc::new(AtomicUsize::new(1));
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let next = next.clone();
+        let base = base.to_string();
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut results = Vec::new();
+            while Instant::now() < until {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= ACCOUNTS {
+                    break;
+                }
+                results.push(sign_in(&client, &base, i).await);
+            }
+            results
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let ok: Vec<&FlowResult> = all.iter().filter(|r| r.ok).collect();
+    let overloaded = all.iter().filter(|r| r.overloaded).count();
+    let failed = all.len() - ok.len() - overloaded;
+    let mut latencies: Vec<Duration> = ok.iter().map(|r| r.latency).collect();
+    latencies.sort();
+    let cookie = ok.iter().find_map(|r| r.cookie.clone());
+    (
+        ok.len() as f64 / elapsed,
+        latencies,
+        overloaded,
+        failed,
+        cookie,
+    )
+}
+
+/// (c) `GET /api/me/profile` with wrk; returns (requests/s, p50 ms, p99 ms).
+fn read_load(base: &str, cookie: &str, seconds: u64) -> Option<(f64, String, String)> {
+    let out = std::process::Command::new("wrk")
+        .args([
+            "-t2",
+            "-c32",
+            &format!("-d{seconds}s"),
+            "--latency",
+            "-H",
+            &format!("Cookie: {cookie}"),
+        ])
+        .arg(format!("{base}/api/me/profile"))
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let rps = text
+        .lines()
+        .find(|l| l.starts_with("Requests/sec:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    let pct = |p: &str| {
+        text.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(p))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("?")
+            .to_string()
+    };
+    let non2xx = text
+        .lines()
+        .find(|l| l.contains("Non-2xx"))
+        .map(str::trim)
+        .unwrap_or("");
+    if !non2xx.is_empty() {
+        println!("    wrk: {non2xx}");
+    }
+    Some((rps, pct("50%"), pct("99%")))
+}
+
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+async fn bench_database(bin: &PathBuf, kind: Kind, ceiling: f64, seconds: u64) {
+    let Some(db) = TestDatabase::new(kind).await else {
+        println!("\n[{}] skipped: no database", kind.name());
+        return;
+    };
+    println!("\n[{}]", kind.name());
+    let mut env = base_env(&db);
+    env.retain(|(k, _)| k != "POORT__LOG__LEVEL");
+    env.extend(
+        [
+            ("POORT__LOG__LEVEL", "warn"),
+            ("POORT__LOG__FORMAT", "json"),
+            (
+                "POORT__POLICY__SIGN_INS_PER_MINUTE_PER_CLIENT",
+                "1000000000",
+            ),
+            ("POORT__DATABASE__MAX_CONNECTIONS", "16"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    let seeded = run_bin(
+        bin,
+        &[
+            "--dev",
+            "seed-demo",
+            "--accounts",
+            &ACCOUNTS.to_string(),
+            "--password",
+            PASSWORD,
+            "--totp-seed",
+            SEED,
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(seeded.code, Some(0), "seeding failed: {}", seeded.stderr);
+    let poort = Poort::start_bin(bin, &["--dev"], &env, &db.path().join("poort.log")).await;
+    let base = poort.url.clone();
+    let clients = cores() * 3;
+
+    let (rate, latencies, overloaded, failed, cookie) = sign_in_load(&base, clients, seconds).await;
+    println!(
+        "  full sign-ins (password + authenticator + GET /api/me/profile), {clients} clients, {seconds} s:\n    \
+         {rate:.1} sign-ins/s = {:.0}% of the argon2 ceiling; p50 {:.1} ms, p99 {:.1} ms; {} completed, {overloaded} answered 503, {failed} failed",
+        100.0 * rate / ceiling,
+        ms(percentile(&latencies, 0.5)),
+        ms(percentile(&latencies, 0.99)),
+        latencies.len()
+    );
+    match cookie.and_then(|c| read_load(&base, &c, 10)) {
+        Some((rps, p50, p99)) => {
+            println!(
+                "  authenticated GET /api/me/profile (wrk, 2 threads, 32 connections, 10 s):\n    {rps:.0} requests/s; p50 {p50}, p99 {p99}"
+            )
+        }
+        None => println!("  authenticated reads: wrk not available (apt-get install wrk)"),
+    }
+    if let Some(rss) = poort.pid().and_then(peak_rss_mib) {
+        println!("  server peak RSS: {rss:.0} MiB");
+    }
+    drop(poort);
+    db.drop_database().await;
+}
+
+#[tokio::main]
+async fn main() {
+    let bin = PathBuf::from(arg("--bin").expect("--bin: the release build of poort"));
+    let seconds: u64 = arg("--seconds").and_then(|s| s.parse().ok()).unwrap_or(20);
+    println!("Poort benchmark on {} cores", cores());
+    let ceiling = argon2_ceiling(5);
+    println!(
+        "  argon2id ceiling (19456 KiB, t=2, p=1, all cores, in-process): {ceiling:.1} hashes/s"
+    );
+    bench_database(&bin, Kind::Sqlite, ceiling, seconds).await;
+    bench_database(&bin, Kind::Postgres, ceiling, seconds).await;
+}
