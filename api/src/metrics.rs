@@ -103,14 +103,15 @@ pub async fn track(
     let mut response = next.call(req).await?;
     let path = response.request().path();
     // Routes are labelled by pattern, never by raw path, to keep the label set small.
-    let route = if path.starts_with("/api") || path == "/metrics" {
-        response
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".into())
-    } else {
-        "spa".into()
-    };
+    let route =
+        if path.starts_with("/api") || path.starts_with("/.well-known") || path == "/metrics" {
+            response
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".into())
+        } else {
+            "spa".into()
+        };
     if let Some(state) = state {
         let status = response.status().as_u16().to_string();
         state

@@ -106,7 +106,8 @@ pub trait Store: Send + Sync + 'static {
     /// events commit together or not at all.
     async fn begin(&self) -> Result<Box<dyn Tx>, StoreError>;
 
-    /// A transaction for consistent reads (SQLite: does not block writers).
+    /// A connection for reads, without a transaction (no BEGIN/COMMIT round trips on the hot
+    /// paths; SQLite readers never block writers). Write only through [`Store::begin`].
     async fn read(&self) -> Result<Box<dyn Tx>, StoreError>;
 
     /// The open session with this token hash, with its account (hot path: one query).

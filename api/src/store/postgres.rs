@@ -32,5 +32,12 @@ impl PostgresStore {
     }
 }
 
-sql_store_impl!(PostgresStore, PgTx, Postgres, DatabaseKind::Postgres);
+sql_store_impl!(
+    PostgresStore,
+    PgTx,
+    PgRead,
+    Postgres,
+    DatabaseKind::Postgres
+);
 sql_tx_impl!(PgTx, Postgres, PostgresStore);
+sql_tx_impl!(read PgRead, Postgres, PostgresStore);

@@ -601,7 +601,7 @@ macro_rules! code_cols {
 /// Implements [`super::Store`] for a store type with a `pool` field and a `begin_write()`
 /// method, for the sqlx database type given.
 macro_rules! sql_store_impl {
-    ($store:ty, $tx:ident, $db:ty, $kind:expr) => {
+    ($store:ty, $tx:ident, $read:ident, $db:ty, $kind:expr) => {
         impl $store {
             /// Writes messages on the connection of the caller's transaction: a state change and
             /// the messages it causes commit or roll back together.
@@ -649,7 +649,7 @@ macro_rules! sql_store_impl {
             }
 
             async fn read(&self) -> Result<Box<dyn $crate::store::Tx>, $crate::store::StoreError> {
-                Ok(Box::new($tx { tx: self.pool.begin().await? }))
+                Ok(Box::new($read { tx: self.pool.acquire().await? }))
             }
 
             async fn find_session(
@@ -833,16 +833,30 @@ macro_rules! sql_store_impl {
 }
 
 /// Implements [`super::Tx`] for a transaction wrapper `$tx { tx: sqlx::Transaction<'static, $db> }`.
+///
+/// The same body serves reads without a transaction: `$tx` holding a pool connection, whose
+/// "commit" only gives the connection back (no BEGIN/COMMIT round trips on the hot read paths).
 macro_rules! sql_tx_impl {
     ($tx:ident, $db:ty, $store:ty) => {
         pub struct $tx {
             tx: sqlx::Transaction<'static, $db>,
         }
 
+        sql_tx_impl!(@body $tx, $db, $store, |this: $tx| this.tx.commit().await);
+    };
+    (read $tx:ident, $db:ty, $store:ty) => {
+        pub struct $tx {
+            tx: sqlx::pool::PoolConnection<$db>,
+        }
+
+        sql_tx_impl!(@body $tx, $db, $store, |this: $tx| { drop(this.tx); Ok::<(), sqlx::Error>(()) });
+    };
+    (@body $tx:ident, $db:ty, $store:ty, |$this:ident: $ty:ty| $commit:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::Tx for $tx {
             async fn commit(self: Box<Self>) -> Result<(), $crate::store::StoreError> {
-                self.tx.commit().await?;
+                let $this: $ty = *self;
+                $commit?;
                 Ok(())
             }
 

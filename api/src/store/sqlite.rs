@@ -60,5 +60,12 @@ impl SqliteStore {
     }
 }
 
-sql_store_impl!(SqliteStore, SqliteTx, Sqlite, DatabaseKind::Sqlite);
+sql_store_impl!(
+    SqliteStore,
+    SqliteTx,
+    SqliteRead,
+    Sqlite,
+    DatabaseKind::Sqlite
+);
 sql_tx_impl!(SqliteTx, Sqlite, SqliteStore);
+sql_tx_impl!(read SqliteRead, Sqlite, SqliteStore);
