@@ -86,12 +86,29 @@ pub struct Principal {
     pub account: Account,
     pub session_id: Uuid,
     pub session: Session,
+    /// The name of the account's office (None for the relations team).
+    pub office_name: Option<String>,
     pub client: ClientInfo,
 }
 
 impl Principal {
     pub fn id(&self) -> Uuid {
         self.account.id
+    }
+
+    /// The signed-in account as `/api/me` shows it (no query: the office came with the session).
+    pub fn me(&self) -> poort_shared::dto::MeResponse {
+        poort_shared::dto::MeResponse {
+            id: self.account.id,
+            name: self.account.name.clone(),
+            email: self.account.email.clone(),
+            role: self.account.role,
+            office: self
+                .account
+                .office_id
+                .zip(self.office_name.clone())
+                .map(|(id, name)| poort_shared::dto::OfficeRef { id, name }),
+        }
     }
 
     /// Only the relations team.
@@ -140,7 +157,7 @@ impl FromRequest for Principal {
             if !origin_ok {
                 return Err(ErrorCode::OriginMismatch.into());
             }
-            let (session, account) = state
+            let (session, account, office_name) = state
                 .store
                 .find_session(&token_hash(&token))
                 .await?
@@ -161,6 +178,7 @@ impl FromRequest for Principal {
                 account,
                 session_id: session.id,
                 session,
+                office_name,
                 client,
             })
         })

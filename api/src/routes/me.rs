@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::auth::principal::{Principal, SESSION_COOKIE};
 use crate::error::ApiError;
-use crate::services::{accounts, offices};
+use crate::services::offices;
 use crate::startup::AppState;
 
 /// The signed-in account.
@@ -21,14 +21,8 @@ use crate::startup::AppState;
     ),
     security(("session" = []))
 )]
-pub async fn me(
-    state: web::Data<AppState>,
-    principal: Principal,
-) -> Result<web::Json<MeResponse>, ApiError> {
-    let mut tx = state.store.read().await?;
-    let me = accounts::me(tx.as_mut(), &principal.account).await?;
-    tx.commit().await?;
-    Ok(web::Json(me))
+pub async fn me(principal: Principal) -> web::Json<MeResponse> {
+    web::Json(principal.me())
 }
 
 /// Ends this session.

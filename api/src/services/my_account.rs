@@ -39,9 +39,9 @@ fn factors(account: &Account) -> Factors {
 pub async fn profile(state: &AppState, principal: &Principal) -> Result<ProfileResponse, ApiError> {
     let account = &principal.account;
     let mut tx = state.store.read().await?;
-    let me = super::accounts::me(tx.as_mut(), account).await?;
     let portfolios = super::context::portfolios_of(tx.as_mut(), account).await?;
     tx.commit().await?;
+    let me = principal.me();
     let max_age = Duration::days(state.settings.policy.password_max_age_days);
     Ok(ProfileResponse {
         account: me,

@@ -114,7 +114,7 @@ pub trait Store: Send + Sync + 'static {
     async fn find_session(
         &self,
         token_hash: &[u8],
-    ) -> Result<Option<(Session, Account)>, StoreError>;
+    ) -> Result<Option<(Session, Account, Option<String>)>, StoreError>;
 
     /// Records activity on a session (sliding idle timeout).
     async fn touch_session(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError>;

@@ -405,11 +405,12 @@ pub(crate) struct SessionAccountRow {
     pub s_user_agent: Option<String>,
     pub s_active_portfolio_id: Option<Uuid>,
     pub s_reauthenticated_at: Option<i64>,
+    pub s_office_name: Option<String>,
     #[sqlx(flatten)]
     pub account: AccountRow,
 }
 
-impl TryFrom<SessionAccountRow> for (Session, Account) {
+impl TryFrom<SessionAccountRow> for (Session, Account, Option<String>) {
     type Error = StoreError;
     fn try_from(r: SessionAccountRow) -> Result<Self, StoreError> {
         Ok((
@@ -426,6 +427,7 @@ impl TryFrom<SessionAccountRow> for (Session, Account) {
                 reauthenticated_at: opt_millis(r.s_reauthenticated_at),
             },
             Account::try_from(r.account)?,
+            r.s_office_name,
         ))
     }
 }
@@ -655,7 +657,7 @@ macro_rules! sql_store_impl {
             async fn find_session(
                 &self,
                 token_hash: &[u8],
-            ) -> Result<Option<($crate::store::Session, $crate::store::Account)>, $crate::store::StoreError> {
+            ) -> Result<Option<($crate::store::Session, $crate::store::Account, Option<String>)>, $crate::store::StoreError> {
                 let row: Option<$crate::store::sql::SessionAccountRow> = sqlx::query_as(
                     "SELECT s.id AS s_id, s.account_id AS s_account_id, s.created_at AS s_created_at, \
                             s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, s.ended_at AS s_ended_at, \
@@ -663,8 +665,10 @@ macro_rules! sql_store_impl {
                             s.active_portfolio_id AS s_active_portfolio_id, s.reauthenticated_at AS s_reauthenticated_at, \
                             a.id, a.office_id, a.role, a.email, a.email_key, a.name, a.mobile, a.status, a.password_hash, \
                             a.password_changed_at, a.totp_secret, a.totp_last_step, a.ehk_pseudonym, \
-                            a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at, a.pending_totp_secret \
+                            a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at, a.pending_totp_secret, \
+                            o.name AS s_office_name \
                      FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                     LEFT JOIN offices o ON o.id = a.office_id \
                      WHERE s.token_hash = $1 AND s.ended_at IS NULL",
                 )
                 .bind(token_hash)
