@@ -48,6 +48,9 @@ impl SqliteStore {
             SqlitePoolOptions::new()
                 .max_connections(settings.max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(10))
+                // No ping before every use: a broken connection shows up as a failed query, and
+                // the ping would cost a round trip on every request.
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await?
         };

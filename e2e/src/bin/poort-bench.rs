@@ -205,20 +205,14 @@ async fn sign_in_load(
     )
 }
 
-/// (c) `GET /api/me/profile` with wrk; returns (requests/s, p50 ms, p99 ms).
-fn read_load(base: &str, cookie: &str, seconds: u64) -> Option<(f64, String, String)> {
-    let out = std::process::Command::new("wrk")
-        .args([
-            "-t2",
-            "-c32",
-            &format!("-d{seconds}s"),
-            "--latency",
-            "-H",
-            &format!("Cookie: {cookie}"),
-        ])
-        .arg(format!("{base}/api/me/profile"))
-        .output()
-        .ok()?;
+/// (c) A GET with wrk (with the session cookie when given); returns (requests/s, p50, p99).
+fn read_load(url: &str, cookie: Option<&str>, seconds: u64) -> Option<(f64, String, String)> {
+    let mut wrk = std::process::Command::new("wrk");
+    wrk.args(["-t2", "-c32", &format!("-d{seconds}s"), "--latency"]);
+    if let Some(cookie) = cookie {
+        wrk.args(["-H", &format!("Cookie: {cookie}")]);
+    }
+    let out = wrk.arg(url).output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let rps = text
         .lines()
@@ -307,13 +301,17 @@ async fn bench_database(bin: &PathBuf, kind: Kind, ceiling: f64, seconds: u64) {
         ms(percentile(&latencies, 0.99)),
         latencies.len()
     );
-    match cookie.and_then(|c| read_load(&base, &c, 10)) {
-        Some((rps, p50, p99)) => {
-            println!(
-                "  authenticated GET /api/me/profile (wrk, 2 threads, 32 connections, 10 s):\n    {rps:.0} requests/s; p50 {p50}, p99 {p99}"
-            )
-        }
+    match cookie.and_then(|c| read_load(&format!("{base}/api/me/profile"), Some(&c), 10)) {
+        Some((rps, p50, p99)) => println!(
+            "  authenticated GET /api/me/profile (wrk, 2 threads, 32 connections, 10 s):\n    {rps:.0} requests/s; p50 {p50}, p99 {p99}"
+        ),
         None => println!("  authenticated reads: wrk not available (apt-get install wrk)"),
+    }
+    // The same load on an endpoint that touches no database: what HTTP on loopback costs here.
+    if let Some((rps, p50, p99)) = read_load(&format!("{base}/api/health"), None, 10) {
+        println!(
+            "  baseline GET /api/health (no database, same load):\n    {rps:.0} requests/s; p50 {p50}, p99 {p99}"
+        );
     }
     if let Some(rss) = poort.pid().and_then(peak_rss_mib) {
         println!("  server peak RSS: {rss:.0} MiB");
