@@ -252,7 +252,7 @@ fn peak_rss_mib(pid: u32) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-async fn bench_database(bin: &PathBuf, kind: Kind, ceiling: f64, seconds: u64) {
+async fn bench_database(bin: &std::path::Path, kind: Kind, ceiling: f64, seconds: u64) {
     let Some(db) = TestDatabase::new(kind).await else {
         println!("\n[{}] skipped: no database", kind.name());
         return;
