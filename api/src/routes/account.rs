@@ -80,6 +80,7 @@ pub async fn change_mobile(
 
 /// Confirms the new mobile number with the code; the old number and the e-mail address are told.
 #[utoipa::path(
+    operation_id = "me_verify_mobile",
     post, path = "/api/me/mobile/verify", tag = "account", request_body = CodeRequest,
     responses(
         (status = 200, description = "Changed", body = Factors),
@@ -146,6 +147,7 @@ pub async fn change_password(
 
 /// A new authenticator to link; it replaces the current one once confirmed.
 #[utoipa::path(
+    operation_id = "me_start_authenticator",
     post, path = "/api/me/authenticator", tag = "account",
     responses(
         (status = 200, description = "The new secret (QR content and text)", body = AuthenticatorSetupResponse),
@@ -165,6 +167,7 @@ pub async fn start_authenticator(
 
 /// Confirms the new authenticator with a code from it; the old one stops working.
 #[utoipa::path(
+    operation_id = "me_confirm_authenticator",
     post, path = "/api/me/authenticator/confirm", tag = "account", request_body = CodeRequest,
     responses(
         (status = 200, description = "Replaced", body = Factors),

@@ -42,6 +42,20 @@ fn every_registered_route_is_documented_and_every_documented_route_exists() {
 }
 
 #[test]
+fn every_operation_has_its_own_id() {
+    let doc = serde_json::to_value(poort_api::openapi::document()).unwrap();
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default().to_string();
+            if let Some(other) = seen.insert(id.clone(), format!("{method} {path}")) {
+                panic!("operationId {id:?} is used by {other} and {method} {path}");
+            }
+        }
+    }
+}
+
+#[test]
 fn every_error_answer_in_the_document_has_the_error_body() {
     let doc = serde_json::to_value(poort_api::openapi::document()).unwrap();
     let mut missing = Vec::new();
