@@ -7,6 +7,7 @@ mod app;
 mod components;
 mod i18n;
 mod pages;
+mod session;
 
 fn main() {
     console_error_panic_hook::set_once();

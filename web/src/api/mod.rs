@@ -1,10 +1,12 @@
 //! Every HTTP call of the SPA. Pages call these functions and never build URLs themselves;
 //! each returns `Result<T, ApiError>` with the API's stable error code when there is one.
 
-use gloo_net::http::{Request, Response};
-use poort_shared::dto::{HealthResponse, OutboxListResponse, PublicConfigResponse, ReadyResponse};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use poort_shared::dto::*;
 use poort_shared::{ErrorBody, ErrorCode};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
 
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,11 +16,21 @@ pub enum ApiError {
         status: u16,
         code: ErrorCode,
         message: String,
+        details: Option<serde_json::Value>,
     },
     /// No answer at all (offline, server down).
     Network(String),
     /// An answer we could not read.
     UnexpectedAnswer(String),
+}
+
+impl ApiError {
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ApiError::Api { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -28,6 +40,7 @@ impl std::fmt::Display for ApiError {
                 status,
                 code,
                 message,
+                ..
             } => write!(f, "{status} {code}: {message}"),
             ApiError::Network(e) => write!(f, "network: {e}"),
             ApiError::UnexpectedAnswer(e) => write!(f, "unexpected answer: {e}"),
@@ -37,26 +50,36 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+pub type ApiResult<T> = Result<T, ApiError>;
+
+async fn read<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
     let status = response.status();
     if response.ok() {
-        return response
-            .json::<T>()
+        // 204 and friends: an empty body reads as JSON null.
+        let text = response
+            .text()
             .await
-            .map_err(|e| ApiError::UnexpectedAnswer(e.to_string()));
+            .map_err(|e| ApiError::UnexpectedAnswer(e.to_string()))?;
+        let text = if text.is_empty() {
+            "null".to_string()
+        } else {
+            text
+        };
+        return serde_json::from_str(&text).map_err(|e| ApiError::UnexpectedAnswer(e.to_string()));
     }
     match response.json::<ErrorBody>().await {
         Ok(body) => Err(ApiError::Api {
             status,
             code: body.code,
             message: body.message,
+            details: body.details,
         }),
         Err(_) => Err(ApiError::UnexpectedAnswer(format!("HTTP {status}"))),
     }
 }
 
-async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let response = Request::get(path)
+async fn send<T: DeserializeOwned>(request: RequestBuilder) -> ApiResult<T> {
+    let response = request
         .header("Accept", "application/json")
         .send()
         .await
@@ -64,18 +87,388 @@ async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     read(response).await
 }
 
-pub async fn health() -> Result<HealthResponse, ApiError> {
+async fn send_json<B: Serialize, T: DeserializeOwned>(
+    request: RequestBuilder,
+    body: &B,
+) -> ApiResult<T> {
+    let request = request
+        .header("Accept", "application/json")
+        .json(body)
+        .map_err(|e| ApiError::UnexpectedAnswer(e.to_string()))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    read(response).await
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    send(Request::get(path)).await
+}
+
+async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
+    send_json(Request::post(path), body).await
+}
+
+async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
+    send_json(Request::put(path), body).await
+}
+
+async fn delete<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    send(Request::delete(path)).await
+}
+
+fn encode(text: &str) -> String {
+    js_sys::encode_uri_component(text).into()
+}
+
+fn empty() -> serde_json::Value {
+    serde_json::json!({})
+}
+
+// --- service
+pub async fn health() -> ApiResult<HealthResponse> {
     get("/api/health").await
 }
-
-pub async fn ready() -> Result<ReadyResponse, ApiError> {
+pub async fn ready() -> ApiResult<ReadyResponse> {
     get("/api/ready").await
 }
-
-pub async fn public_config() -> Result<PublicConfigResponse, ApiError> {
+pub async fn public_config() -> ApiResult<PublicConfigResponse> {
     get("/api/config").await
 }
-
-pub async fn dev_outbox() -> Result<OutboxListResponse, ApiError> {
+pub async fn dev_outbox() -> ApiResult<OutboxListResponse> {
     get("/api/dev/outbox?limit=200").await
+}
+
+// --- session
+pub async fn me() -> ApiResult<MeResponse> {
+    get("/api/me").await
+}
+pub async fn logout() -> ApiResult<()> {
+    post("/api/session/logout", &empty()).await
+}
+pub async fn rights_catalogue() -> ApiResult<RightsCatalogueResponse> {
+    get("/api/rights").await
+}
+
+// --- sign-in and recovery
+pub async fn sign_in(email: String, password: String) -> ApiResult<SignInResponse> {
+    post("/api/sign-in", &SignInRequest { email, password }).await
+}
+pub async fn sign_in_authenticator(
+    sign_in_token: String,
+    code: String,
+) -> ApiResult<SignInResponse> {
+    post(
+        "/api/sign-in/authenticator",
+        &SignInCodeRequest {
+            sign_in_token,
+            code,
+        },
+    )
+    .await
+}
+pub async fn sign_in_send_sms(sign_in_token: String) -> ApiResult<CodeSentResponse> {
+    post(
+        "/api/sign-in/sms",
+        &SignInCodeRequest {
+            sign_in_token,
+            code: String::new(),
+        },
+    )
+    .await
+}
+pub async fn sign_in_verify_sms(sign_in_token: String, code: String) -> ApiResult<SignInResponse> {
+    post(
+        "/api/sign-in/sms/verify",
+        &SignInCodeRequest {
+            sign_in_token,
+            code,
+        },
+    )
+    .await
+}
+pub async fn sign_in_new_password(
+    sign_in_token: String,
+    password: String,
+) -> ApiResult<SignInResponse> {
+    post(
+        "/api/sign-in/new-password",
+        &SignInNewPasswordRequest {
+            sign_in_token,
+            password,
+        },
+    )
+    .await
+}
+pub async fn request_password_reset(email: String) -> ApiResult<AcceptedResponse> {
+    post("/api/password-reset", &PasswordResetRequest { email }).await
+}
+pub async fn open_password_reset(token: String) -> ApiResult<PasswordResetLinkResponse> {
+    get(&format!("/api/password-reset/{}", encode(&token))).await
+}
+pub async fn password_reset_sms(token: String) -> ApiResult<CodeSentResponse> {
+    post(
+        &format!("/api/password-reset/{}/sms", encode(&token)),
+        &empty(),
+    )
+    .await
+}
+pub async fn verify_password_reset(
+    token: String,
+    method: SecondFactor,
+    code: String,
+) -> ApiResult<PasswordResetLinkResponse> {
+    post(
+        &format!("/api/password-reset/{}/verify", encode(&token)),
+        &ResetVerifyRequest { method, code },
+    )
+    .await
+}
+pub async fn complete_password_reset(token: String, password: String) -> ApiResult<MeResponse> {
+    post(
+        &format!("/api/password-reset/{}/password", encode(&token)),
+        &NewPasswordRequest { password },
+    )
+    .await
+}
+pub async fn forgot_email(mobile: String) -> ApiResult<AcceptedResponse> {
+    post("/api/forgot-email", &ForgotEmailRequest { mobile }).await
+}
+
+// --- invitation acceptance
+pub async fn open_invitation(token: String) -> ApiResult<InvitationLinkResponse> {
+    get(&format!("/api/invitations/{}", encode(&token))).await
+}
+pub async fn setup_password(token: String, password: String) -> ApiResult<SetupTokenResponse> {
+    post(
+        &format!("/api/invitations/{}/password", encode(&token)),
+        &SetPasswordRequest { password },
+    )
+    .await
+}
+pub async fn setup_resume(token: String, password: String) -> ApiResult<SetupTokenResponse> {
+    post(
+        &format!("/api/invitations/{}/resume", encode(&token)),
+        &ResumeSetupRequest { password },
+    )
+    .await
+}
+pub async fn setup_send_code(
+    token: String,
+    setup_token: String,
+    mobile: String,
+) -> ApiResult<CodeSentResponse> {
+    post(
+        &format!("/api/invitations/{}/mobile", encode(&token)),
+        &SendMobileCodeRequest {
+            setup_token,
+            mobile,
+        },
+    )
+    .await
+}
+pub async fn setup_verify_mobile(
+    token: String,
+    setup_token: String,
+    code: String,
+) -> ApiResult<SetupStepResponse> {
+    post(
+        &format!("/api/invitations/{}/mobile/verify", encode(&token)),
+        &SetupCodeRequest { setup_token, code },
+    )
+    .await
+}
+pub async fn setup_authenticator(
+    token: String,
+    setup_token: String,
+) -> ApiResult<AuthenticatorSetupResponse> {
+    post(
+        &format!("/api/invitations/{}/authenticator", encode(&token)),
+        &SetupTokenRequest { setup_token },
+    )
+    .await
+}
+pub async fn setup_confirm_authenticator(
+    token: String,
+    setup_token: String,
+    code: String,
+) -> ApiResult<MeResponse> {
+    post(
+        &format!("/api/invitations/{}/authenticator/confirm", encode(&token)),
+        &SetupCodeRequest { setup_token, code },
+    )
+    .await
+}
+
+// --- the signed-in account
+pub async fn profile() -> ApiResult<ProfileResponse> {
+    get("/api/me/profile").await
+}
+pub async fn reauthenticate(
+    password: Option<String>,
+    code: Option<String>,
+) -> ApiResult<ReauthenticatedResponse> {
+    post(
+        "/api/me/reauthenticate",
+        &ReauthenticateRequest { password, code },
+    )
+    .await
+}
+pub async fn change_mobile(mobile: String) -> ApiResult<CodeSentResponse> {
+    post("/api/me/mobile", &ChangeMobileRequest { mobile }).await
+}
+pub async fn verify_mobile_change(code: String) -> ApiResult<Factors> {
+    post("/api/me/mobile/verify", &CodeRequest { code }).await
+}
+pub async fn remove_mobile() -> ApiResult<MobileRemovedResponse> {
+    delete("/api/me/mobile").await
+}
+pub async fn change_password(current_password: String, new_password: String) -> ApiResult<()> {
+    post(
+        "/api/me/password",
+        &ChangePasswordRequest {
+            current_password,
+            new_password,
+        },
+    )
+    .await
+}
+pub async fn new_authenticator() -> ApiResult<AuthenticatorSetupResponse> {
+    post("/api/me/authenticator", &empty()).await
+}
+pub async fn confirm_new_authenticator(code: String) -> ApiResult<Factors> {
+    post("/api/me/authenticator/confirm", &CodeRequest { code }).await
+}
+pub async fn sessions() -> ApiResult<SessionListResponse> {
+    get("/api/me/sessions").await
+}
+pub async fn end_session(id: Uuid) -> ApiResult<()> {
+    delete(&format!("/api/me/sessions/{id}")).await
+}
+pub async fn my_events() -> ApiResult<AuditPageResponse> {
+    get("/api/me/events").await
+}
+pub async fn portfolios() -> ApiResult<PortfolioContextResponse> {
+    get("/api/me/portfolios").await
+}
+pub async fn select_portfolio(portfolio_id: Uuid) -> ApiResult<PortfolioContextResponse> {
+    put(
+        "/api/me/portfolio",
+        &SelectPortfolioRequest { portfolio_id },
+    )
+    .await
+}
+
+// --- office user administrator
+pub async fn office_accounts(query: String) -> ApiResult<AccountListResponse> {
+    get(&format!("/api/office/accounts?q={}", encode(&query))).await
+}
+pub async fn office_set_rights(
+    id: Uuid,
+    portfolios: Vec<RightsGrant>,
+) -> ApiResult<AccountResponse> {
+    put(
+        &format!("/api/office/accounts/{id}/rights"),
+        &SetRightsRequest { portfolios },
+    )
+    .await
+}
+pub async fn office_set_active(id: Uuid, active: bool) -> ApiResult<AccountResponse> {
+    let action = if active { "reactivate" } else { "deactivate" };
+    post(&format!("/api/office/accounts/{id}/{action}"), &empty()).await
+}
+pub async fn office_set_admin(id: Uuid, admin: bool) -> ApiResult<AccountResponse> {
+    let path = format!("/api/office/accounts/{id}/administrator");
+    if admin {
+        post(&path, &empty()).await
+    } else {
+        delete(&path).await
+    }
+}
+pub async fn office_invitations() -> ApiResult<InvitationListResponse> {
+    get("/api/office/invitations").await
+}
+pub async fn office_invite(request: InviteRequest) -> ApiResult<InvitationResponse> {
+    post("/api/office/invitations", &request).await
+}
+pub async fn office_invitation_action(id: Uuid, resend: bool) -> ApiResult<InvitationResponse> {
+    let action = if resend { "resend" } else { "withdraw" };
+    post(&format!("/api/office/invitations/{id}/{action}"), &empty()).await
+}
+pub async fn office_portfolios() -> ApiResult<PortfolioListResponse> {
+    get("/api/office/portfolios").await
+}
+
+// --- relations team
+pub async fn operator_offices(query: String) -> ApiResult<OfficeListResponse> {
+    get(&format!("/api/operator/offices?q={}", encode(&query))).await
+}
+pub async fn operator_create_office(name: String, kvk_number: String) -> ApiResult<OfficeResponse> {
+    post(
+        "/api/operator/offices",
+        &CreateOfficeRequest { name, kvk_number },
+    )
+    .await
+}
+pub async fn operator_portfolios(office: Uuid) -> ApiResult<PortfolioListResponse> {
+    get(&format!("/api/operator/offices/{office}/portfolios")).await
+}
+pub async fn operator_create_portfolio(
+    office: Uuid,
+    agency_number: String,
+    name: String,
+) -> ApiResult<PortfolioResponse> {
+    post(
+        &format!("/api/operator/offices/{office}/portfolios"),
+        &CreatePortfolioRequest {
+            agency_number,
+            name,
+        },
+    )
+    .await
+}
+pub async fn operator_invite(
+    office: Uuid,
+    request: InviteRequest,
+) -> ApiResult<InvitationResponse> {
+    post(
+        &format!("/api/operator/offices/{office}/invitations"),
+        &request,
+    )
+    .await
+}
+pub async fn operator_accounts(query: String) -> ApiResult<AccountListResponse> {
+    get(&format!("/api/operator/accounts?q={}", encode(&query))).await
+}
+pub async fn operator_account(id: Uuid) -> ApiResult<AccountDetailResponse> {
+    get(&format!("/api/operator/accounts/{id}")).await
+}
+pub async fn operator_delete_account(id: Uuid) -> ApiResult<()> {
+    delete(&format!("/api/operator/accounts/{id}")).await
+}
+pub async fn operator_reset_sign_in(id: Uuid) -> ApiResult<AccountDetailResponse> {
+    post(
+        &format!("/api/operator/accounts/{id}/reset-sign-in"),
+        &empty(),
+    )
+    .await
+}
+pub async fn operator_invitation_action(id: Uuid, resend: bool) -> ApiResult<InvitationResponse> {
+    let action = if resend { "resend" } else { "withdraw" };
+    post(
+        &format!("/api/operator/invitations/{id}/{action}"),
+        &empty(),
+    )
+    .await
+}
+pub async fn operator_audit(action: String, before: Option<Uuid>) -> ApiResult<AuditPageResponse> {
+    let mut path = format!("/api/operator/audit?limit=50&action={}", encode(&action));
+    if let Some(before) = before {
+        path.push_str(&format!("&before={before}"));
+    }
+    get(&path).await
+}
+pub async fn operator_office_invitations(office: Uuid) -> ApiResult<InvitationListResponse> {
+    get(&format!("/api/operator/offices/{office}/invitations")).await
 }

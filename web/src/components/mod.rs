@@ -1,18 +1,26 @@
-//! Pieces every page uses: the header with the language switch, the footer with contact
-//! details, and the way an error is shown.
+//! Pieces every page uses: header (insurer, the signed-in name, language), footer (contact
+//! details, Mijn account), errors as sentences, labelled form fields, a submit button that
+//! shows progress and cannot be pressed twice, a step indicator and a QR code.
 
+use leptos::html;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::components::A;
-use poort_shared::dto::RunMode;
+use leptos_router::hooks::use_navigate;
+use poort_shared::ErrorCode;
+use poort_shared::dto::{Role, RunMode};
 
-use crate::api::ApiError;
+use crate::api::{self, ApiError};
 use crate::app::PublicConfig;
 use crate::i18n::{Key, Lang, use_i18n};
+use crate::session::use_session;
 
 #[component]
 pub fn Header() -> impl IntoView {
     let i18n = use_i18n();
+    let session = use_session();
     let config = expect_context::<PublicConfig>().0;
+    let navigate = use_navigate();
     let insurer = move || {
         config
             .get()
@@ -34,6 +42,15 @@ pub fn Header() -> impl IntoView {
             </button>
         }
     };
+    let sign_out = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let _ = api::logout().await;
+            session.me.set(None);
+            navigate("/", Default::default());
+        });
+    };
+    let role = move || session.me.get().map(|m| m.role);
     view! {
         <a class="skip" href="#inhoud">{move || i18n.t(Key::SkipToContent)}</a>
         <header class="site">
@@ -41,9 +58,26 @@ pub fn Header() -> impl IntoView {
                 <span class="insurer" id="insurer-name">{insurer}</span>
                 <span class="product">{move || i18n.t(Key::Extranet)}</span>
             </A>
-            <div class="tools" role="group" aria-label=move || i18n.t(Key::LanguageLabel)>
-                {lang_button(Lang::Nl, "NL", "lang-nl")}
-                {lang_button(Lang::En, "EN", "lang-en")}
+            <div class="tools">
+                <Show when=move || session.me.get().is_some()>
+                    <nav class="main-nav" aria-label=move || i18n.tr("Hoofdmenu", "Main menu")>
+                        <A href="/start">{move || i18n.tr("Start", "Home")}</A>
+                        <Show when=move || role() == Some(Role::OfficeAdmin)>
+                            <A href="/beheer" attr:id="nav-admin">{move || i18n.tr("Gebruikersbeheer", "User management")}</A>
+                        </Show>
+                        <Show when=move || role() == Some(Role::Operator)>
+                            <A href="/relatiebeheer" attr:id="nav-operator">{move || i18n.tr("Relatiebeheer", "Relations team")}</A>
+                        </Show>
+                    </nav>
+                    <span class="user" id="user-name">{move || session.me.get().map(|m| m.name).unwrap_or_default()}</span>
+                    <button type="button" class="link" id="sign-out" on:click=sign_out.clone()>
+                        {move || i18n.tr("Uitloggen", "Sign out")}
+                    </button>
+                </Show>
+                <div class="langs" role="group" aria-label=move || i18n.t(Key::LanguageLabel)>
+                    {lang_button(Lang::Nl, "NL", "lang-nl")}
+                    {lang_button(Lang::En, "EN", "lang-en")}
+                </div>
             </div>
         </header>
     }
@@ -52,6 +86,7 @@ pub fn Header() -> impl IntoView {
 #[component]
 pub fn Footer() -> impl IntoView {
     let i18n = use_i18n();
+    let session = use_session();
     let config = expect_context::<PublicConfig>().0;
     view! {
         <footer class="site">
@@ -77,6 +112,9 @@ pub fn Footer() -> impl IntoView {
                                     </li>
                                 </ul>
                                 <nav class="footer-links">
+                                    <Show when=move || session.me.get().is_some()>
+                                        <A href="/mijn-account" attr:id="nav-my-account">{move || i18n.tr("Mijn account", "My account")}</A>
+                                    </Show>
                                     <A href="/status">{move || i18n.t(Key::FooterStatus)}</A>
                                     <Show when=move || dev>
                                         <A href="/dev/outbox">{move || i18n.t(Key::FooterOutbox)}</A>
@@ -90,7 +128,28 @@ pub fn Footer() -> impl IntoView {
     }
 }
 
-/// An error as the user reads it: a sentence in their language, chosen by the error code.
+/// The relations team's phone and e-mail, as a sentence (for blocked and not-set-up messages).
+#[component]
+pub fn ContactLine() -> impl IntoView {
+    let i18n = use_i18n();
+    let config = expect_context::<PublicConfig>().0;
+    move || {
+        config.get().and_then(Result::ok).map(|c| {
+            view! {
+                <p class="contact-line">
+                    {move || i18n.tr("Team Relatiebeheer: ", "Team Relatiebeheer: ")}
+                    <a href=format!("tel:{}", c.support_phone.replace(' ', ""))>{c.support_phone.clone()}</a>
+                    {move || i18n.tr(" of ", " or ")}
+                    <a href=format!("mailto:{}", c.support_email)>{c.support_email.clone()}</a>
+                </p>
+            }
+        })
+    }
+}
+
+/// An error as the user reads it: a sentence in their language, chosen by the error code, and
+/// what to do next where that helps. Takes focus when it appears, for keyboard and
+/// screen-reader users.
 #[component]
 pub fn ErrorNotice(error: ApiError) -> impl IntoView {
     let i18n = use_i18n();
@@ -99,10 +158,26 @@ pub fn ErrorNotice(error: ApiError) -> impl IntoView {
         ApiError::Network(_) => "network".into(),
         ApiError::UnexpectedAnswer(_) => "unexpected_answer".into(),
     };
+    let node = NodeRef::<html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(el) = node.get() {
+            let _ = el.focus();
+        }
+    });
+    let extra = match error.code() {
+        Some(ErrorCode::AccountBlocked) => view! {
+            <p><A href="/wachtwoord-vergeten" attr:id="blocked-reset-link">{move || i18n.tr("Wachtwoord vergeten? Stel een nieuw wachtwoord in.", "Forgot your password? Set a new one.")}</A></p>
+            <ContactLine />
+        }
+        .into_any(),
+        Some(ErrorCode::TwoFactorNotSetUp) | Some(ErrorCode::AccountDeactivated) => view! { <ContactLine /> }.into_any(),
+        _ => ().into_any(),
+    };
     view! {
-        <div class="notice error" role="alert" data-code=code>
+        <div class="notice error" role="alert" tabindex="-1" data-code=code node_ref=node>
             <strong>{move || i18n.t(Key::ErrorTitle)}</strong>
-            <p>{move || i18n.error(&error)}</p>
+            <p class="error-text">{move || i18n.error(&error)}</p>
+            {extra}
         </div>
     }
 }
@@ -123,4 +198,176 @@ pub fn error_fallback(errors: ArcRwSignal<Errors>) -> impl IntoView {
             })
             .collect_view()
     }
+}
+
+/// The error of the last attempt, if any.
+#[component]
+pub fn MaybeError(error: RwSignal<Option<ApiError>>) -> impl IntoView {
+    move || error.get().map(|error| view! { <ErrorNotice error /> })
+}
+
+/// A labelled input bound to a signal.
+#[component]
+pub fn Field(
+    id: &'static str,
+    label: Signal<&'static str>,
+    value: RwSignal<String>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional)] hint: Option<Signal<&'static str>>,
+    #[prop(default = true)] required: bool,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    let described = hint.map(|_| hint_id.clone());
+    view! {
+        <div class="field">
+            <label for=id>{move || label.get()}</label>
+            <input
+                id=id
+                name=id
+                type=kind
+                autocomplete=autocomplete
+                inputmode=inputmode
+                required=required
+                aria-describedby=described
+                bind:value=value
+            />
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{move || h.get()}</p> })}
+        </div>
+    }
+}
+
+/// A submit button that shows progress and cannot be pressed while busy.
+#[component]
+pub fn Submit(
+    id: &'static str,
+    label: Signal<&'static str>,
+    pending: RwSignal<bool>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <button type="submit" id=id disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
+            {move || if pending.get() { i18n.tr("Bezig…", "Working…") } else { label.get() }}
+        </button>
+    }
+}
+
+/// Where a multi-step flow stands.
+#[component]
+pub fn Steps(steps: Vec<Signal<&'static str>>, current: Signal<usize>) -> impl IntoView {
+    let i18n = use_i18n();
+    let total = steps.len();
+    view! {
+        <ol class="steps" aria-label=move || i18n.tr("Stappen", "Steps")>
+            {steps
+                .into_iter()
+                .enumerate()
+                .map(|(i, label)| {
+                    let state = move || {
+                        let c = current.get();
+                        if i < c { "done" } else if i == c { "current" } else { "todo" }
+                    };
+                    view! {
+                        <li class=state aria-current=move || (current.get() == i).then_some("step")>
+                            <span class="num">{i + 1}</span>
+                            <span class="label">{move || label.get()}</span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ol>
+        <p class="sr-only">{move || format!("{} {} / {total}", i18n.tr("Stap", "Step"), current.get() + 1)}</p>
+    }
+}
+
+/// A QR code of `data`, drawn as SVG in the browser.
+#[component]
+pub fn QrCode(data: String, label: Signal<&'static str>) -> impl IntoView {
+    let svg = qrcode::QrCode::new(data.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color>()
+                .min_dimensions(200, 200)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default();
+    view! { <div class="qr" role="img" aria-label=move || label.get() inner_html=svg></div> }
+}
+
+/// Runs `task` unless one is running, with `pending` set meanwhile and its error kept.
+pub fn submit<F, Fut>(pending: RwSignal<bool>, error: RwSignal<Option<ApiError>>, task: F)
+where
+    F: FnOnce() -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<(), ApiError>> + 'static,
+{
+    if pending.get_untracked() {
+        return;
+    }
+    pending.set(true);
+    error.set(None);
+    let session = use_context::<crate::session::Session>();
+    spawn_local(async move {
+        let result = task().await;
+        pending.set(false);
+        if let Err(e) = result {
+            if let Some(session) = session {
+                session.notice(&e);
+            }
+            error.set(Some(e));
+        }
+    });
+}
+
+/// Live feedback on a new password, from the same policy the API applies.
+#[component]
+pub fn PasswordFeedback(
+    password: RwSignal<String>,
+    email: Signal<String>,
+    name: Signal<String>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let verdict = move || {
+        let pw = password.get();
+        if pw.is_empty() {
+            return None;
+        }
+        let email = email.get();
+        let local = email
+            .rsplit_once('@')
+            .map(|(l, _)| l.to_string())
+            .unwrap_or_default();
+        Some(poort_shared::password::check(&pw, &local, &name.get()))
+    };
+    view! {
+        <p class="password-feedback" id="password-feedback" aria-live="polite">
+            {move || match verdict() {
+                None => view! {
+                    <span class="hint">{move || i18n.tr(
+                        "Minstens 12 tekens. Een zin van een paar woorden is sterk en goed te onthouden.",
+                        "At least 12 characters. A sentence of a few words is strong and easy to remember.",
+                    )}</span>
+                }
+                .into_any(),
+                Some(Ok(())) => view! { <span class="ok" data-verdict="ok">{move || i18n.tr("Dit wachtwoord is goed.", "This password is fine.")}</span> }.into_any(),
+                Some(Err(code)) => {
+                    let error = ApiError::Api { status: 400, code, message: String::new(), details: None };
+                    view! { <span class="bad" data-verdict=code.as_str()>{move || i18n.error(&error)}</span> }.into_any()
+                }
+            }}
+        </p>
+    }
+}
+
+/// Shows its children only to a signed-in person; others go to the sign-in page.
+#[component]
+pub fn RequireSignIn(children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if session.checked.get() && session.me.get().is_none() {
+            navigate("/", Default::default());
+        }
+    });
+    move || session.me.get().is_some().then(|| children())
 }

@@ -45,9 +45,6 @@ pub enum Key {
     SkipToContent,
     LanguageLabel,
     Loading,
-    HomeTitle,
-    HomeIntro,
-    HomeStatusLink,
     StatusTitle,
     StatusIntro,
     StatusWorking,
@@ -91,12 +88,6 @@ fn text(key: Key) -> [&'static str; 2] {
         SkipToContent => ["Naar de inhoud", "Skip to content"],
         LanguageLabel => ["Taal", "Language"],
         Loading => ["Bezig met laden…", "Loading…"],
-        HomeTitle => ["Welkom op het extranet", "Welcome to the extranet"],
-        HomeIntro => [
-            "Hier logt u in met uw e-mailadres, uw wachtwoord en de code uit uw authenticator-app.",
-            "This is where you sign in with your e-mail address, your password and the code from your authenticator app.",
-        ],
-        HomeStatusLink => ["Bekijk de status van de dienst", "View the service status"],
         StatusTitle => ["Status van de dienst", "Service status"],
         StatusIntro => [
             "Deze pagina laat zien of de dienst en de database bereikbaar zijn.",
@@ -393,6 +384,14 @@ impl I18n {
 
     pub fn set(&self, lang: Lang) {
         self.lang.set(lang);
+    }
+
+    /// A text given in both languages at the place it is used (reactive inside a closure).
+    pub fn tr(&self, nl: &'static str, en: &'static str) -> &'static str {
+        match self.lang.get() {
+            Lang::Nl => nl,
+            Lang::En => en,
+        }
     }
 
     /// The text for `key` in the current language (reactive when called inside a closure).

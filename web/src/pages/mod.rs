@@ -1,11 +1,23 @@
 //! One module per screen.
 
-mod home;
+mod invitation;
+mod my_account;
 mod not_found;
+pub mod office_admin;
+mod operator;
 mod outbox;
+mod recovery;
+mod sign_in;
+mod start;
 mod status;
 
-pub use home::Home;
+pub use invitation::AcceptInvitation;
+pub use my_account::MyAccount;
 pub use not_found::NotFound;
+pub use office_admin::OfficeAdmin;
+pub use operator::Operator;
 pub use outbox::Outbox;
+pub use recovery::{ForgotEmail, ForgotPassword, ResetPassword};
+pub use sign_in::SignIn;
+pub use start::Start;
 pub use status::Status;

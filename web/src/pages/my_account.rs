@@ -1,0 +1,362 @@
+//! *Mijn account*: the name (read-only, with why), e-mail address, mobile number (change with
+//! an SMS code, or remove after a clear warning), password change, replacing the authenticator,
+//! active sessions with "end session", and recent security events. Sensitive changes first
+//! ask the person to confirm it is them.
+
+use leptos::prelude::*;
+use poort_shared::ErrorCode;
+use poort_shared::dto::{AuthenticatorSetupResponse, ProfileResponse};
+
+use crate::api::{self, ApiError};
+use crate::components::{
+    ErrorNotice, Field, MaybeError, PasswordFeedback, QrCode, RequireSignIn, Submit, submit,
+};
+use crate::i18n::use_i18n;
+
+#[component]
+pub fn MyAccount() -> impl IntoView {
+    view! { <RequireSignIn><MyAccountPage /></RequireSignIn> }
+}
+
+#[component]
+fn MyAccountPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let profile = LocalResource::new(api::profile);
+    view! {
+        <section class="page" id="page-my-account">
+            <h1>{move || i18n.tr("Mijn account", "My account")}</h1>
+            <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
+                {move || Suspend::new(async move {
+                    match profile.await {
+                        Ok(p) => view! { <Sections profile=p reload=Callback::new(move |()| profile.refetch()) /> }.into_any(),
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Sections(profile: ProfileResponse, reload: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let email = profile.account.email.clone();
+    let name = profile.account.name.clone();
+    let office = profile.account.office.clone().map(|o| o.name);
+    let mobile = profile.mobile.clone();
+    // Re-authentication shared by the sensitive sections.
+    let needs_proof = RwSignal::new(false);
+    view! {
+        <div class="section">
+            <h2>{move || i18n.tr("Gegevens", "Details")}</h2>
+            <dl class="facts">
+                <dt>{move || i18n.tr("Naam", "Name")}</dt>
+                <dd id="profile-name">{name.clone()}</dd>
+                <dt>{move || i18n.tr("E-mailadres", "E-mail address")}</dt>
+                <dd id="profile-email">{email.clone()}</dd>
+                {office.map(|o| view! { <dt>{move || i18n.tr("Kantoor", "Office")}</dt><dd>{o}</dd> })}
+                <dt>{move || i18n.tr("Mobiel nummer", "Mobile number")}</dt>
+                <dd id="profile-mobile">{mobile.clone().unwrap_or_else(|| "—".into())}</dd>
+            </dl>
+            <p class="hint" id="name-explanation">{move || i18n.tr(
+                "Uw naam kunt u niet wijzigen: hij staat vast sinds uw account is aangemaakt en wordt alleen rechtsboven in het extranet getoond. Klopt hij niet? Team Relatiebeheer verwijdert dan uw account en maakt een nieuw aan.",
+                "You cannot change your name: it is fixed since your account was made and is only shown top right in the extranet. Is it wrong? Team Relatiebeheer then deletes your account and makes a new one.",
+            )}</p>
+        </div>
+        <Show when=move || needs_proof.get()>
+            <Reauthenticate done=Callback::new(move |()| needs_proof.set(false)) />
+        </Show>
+        <MobileSection has_mobile=profile.mobile.is_some() needs_proof reload />
+        <PasswordSection email=profile.account.email.clone() name=profile.account.name.clone() />
+        <AuthenticatorSection needs_proof reload />
+        <SessionsSection />
+        <EventsSection />
+    }
+}
+
+/// Asks for the password (or an authenticator code) before a sensitive change.
+#[component]
+fn Reauthenticate(done: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let password = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submit(pending, error, move || async move {
+            api::reauthenticate(Some(password.get_untracked()), None).await?;
+            password.set(String::new());
+            done.run(());
+            Ok(())
+        });
+    };
+    view! {
+        <div class="section notice info" id="reauthenticate">
+            <h2>{move || i18n.tr("Bevestig dat u het bent", "Confirm it is you")}</h2>
+            <p>{move || i18n.tr("Vul uw wachtwoord in; daarna kunt u de wijziging opnieuw doen.", "Enter your password; then make the change again.")}</p>
+            <MaybeError error />
+            <form id="reauth-form" on:submit=on_submit>
+                <Field id="reauth-password" kind="password" autocomplete="current-password" label=Signal::derive(move || i18n.tr("Wachtwoord", "Password")) value=password />
+                <Submit id="reauth-submit" label=Signal::derive(move || i18n.tr("Bevestigen", "Confirm")) pending />
+            </form>
+        </div>
+    }
+}
+
+fn watch_proof(error: RwSignal<Option<ApiError>>, needs_proof: RwSignal<bool>) {
+    Effect::new(move |_| {
+        if error.get().and_then(|e| e.code()) == Some(ErrorCode::ReauthenticationRequired) {
+            needs_proof.set(true);
+        }
+    });
+}
+
+#[component]
+fn MobileSection(
+    has_mobile: bool,
+    needs_proof: RwSignal<bool>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let mobile = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let sent_to = RwSignal::new(None::<String>);
+    let confirm_remove = RwSignal::new(false);
+    let removed = RwSignal::new(false);
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    watch_proof(error, needs_proof);
+    let on_mobile = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submit(pending, error, move || async move {
+            let sent = api::change_mobile(mobile.get_untracked()).await?;
+            sent_to.set(Some(sent.sent_to));
+            Ok(())
+        });
+    };
+    let on_code = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submit(pending, error, move || async move {
+            api::verify_mobile_change(code.get_untracked()).await?;
+            sent_to.set(None);
+            reload.run(());
+            Ok(())
+        });
+    };
+    let remove = move |_| {
+        submit(pending, error, move || async move {
+            api::remove_mobile().await?;
+            removed.set(true);
+            confirm_remove.set(false);
+            Ok(())
+        });
+    };
+    view! {
+        <div class="section" id="mobile-section">
+            <h2>{move || i18n.tr("Mobiel nummer", "Mobile number")}</h2>
+            <MaybeError error />
+            <Show when=move || removed.get()>
+                <p class="notice warn" id="mobile-removed">{move || i18n.tr(
+                    "Uw mobiele nummer is verwijderd. 'Wachtwoord vergeten' en 'E-mailadres vergeten' werken nu niet meer voor u.",
+                    "Your mobile number has been removed. 'Forgot password' and 'Forgot e-mail address' no longer work for you.",
+                )}</p>
+            </Show>
+            <form id="mobile-form" on:submit=on_mobile>
+                <Field id="new-mobile" kind="tel" autocomplete="tel" label=Signal::derive(move || i18n.tr("Nieuw mobiel nummer", "New mobile number")) value=mobile />
+                <Submit id="mobile-submit" label=Signal::derive(move || i18n.tr("Stuur een code naar dit nummer", "Send a code to this number")) pending />
+            </form>
+            {move || sent_to.get().map(|to| view! {
+                <form id="mobile-code-form" on:submit=on_code>
+                    <p class="notice info">{move || i18n.tr("Code gestuurd naar ", "Code sent to ")}{to.clone()}</p>
+                    <Field id="mobile-code" inputmode="numeric" autocomplete="one-time-code" label=Signal::derive(move || i18n.tr("Code uit de sms", "Code from the SMS")) value=code />
+                    <Submit id="mobile-code-submit" label=Signal::derive(move || i18n.tr("Nummer wijzigen", "Change number")) pending />
+                </form>
+            })}
+            {has_mobile.then(|| view! {
+                <Show
+                    when=move || confirm_remove.get()
+                    fallback=move || view! {
+                        <button type="button" class="secondary" id="remove-mobile" on:click=move |_| confirm_remove.set(true)>
+                            {move || i18n.tr("Mobiel nummer verwijderen", "Remove mobile number")}
+                        </button>
+                    }
+                >
+                    <div class="notice warn" id="remove-mobile-warning" role="alertdialog">
+                        <p>{move || i18n.tr(
+                            "Let op: zonder mobiel nummer werken 'Wachtwoord vergeten' en 'E-mailadres vergeten' niet meer. Weet u het zeker?",
+                            "Note: without a mobile number 'Forgot password' and 'Forgot e-mail address' no longer work. Are you sure?",
+                        )}</p>
+                        <button type="button" id="remove-mobile-confirm" disabled=move || pending.get() on:click=remove>{move || i18n.tr("Ja, verwijderen", "Yes, remove")}</button>
+                        " "
+                        <button type="button" class="secondary" on:click=move |_| confirm_remove.set(false)>{move || i18n.tr("Annuleren", "Cancel")}</button>
+                    </div>
+                </Show>
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn PasswordSection(email: String, name: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let done = RwSignal::new(false);
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        done.set(false);
+        submit(pending, error, move || async move {
+            api::change_password(current.get_untracked(), new.get_untracked()).await?;
+            current.set(String::new());
+            new.set(String::new());
+            done.set(true);
+            Ok(())
+        });
+    };
+    view! {
+        <div class="section" id="password-section">
+            <h2>{move || i18n.tr("Wachtwoord wijzigen", "Change password")}</h2>
+            <MaybeError error />
+            <Show when=move || done.get()>
+                <p class="notice ok" id="password-changed">{move || i18n.tr("Uw wachtwoord is gewijzigd. Uw andere sessies zijn beëindigd.", "Your password has been changed. Your other sessions have been ended.")}</p>
+            </Show>
+            <form id="password-form" on:submit=on_submit>
+                <Field id="current-password" kind="password" autocomplete="current-password" label=Signal::derive(move || i18n.tr("Huidig wachtwoord", "Current password")) value=current />
+                <Field id="changed-password" kind="password" autocomplete="new-password" label=Signal::derive(move || i18n.tr("Nieuw wachtwoord", "New password")) value=new />
+                <PasswordFeedback password=new email=Signal::derive(move || email.clone()) name=Signal::derive(move || name.clone()) />
+                <Submit id="password-submit" label=Signal::derive(move || i18n.tr("Wachtwoord wijzigen", "Change password")) pending />
+            </form>
+        </div>
+    }
+}
+
+#[component]
+fn AuthenticatorSection(needs_proof: RwSignal<bool>, reload: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let secret = RwSignal::new(None::<AuthenticatorSetupResponse>);
+    let code = RwSignal::new(String::new());
+    let done = RwSignal::new(false);
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    watch_proof(error, needs_proof);
+    let start = move |_| {
+        done.set(false);
+        submit(pending, error, move || async move {
+            secret.set(Some(api::new_authenticator().await?));
+            Ok(())
+        });
+    };
+    let on_code = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submit(pending, error, move || async move {
+            api::confirm_new_authenticator(code.get_untracked()).await?;
+            secret.set(None);
+            done.set(true);
+            reload.run(());
+            Ok(())
+        });
+    };
+    view! {
+        <div class="section" id="authenticator-section">
+            <h2>{move || i18n.tr("Authenticator-app vervangen", "Replace authenticator app")}</h2>
+            <p>{move || i18n.tr("U kunt één authenticator-app koppelen. Een nieuwe vervangt de oude zodra u de eerste code invult.", "You can link one authenticator app. A new one replaces the old one as soon as you enter its first code.")}</p>
+            <MaybeError error />
+            <Show when=move || done.get()>
+                <p class="notice ok" id="authenticator-replaced">{move || i18n.tr("Uw nieuwe authenticator-app is gekoppeld.", "Your new authenticator app is linked.")}</p>
+            </Show>
+            {move || match secret.get() {
+                None => view! {
+                    <button type="button" class="secondary" id="replace-authenticator" disabled=move || pending.get() on:click=start>
+                        {move || i18n.tr("Nieuwe app koppelen", "Link a new app")}
+                    </button>
+                }
+                .into_any(),
+                Some(s) => view! {
+                    <div class="authenticator">
+                        <QrCode data=s.otpauth_uri.clone() label=Signal::derive(move || i18n.tr("QR-code voor uw authenticator-app", "QR code for your authenticator app")) />
+                        <p>{move || i18n.tr("Sleutel: ", "Key: ")}<code id="new-totp-secret">{s.secret.clone()}</code></p>
+                    </div>
+                    <form id="authenticator-form" on:submit=on_code>
+                        <Field id="new-app-code" inputmode="numeric" autocomplete="one-time-code" label=Signal::derive(move || i18n.tr("Code uit de nieuwe app", "Code from the new app")) value=code />
+                        <Submit id="authenticator-submit" label=Signal::derive(move || i18n.tr("Koppelen", "Link")) pending />
+                    </form>
+                }
+                .into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn SessionsSection() -> impl IntoView {
+    let i18n = use_i18n();
+    let sessions = LocalResource::new(api::sessions);
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    view! {
+        <div class="section" id="sessions-section">
+            <h2>{move || i18n.tr("Actieve sessies", "Active sessions")}</h2>
+            <MaybeError error />
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match sessions.await {
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="sessions" id="session-list">
+                                {list.sessions.into_iter().map(|s| {
+                                    let id = s.id;
+                                    let end = move |_| submit(pending, error, move || async move {
+                                        api::end_session(id).await?;
+                                        sessions.refetch();
+                                        Ok(())
+                                    });
+                                    view! {
+                                        <li class="session">
+                                            <span>{s.created_at.format("%Y-%m-%d %H:%M").to_string()}</span>
+                                            " · " <span>{s.client_ip.clone().unwrap_or_default()}</span>
+                                            " · " <span class="agent">{s.user_agent.clone().unwrap_or_default().chars().take(60).collect::<String>()}</span>
+                                            {if s.current {
+                                                view! { <strong class="current">{move || i18n.tr(" (deze sessie)", " (this session)")}</strong> }.into_any()
+                                            } else {
+                                                view! { " " <button type="button" class="link end-session" disabled=move || pending.get() on:click=end>{move || i18n.tr("Beëindigen", "End session")}</button> }.into_any()
+                                            }}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn EventsSection() -> impl IntoView {
+    let i18n = use_i18n();
+    let events = LocalResource::new(api::my_events);
+    view! {
+        <div class="section" id="events-section">
+            <h2>{move || i18n.tr("Recente beveiligingsgebeurtenissen", "Recent security events")}</h2>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match events.await {
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(page) => view! {
+                            <ul class="events" id="event-list">
+                                {page.events.into_iter().take(20).map(|e| view! {
+                                    <li><span>{e.at.format("%Y-%m-%d %H:%M").to_string()}</span>" · "<code>{e.action}</code>" · "{e.client_ip.unwrap_or_default()}</li>
+                                }).collect_view()}
+                            </ul>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}

@@ -1,0 +1,484 @@
+//! The office user administrator's screen: the office's accounts (status, last sign-in,
+//! factors, rights; search), inviting a colleague with a rights matrix (portfolios × rights),
+//! the invitations with their history and re-send / withdraw, editing rights, deactivating
+//! and reactivating, and the administrator role.
+
+use leptos::prelude::*;
+use poort_shared::dto::{
+    AccountResponse, AccountStatus, InvitationEventKind, InvitationResponse, InvitationStatus,
+    InviteRequest, PortfolioResponse, RightResponse, RightsGrant, Role,
+};
+use uuid::Uuid;
+
+use crate::api::{self, ApiError};
+use crate::components::{ErrorNotice, Field, MaybeError, RequireSignIn, Submit, submit};
+use crate::i18n::{I18n, Lang, use_i18n};
+
+#[component]
+pub fn OfficeAdmin() -> impl IntoView {
+    view! { <RequireSignIn><OfficeAdminPage /></RequireSignIn> }
+}
+
+/// Everything the screen needs that changes rarely: portfolios and the rights catalogue.
+#[derive(Clone)]
+pub struct Catalogue {
+    pub portfolios: Vec<PortfolioResponse>,
+    pub rights: Vec<RightResponse>,
+}
+
+async fn load_catalogue(
+    portfolios: Result<Vec<PortfolioResponse>, ApiError>,
+) -> Result<Catalogue, ApiError> {
+    Ok(Catalogue {
+        portfolios: portfolios?,
+        rights: api::rights_catalogue().await?.rights,
+    })
+}
+
+#[component]
+fn OfficeAdminPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let catalogue = LocalResource::new(|| async {
+        load_catalogue(api::office_portfolios().await.map(|p| p.portfolios)).await
+    });
+    let refresh = RwSignal::new(0u32);
+    view! {
+        <section class="page wide" id="page-office-admin">
+            <h1>{move || i18n.tr("Gebruikersbeheer", "User management")}</h1>
+            <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
+                {move || Suspend::new(async move {
+                    match catalogue.await {
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(catalogue) => {
+                            let catalogue = StoredValue::new(catalogue);
+                            view! {
+                                <InviteForm catalogue refresh />
+                                <Accounts catalogue refresh />
+                                <Invitations refresh />
+                            }
+                            .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+pub fn right_label(i18n: I18n, catalogue: &[RightResponse], code: &str) -> String {
+    catalogue
+        .iter()
+        .find(|r| r.code == code)
+        .map(|r| {
+            if i18n.lang() == Lang::En {
+                r.label_en.clone()
+            } else {
+                r.label_nl.clone()
+            }
+        })
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// Portfolios × rights, as checkboxes.
+#[component]
+pub fn RightsMatrix(
+    catalogue: StoredValue<Catalogue>,
+    selected: RwSignal<Vec<(Uuid, String)>>,
+    prefix: &'static str,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let (portfolios, rights) = catalogue.with_value(|c| (c.portfolios.clone(), c.rights.clone()));
+    let rights_head = rights.clone();
+    view! {
+        <div class="table-wrap">
+            <table class="matrix">
+                <caption>{move || i18n.tr("Rechten per portefeuille", "Rights per portfolio")}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{move || i18n.tr("Portefeuille", "Portfolio")}</th>
+                        {rights_head.into_iter().map(|r| view! {
+                            <th scope="col">{move || if i18n.lang() == Lang::En { r.label_en.clone() } else { r.label_nl.clone() }}</th>
+                        }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    {portfolios.into_iter().map(|p| {
+                        let pid = p.id;
+                        let agency = p.agency_number.clone();
+                        view! {
+                            <tr>
+                                <th scope="row">{format!("{} {}", p.agency_number, p.name)}</th>
+                                {rights.iter().map(|r| {
+                                    let code = r.code.clone();
+                                    let code_check = code.clone();
+                                    let id = format!("{prefix}-{agency}-{code}");
+                                    let label = r.label_nl.clone();
+                                    view! {
+                                        <td>
+                                            <input
+                                                type="checkbox"
+                                                id=id
+                                                aria-label=format!("{agency} {label}")
+                                                prop:checked=move || selected.with(|s| s.contains(&(pid, code_check.clone())))
+                                                on:change=move |ev| {
+                                                    let on = event_target_checked(&ev);
+                                                    selected.update(|s| {
+                                                        s.retain(|x| x != &(pid, code.clone()));
+                                                        if on {
+                                                            s.push((pid, code.clone()));
+                                                        }
+                                                    });
+                                                }
+                                            />
+                                        </td>
+                                    }
+                                }).collect_view()}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+pub fn grants(selected: &[(Uuid, String)]) -> Vec<RightsGrant> {
+    let mut out: Vec<RightsGrant> = Vec::new();
+    for (pid, code) in selected {
+        match out.iter_mut().find(|g| g.portfolio_id == *pid) {
+            Some(g) => g.rights.push(code.clone()),
+            None => out.push(RightsGrant {
+                portfolio_id: *pid,
+                rights: vec![code.clone()],
+            }),
+        }
+    }
+    out
+}
+
+#[component]
+fn InviteForm(catalogue: StoredValue<Catalogue>, refresh: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let admin = RwSignal::new(false);
+    let selected = RwSignal::new(Vec::<(Uuid, String)>::new());
+    let sent = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        sent.set(None);
+        submit(pending, error, move || async move {
+            let invitation = api::office_invite(InviteRequest {
+                name: name.get_untracked(),
+                email: email.get_untracked(),
+                administrator: admin.get_untracked(),
+                rights: grants(&selected.get_untracked()),
+            })
+            .await?;
+            sent.set(Some(invitation.email));
+            name.set(String::new());
+            email.set(String::new());
+            admin.set(false);
+            selected.set(Vec::new());
+            refresh.update(|n| *n += 1);
+            Ok(())
+        });
+    };
+    view! {
+        <div class="section" id="invite-section">
+            <h2>{move || i18n.tr("Collega uitnodigen", "Invite a colleague")}</h2>
+            <MaybeError error />
+            {move || sent.get().map(|to| view! {
+                <p class="notice ok" id="invitation-sent">{move || i18n.tr("Uitnodiging verstuurd naar ", "Invitation sent to ")}{to.clone()}</p>
+            })}
+            <form id="invite-form" on:submit=on_submit>
+                <Field id="invite-name" label=Signal::derive(move || i18n.tr("Naam", "Name")) value=name hint=Signal::derive(move || i18n.tr("Zoals hij rechtsboven moet staan; later niet te wijzigen.", "As it should appear top right; it cannot be changed later.")) />
+                <Field id="invite-email" kind="email" label=Signal::derive(move || i18n.tr("E-mailadres", "E-mail address")) value=email />
+                <div class="field checkbox">
+                    <input type="checkbox" id="invite-admin" prop:checked=move || admin.get() on:change=move |ev| admin.set(event_target_checked(&ev)) />
+                    <label for="invite-admin">{move || i18n.tr("Ook gebruikersbeheerder van het kantoor", "Also user administrator of the office")}</label>
+                </div>
+                <RightsMatrix catalogue selected prefix="invite" />
+                <Submit id="invite-submit" label=Signal::derive(move || i18n.tr("Uitnodiging versturen", "Send invitation")) pending />
+            </form>
+        </div>
+    }
+}
+
+fn status_label(i18n: I18n, status: AccountStatus) -> &'static str {
+    match status {
+        AccountStatus::Invited => i18n.tr("uitgenodigd", "invited"),
+        AccountStatus::Active => i18n.tr("actief", "active"),
+        AccountStatus::Blocked => i18n.tr("geblokkeerd", "blocked"),
+        AccountStatus::Deactivated => i18n.tr("gedeactiveerd", "deactivated"),
+    }
+}
+
+#[component]
+fn Accounts(catalogue: StoredValue<Catalogue>, refresh: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    let query = RwSignal::new(String::new());
+    let accounts = LocalResource::new(move || {
+        refresh.track();
+        let q = query.get();
+        async move { api::office_accounts(q).await }
+    });
+    let editing = RwSignal::new(None::<Uuid>);
+    view! {
+        <div class="section" id="accounts-section">
+            <h2>{move || i18n.tr("Accounts van het kantoor", "Accounts of the office")}</h2>
+            <div class="field search">
+                <label for="account-search">{move || i18n.tr("Zoek op naam, e-mailadres of mobiel nummer", "Search by name, e-mail address or mobile number")}</label>
+                <input id="account-search" type="search" bind:value=query />
+            </div>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match accounts.await {
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(list) => view! {
+                            <div class="table-wrap">
+                                <table class="accounts" id="accounts-table">
+                                    <thead><tr>
+                                        <th>{move || i18n.tr("Naam", "Name")}</th>
+                                        <th>{move || i18n.tr("E-mailadres", "E-mail address")}</th>
+                                        <th>{move || i18n.tr("Status", "Status")}</th>
+                                        <th>{move || i18n.tr("Laatst ingelogd", "Last sign-in")}</th>
+                                        <th>{move || i18n.tr("Inlogmethoden", "Sign-in methods")}</th>
+                                        <th>{move || i18n.tr("Rechten", "Rights")}</th>
+                                        <th>{move || i18n.tr("Acties", "Actions")}</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {list.accounts.into_iter().map(|a| view! { <AccountRow account=a catalogue editing refresh /> }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// One of the row's actions on an account.
+type AccountAction = fn(
+    Uuid,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<AccountResponse, ApiError>>>,
+>;
+
+#[component]
+fn AccountRow(
+    account: AccountResponse,
+    catalogue: StoredValue<Catalogue>,
+    editing: RwSignal<Option<Uuid>>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = account.id;
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let status = account.status;
+    let is_admin = account.role == Role::OfficeAdmin;
+    let factors = account.factors;
+    let act = move |f: AccountAction| {
+        move |_| {
+            submit(pending, error, move || async move {
+                f(id).await?;
+                refresh.update(|n| *n += 1);
+                Ok(())
+            })
+        }
+    };
+    let deactivate = act(|id| Box::pin(api::office_set_active(id, false)));
+    let reactivate = act(|id| Box::pin(api::office_set_active(id, true)));
+    let appoint = act(|id| Box::pin(api::office_set_admin(id, true)));
+    let unappoint = act(|id| Box::pin(api::office_set_admin(id, false)));
+    let rights_text = {
+        let rights = account.rights.clone();
+        move || {
+            catalogue.with_value(|c| {
+                rights
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{}: {}",
+                            p.agency_number,
+                            p.rights
+                                .iter()
+                                .map(|r| right_label(i18n, &c.rights, r))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            })
+        }
+    };
+    let initial: Vec<(Uuid, String)> = account
+        .rights
+        .iter()
+        .flat_map(|p| p.rights.iter().map(move |r| (p.portfolio_id, r.clone())))
+        .collect();
+    let email_id = account.email.replace(['@', '.'], "-");
+    view! {
+        <tr id=format!("account-{email_id}") data-status=status.as_str()>
+            <td>{account.name.clone()}{is_admin.then(|| view! { <span class="badge">{move || i18n.tr("beheerder", "administrator")}</span> })}</td>
+            <td>{account.email.clone()}</td>
+            <td class="status">{move || status_label(i18n, status)}</td>
+            <td>{account.last_sign_in_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "—".into())}</td>
+            <td>{move || {
+                let mut f = Vec::new();
+                if factors.password { f.push(i18n.tr("wachtwoord", "password")); }
+                if factors.mobile { f.push(i18n.tr("sms", "SMS")); }
+                if factors.authenticator { f.push(i18n.tr("app", "app")); }
+                if factors.eherkenning { f.push("eHerkenning"); }
+                f.join(", ")
+            }}</td>
+            <td class="rights">{rights_text}</td>
+            <td class="actions">
+                <MaybeError error />
+                <button type="button" class="link" id=format!("edit-rights-{email_id}") on:click=move |_| editing.set(if editing.get_untracked() == Some(id) { None } else { Some(id) })>
+                    {move || i18n.tr("Rechten", "Rights")}
+                </button>
+                {match status {
+                    AccountStatus::Deactivated => view! { <button type="button" class="link" id=format!("reactivate-{email_id}") disabled=move || pending.get() on:click=reactivate>{move || i18n.tr("Heractiveren", "Reactivate")}</button> }.into_any(),
+                    _ => view! { <button type="button" class="link" id=format!("deactivate-{email_id}") disabled=move || pending.get() on:click=deactivate>{move || i18n.tr("Deactiveren", "Deactivate")}</button> }.into_any(),
+                }}
+                {if is_admin {
+                    view! { <button type="button" class="link" id=format!("unappoint-{email_id}") disabled=move || pending.get() on:click=unappoint>{move || i18n.tr("Geen beheerder meer", "Remove administrator")}</button> }.into_any()
+                } else {
+                    view! { <button type="button" class="link" id=format!("appoint-{email_id}") disabled=move || pending.get() on:click=appoint>{move || i18n.tr("Maak beheerder", "Make administrator")}</button> }.into_any()
+                }}
+            </td>
+        </tr>
+        <Show when=move || editing.get() == Some(id)>
+            <tr class="editor"><td colspan="7"><RightsEditor id initial=initial.clone() catalogue refresh editing /></td></tr>
+        </Show>
+    }
+}
+
+#[component]
+fn RightsEditor(
+    id: Uuid,
+    initial: Vec<(Uuid, String)>,
+    catalogue: StoredValue<Catalogue>,
+    refresh: RwSignal<u32>,
+    editing: RwSignal<Option<Uuid>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let selected = RwSignal::new(initial);
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submit(pending, error, move || async move {
+            api::office_set_rights(id, grants(&selected.get_untracked())).await?;
+            editing.set(None);
+            refresh.update(|n| *n += 1);
+            Ok(())
+        });
+    };
+    view! {
+        <form id="rights-form" on:submit=on_submit>
+            <MaybeError error />
+            <RightsMatrix catalogue selected prefix="edit" />
+            <Submit id="rights-submit" label=Signal::derive(move || i18n.tr("Rechten opslaan", "Save rights")) pending />
+        </form>
+    }
+}
+
+pub fn event_label(i18n: I18n, kind: InvitationEventKind) -> &'static str {
+    match kind {
+        InvitationEventKind::Sent => i18n.tr("verstuurd", "sent"),
+        InvitationEventKind::Resent => i18n.tr("opnieuw verstuurd", "sent again"),
+        InvitationEventKind::Renewed => i18n.tr("vernieuwd na verlopen", "renewed after expiry"),
+        InvitationEventKind::Accepted => i18n.tr("geaccepteerd", "accepted"),
+        InvitationEventKind::Withdrawn => i18n.tr("ingetrokken", "withdrawn"),
+    }
+}
+
+/// One invitation with its history and, while open, re-send and withdraw.
+#[component]
+pub fn InvitationItem(
+    invitation: InvitationResponse,
+    operator: bool,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = invitation.id;
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let act = move |resend: bool| {
+        move |_| {
+            submit(pending, error, move || async move {
+                if operator {
+                    api::operator_invitation_action(id, resend).await?;
+                } else {
+                    api::office_invitation_action(id, resend).await?;
+                }
+                refresh.update(|n| *n += 1);
+                Ok(())
+            })
+        }
+    };
+    let open = invitation.status == InvitationStatus::Open;
+    let status = match invitation.status {
+        InvitationStatus::Open if invitation.expired => i18n.tr(
+            "verlopen (openen stuurt een nieuwe)",
+            "expired (opening it sends a new one)",
+        ),
+        InvitationStatus::Open => i18n.tr("open", "open"),
+        InvitationStatus::Accepted => i18n.tr("geaccepteerd", "accepted"),
+        InvitationStatus::Withdrawn => i18n.tr("ingetrokken", "withdrawn"),
+    };
+    let email_id = invitation.email.replace(['@', '.'], "-");
+    let events = invitation.events.clone();
+    view! {
+        <li class="invitation" id=format!("invitation-{email_id}") data-status=format!("{:?}", invitation.status).to_lowercase()>
+            <p><strong>{invitation.name.clone()}</strong>" · "{invitation.email.clone()}" · "<span class="status">{status}</span></p>
+            <ol class="history">
+                {events.into_iter().map(|e| view! {
+                    <li>{e.at.format("%Y-%m-%d %H:%M").to_string()}" — "{move || event_label(i18n, e.kind)}{e.actor_name.map(|n| format!(" ({n})"))}</li>
+                }).collect_view()}
+            </ol>
+            <MaybeError error />
+            {open.then(|| view! {
+                <button type="button" class="link" id=format!("resend-{email_id}") disabled=move || pending.get() on:click=act(true)>{move || i18n.tr("Opnieuw versturen", "Send again")}</button>
+                " "
+                <button type="button" class="link" id=format!("withdraw-{email_id}") disabled=move || pending.get() on:click=act(false)>{move || i18n.tr("Intrekken", "Withdraw")}</button>
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn Invitations(refresh: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    let invitations = LocalResource::new(move || {
+        refresh.track();
+        api::office_invitations()
+    });
+    view! {
+        <div class="section" id="invitations-section">
+            <h2>{move || i18n.tr("Uitnodigingen", "Invitations")}</h2>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match invitations.await {
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="invitations" id="invitation-list">
+                                {list.invitations.into_iter().map(|invitation| view! { <InvitationItem invitation operator=false refresh /> }).collect_view()}
+                            </ul>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}

@@ -1,0 +1,427 @@
+//! The relations team's console: offices and their portfolios, inviting an office's first
+//! user administrator, finding accounts across offices, an account's detail (re-send or
+//! withdraw invitations, delete after confirmation, reset the sign-in set-up), and the audit
+//! trail with a filter.
+
+use leptos::prelude::*;
+use poort_shared::dto::{AccountDetailResponse, InviteRequest, OfficeResponse};
+use uuid::Uuid;
+
+use crate::api::{self, ApiError};
+use crate::components::{ErrorNotice, Field, MaybeError, RequireSignIn, Submit, submit};
+use crate::i18n::use_i18n;
+use crate::pages::office_admin::InvitationItem;
+
+#[component]
+pub fn Operator() -> impl IntoView {
+    view! { <RequireSignIn><OperatorPage /></RequireSignIn> }
+}
+
+#[component]
+fn OperatorPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let tab = RwSignal::new("offices");
+    let tab_button = move |id: &'static str, nl: &'static str, en: &'static str| {
+        view! {
+            <button type="button" role="tab" id=format!("tab-{id}") aria-selected=move || (tab.get() == id).to_string() on:click=move |_| tab.set(id)>
+                {move || i18n.tr(nl, en)}
+            </button>
+        }
+    };
+    view! {
+        <section class="page wide" id="page-operator">
+            <h1>{move || i18n.tr("Team Relatiebeheer", "Relations team")}</h1>
+            <div class="tabs" role="tablist">
+                {tab_button("offices", "Kantoren", "Offices")}
+                {tab_button("accounts", "Accounts", "Accounts")}
+                {tab_button("audit", "Audittrail", "Audit trail")}
+            </div>
+            {move || match tab.get() {
+                "accounts" => view! { <AccountSearch /> }.into_any(),
+                "audit" => view! { <AuditTrail /> }.into_any(),
+                _ => view! { <Offices /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Offices() -> impl IntoView {
+    let i18n = use_i18n();
+    let refresh = RwSignal::new(0u32);
+    let offices = LocalResource::new(move || {
+        refresh.track();
+        api::operator_offices(String::new())
+    });
+    let name = RwSignal::new(String::new());
+    let kvk = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let selected = RwSignal::new(None::<OfficeResponse>);
+    let on_create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submit(pending, error, move || async move {
+            let office =
+                api::operator_create_office(name.get_untracked(), kvk.get_untracked()).await?;
+            name.set(String::new());
+            kvk.set(String::new());
+            selected.set(Some(office));
+            refresh.update(|n| *n += 1);
+            Ok(())
+        });
+    };
+    view! {
+        <div class="section" id="offices-section">
+            <h2>{move || i18n.tr("Kantoren", "Offices")}</h2>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match offices.await {
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="offices" id="office-list">
+                                {list.offices.into_iter().map(|o| {
+                                    let office = o.clone();
+                                    view! {
+                                        <li>
+                                            <button type="button" class="link office" id=format!("office-{}", o.kvk_number) on:click=move |_| selected.set(Some(office.clone()))>
+                                                {format!("{} (KvK {})", o.name, o.kvk_number)}
+                                            </button>
+                                            {format!(" — {} / {}", o.portfolio_count, o.account_count)}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+            <h3>{move || i18n.tr("Nieuw kantoor", "New office")}</h3>
+            <MaybeError error />
+            <form id="office-form" on:submit=on_create>
+                <Field id="office-name" label=Signal::derive(move || i18n.tr("Naam", "Name")) value=name />
+                <Field id="office-kvk" inputmode="numeric" label=Signal::derive(move || i18n.tr("KvK-nummer (8 cijfers)", "KvK number (8 digits)")) value=kvk />
+                <Submit id="office-submit" label=Signal::derive(move || i18n.tr("Kantoor toevoegen", "Add office")) pending />
+            </form>
+        </div>
+        {move || selected.get().map(|office| view! { <OfficeDetail office refresh /> })}
+    }
+}
+
+#[component]
+fn OfficeDetail(office: OfficeResponse, refresh: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = office.id;
+    let local = RwSignal::new(0u32);
+    let portfolios = LocalResource::new(move || {
+        local.track();
+        api::operator_portfolios(id)
+    });
+    let invitations_refresh = RwSignal::new(0u32);
+    let agency = RwSignal::new(String::new());
+    let pname = RwSignal::new(String::new());
+    let admin_name = RwSignal::new(String::new());
+    let admin_email = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let sent = RwSignal::new(false);
+    let on_portfolio = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submit(pending, error, move || async move {
+            api::operator_create_portfolio(id, agency.get_untracked(), pname.get_untracked())
+                .await?;
+            agency.set(String::new());
+            pname.set(String::new());
+            local.update(|n| *n += 1);
+            refresh.update(|n| *n += 1);
+            Ok(())
+        });
+    };
+    let on_invite = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        sent.set(false);
+        submit(pending, error, move || async move {
+            api::operator_invite(
+                id,
+                InviteRequest {
+                    name: admin_name.get_untracked(),
+                    email: admin_email.get_untracked(),
+                    administrator: true,
+                    rights: Vec::new(),
+                },
+            )
+            .await?;
+            admin_name.set(String::new());
+            admin_email.set(String::new());
+            sent.set(true);
+            invitations_refresh.update(|n| *n += 1);
+            refresh.update(|n| *n += 1);
+            Ok(())
+        });
+    };
+    let invitations = LocalResource::new(move || {
+        invitations_refresh.track();
+        async move { api::operator_office_invitations(id).await }
+    });
+    view! {
+        <div class="section" id="office-detail">
+            <h2>{office.name.clone()}" · KvK "{office.kvk_number.clone()}</h2>
+            <MaybeError error />
+            <h3>{move || i18n.tr("Portefeuilles", "Portfolios")}</h3>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match portfolios.await {
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(list) => view! {
+                            <ul id="portfolio-list">
+                                {list.portfolios.into_iter().map(|p| view! { <li>{format!("{} — {}", p.agency_number, p.name)}</li> }).collect_view()}
+                            </ul>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+            <form id="portfolio-form" on:submit=on_portfolio>
+                <Field id="portfolio-agency" label=Signal::derive(move || i18n.tr("Agentnummer", "Agency number")) value=agency />
+                <Field id="portfolio-name" label=Signal::derive(move || i18n.tr("Naam van de portefeuille", "Portfolio name")) value=pname />
+                <Submit id="portfolio-submit" label=Signal::derive(move || i18n.tr("Portefeuille toevoegen", "Add portfolio")) pending />
+            </form>
+            <h3>{move || i18n.tr("Gebruikersbeheerder uitnodigen", "Invite a user administrator")}</h3>
+            <Show when=move || sent.get()>
+                <p class="notice ok" id="admin-invited">{move || i18n.tr("Uitnodiging verstuurd.", "Invitation sent.")}</p>
+            </Show>
+            <form id="admin-invite-form" on:submit=on_invite>
+                <Field id="admin-name" label=Signal::derive(move || i18n.tr("Naam", "Name")) value=admin_name />
+                <Field id="admin-email" kind="email" label=Signal::derive(move || i18n.tr("E-mailadres", "E-mail address")) value=admin_email />
+                <Submit id="admin-invite-submit" label=Signal::derive(move || i18n.tr("Uitnodiging versturen", "Send invitation")) pending />
+            </form>
+            <h3>{move || i18n.tr("Uitnodigingen", "Invitations")}</h3>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match invitations.await {
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="invitations" id="office-invitations">
+                                {list.invitations.into_iter().map(|invitation| view! { <InvitationItem invitation operator=true refresh=invitations_refresh /> }).collect_view()}
+                            </ul>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn AccountSearch() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = RwSignal::new(String::new());
+    let submitted = RwSignal::new(String::new());
+    let refresh = RwSignal::new(0u32);
+    let results = LocalResource::new(move || {
+        refresh.track();
+        let q = submitted.get();
+        async move { api::operator_accounts(q).await }
+    });
+    let selected = RwSignal::new(None::<Uuid>);
+    let on_search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submitted.set(query.get_untracked());
+    };
+    view! {
+        <div class="section" id="account-search-section">
+            <h2>{move || i18n.tr("Accounts zoeken", "Find accounts")}</h2>
+            <form id="account-search-form" on:submit=on_search>
+                <Field id="operator-search" kind="search" required=false label=Signal::derive(move || i18n.tr("E-mailadres, naam of mobiel nummer", "E-mail address, name or mobile number")) value=query />
+                <button type="submit" id="operator-search-submit">{move || i18n.tr("Zoeken", "Search")}</button>
+            </form>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match results.await {
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="results" id="search-results">
+                                {list.accounts.into_iter().map(|a| {
+                                    let id = a.id;
+                                    let email_id = a.email.replace(['@', '.'], "-");
+                                    view! {
+                                        <li>
+                                            <button type="button" class="link" id=format!("result-{email_id}") on:click=move |_| selected.set(Some(id))>
+                                                {format!("{} <{}>", a.name, a.email)}
+                                            </button>
+                                            {format!(" · {} · {}", a.office_name.clone().unwrap_or_default(), a.status.as_str())}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+        {move || selected.get().map(|id| view! { <AccountDetail id selected refresh /> })}
+    }
+}
+
+#[component]
+fn AccountDetail(
+    id: Uuid,
+    selected: RwSignal<Option<Uuid>>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let local = RwSignal::new(0u32);
+    let detail = LocalResource::new(move || {
+        local.track();
+        api::operator_account(id)
+    });
+    let confirm_delete = RwSignal::new(false);
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let done = RwSignal::new(None::<&'static str>);
+    let delete = move |_| {
+        submit(pending, error, move || async move {
+            api::operator_delete_account(id).await?;
+            done.set(Some("deleted"));
+            selected.set(None);
+            refresh.update(|n| *n += 1);
+            Ok(())
+        });
+    };
+    let reset = move |_| {
+        submit(pending, error, move || async move {
+            api::operator_reset_sign_in(id).await?;
+            done.set(Some("reset"));
+            local.update(|n| *n += 1);
+            Ok(())
+        });
+    };
+    let show = move |d: AccountDetailResponse| {
+        let a = d.account;
+        view! {
+            <dl class="facts" id="account-detail-facts">
+                <dt>{move || i18n.tr("Naam", "Name")}</dt><dd>{a.name.clone()}</dd>
+                <dt>{move || i18n.tr("E-mailadres", "E-mail address")}</dt><dd id="detail-email">{a.email.clone()}</dd>
+                <dt>{move || i18n.tr("Kantoor", "Office")}</dt><dd>{a.office_name.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dt>{move || i18n.tr("Status", "Status")}</dt><dd id="detail-status">{a.status.as_str()}</dd>
+                <dt>{move || i18n.tr("Laatst ingelogd", "Last sign-in")}</dt><dd>{a.last_sign_in_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "—".into())}</dd>
+                <dt>{move || i18n.tr("Rechten", "Rights")}</dt>
+                <dd>{a.rights.iter().map(|p| format!("{}: {}", p.agency_number, p.rights.join(", "))).collect::<Vec<_>>().join(" · ")}</dd>
+            </dl>
+            <h3>{move || i18n.tr("Uitnodigingen", "Invitations")}</h3>
+            <ul class="invitations">
+                {d.invitations.into_iter().map(|invitation| view! { <InvitationItem invitation operator=true refresh=local /> }).collect_view()}
+            </ul>
+        }
+    };
+    view! {
+        <div class="section" id="account-detail">
+            <h2>{move || i18n.tr("Account", "Account")}</h2>
+            <MaybeError error />
+            {move || done.get().map(|what| view! {
+                <p class="notice ok" id=format!("account-{what}")>{move || if what == "deleted" {
+                    i18n.tr("Het account is verwijderd.", "The account has been deleted.")
+                } else {
+                    i18n.tr("De inlogmethoden zijn gewist; er is een e-mail gestuurd om ze opnieuw in te stellen.", "The sign-in methods have been cleared; an e-mail to set them up again has been sent.")
+                }}</p>
+            })}
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match detail.await {
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(d) => show(d).into_any(),
+                    }
+                })}
+            </Transition>
+            <div class="actions">
+                <button type="button" class="secondary" id="reset-sign-in" disabled=move || pending.get() on:click=reset>
+                    {move || i18n.tr("Inlogmethoden opnieuw laten instellen", "Reset sign-in set-up")}
+                </button>
+                " "
+                <Show
+                    when=move || confirm_delete.get()
+                    fallback=move || view! {
+                        <button type="button" class="danger" id="delete-account" on:click=move |_| confirm_delete.set(true)>{move || i18n.tr("Account verwijderen", "Delete account")}</button>
+                    }
+                >
+                    <span class="notice warn" role="alertdialog">
+                        {move || i18n.tr("Het account en de persoonsgegevens worden verwijderd. Zeker weten? ", "The account and its personal data will be deleted. Are you sure? ")}
+                        <button type="button" class="danger" id="delete-account-confirm" disabled=move || pending.get() on:click=delete>{move || i18n.tr("Ja, verwijderen", "Yes, delete")}</button>
+                        " "
+                        <button type="button" class="secondary" on:click=move |_| confirm_delete.set(false)>{move || i18n.tr("Annuleren", "Cancel")}</button>
+                    </span>
+                </Show>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn AuditTrail() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = RwSignal::new(String::new());
+    let filter = RwSignal::new(String::new());
+    let before = RwSignal::new(None::<Uuid>);
+    let page = LocalResource::new(move || {
+        let a = filter.get();
+        let b = before.get();
+        async move { api::operator_audit(a, b).await }
+    });
+    let on_filter = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        before.set(None);
+        filter.set(action.get_untracked());
+    };
+    view! {
+        <div class="section" id="audit-section">
+            <h2>{move || i18n.tr("Audittrail", "Audit trail")}</h2>
+            <form id="audit-filter" on:submit=on_filter>
+                <Field id="audit-action" required=false label=Signal::derive(move || i18n.tr("Handeling (bijv. account.deleted)", "Action (e.g. account.deleted)")) value=action />
+                <button type="submit" id="audit-filter-submit">{move || i18n.tr("Filteren", "Filter")}</button>
+            </form>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(p) => {
+                            let next = p.next_before;
+                            view! {
+                                <div class="table-wrap">
+                                    <table id="audit-table">
+                                        <thead><tr>
+                                            <th>{move || i18n.tr("Tijd (UTC)", "Time (UTC)")}</th>
+                                            <th>{move || i18n.tr("Handeling", "Action")}</th>
+                                            <th>{move || i18n.tr("Door", "By")}</th>
+                                            <th>{move || i18n.tr("Betreft", "Concerns")}</th>
+                                            <th>{move || i18n.tr("Vanaf", "From")}</th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {p.events.into_iter().map(|e| {
+                                                let who = |r: Option<poort_shared::dto::AuditAccountRef>| r.map(|r| r.name.unwrap_or_else(|| format!("[{}]", &r.id.to_string()[..8]))).unwrap_or_default();
+                                                view! {
+                                                    <tr>
+                                                        <td>{e.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                                        <td><code>{e.action.clone()}</code></td>
+                                                        <td>{who(e.actor.clone())}</td>
+                                                        <td>{who(e.target.clone())}</td>
+                                                        <td>{e.client_ip.clone().unwrap_or_default()}</td>
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                                {next.map(|n| view! {
+                                    <button type="button" class="secondary" id="audit-older" on:click=move |_| before.set(Some(n))>{move || i18n.tr("Oudere gebeurtenissen", "Older events")}</button>
+                                })}
+                            }
+                            .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}

@@ -1,0 +1,201 @@
+//! Signing in: e-mail and password (a real form, so password managers work), then the code
+//! from the authenticator app or, instead, an SMS code; a new password when the old one has
+//! expired. Blocked and not-set-up answers say what to do.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use poort_shared::dto::{SecondFactor, SignInResponse, SignInStep};
+
+use crate::api::{self, ApiError};
+use crate::components::PasswordFeedback;
+use crate::components::{Field, MaybeError, Submit, submit};
+use crate::i18n::use_i18n;
+use crate::session::use_session;
+
+#[derive(Clone, PartialEq)]
+enum Step {
+    Password,
+    Code {
+        token: String,
+        methods: Vec<SecondFactor>,
+        hint: Option<String>,
+        sms_sent: bool,
+    },
+    NewPassword {
+        token: String,
+    },
+}
+
+#[component]
+pub fn SignIn() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let navigate = use_navigate();
+    // Already signed in: go on.
+    Effect::new({
+        let navigate = navigate.clone();
+        move |_| {
+            if session.checked.get() && session.me.get().is_some() {
+                navigate("/start", Default::default());
+            }
+        }
+    });
+    let step = RwSignal::new(Step::Password);
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let new_password = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+
+    let advance = move |answer: SignInResponse| match answer.step {
+        SignInStep::SecondFactor => step.set(Step::Code {
+            token: answer.sign_in_token.unwrap_or_default(),
+            methods: answer.methods,
+            hint: answer.mobile_hint,
+            sms_sent: false,
+        }),
+        SignInStep::NewPassword => step.set(Step::NewPassword {
+            token: answer.sign_in_token.unwrap_or_default(),
+        }),
+        SignInStep::Done => {
+            if let Some(me) = answer.account {
+                session.signed_in(me);
+            }
+        }
+    };
+
+    let on_password = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submit(pending, error, move || async move {
+            let answer = api::sign_in(email.get_untracked(), password.get_untracked()).await?;
+            password.set(String::new());
+            advance(answer);
+            Ok(())
+        });
+    };
+    let on_code = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Step::Code {
+            token, sms_sent, ..
+        } = step.get_untracked()
+        else {
+            return;
+        };
+        submit(pending, error, move || async move {
+            let c = code.get_untracked();
+            let answer = if sms_sent {
+                api::sign_in_verify_sms(token, c).await?
+            } else {
+                api::sign_in_authenticator(token, c).await?
+            };
+            code.set(String::new());
+            advance(answer);
+            Ok(())
+        });
+    };
+    let send_sms = move |_| {
+        let Step::Code {
+            token,
+            methods,
+            hint,
+            ..
+        } = step.get_untracked()
+        else {
+            return;
+        };
+        submit(pending, error, move || async move {
+            api::sign_in_send_sms(token.clone()).await?;
+            step.set(Step::Code {
+                token,
+                methods,
+                hint,
+                sms_sent: true,
+            });
+            Ok(())
+        });
+    };
+    let on_new_password = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Step::NewPassword { token } = step.get_untracked() else {
+            return;
+        };
+        submit(pending, error, move || async move {
+            let answer = api::sign_in_new_password(token, new_password.get_untracked()).await?;
+            advance(answer);
+            Ok(())
+        });
+    };
+    // Any error that ends this sign-in sends the person back to the first step.
+    Effect::new(move |_| {
+        use poort_shared::ErrorCode::*;
+        if let Some(code) = error.get().and_then(|e| e.code())
+            && matches!(code, SignInExpired | SignInAttemptVoid)
+        {
+            step.set(Step::Password);
+        }
+    });
+
+    view! {
+        <section class="page narrow" id="page-sign-in">
+            <h1>{move || i18n.tr("Inloggen", "Sign in")}</h1>
+            <MaybeError error />
+            {move || match step.get() {
+                Step::Password => view! {
+                    <form id="sign-in-form" on:submit=on_password>
+                        <Field id="email" kind="email" autocomplete="username" label=Signal::derive(move || i18n.tr("E-mailadres", "E-mail address")) value=email />
+                        <Field id="password" kind="password" autocomplete="current-password" label=Signal::derive(move || i18n.tr("Wachtwoord", "Password")) value=password />
+                        <Submit id="sign-in-submit" label=Signal::derive(move || i18n.tr("Inloggen", "Sign in")) pending />
+                    </form>
+                    <ul class="links">
+                        <li><A href="/wachtwoord-vergeten" attr:id="forgot-password">{move || i18n.tr("Wachtwoord vergeten?", "Forgot your password?")}</A></li>
+                        <li><A href="/e-mailadres-vergeten" attr:id="forgot-email">{move || i18n.tr("E-mailadres vergeten?", "Forgot your e-mail address?")}</A></li>
+                    </ul>
+                }
+                .into_any(),
+                Step::Code { methods, hint, sms_sent, .. } => {
+                    let can_sms = methods.contains(&SecondFactor::Sms);
+                    let has_app = methods.contains(&SecondFactor::Authenticator);
+                    let hint = hint.unwrap_or_default();
+                    view! {
+                        <form id="code-form" on:submit=on_code>
+                            <p id="code-explanation">
+                                {move || if sms_sent || !has_app {
+                                    i18n.tr("Vul de code in die wij per sms hebben gestuurd naar ", "Enter the code we sent by SMS to ")
+                                } else {
+                                    i18n.tr("Vul de 6-cijferige code in uit uw authenticator-app.", "Enter the 6-digit code from your authenticator app.")
+                                }}
+                                {(sms_sent || !has_app).then(|| hint.clone())}
+                            </p>
+                            <Field id="code" inputmode="numeric" autocomplete="one-time-code" label=Signal::derive(move || i18n.tr("Code", "Code")) value=code />
+                            <Submit id="code-submit" label=Signal::derive(move || i18n.tr("Bevestigen", "Confirm")) pending />
+                        </form>
+                        {(can_sms && !sms_sent).then(|| view! {
+                            <p><button type="button" class="link" id="send-sms" on:click=send_sms>
+                                {move || if has_app {
+                                    i18n.tr("Stuur de code liever per sms", "Send the code by SMS instead")
+                                } else {
+                                    i18n.tr("Stuur mij een code per sms", "Send me a code by SMS")
+                                }}
+                            </button></p>
+                        })}
+                    }
+                    .into_any()
+                }
+                Step::NewPassword { .. } => view! {
+                    <form id="new-password-form" on:submit=on_new_password>
+                        <p class="notice info">{move || i18n.tr(
+                            "Uw wachtwoord is verlopen. Kies een nieuw wachtwoord om verder te gaan.",
+                            "Your password has expired. Choose a new password to continue.",
+                        )}</p>
+                        <Field id="new-password" kind="password" autocomplete="new-password" label=Signal::derive(move || i18n.tr("Nieuw wachtwoord", "New password")) value=new_password />
+                        <PasswordFeedback password=new_password email=email.into() name=Signal::derive(String::new) />
+                        <Submit id="new-password-submit" label=Signal::derive(move || i18n.tr("Opslaan en verder", "Save and continue")) pending />
+                    </form>
+                }
+                .into_any(),
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,125 @@
+//! After sign-in: the portfolio the adviser works in (with a switcher when there are several),
+//! or *geen toegang* naming the office's user administrators when there are none.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use poort_shared::ErrorCode;
+use poort_shared::dto::{PortfolioContextResponse, Role};
+use uuid::Uuid;
+
+use crate::api::{self, ApiError};
+use crate::components::{ErrorNotice, MaybeError, RequireSignIn, submit};
+use crate::i18n::use_i18n;
+use crate::session::use_session;
+
+#[component]
+pub fn Start() -> impl IntoView {
+    view! { <RequireSignIn><StartPage /></RequireSignIn> }
+}
+
+#[component]
+fn StartPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let context = LocalResource::new(api::portfolios);
+    let name = move || session.me.get().map(|m| m.name).unwrap_or_default();
+    let role = move || session.me.get().map(|m| m.role);
+    view! {
+        <section class="page" id="page-start">
+            <h1>{move || format!("{} {}", i18n.tr("Welkom,", "Welcome,"), name())}</h1>
+            <Show when=move || role() == Some(Role::OfficeAdmin)>
+                <p><A href="/beheer" attr:id="go-admin">{move || i18n.tr("Naar gebruikersbeheer van uw kantoor", "Go to your office's user management")}</A></p>
+            </Show>
+            <Show when=move || role() == Some(Role::Operator)>
+                <p><A href="/relatiebeheer" attr:id="go-operator">{move || i18n.tr("Naar de console van Team Relatiebeheer", "Go to the relations team console")}</A></p>
+            </Show>
+            <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
+                {move || Suspend::new(async move {
+                    match context.await {
+                        Ok(context) => view! { <Portfolios context /> }.into_any(),
+                        Err(ApiError::Api { code: ErrorCode::NoAccess, details, .. }) => {
+                            let admins: Vec<String> = details
+                                .and_then(|d| d.get("administrators").cloned())
+                                .and_then(|a| serde_json::from_value(a).ok())
+                                .unwrap_or_default();
+                            view! { <NoAccess admins /> }.into_any()
+                        }
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn NoAccess(admins: Vec<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let list = admins.join(", ");
+    let has = !admins.is_empty();
+    view! {
+        <div class="notice warn" id="no-access">
+            <h2>{move || i18n.tr("Geen toegang", "No access")}</h2>
+            <p>{move || i18n.tr(
+                "U heeft nog geen rechten op een portefeuille. De gebruikersbeheerder van uw kantoor kent die rechten toe.",
+                "You have no rights on any portfolio yet. Your office's user administrator grants those rights.",
+            )}</p>
+            {has.then(|| view! {
+                <p>{move || i18n.tr("Gebruikersbeheerder: ", "User administrator: ")}<strong id="no-access-admins">{list.clone()}</strong></p>
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn Portfolios(context: PortfolioContextResponse) -> impl IntoView {
+    let i18n = use_i18n();
+    let active = RwSignal::new(context.active_portfolio_id);
+    let portfolios = StoredValue::new(context.portfolios);
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let choose = move |id: Uuid| {
+        submit(pending, error, move || async move {
+            let context = api::select_portfolio(id).await?;
+            active.set(context.active_portfolio_id);
+            Ok(())
+        });
+    };
+    let current = move || {
+        active.get().and_then(|id| {
+            portfolios.with_value(|ps| ps.iter().find(|p| p.portfolio_id == id).cloned())
+        })
+    };
+    let several = portfolios.with_value(|p| p.len() > 1);
+    view! {
+        <MaybeError error />
+        {move || current().map(|p| view! {
+            <p class="notice ok" id="active-portfolio">
+                {move || i18n.tr("U werkt in portefeuille ", "You are working in portfolio ")}
+                <strong>{format!("{} — {}", p.agency_number, p.portfolio_name)}</strong>
+            </p>
+        })}
+        {several.then(|| view! {
+            <div class="field">
+                <label for="portfolio-switcher">{move || i18n.tr("Kies een portefeuille", "Choose a portfolio")}</label>
+                <select id="portfolio-switcher" on:change=move |ev| {
+                    if let Ok(id) = event_target_value(&ev).parse::<Uuid>() {
+                        choose(id);
+                    }
+                }>
+                    <option value="" selected=move || active.get().is_none()>{move || i18n.tr("— kies —", "— choose —")}</option>
+                    {portfolios.with_value(|ps| ps.iter().map(|p| {
+                        let id = p.portfolio_id;
+                        view! { <option value=id.to_string() selected=move || active.get() == Some(id)>{format!("{} — {}", p.agency_number, p.portfolio_name)}</option> }
+                    }).collect_view())}
+                </select>
+            </div>
+        })}
+        <h2>{move || i18n.tr("Uw rechten", "Your rights")}</h2>
+        <ul class="rights" id="my-rights">
+            {portfolios.with_value(|ps| ps.iter().map(|p| view! {
+                <li><strong>{p.agency_number.clone()}</strong>{format!(" {}: {}", p.portfolio_name, p.rights.join(", "))}</li>
+            }).collect_view())}
+        </ul>
+    }
+}
