@@ -128,6 +128,50 @@ impl Browser {
         .await
     }
 
+    /// Types into the input with this id (clearing it first).
+    pub async fn fill(&self, id: &str, text: &str) {
+        let el = self.by_id(id).await;
+        el.clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear #{id}: {e}"));
+        el.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into #{id}: {e}"));
+    }
+
+    /// Clicks the element with this id once it is there and enabled.
+    pub async fn click(&self, id: &str) {
+        let el = self.by_id(id).await;
+        crate::eventually(15, &format!("#{id} to be enabled"), || {
+            let el = el.clone();
+            async move { el.is_enabled().await.ok().filter(|e| *e).map(|_| ()) }
+        })
+        .await;
+        el.scroll_into_view().await.ok();
+        el.click()
+            .await
+            .unwrap_or_else(|e| panic!("click #{id}: {e}"));
+    }
+
+    /// Waits until the page's path is `path`.
+    pub async fn wait_path(&self, path: &str) {
+        crate::eventually(15, &format!("the page {path}"), || async {
+            let url = self.driver.current_url().await.ok()?;
+            (url.path() == path).then_some(())
+        })
+        .await;
+    }
+
+    /// The text of the element with this id.
+    pub async fn text(&self, id: &str) -> String {
+        self.by_id(id).await.text().await.unwrap_or_default()
+    }
+
+    /// Waits until an element with this CSS selector exists.
+    pub async fn wait_css(&self, selector: &str) {
+        self.css(selector).await;
+    }
+
     pub async fn quit(self) {
         let _ = self.driver.quit().await;
     }

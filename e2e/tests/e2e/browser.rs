@@ -25,9 +25,7 @@ async fn the_spa_speaks_dutch_by_default_and_english_when_chosen_and_remembers_i
     browser
         .wait_text("insurer-name", "Voorbeeld Verzekeringen")
         .await;
-    browser
-        .wait_text("page-home", "Welkom op het extranet")
-        .await;
+    browser.wait_text("page-sign-in", "Inloggen").await;
     assert_eq!(
         browser
             .css("html")
@@ -42,9 +40,7 @@ async fn the_spa_speaks_dutch_by_default_and_english_when_chosen_and_remembers_i
     browser.screenshot("home-nl").await;
 
     browser.by_id("lang-en").await.click().await.unwrap();
-    browser
-        .wait_text("page-home", "Welcome to the extranet")
-        .await;
+    browser.wait_text("page-sign-in", "Sign in").await;
     assert_eq!(
         browser
             .css("html")
@@ -58,9 +54,7 @@ async fn the_spa_speaks_dutch_by_default_and_english_when_chosen_and_remembers_i
     browser.screenshot("home-en").await;
 
     browser.driver.refresh().await.unwrap();
-    browser
-        .wait_text("page-home", "Welcome to the extranet")
-        .await;
+    browser.wait_text("page-sign-in", "Sign in").await;
 
     browser
         .driver
@@ -167,7 +161,7 @@ async fn the_layout_fits_a_360_px_wide_screen() {
     let mut browser = Browser::start("narrow", 360, 740).await;
 
     for (path, id, label) in [
-        ("/", "page-home", "home-nl-360"),
+        ("/", "page-sign-in", "sign-in-nl-360"),
         ("/status", "status-ok", "status-nl-360"),
     ] {
         browser

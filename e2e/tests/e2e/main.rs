@@ -7,4 +7,5 @@ mod browser;
 mod config;
 mod delivery;
 mod http;
+mod journeys;
 mod support;

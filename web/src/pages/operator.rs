@@ -285,7 +285,6 @@ fn AccountDetail(
         submit(pending, error, move || async move {
             api::operator_delete_account(id).await?;
             done.set(Some("deleted"));
-            selected.set(None);
             refresh.update(|n| *n += 1);
             Ok(())
         });
@@ -327,6 +326,7 @@ fn AccountDetail(
                     i18n.tr("De inlogmethoden zijn gewist; er is een e-mail gestuurd om ze opnieuw in te stellen.", "The sign-in methods have been cleared; an e-mail to set them up again has been sent.")
                 }}</p>
             })}
+            <Show when=move || done.get() != Some("deleted")>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match detail.await {
@@ -354,6 +354,8 @@ fn AccountDetail(
                     </span>
                 </Show>
             </div>
+            </Show>
+            <button type="button" class="link" id="close-account" on:click=move |_| selected.set(None)>{move || i18n.tr("Sluiten", "Close")}</button>
         </div>
     }
 }

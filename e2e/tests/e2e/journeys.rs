@@ -1,0 +1,557 @@
+//! The product in a real browser, walked as people do: the relations team sets up an office,
+//! its administrator and an adviser accept their invitations (password, SMS code from the
+//! outbox, authenticator code computed from the key on screen), the adviser switches
+//! portfolio, changes the mobile number, signs in by SMS, gets blocked, recovers with forgot
+//! password; an expired link sends a new invitation; an adviser without rights sees *geen
+//! toegang*; a deleted account's open session is signed out. In Dutch and in English, on a
+//! desktop and on a 360 px phone screen, with a screenshot of every screen.
+
+use std::time::Duration;
+
+use poort_e2e::browser::Browser;
+use poort_e2e::db::Kind;
+use poort_e2e::eventually;
+use poort_e2e::server::{Poort, base_env, dist_dir, run};
+use serde_json::Value;
+
+use crate::support::dev_server;
+
+/// The language and screen a journey runs in.
+#[derive(Clone, Copy)]
+struct Setting {
+    lang: &'static str,
+    width: u32,
+}
+
+impl Setting {
+    fn label(self) -> String {
+        format!("{}-{}", self.lang, self.width)
+    }
+    fn en(self) -> bool {
+        self.lang == "en"
+    }
+}
+
+async fn outbox(base: &str) -> Vec<Value> {
+    let body: Value = reqwest::get(format!("{base}/api/dev/outbox?limit=500"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["messages"].as_array().cloned().unwrap_or_default()
+}
+
+/// The number of messages to `to` so far (to wait for the next one).
+async fn count_to(base: &str, to: &str) -> usize {
+    outbox(base)
+        .await
+        .iter()
+        .filter(|m| m["recipient"] == to)
+        .count()
+}
+
+/// Waits for a message to `to` beyond the first `seen`; returns its body.
+async fn next_message(base: &str, to: &str, seen: usize) -> String {
+    eventually(20, &format!("a message to {to}"), || async {
+        let messages: Vec<Value> = outbox(base)
+            .await
+            .into_iter()
+            .filter(|m| m["recipient"] == to)
+            .collect();
+        (messages.len() > seen)
+            .then(|| messages[0]["body"].as_str().unwrap_or_default().to_string())
+    })
+    .await
+}
+
+fn link_in(body: &str, marker: &str) -> String {
+    body.split_whitespace()
+        .find(|w| w.contains(marker))
+        .unwrap_or_else(|| panic!("no {marker} link in {body}"))
+        .to_string()
+}
+
+fn code_in(body: &str) -> String {
+    body.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .unwrap_or_else(|| panic!("no code in {body}"))
+        .to_string()
+}
+
+fn totp(secret_base32: &str) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret_base32.trim())
+        .unwrap()
+        .as_bytes()
+        .to_vec();
+    let totp = totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_secret(secret)
+        .build()
+        .unwrap();
+    totp.generate(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .to_string()
+}
+
+/// A browser for one person, in the journey's language and screen.
+async fn browser(setting: Setting, who: &str) -> Browser {
+    let height = if setting.width < 500 { 780 } else { 900 };
+    Browser::start(&format!("{}-{who}", setting.label()), setting.width, height).await
+}
+
+async fn choose_language(b: &Browser, base: &str, setting: Setting) {
+    b.driver.goto(base).await.unwrap();
+    b.by_id("page-sign-in").await;
+    if setting.en() {
+        b.click("lang-en").await;
+        b.wait_text("page-sign-in", "Sign in").await;
+    }
+}
+
+/// Accepts an invitation in the browser; returns the authenticator key shown.
+async fn accept(
+    b: &mut Browser,
+    base: &str,
+    link: &str,
+    password: &str,
+    mobile: &str,
+    mobile_e164: &str,
+) -> String {
+    b.driver.goto(link).await.unwrap();
+    b.by_id("setup-password-form").await;
+    b.screenshot("invitation-password").await;
+    b.fill("setup-password", password).await;
+    b.wait_css("#password-feedback [data-verdict='ok']").await;
+    b.click("setup-password-submit").await;
+    b.by_id("setup-mobile-form").await;
+    let seen = count_to(base, mobile_e164).await;
+    b.fill("setup-mobile", mobile).await;
+    b.click("setup-mobile-submit").await;
+    let sms = next_message(base, mobile_e164, seen).await;
+    b.by_id("setup-sms-form").await;
+    b.screenshot("invitation-mobile").await;
+    b.fill("setup-sms-code", &code_in(&sms)).await;
+    b.click("setup-sms-submit").await;
+    let secret = b.text("totp-secret").await;
+    b.wait_css(".qr svg").await;
+    b.screenshot("invitation-authenticator").await;
+    b.fill("setup-app-code", &totp(&secret)).await;
+    b.click("setup-app-submit").await;
+    b.wait_path("/start").await;
+    b.by_id("page-start").await;
+    secret
+}
+
+async fn sign_out(b: &Browser) {
+    b.click("sign-out").await;
+    b.by_id("page-sign-in").await;
+}
+
+async fn sign_in_with_sms(
+    b: &mut Browser,
+    base: &str,
+    email: &str,
+    password: &str,
+    mobile_e164: &str,
+) {
+    b.driver.goto(base).await.unwrap();
+    b.fill("email", email).await;
+    b.fill("password", password).await;
+    b.screenshot("sign-in").await;
+    b.click("sign-in-submit").await;
+    b.by_id("code-form").await;
+    b.screenshot("sign-in-code").await;
+    let seen = count_to(base, mobile_e164).await;
+    b.click("send-sms").await;
+    let sms = next_message(base, mobile_e164, seen).await;
+    b.wait_css("#code-explanation").await;
+    b.fill("code", &code_in(&sms)).await;
+    b.click("code-submit").await;
+    b.wait_path("/start").await;
+}
+
+async fn the_whole_journey(setting: Setting) {
+    assert!(
+        dist_dir().is_some(),
+        "POORT_TEST_DIST does not point at a built SPA: run `cargo xtask test`"
+    );
+    let (poort, _db, env) = dev_server(Kind::Sqlite).await.unwrap();
+    let base = poort.url.clone();
+    let en = setting.en();
+
+    // The first operator, from the command line.
+    let done = run(
+        &[
+            "--dev",
+            "bootstrap-operator",
+            "--email",
+            "olga@verzekeraar.example",
+            "--name",
+            "Olga Operator",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let link = link_in(&done.stdout, "/uitnodiging/");
+    let mut ops = browser(setting, "operator").await;
+    choose_language(&ops, &base, setting).await;
+    ops.screenshot("sign-in-empty").await;
+    accept(
+        &mut ops,
+        &base,
+        &link,
+        "olifanten dansen in de regen",
+        "0611111111",
+        "+31611111111",
+    )
+    .await;
+    ops.wait_text("user-name", "Olga Operator").await;
+    ops.screenshot("start-operator").await;
+
+    // Office, two portfolios, and its first user administrator.
+    ops.click("go-operator").await;
+    ops.by_id("page-operator").await;
+    ops.fill("office-name", "Adviesbureau Jansen").await;
+    ops.fill("office-kvk", "12345678").await;
+    ops.click("office-submit").await;
+    ops.by_id("office-detail").await;
+    for (agency, name) in [("AG-1", "Particulier"), ("AG-2", "Zakelijk")] {
+        ops.fill("portfolio-agency", agency).await;
+        ops.fill("portfolio-name", name).await;
+        ops.click("portfolio-submit").await;
+        ops.wait_text("portfolio-list", agency).await;
+    }
+    let admin_mail = count_to(&base, "anna@jansen.example").await;
+    ops.fill("admin-name", "Anna Admin").await;
+    ops.fill("admin-email", "anna@jansen.example").await;
+    ops.click("admin-invite-submit").await;
+    ops.by_id("admin-invited").await;
+    ops.wait_text("office-invitations", "anna@jansen.example")
+        .await;
+    ops.screenshot("operator-office").await;
+    ops.click("tab-audit").await;
+    ops.wait_text("audit-table", "invitation.sent").await;
+    ops.screenshot("operator-audit").await;
+
+    // The administrator accepts and invites an adviser with rights on both portfolios.
+    let body = next_message(&base, "anna@jansen.example", admin_mail).await;
+    let mut admin = browser(setting, "admin").await;
+    choose_language(&admin, &base, setting).await;
+    accept(
+        &mut admin,
+        &base,
+        &link_in(&body, "/uitnodiging/"),
+        "vier vrolijke visjes zwemmen",
+        "0622222222",
+        "+31622222222",
+    )
+    .await;
+    admin.click("go-admin").await;
+    admin.by_id("invite-form").await;
+    admin.fill("invite-name", "Bert Adviseur").await;
+    admin.fill("invite-email", "bert@jansen.example").await;
+    admin.click("invite-AG-1-view_policies").await;
+    admin.click("invite-AG-2-view_policies").await;
+    admin.click("invite-AG-2-report_claims").await;
+    admin.screenshot("admin-invite").await;
+    let bert_mail = count_to(&base, "bert@jansen.example").await;
+    admin.click("invite-submit").await;
+    admin.by_id("invitation-sent").await;
+    admin
+        .wait_text("invitation-list", "bert@jansen.example")
+        .await;
+    admin.screenshot("admin-accounts").await;
+
+    // The adviser accepts, switches portfolio, and changes the mobile number.
+    let body = next_message(&base, "bert@jansen.example", bert_mail).await;
+    let mut bert = browser(setting, "adviser").await;
+    choose_language(&bert, &base, setting).await;
+    accept(
+        &mut bert,
+        &base,
+        &link_in(&body, "/uitnodiging/"),
+        "zes zeilboten op zee",
+        "0633333333",
+        "+31633333333",
+    )
+    .await;
+    bert.wait_text("user-name", "Bert Adviseur").await;
+    let switcher = bert.by_id("portfolio-switcher").await;
+    bert.screenshot("start-choose-portfolio").await;
+    let options = switcher
+        .find_all(thirtyfour::By::Tag("option"))
+        .await
+        .unwrap();
+    options[2].click().await.unwrap();
+    bert.wait_text("active-portfolio", "AG-2").await;
+    bert.screenshot("start-portfolio").await;
+    options_text_check(&bert, en).await;
+    bert.click("nav-my-account").await;
+    bert.by_id("page-my-account").await;
+    bert.wait_text("profile-mobile", "+31633333333").await;
+    bert.screenshot("my-account").await;
+    bert.fill("new-mobile", "0644444444").await;
+    bert.click("mobile-submit").await;
+    bert.by_id("reauthenticate").await;
+    bert.fill("reauth-password", "zes zeilboten op zee").await;
+    bert.click("reauth-submit").await;
+    eventually(15, "the proof to be accepted", || async {
+        bert.driver
+            .find(thirtyfour::By::Id("reauthenticate"))
+            .await
+            .is_err()
+            .then_some(())
+    })
+    .await;
+    let seen = count_to(&base, "+31644444444").await;
+    bert.click("mobile-submit").await;
+    let sms = next_message(&base, "+31644444444", seen).await;
+    bert.fill("mobile-code", &code_in(&sms)).await;
+    bert.click("mobile-code-submit").await;
+    bert.wait_text("profile-mobile", "+31644444444").await;
+    bert.screenshot("my-account-mobile-changed").await;
+    sign_out(&bert).await;
+
+    // Sign-in by SMS code.
+    sign_in_with_sms(
+        &mut bert,
+        &base,
+        "bert@jansen.example",
+        "zes zeilboten op zee",
+        "+31644444444",
+    )
+    .await;
+    bert.screenshot("signed-in-by-sms").await;
+    sign_out(&bert).await;
+
+    // Five wrong passwords: blocked; forgot password; signed in again.
+    for _ in 0..5 {
+        bert.fill("email", "bert@jansen.example").await;
+        bert.fill("password", "helemaal verkeerd").await;
+        bert.click("sign-in-submit").await;
+        bert.wait_css("[role=alert]").await;
+    }
+    bert.wait_css("[data-code=account_blocked]").await;
+    bert.screenshot("blocked").await;
+    bert.click("blocked-reset-link").await;
+    bert.by_id("forgot-password-form").await;
+    let seen = count_to(&base, "bert@jansen.example").await;
+    bert.fill("email", "bert@jansen.example").await;
+    bert.click("forgot-password-submit").await;
+    bert.by_id("check-your-mail").await;
+    bert.screenshot("forgot-password-sent").await;
+    let mail = next_message(&base, "bert@jansen.example", seen).await;
+    bert.driver
+        .goto(link_in(&mail, "/wachtwoord-herstellen/"))
+        .await
+        .unwrap();
+    bert.by_id("reset-code-form").await;
+    bert.screenshot("reset-password-code").await;
+    let seen = count_to(&base, "+31644444444").await;
+    bert.click("reset-send-sms").await;
+    let sms = next_message(&base, "+31644444444", seen).await;
+    bert.wait_css("#reset-code-explanation").await;
+    bert.fill("reset-code", &code_in(&sms)).await;
+    bert.click("reset-code-submit").await;
+    bert.by_id("reset-password-form").await;
+    bert.fill("new-password", "nieuwe lente in maart").await;
+    bert.screenshot("reset-password-new").await;
+    bert.click("reset-password-submit").await;
+    bert.wait_path("/start").await;
+    bert.screenshot("signed-in-after-reset").await;
+
+    // An adviser without rights: geen toegang, naming the administrator.
+    let zonder_mail = count_to(&base, "zonder@jansen.example").await;
+    admin.driver.goto(format!("{base}/beheer")).await.unwrap();
+    admin.fill("invite-name", "Zonder Rechten").await;
+    admin.fill("invite-email", "zonder@jansen.example").await;
+    admin.click("invite-submit").await;
+    admin.by_id("invitation-sent").await;
+    let body = next_message(&base, "zonder@jansen.example", zonder_mail).await;
+    let mut zonder = browser(setting, "no-rights").await;
+    choose_language(&zonder, &base, setting).await;
+    accept(
+        &mut zonder,
+        &base,
+        &link_in(&body, "/uitnodiging/"),
+        "blauwe lucht boven zee",
+        "0655555555",
+        "+31655555555",
+    )
+    .await;
+    zonder.wait_text("no-access-admins", "Anna Admin").await;
+    zonder
+        .wait_text("no-access", if en { "No access" } else { "Geen toegang" })
+        .await;
+    zonder.screenshot("no-access").await;
+
+    // The operator deletes that account; its open session is signed out.
+    ops.driver
+        .goto(format!("{base}/relatiebeheer"))
+        .await
+        .unwrap();
+    ops.click("tab-accounts").await;
+    ops.fill("operator-search", "zonder@").await;
+    ops.click("operator-search-submit").await;
+    ops.click("result-zonder-jansen-example").await;
+    ops.wait_text("detail-email", "zonder@jansen.example").await;
+    ops.screenshot("operator-account").await;
+    ops.click("delete-account").await;
+    ops.click("delete-account-confirm").await;
+    ops.by_id("account-deleted").await;
+    zonder
+        .driver
+        .goto(format!("{base}/mijn-account"))
+        .await
+        .unwrap();
+    zonder.by_id("page-sign-in").await;
+    zonder.screenshot("signed-out-after-deletion").await;
+
+    for b in [ops, admin, bert, zonder] {
+        b.quit().await;
+    }
+    drop(poort);
+}
+
+/// The language chosen at the start is the one on screen.
+async fn options_text_check(b: &Browser, en: bool) {
+    let expected = if en {
+        "You are working in portfolio"
+    } else {
+        "U werkt in portefeuille"
+    };
+    b.wait_text("active-portfolio", expected).await;
+}
+
+#[tokio::test]
+async fn the_whole_journey_in_dutch() {
+    the_whole_journey(Setting {
+        lang: "nl",
+        width: 1280,
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_whole_journey_in_english() {
+    the_whole_journey(Setting {
+        lang: "en",
+        width: 1280,
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_whole_journey_on_a_phone_in_dutch() {
+    the_whole_journey(Setting {
+        lang: "nl",
+        width: 360,
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_whole_journey_on_a_phone_in_english() {
+    the_whole_journey(Setting {
+        lang: "en",
+        width: 360,
+    })
+    .await;
+}
+
+async fn an_expired_invitation_link_says_a_new_invitation_was_sent(setting: Setting) {
+    let db = poort_e2e::db::TestDatabase::sqlite();
+    let mut env = base_env(&db);
+    // Links that expire at once.
+    env.push(("POORT__POLICY__INVITATION_VALID_DAYS".into(), "0".into()));
+    let poort = Poort::start(&["--dev"], &env, &db.path().join("poort.log")).await;
+    let done = run(
+        &[
+            "--dev",
+            "bootstrap-operator",
+            "--email",
+            "olga@verzekeraar.example",
+            "--name",
+            "Olga Operator",
+        ],
+        &env,
+    )
+    .await;
+    let link = link_in(&done.stdout, "/uitnodiging/");
+    let seen = count_to(&poort.url, "olga@verzekeraar.example").await;
+    let mut b = browser(setting, "expired").await;
+    choose_language(&b, &poort.url, setting).await;
+
+    b.driver.goto(&link).await.unwrap();
+
+    b.wait_text(
+        "invitation-renewed",
+        if setting.en() {
+            "new invitation"
+        } else {
+            "nieuwe uitnodiging"
+        },
+    )
+    .await;
+    b.screenshot("invitation-expired").await;
+    next_message(&poort.url, "olga@verzekeraar.example", seen).await;
+    b.quit().await;
+}
+
+#[tokio::test]
+async fn an_expired_invitation_link_says_a_new_invitation_was_sent_in_dutch() {
+    an_expired_invitation_link_says_a_new_invitation_was_sent(Setting {
+        lang: "nl",
+        width: 1280,
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_expired_invitation_link_says_a_new_invitation_was_sent_in_english() {
+    an_expired_invitation_link_says_a_new_invitation_was_sent(Setting {
+        lang: "en",
+        width: 360,
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn forgot_email_address_and_the_status_pages_in_both_languages() {
+    let (poort, _db, _) = dev_server(Kind::Sqlite).await.unwrap();
+    for setting in [
+        Setting {
+            lang: "nl",
+            width: 1280,
+        },
+        Setting {
+            lang: "en",
+            width: 360,
+        },
+    ] {
+        let mut b = browser(setting, "recovery").await;
+        choose_language(&b, &poort.url, setting).await;
+        b.click("forgot-email").await;
+        b.fill("mobile", "0612345678").await;
+        b.screenshot("forgot-email").await;
+        b.click("forgot-email-submit").await;
+        b.by_id("sms-on-its-way").await;
+        b.screenshot("forgot-email-sent").await;
+        b.driver
+            .goto(format!("{}/wachtwoord-vergeten", poort.url))
+            .await
+            .unwrap();
+        b.by_id("forgot-password-form").await;
+        b.screenshot("forgot-password").await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        b.quit().await;
+    }
+}
