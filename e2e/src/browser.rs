@@ -14,6 +14,8 @@ pub struct Browser {
     _profile: tempfile::TempDir,
     name: String,
     shots: usize,
+    /// True when the phone viewport is emulated (see `start`).
+    emulated: bool,
 }
 
 /// Where screenshots go: `POORT_TEST_ARTIFACTS`, else `e2e/artifacts`.
@@ -71,7 +73,9 @@ impl Browser {
             caps.add_experimental_option(
                 "mobileEmulation",
                 serde_json::json!({
-                    "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 }
+                    "deviceMetrics": {
+                        "width": width, "height": height, "pixelRatio": 1.0
+                    }
                 }),
             )
             .expect("mobileEmulation");
@@ -83,6 +87,7 @@ impl Browser {
             driver,
             _chromedriver: chromedriver,
             _profile: profile,
+            emulated: width < 500,
             name: name.to_string(),
             shots: 0,
         }
@@ -98,21 +103,21 @@ impl Browser {
         path
     }
 
-    /// The element with this id, waiting up to 15 s for it to appear.
+    /// The element with this id, waiting up to 30 s for it to appear.
     pub async fn by_id(&self, id: &str) -> WebElement {
         self.driver
             .query(By::Id(id))
-            .wait(Duration::from_secs(15), Duration::from_millis(100))
+            .wait(Duration::from_secs(30), Duration::from_millis(100))
             .first()
             .await
             .unwrap_or_else(|e| panic!("no element #{id}: {e}"))
     }
 
-    /// The first element matching a CSS selector, waiting up to 15 s.
+    /// The first element matching a CSS selector, waiting up to 30 s.
     pub async fn css(&self, selector: &str) -> WebElement {
         self.driver
             .query(By::Css(selector))
-            .wait(Duration::from_secs(15), Duration::from_millis(100))
+            .wait(Duration::from_secs(30), Duration::from_millis(100))
             .first()
             .await
             .unwrap_or_else(|e| panic!("nothing matches {selector}: {e}"))
@@ -128,29 +133,65 @@ impl Browser {
         .await
     }
 
-    /// Types into the input with this id (clearing it first).
+    /// Types into the input with this id (clearing it first). The element is looked up again
+    /// when the page re-rendered it between finding and typing (a stale reference).
     pub async fn fill(&self, id: &str, text: &str) {
-        let el = self.by_id(id).await;
-        el.clear()
-            .await
-            .unwrap_or_else(|e| panic!("clear #{id}: {e}"));
-        el.send_keys(text)
-            .await
-            .unwrap_or_else(|e| panic!("type into #{id}: {e}"));
+        for attempt in 1.. {
+            let el = self.by_id(id).await;
+            let result = match el.clear().await {
+                Ok(()) => el.send_keys(text).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(()) => return,
+                Err(e) if is_stale(&e) && attempt < 5 => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("type into #{id}: {e}"),
+            }
+        }
     }
 
-    /// Clicks the element with this id once it is there and enabled.
+    /// Clicks the element with this id once it is there and enabled. The element is looked up
+    /// again when the page re-rendered it in between (a stale reference).
     pub async fn click(&self, id: &str) {
+        for attempt in 1.. {
+            match self.try_click(id).await {
+                Ok(()) => return,
+                Err(e) if is_stale(&e) && attempt < 5 => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("click #{id}: {e}"),
+            }
+        }
+    }
+
+    async fn try_click(&self, id: &str) -> WebDriverResult<()> {
         let el = self.by_id(id).await;
         crate::eventually(15, &format!("#{id} to be enabled"), || {
             let el = el.clone();
-            async move { el.is_enabled().await.ok().filter(|e| *e).map(|_| ()) }
+            // A stale element ends the wait too; the click below then reports it.
+            async move {
+                match el.is_enabled().await {
+                    Ok(true) => Some(()),
+                    Ok(false) => None,
+                    Err(_) => Some(()),
+                }
+            }
         })
         .await;
         el.scroll_into_view().await.ok();
-        el.click()
-            .await
-            .unwrap_or_else(|e| panic!("click #{id}: {e}"));
+        if self.emulated {
+            // Under mobile emulation chromedriver misplaces pointer clicks once the page has
+            // scrolled (the click lands on nothing, or on the element below); activate the
+            // element the way assistive technology does instead.
+            self.driver
+                .execute("arguments[0].click();", vec![el.to_json()?])
+                .await
+                .map(|_| ())
+        } else {
+            el.click().await
+        }
     }
 
     /// Waits until the page's path is `path`.
@@ -175,6 +216,10 @@ impl Browser {
     pub async fn quit(self) {
         let _ = self.driver.quit().await;
     }
+}
+
+fn is_stale(e: &WebDriverError) -> bool {
+    e.to_string().contains("stale element")
 }
 
 fn which(program: &str) -> Option<String> {

@@ -301,6 +301,7 @@ async fn the_whole_journey(setting: Setting) {
     bert.fill("new-mobile", "0644444444").await;
     bert.click("mobile-submit").await;
     bert.by_id("reauthenticate").await;
+    bert.screenshot("my-account-confirm-it-is-you").await;
     bert.fill("reauth-password", "zes zeilboten op zee").await;
     bert.click("reauth-submit").await;
     eventually(15, "the proof to be accepted", || async {
