@@ -93,14 +93,49 @@ impl Browser {
         }
     }
 
-    /// Saves a screenshot as `e2e/artifacts/<test>-<nn>-<label>.png`.
+    /// Saves a screenshot of the whole page (not only the visible part) as
+    /// `e2e/artifacts/<test>-<nn>-<label>.png` and refreshes the contact sheet
+    /// `e2e/artifacts/index.html`.
     pub async fn screenshot(&mut self, label: &str) -> PathBuf {
         self.shots += 1;
         let dir = artifacts_dir();
         std::fs::create_dir_all(&dir).expect("artifacts folder");
         let path = dir.join(format!("{}-{:02}-{label}.png", self.name, self.shots));
-        self.driver.screenshot(&path).await.expect("screenshot");
+        match self.full_page_png().await {
+            Some(png) => std::fs::write(&path, png).expect("screenshot file"),
+            None => self.driver.screenshot(&path).await.expect("screenshot"),
+        }
+        crate::contact_sheet::write(&dir).expect("contact sheet");
         path
+    }
+
+    /// The whole page as PNG through the DevTools protocol (a WebDriver screenshot only holds
+    /// the viewport).
+    async fn full_page_png(&self) -> Option<Vec<u8>> {
+        use base64::Engine as _;
+        let cdp = self.driver.cdp();
+        let metrics = cdp
+            .send_raw("Page.getLayoutMetrics", serde_json::json!({}))
+            .await
+            .ok()?;
+        let size = &metrics["cssContentSize"];
+        let width = size["width"].as_f64()?.ceil();
+        // Long pages are cut off at a height a contact sheet can still show.
+        let height = size["height"].as_f64()?.ceil().min(8000.0);
+        let shot = cdp
+            .send_raw(
+                "Page.captureScreenshot",
+                serde_json::json!({
+                    "format": "png",
+                    "captureBeyondViewport": true,
+                    "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 }
+                }),
+            )
+            .await
+            .ok()?;
+        base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str()?)
+            .ok()
     }
 
     /// The element with this id, waiting up to 30 s for it to appear.

@@ -116,6 +116,38 @@ impl TestDatabase {
         }
     }
 
+    /// Runs one SQL statement on the database, as an operator with a database console would:
+    /// only to arrange data the product itself cannot make (such as an account migrated from
+    /// before two-step verification). Returns the number of rows changed.
+    pub async fn execute(&self, sql: &str) -> u64 {
+        match self.kind {
+            Kind::Sqlite => {
+                let options = sqlx::sqlite::SqliteConnectOptions::from_str(&self.url)
+                    .expect("SQLite URL")
+                    .busy_timeout(std::time::Duration::from_secs(10));
+                let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                    .await
+                    .expect("connect to SQLite");
+                sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                    .rows_affected()
+            }
+            Kind::Postgres => {
+                let options = PgConnectOptions::from_str(&self.url).expect("PostgreSQL URL");
+                let mut conn = PgConnection::connect_with(&options)
+                    .await
+                    .expect("connect to PostgreSQL");
+                sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                    .rows_affected()
+            }
+        }
+    }
+
     pub fn path(&self) -> PathBuf {
         self.dir.path().to_path_buf()
     }

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod browser;
+pub mod contact_sheet;
 pub mod db;
 pub mod server;
 pub mod sms;

@@ -119,6 +119,8 @@ pub enum ErrorCode {
     AccountDeactivated,
     /// The required two-step verification is not set up: sign in with eHerkenning, or contact Team Relatiebeheer.
     TwoFactorNotSetUp,
+    /// The account's set-up (after an invitation or a reset) is not finished: use the link in the e-mail.
+    SetUpNotFinished,
     /// The sign-in took too long or is no longer valid; start again.
     SignInExpired,
     /// Too many wrong codes for this sign-in; start again.
@@ -192,6 +194,7 @@ impl ErrorCode {
         ErrorCode::AccountBlocked,
         ErrorCode::AccountDeactivated,
         ErrorCode::TwoFactorNotSetUp,
+        ErrorCode::SetUpNotFinished,
         ErrorCode::SignInExpired,
         ErrorCode::SignInAttemptVoid,
         ErrorCode::CodeAlreadyUsed,
@@ -255,6 +258,7 @@ impl ErrorCode {
             ErrorCode::AccountBlocked => "account_blocked",
             ErrorCode::AccountDeactivated => "account_deactivated",
             ErrorCode::TwoFactorNotSetUp => "two_factor_not_set_up",
+            ErrorCode::SetUpNotFinished => "set_up_not_finished",
             ErrorCode::SignInExpired => "sign_in_expired",
             ErrorCode::SignInAttemptVoid => "sign_in_attempt_void",
             ErrorCode::CodeAlreadyUsed => "code_already_used",
@@ -356,6 +360,9 @@ impl ErrorCode {
             }
             ErrorCode::TwoFactorNotSetUp => {
                 "The required two-step verification is not set up: sign in with eHerkenning, or contact Team Relatiebeheer."
+            }
+            ErrorCode::SetUpNotFinished => {
+                "The set-up of this account is not finished: use the link in the e-mail (an expired link sends a new one)."
             }
             ErrorCode::SignInExpired => {
                 "The sign-in took too long or is no longer valid; start again."

@@ -9,7 +9,7 @@
 use chrono::Duration;
 use poort_shared::ErrorCode;
 use poort_shared::dto::{
-    AccountStatus, CodeSentResponse, SecondFactor, SignInResponse, SignInStep,
+    AccountStatus, CodeSentResponse, InvitationStatus, SecondFactor, SignInResponse, SignInStep,
 };
 use poort_shared::password;
 use poort_shared::validate::{Email, MobileNumber, parse_code};
@@ -91,10 +91,23 @@ pub async fn start(
         .unwrap_or_else(|_| email.trim().to_lowercase());
     let mut tx = state.store.read().await?;
     let account = tx.find_account_by_email(&key).await?;
+    // An invited account whose set-up has begun has a password on its open invitation: with
+    // that password (and only with it) the person hears that the set-up is not finished.
+    let pending = match &account {
+        Some(a) if a.status == AccountStatus::Invited && a.password_hash.is_none() => tx
+            .invitations_of_account(a.id)
+            .await?
+            .into_iter()
+            .filter(|i| i.status == InvitationStatus::Open)
+            .find_map(|i| i.pending_password_hash),
+        _ => None,
+    };
     tx.commit().await?;
-    let account =
-        account.filter(|a| a.password_hash.is_some() && a.status != AccountStatus::Invited);
-    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+    let account = account.filter(|a| a.password_hash.is_some() || pending.is_some());
+    let stored = account
+        .as_ref()
+        .and_then(|a| a.password_hash.clone())
+        .or(pending);
     let rehash_with = match &stored {
         Some(hash) if state.hasher.needs_rehash(hash) => Some(password.clone()),
         _ => None,
@@ -190,7 +203,10 @@ pub async fn start(
         AccountStatus::Deactivated => {
             return refuse(state, client, &account, ErrorCode::AccountDeactivated).await;
         }
-        AccountStatus::Invited | AccountStatus::Active => {}
+        AccountStatus::Invited => {
+            return refuse(state, client, &account, ErrorCode::SetUpNotFinished).await;
+        }
+        AccountStatus::Active => {}
     }
     let methods = methods(&account);
     if methods.is_empty() {

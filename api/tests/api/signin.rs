@@ -14,6 +14,7 @@ crate::app_on_both_databases!(
     a_password_older_than_ninety_days_must_be_replaced_before_anything_else,
     five_wrong_codes_void_the_sign_in,
     an_account_without_second_factors_is_told_two_step_verification_is_not_set_up,
+    an_unfinished_set_up_is_named_only_to_whoever_knows_the_password,
     sessions_end_after_thirty_idle_minutes_and_after_twelve_hours,
     mijn_account_changes_need_proof_and_are_announced,
     the_portfolio_context_names_administrators_when_there_is_no_access_and_tokens_verify,
@@ -541,6 +542,57 @@ async fn an_account_without_second_factors_is_told_two_step_verification_is_not_
         .get(&format!("/api/password-reset/{token}"))
         .await;
     assert_eq!((status, code(&body)), (403, "two_factor_not_set_up"));
+}
+
+async fn an_unfinished_set_up_is_named_only_to_whoever_knows_the_password(app: &TestApp) {
+    let operator = app.operator().await;
+    let (_, portfolios, admin) = app.office_with_admin(&operator, 12).await;
+    let (status, body) = admin
+        .post("/api/office/invitations", json!({ "name": "Hanna de Wit", "email": "hanna@k12.example", "rights": [{ "portfolio_id": portfolios[0], "rights": ["view_policies"] }] }))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    // The invitee chooses a password, then closes the browser before the other steps.
+    let link = app.link_for("hanna@k12.example").await;
+    let token = link.rsplit('/').next().unwrap();
+    let (status, body) = app
+        .anonymous
+        .post(
+            &format!("/api/invitations/{token}/password"),
+            json!({ "password": "een half afgemaakte zin" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let (status, body) = app
+        .anonymous
+        .post(
+            "/api/sign-in",
+            json!({ "email": "hanna@k12.example", "password": "een half afgemaakte zin" }),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (403, "set_up_not_finished"));
+    let (status, body) = app
+        .anonymous
+        .post(
+            "/api/sign-in",
+            json!({ "email": "hanna@k12.example", "password": "een andere zin dan dat" }),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (400, "invalid_credentials"),
+        "a wrong password learns nothing about the account"
+    );
+    // The link still continues the set-up, with the password chosen.
+    let (status, body) = app
+        .anonymous
+        .post(
+            &format!("/api/invitations/{token}/resume"),
+            json!({ "password": "een half afgemaakte zin" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["step"], "mobile", "{body}");
 }
 
 async fn sessions_end_after_thirty_idle_minutes_and_after_twelve_hours(app: &TestApp) {

@@ -6,8 +6,6 @@
 //! toegang*; a deleted account's open session is signed out. In Dutch and in English, on a
 //! desktop and on a 360 px phone screen, with a screenshot of every screen.
 
-use std::time::Duration;
-
 use poort_e2e::browser::Browser;
 use poort_e2e::db::Kind;
 use poort_e2e::eventually;
@@ -182,7 +180,7 @@ async fn the_whole_journey(setting: Setting) {
         dist_dir().is_some(),
         "POORT_TEST_DIST does not point at a built SPA: run `cargo xtask test`"
     );
-    let (poort, _db, env) = dev_server(Kind::Sqlite).await.unwrap();
+    let (poort, db, env) = dev_server(Kind::Sqlite).await.unwrap();
     let base = poort.url.clone();
     let en = setting.en();
 
@@ -369,13 +367,40 @@ async fn the_whole_journey(setting: Setting) {
     bert.wait_path("/start").await;
     bert.screenshot("signed-in-after-reset").await;
 
+    // The administrator gives the adviser one more right on the first portfolio.
+    admin.driver.goto(format!("{base}/beheer")).await.unwrap();
+    admin
+        .wait_text("account-bert-jansen-example", "Bert Adviseur")
+        .await;
+    admin.click("edit-rights-bert-jansen-example").await;
+    admin.by_id("rights-form").await;
+    admin.click("edit-AG-1-report_claims").await;
+    admin.screenshot("admin-rights").await;
+    admin.click("rights-submit").await;
+    let report_claims = if en { "Report claims" } else { "Schade melden" };
+    eventually(15, "AG-1 to carry the new right", || async {
+        let row = admin
+            .driver
+            .find(thirtyfour::By::Id("account-bert-jansen-example"))
+            .await
+            .ok()?;
+        let text = row.text().await.ok()?;
+        text.split(" · ")
+            .any(|part| part.contains("AG-1:") && part.contains(report_claims))
+            .then_some(())
+    })
+    .await;
+
     // An adviser without rights: geen toegang, naming the administrator.
     let zonder_mail = count_to(&base, "zonder@jansen.example").await;
-    admin.driver.goto(format!("{base}/beheer")).await.unwrap();
     admin.fill("invite-name", "Zonder Rechten").await;
     admin.fill("invite-email", "zonder@jansen.example").await;
     admin.click("invite-submit").await;
     admin.by_id("invitation-sent").await;
+    admin
+        .wait_text("invitation-list", "zonder@jansen.example")
+        .await;
+    admin.screenshot("admin-invitations").await;
     let body = next_message(&base, "zonder@jansen.example", zonder_mail).await;
     let mut zonder = browser(setting, "no-rights").await;
     choose_language(&zonder, &base, setting).await;
@@ -394,6 +419,35 @@ async fn the_whole_journey(setting: Setting) {
         .await;
     zonder.screenshot("no-access").await;
 
+    // Mijn account: remove the mobile number (after the warning), link a new authenticator app.
+    zonder.click("nav-my-account").await;
+    zonder.wait_text("profile-mobile", "+31655555555").await;
+    zonder.click("remove-mobile").await;
+    zonder.by_id("remove-mobile-warning").await;
+    zonder.screenshot("my-account-remove-mobile").await;
+    with_proof(
+        &zonder,
+        "remove-mobile-confirm",
+        "blauwe lucht boven zee",
+        "mobile-removed",
+    )
+    .await;
+    zonder.wait_text("profile-mobile", "—").await;
+    zonder.screenshot("my-account-mobile-removed").await;
+    with_proof(
+        &zonder,
+        "replace-authenticator",
+        "blauwe lucht boven zee",
+        "new-totp-secret",
+    )
+    .await;
+    let new_secret = zonder.text("new-totp-secret").await;
+    zonder.screenshot("my-account-new-authenticator").await;
+    zonder.fill("new-app-code", &totp(&new_secret)).await;
+    zonder.click("authenticator-submit").await;
+    zonder.by_id("authenticator-replaced").await;
+    zonder.screenshot("my-account-authenticator-replaced").await;
+
     // The operator deletes that account; its open session is signed out.
     ops.driver
         .goto(format!("{base}/relatiebeheer"))
@@ -406,6 +460,8 @@ async fn the_whole_journey(setting: Setting) {
     ops.wait_text("detail-email", "zonder@jansen.example").await;
     ops.screenshot("operator-account").await;
     ops.click("delete-account").await;
+    ops.by_id("delete-account-confirm").await;
+    ops.screenshot("operator-delete-confirm").await;
     ops.click("delete-account-confirm").await;
     ops.by_id("account-deleted").await;
     zonder
@@ -416,10 +472,94 @@ async fn the_whole_journey(setting: Setting) {
     zonder.by_id("page-sign-in").await;
     zonder.screenshot("signed-out-after-deletion").await;
 
+    // The operator resets the adviser's sign-in set-up; he chooses a password from the e-mail's
+    // link but stops there: signing in then says the set-up is not finished.
+    ops.driver
+        .goto(format!("{base}/relatiebeheer"))
+        .await
+        .unwrap();
+    ops.click("tab-accounts").await;
+    ops.fill("operator-search", "bert@").await;
+    ops.click("operator-search-submit").await;
+    ops.click("result-bert-jansen-example").await;
+    ops.wait_text("detail-email", "bert@jansen.example").await;
+    let seen = count_to(&base, "bert@jansen.example").await;
+    ops.click("reset-sign-in").await;
+    ops.by_id("account-reset").await;
+    ops.screenshot("operator-reset-sign-in").await;
+    let mail = next_message(&base, "bert@jansen.example", seen).await;
+    bert.driver
+        .goto(link_in(&mail, "/uitnodiging/"))
+        .await
+        .unwrap();
+    bert.fill("setup-password", "opnieuw beginnen met zeilen")
+        .await;
+    bert.wait_css("#password-feedback [data-verdict='ok']")
+        .await;
+    bert.click("setup-password-submit").await;
+    bert.by_id("setup-mobile-form").await;
+    bert.driver.goto(&base).await.unwrap();
+    bert.fill("email", "bert@jansen.example").await;
+    bert.fill("password", "opnieuw beginnen met zeilen").await;
+    bert.click("sign-in-submit").await;
+    bert.wait_css("[data-code=set_up_not_finished]").await;
+    bert.screenshot("set-up-not-finished").await;
+
+    // An account from before two-step verification (arranged in the database as the old
+    // extranet's migration left it): sign-in says what to do.
+    sign_out(&admin).await;
+    let changed = db
+        .execute(
+            "UPDATE accounts SET totp_secret = NULL, mobile = NULL \
+             WHERE email_key = 'anna@jansen.example'",
+        )
+        .await;
+    assert_eq!(changed, 1);
+    admin.fill("email", "anna@jansen.example").await;
+    admin.fill("password", "vier vrolijke visjes zwemmen").await;
+    admin.click("sign-in-submit").await;
+    admin.wait_css("[data-code=two_factor_not_set_up]").await;
+    admin.screenshot("not-set-up").await;
+
     for b in [ops, admin, bert, zonder] {
         b.quit().await;
     }
     drop(poort);
+}
+
+/// Does a sensitive action in Mijn account: clicks `button`, confirms with the password when
+/// the page asks for it, and clicks again; waits for the element `done`.
+async fn with_proof(b: &Browser, button: &str, password: &str, done: &str) {
+    b.click(button).await;
+    let asked = eventually(15, &format!("#{done} or the request for proof"), || async {
+        if b.driver.find(thirtyfour::By::Id(done)).await.is_ok() {
+            Some(false)
+        } else if b
+            .driver
+            .find(thirtyfour::By::Id("reauthenticate"))
+            .await
+            .is_ok()
+        {
+            Some(true)
+        } else {
+            None
+        }
+    })
+    .await;
+    if asked {
+        b.fill("reauth-password", password).await;
+        b.click("reauth-submit").await;
+        eventually(15, "the proof to be accepted", || async {
+            b.driver
+                .find(thirtyfour::By::Id("reauthenticate"))
+                .await
+                .is_err()
+                .then_some(())
+        })
+        .await;
+        b.click(button).await;
+        b.by_id(done).await;
+    }
 }
 
 /// The language chosen at the start is the one on screen.
@@ -468,76 +608,85 @@ async fn the_whole_journey_on_a_phone_in_english() {
     .await;
 }
 
-async fn an_expired_invitation_link_says_a_new_invitation_was_sent(setting: Setting) {
+/// The four settings every screen is shown in.
+const SETTINGS: [Setting; 4] = [
+    Setting {
+        lang: "nl",
+        width: 1280,
+    },
+    Setting {
+        lang: "en",
+        width: 1280,
+    },
+    Setting {
+        lang: "nl",
+        width: 360,
+    },
+    Setting {
+        lang: "en",
+        width: 360,
+    },
+];
+
+async fn an_expired_invitation_link_says_a_new_invitation_was_sent(lang: &str) {
     let db = poort_e2e::db::TestDatabase::sqlite();
     let mut env = base_env(&db);
     // Links that expire at once.
     env.push(("POORT__POLICY__INVITATION_VALID_DAYS".into(), "0".into()));
     let poort = Poort::start(&["--dev"], &env, &db.path().join("poort.log")).await;
-    let done = run(
-        &[
-            "--dev",
-            "bootstrap-operator",
-            "--email",
-            "olga@verzekeraar.example",
-            "--name",
-            "Olga Operator",
-        ],
-        &env,
-    )
-    .await;
-    let link = link_in(&done.stdout, "/uitnodiging/");
-    let seen = count_to(&poort.url, "olga@verzekeraar.example").await;
-    let mut b = browser(setting, "expired").await;
-    choose_language(&b, &poort.url, setting).await;
+    for setting in SETTINGS.into_iter().filter(|s| s.lang == lang) {
+        let email = format!("olga-{}@verzekeraar.example", setting.width);
+        let done = run(
+            &[
+                "--dev",
+                "bootstrap-operator",
+                "--email",
+                &email,
+                "--name",
+                "Olga Operator",
+            ],
+            &env,
+        )
+        .await;
+        assert_eq!(done.code, Some(0), "{}", done.stderr);
+        let link = link_in(&done.stdout, "/uitnodiging/");
+        let seen = count_to(&poort.url, &email).await;
+        let mut b = browser(setting, "expired").await;
+        choose_language(&b, &poort.url, setting).await;
 
-    b.driver.goto(&link).await.unwrap();
+        b.driver.goto(&link).await.unwrap();
 
-    b.wait_text(
-        "invitation-renewed",
-        if setting.en() {
-            "new invitation"
-        } else {
-            "nieuwe uitnodiging"
-        },
-    )
-    .await;
-    b.screenshot("invitation-expired").await;
-    next_message(&poort.url, "olga@verzekeraar.example", seen).await;
-    b.quit().await;
+        b.wait_text(
+            "invitation-renewed",
+            if setting.en() {
+                "new invitation"
+            } else {
+                "nieuwe uitnodiging"
+            },
+        )
+        .await;
+        b.screenshot("invitation-expired").await;
+        next_message(&poort.url, &email, seen).await;
+        b.quit().await;
+    }
 }
 
 #[tokio::test]
 async fn an_expired_invitation_link_says_a_new_invitation_was_sent_in_dutch() {
-    an_expired_invitation_link_says_a_new_invitation_was_sent(Setting {
-        lang: "nl",
-        width: 1280,
-    })
-    .await;
+    an_expired_invitation_link_says_a_new_invitation_was_sent("nl").await;
 }
 
 #[tokio::test]
 async fn an_expired_invitation_link_says_a_new_invitation_was_sent_in_english() {
-    an_expired_invitation_link_says_a_new_invitation_was_sent(Setting {
-        lang: "en",
-        width: 360,
-    })
-    .await;
+    an_expired_invitation_link_says_a_new_invitation_was_sent("en").await;
 }
 
+/// Forgot e-mail address and forgot password up to "check your mail", the status page, a page
+/// that does not exist and the dev outbox, in the four settings.
 #[tokio::test]
 async fn forgot_email_address_and_the_status_pages_in_both_languages() {
     let (poort, _db, _) = dev_server(Kind::Sqlite).await.unwrap();
-    for setting in [
-        Setting {
-            lang: "nl",
-            width: 1280,
-        },
-        Setting {
-            lang: "en",
-            width: 360,
-        },
-    ] {
+    for setting in SETTINGS {
         let mut b = browser(setting, "recovery").await;
         choose_language(&b, &poort.url, setting).await;
         b.click("forgot-email").await;
@@ -552,7 +701,86 @@ async fn forgot_email_address_and_the_status_pages_in_both_languages() {
             .unwrap();
         b.by_id("forgot-password-form").await;
         b.screenshot("forgot-password").await;
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        b.driver
+            .goto(format!("{}/status", poort.url))
+            .await
+            .unwrap();
+        b.by_id("status-ok").await;
+        b.screenshot("status").await;
+        b.driver
+            .goto(format!("{}/bestaat-niet", poort.url))
+            .await
+            .unwrap();
+        b.by_id("page-not-found").await;
+        b.screenshot("not-found").await;
+        b.driver
+            .goto(format!("{}/dev/outbox", poort.url))
+            .await
+            .unwrap();
+        b.css("#outbox-list, #outbox-empty").await;
+        b.screenshot("dev-outbox").await;
+        b.quit().await;
+    }
+}
+
+/// A password older than the maximum age must be replaced after the second step.
+#[tokio::test]
+async fn an_expired_password_is_replaced_at_sign_in() {
+    let db = poort_e2e::db::TestDatabase::sqlite();
+    let mut env = base_env(&db);
+    // Every password is too old at once.
+    env.push(("POORT__POLICY__PASSWORD_MAX_AGE_DAYS".into(), "0".into()));
+    let poort = Poort::start(&["--dev"], &env, &db.path().join("poort.log")).await;
+    let base = poort.url.clone();
+    let done = run(
+        &[
+            "--dev",
+            "bootstrap-operator",
+            "--email",
+            "olga@verzekeraar.example",
+            "--name",
+            "Olga Operator",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let link = link_in(&done.stdout, "/uitnodiging/");
+    let mut password = "olifanten dansen in de regen".to_string();
+    for (n, setting) in SETTINGS.into_iter().enumerate() {
+        let mut b = browser(setting, "password-expired").await;
+        choose_language(&b, &base, setting).await;
+        if n == 0 {
+            accept(
+                &mut b,
+                &base,
+                &link,
+                &password,
+                "0611111111",
+                "+31611111111",
+            )
+            .await;
+            sign_out(&b).await;
+        }
+        // Sign in with an SMS code (an authenticator code is accepted only once per window).
+        b.fill("email", "olga@verzekeraar.example").await;
+        b.fill("password", &password).await;
+        b.click("sign-in-submit").await;
+        b.by_id("code-form").await;
+        let seen = count_to(&base, "+31611111111").await;
+        b.click("send-sms").await;
+        let sms = next_message(&base, "+31611111111", seen).await;
+        b.wait_css("#code-explanation").await;
+        b.fill("code", &code_in(&sms)).await;
+        b.click("code-submit").await;
+        b.by_id("new-password-form").await;
+        password = format!("een nieuw wachtwoord nummer {n}");
+        b.fill("new-password", &password).await;
+        b.wait_css("#password-feedback [data-verdict='ok']").await;
+        b.screenshot("sign-in-new-password").await;
+        b.click("new-password-submit").await;
+        b.wait_path("/start").await;
+        b.by_id("page-start").await;
         b.quit().await;
     }
 }

@@ -324,6 +324,10 @@ fn error_text(code: ErrorCode) -> [&'static str; 2] {
             "De verplichte tweestapsverificatie is voor uw account niet ingesteld. Log in met eHerkenning, of neem contact op met Team Relatiebeheer.",
             "The required two-step verification is not set up for your account. Sign in with eHerkenning, or contact Team Relatiebeheer.",
         ],
+        ErrorCode::SetUpNotFinished => [
+            "Uw account is nog niet (opnieuw) ingesteld. Gebruik de link in de e-mail die u van ons kreeg; is de link verlopen, dan stuurt hij u automatisch een nieuwe. Geen e-mail ontvangen? Vraag de beheerder van uw kantoor om een nieuwe uitnodiging.",
+            "Your account has not been (re)set up yet. Use the link in the e-mail we sent you; if the link has expired, it automatically sends you a new one. No e-mail? Ask your office's user administrator for a new invitation.",
+        ],
         ErrorCode::SignInExpired => [
             "Het inloggen duurde te lang. Begin opnieuw.",
             "Signing in took too long. Please start again.",

@@ -43,7 +43,8 @@ fn Sections(profile: ProfileResponse, reload: Callback<()>) -> impl IntoView {
     let email = profile.account.email.clone();
     let name = profile.account.name.clone();
     let office = profile.account.office.clone().map(|o| o.name);
-    let mobile = profile.mobile.clone();
+    // Shown here and cleared by the mobile section when the number is removed.
+    let mobile = RwSignal::new(profile.mobile.clone());
     // Re-authentication shared by the sensitive sections.
     let needs_proof = RwSignal::new(false);
     view! {
@@ -56,7 +57,7 @@ fn Sections(profile: ProfileResponse, reload: Callback<()>) -> impl IntoView {
                 <dd id="profile-email">{email.clone()}</dd>
                 {office.map(|o| view! { <dt>{move || i18n.tr("Kantoor", "Office")}</dt><dd>{o}</dd> })}
                 <dt>{move || i18n.tr("Mobiel nummer", "Mobile number")}</dt>
-                <dd id="profile-mobile">{mobile.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dd id="profile-mobile">{move || mobile.get().unwrap_or_else(|| "—".into())}</dd>
             </dl>
             <p class="hint" id="name-explanation">{move || i18n.tr(
                 "Uw naam kunt u niet wijzigen: hij staat vast sinds uw account is aangemaakt en wordt alleen rechtsboven in het extranet getoond. Klopt hij niet? Team Relatiebeheer verwijdert dan uw account en maakt een nieuw aan.",
@@ -66,9 +67,9 @@ fn Sections(profile: ProfileResponse, reload: Callback<()>) -> impl IntoView {
         <Show when=move || needs_proof.get()>
             <Reauthenticate done=Callback::new(move |()| needs_proof.set(false)) />
         </Show>
-        <MobileSection has_mobile=profile.mobile.is_some() needs_proof reload />
+        <MobileSection mobile needs_proof reload />
         <PasswordSection email=profile.account.email.clone() name=profile.account.name.clone() />
-        <AuthenticatorSection needs_proof reload />
+        <AuthenticatorSection needs_proof />
         <SessionsSection />
         <EventsSection />
     }
@@ -113,12 +114,12 @@ fn watch_proof(error: RwSignal<Option<ApiError>>, needs_proof: RwSignal<bool>) {
 
 #[component]
 fn MobileSection(
-    has_mobile: bool,
+    mobile: RwSignal<Option<String>>,
     needs_proof: RwSignal<bool>,
     reload: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let mobile = RwSignal::new(String::new());
+    let new_mobile = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let sent_to = RwSignal::new(None::<String>);
     let confirm_remove = RwSignal::new(false);
@@ -129,7 +130,7 @@ fn MobileSection(
     let on_mobile = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         submit(pending, error, move || async move {
-            let sent = api::change_mobile(mobile.get_untracked()).await?;
+            let sent = api::change_mobile(new_mobile.get_untracked()).await?;
             sent_to.set(Some(sent.sent_to));
             Ok(())
         });
@@ -148,6 +149,7 @@ fn MobileSection(
             api::remove_mobile().await?;
             removed.set(true);
             confirm_remove.set(false);
+            mobile.set(None);
             Ok(())
         });
     };
@@ -162,7 +164,7 @@ fn MobileSection(
                 )}</p>
             </Show>
             <form id="mobile-form" on:submit=on_mobile>
-                <Field id="new-mobile" kind="tel" autocomplete="tel" label=Signal::derive(move || i18n.tr("Nieuw mobiel nummer", "New mobile number")) value=mobile />
+                <Field id="new-mobile" kind="tel" autocomplete="tel" label=Signal::derive(move || i18n.tr("Nieuw mobiel nummer", "New mobile number")) value=new_mobile />
                 <Submit id="mobile-submit" label=Signal::derive(move || i18n.tr("Stuur een code naar dit nummer", "Send a code to this number")) pending />
             </form>
             {move || sent_to.get().map(|to| view! {
@@ -172,7 +174,7 @@ fn MobileSection(
                     <Submit id="mobile-code-submit" label=Signal::derive(move || i18n.tr("Nummer wijzigen", "Change number")) pending />
                 </form>
             })}
-            {has_mobile.then(|| view! {
+            {move || mobile.get().is_some().then(|| view! {
                 <Show
                     when=move || confirm_remove.get()
                     fallback=move || view! {
@@ -233,7 +235,7 @@ fn PasswordSection(email: String, name: String) -> impl IntoView {
 }
 
 #[component]
-fn AuthenticatorSection(needs_proof: RwSignal<bool>, reload: Callback<()>) -> impl IntoView {
+fn AuthenticatorSection(needs_proof: RwSignal<bool>) -> impl IntoView {
     let i18n = use_i18n();
     let secret = RwSignal::new(None::<AuthenticatorSetupResponse>);
     let code = RwSignal::new(String::new());
@@ -254,7 +256,6 @@ fn AuthenticatorSection(needs_proof: RwSignal<bool>, reload: Callback<()>) -> im
             api::confirm_new_authenticator(code.get_untracked()).await?;
             secret.set(None);
             done.set(true);
-            reload.run(());
             Ok(())
         });
     };

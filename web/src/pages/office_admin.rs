@@ -207,7 +207,7 @@ fn InviteForm(catalogue: StoredValue<Catalogue>, refresh: RwSignal<u32>) -> impl
     }
 }
 
-fn status_label(i18n: I18n, status: AccountStatus) -> &'static str {
+pub fn status_label(i18n: I18n, status: AccountStatus) -> &'static str {
     match status {
         AccountStatus::Invited => i18n.tr("uitgenodigd", "invited"),
         AccountStatus::Active => i18n.tr("actief", "active"),

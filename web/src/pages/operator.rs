@@ -4,13 +4,13 @@
 //! trail with a filter.
 
 use leptos::prelude::*;
-use poort_shared::dto::{AccountDetailResponse, InviteRequest, OfficeResponse};
+use poort_shared::dto::{AccountDetailResponse, InviteRequest, OfficeResponse, RightResponse};
 use uuid::Uuid;
 
 use crate::api::{self, ApiError};
 use crate::components::{ErrorNotice, Field, MaybeError, RequireSignIn, Submit, submit};
 use crate::i18n::use_i18n;
-use crate::pages::office_admin::InvitationItem;
+use crate::pages::office_admin::{InvitationItem, right_label, status_label};
 
 #[component]
 pub fn Operator() -> impl IntoView {
@@ -250,7 +250,8 @@ fn AccountSearch() -> impl IntoView {
                                             <button type="button" class="link" id=format!("result-{email_id}") on:click=move |_| selected.set(Some(id))>
                                                 {format!("{} <{}>", a.name, a.email)}
                                             </button>
-                                            {format!(" · {} · {}", a.office_name.clone().unwrap_or_default(), a.status.as_str())}
+                                            {format!(" · {} · ", a.office_name.clone().unwrap_or_default())}
+                                            {move || status_label(i18n, a.status)}
                                         </li>
                                     }
                                 }).collect_view()}
@@ -275,7 +276,11 @@ fn AccountDetail(
     let local = RwSignal::new(0u32);
     let detail = LocalResource::new(move || {
         local.track();
-        api::operator_account(id)
+        async move {
+            let detail = api::operator_account(id).await?;
+            let catalogue = api::rights_catalogue().await?.rights;
+            Ok::<_, ApiError>((detail, catalogue))
+        }
     });
     let confirm_delete = RwSignal::new(false);
     let pending = RwSignal::new(false);
@@ -297,17 +302,22 @@ fn AccountDetail(
             Ok(())
         });
     };
-    let show = move |d: AccountDetailResponse| {
+    let show = move |(d, catalogue): (AccountDetailResponse, Vec<RightResponse>)| {
         let a = d.account;
+        let rights = a.rights.clone();
         view! {
             <dl class="facts" id="account-detail-facts">
                 <dt>{move || i18n.tr("Naam", "Name")}</dt><dd>{a.name.clone()}</dd>
                 <dt>{move || i18n.tr("E-mailadres", "E-mail address")}</dt><dd id="detail-email">{a.email.clone()}</dd>
                 <dt>{move || i18n.tr("Kantoor", "Office")}</dt><dd>{a.office_name.clone().unwrap_or_else(|| "—".into())}</dd>
-                <dt>{move || i18n.tr("Status", "Status")}</dt><dd id="detail-status">{a.status.as_str()}</dd>
+                <dt>{move || i18n.tr("Status", "Status")}</dt><dd id="detail-status" data-status=a.status.as_str()>{move || status_label(i18n, a.status)}</dd>
                 <dt>{move || i18n.tr("Laatst ingelogd", "Last sign-in")}</dt><dd>{a.last_sign_in_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "—".into())}</dd>
                 <dt>{move || i18n.tr("Rechten", "Rights")}</dt>
-                <dd>{a.rights.iter().map(|p| format!("{}: {}", p.agency_number, p.rights.join(", "))).collect::<Vec<_>>().join(" · ")}</dd>
+                <dd id="detail-rights">{move || rights.iter().map(|p| format!(
+                    "{}: {}",
+                    p.agency_number,
+                    p.rights.iter().map(|r| right_label(i18n, &catalogue, r)).collect::<Vec<_>>().join(", "),
+                )).collect::<Vec<_>>().join(" · ")}</dd>
             </dl>
             <h3>{move || i18n.tr("Uitnodigingen", "Invitations")}</h3>
             <ul class="invitations">
