@@ -106,6 +106,25 @@ impl Browser {
             None => self.driver.screenshot(&path).await.expect("screenshot"),
         }
         crate::contact_sheet::write(&dir).expect("contact sheet");
+        if self.emulated {
+            // On a phone nothing may stick out sideways.
+            let widths = self
+                .driver
+                .execute(
+                    "return [document.documentElement.scrollWidth, window.innerWidth];",
+                    vec![],
+                )
+                .await
+                .expect("page width");
+            let widths: Vec<u64> = widths.convert().expect("two widths");
+            assert!(
+                widths[0] <= widths[1],
+                "{label}: the page is {} px wide on a {} px screen (see {})",
+                widths[0],
+                widths[1],
+                path.display()
+            );
+        }
         path
     }
 

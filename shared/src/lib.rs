@@ -7,5 +7,6 @@ pub mod dto;
 pub mod error;
 pub mod password;
 pub mod validate;
+pub mod words;
 
 pub use error::{ErrorBody, ErrorCode};

@@ -6,6 +6,8 @@ use poort_shared::ErrorCode;
 
 use crate::api::ApiError;
 
+mod words;
+
 const STORAGE_KEY: &str = "poort.lang";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

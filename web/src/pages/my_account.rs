@@ -315,9 +315,9 @@ fn SessionsSection() -> impl IntoView {
                                     });
                                     view! {
                                         <li class="session">
-                                            <span>{s.created_at.format("%Y-%m-%d %H:%M").to_string()}</span>
+                                            <span>{move || i18n.time(s.created_at)}</span>
                                             " · " <span>{s.client_ip.clone().unwrap_or_default()}</span>
-                                            " · " <span class="agent">{s.user_agent.clone().unwrap_or_default().chars().take(60).collect::<String>()}</span>
+                                            " · " <span class="agent" title=s.user_agent.clone().unwrap_or_default()>{let agent = s.user_agent.clone().unwrap_or_default(); move || i18n.device(&agent)}</span>
                                             {if s.current {
                                                 view! { <strong class="current">{move || i18n.tr(" (deze sessie)", " (this session)")}</strong> }.into_any()
                                             } else {
@@ -350,7 +350,7 @@ fn EventsSection() -> impl IntoView {
                         Ok(page) => view! {
                             <ul class="events" id="event-list">
                                 {page.events.into_iter().take(20).map(|e| view! {
-                                    <li><span>{e.at.format("%Y-%m-%d %H:%M").to_string()}</span>" · "<code>{e.action}</code>" · "{e.client_ip.unwrap_or_default()}</li>
+                                    <li data-action=e.action.clone()><span>{move || i18n.time(e.at)}</span>" · "{let action = e.action.clone(); move || i18n.action(&action)}" · "{e.client_ip.unwrap_or_default()}</li>
                                 }).collect_view()}
                             </ul>
                         }

@@ -330,7 +330,7 @@ fn AccountRow(
             <td>{account.name.clone()}{is_admin.then(|| view! { <span class="badge">{move || i18n.tr("beheerder", "administrator")}</span> })}</td>
             <td>{account.email.clone()}</td>
             <td class="status">{move || status_label(i18n, status)}</td>
-            <td>{account.last_sign_in_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "—".into())}</td>
+            <td>{move || account.last_sign_in_at.map(|t| i18n.time(t)).unwrap_or_else(|| "—".into())}</td>
             <td>{move || {
                 let mut f = Vec::new();
                 if factors.password { f.push(i18n.tr("wachtwoord", "password")); }
@@ -443,7 +443,7 @@ pub fn InvitationItem(
             <p><strong>{invitation.name.clone()}</strong>" · "{invitation.email.clone()}" · "<span class="status">{status}</span></p>
             <ol class="history">
                 {events.into_iter().map(|e| view! {
-                    <li>{e.at.format("%Y-%m-%d %H:%M").to_string()}" — "{move || event_label(i18n, e.kind)}{e.actor_name.map(|n| format!(" ({n})"))}</li>
+                    <li>{move || i18n.time(e.at)}" — "{move || event_label(i18n, e.kind)}{e.actor_name.map(|n| format!(" ({n})"))}</li>
                 }).collect_view()}
             </ol>
             <MaybeError error />

@@ -311,7 +311,7 @@ fn AccountDetail(
                 <dt>{move || i18n.tr("E-mailadres", "E-mail address")}</dt><dd id="detail-email">{a.email.clone()}</dd>
                 <dt>{move || i18n.tr("Kantoor", "Office")}</dt><dd>{a.office_name.clone().unwrap_or_else(|| "—".into())}</dd>
                 <dt>{move || i18n.tr("Status", "Status")}</dt><dd id="detail-status" data-status=a.status.as_str()>{move || status_label(i18n, a.status)}</dd>
-                <dt>{move || i18n.tr("Laatst ingelogd", "Last sign-in")}</dt><dd>{a.last_sign_in_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "—".into())}</dd>
+                <dt>{move || i18n.tr("Laatst ingelogd", "Last sign-in")}</dt><dd>{move || a.last_sign_in_at.map(|t| i18n.time(t)).unwrap_or_else(|| "—".into())}</dd>
                 <dt>{move || i18n.tr("Rechten", "Rights")}</dt>
                 <dd id="detail-rights">{move || rights.iter().map(|p| format!(
                     "{}: {}",
@@ -403,7 +403,7 @@ fn AuditTrail() -> impl IntoView {
                                 <div class="table-wrap">
                                     <table id="audit-table">
                                         <thead><tr>
-                                            <th>{move || i18n.tr("Tijd (UTC)", "Time (UTC)")}</th>
+                                            <th>{move || i18n.tr("Tijd", "Time")}</th>
                                             <th>{move || i18n.tr("Handeling", "Action")}</th>
                                             <th>{move || i18n.tr("Door", "By")}</th>
                                             <th>{move || i18n.tr("Betreft", "Concerns")}</th>
@@ -414,8 +414,8 @@ fn AuditTrail() -> impl IntoView {
                                                 let who = |r: Option<poort_shared::dto::AuditAccountRef>| r.map(|r| r.name.unwrap_or_else(|| format!("[{}]", &r.id.to_string()[..8]))).unwrap_or_default();
                                                 view! {
                                                     <tr>
-                                                        <td>{e.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
-                                                        <td><code>{e.action.clone()}</code></td>
+                                                        <td>{move || i18n.time(e.at)}</td>
+                                                        <td>{let action = e.action.clone(); move || i18n.action(&action)}<br /><code class="code">{e.action.clone()}</code></td>
                                                         <td>{who(e.actor.clone())}</td>
                                                         <td>{who(e.target.clone())}</td>
                                                         <td>{e.client_ip.clone().unwrap_or_default()}</td>
