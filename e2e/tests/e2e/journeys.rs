@@ -446,6 +446,9 @@ async fn the_whole_journey(setting: Setting) {
     zonder.fill("new-app-code", &totp(&new_secret)).await;
     zonder.click("authenticator-submit").await;
     zonder.by_id("authenticator-replaced").await;
+    zonder
+        .wait_css("#event-list [data-action='authenticator.replaced']")
+        .await;
     zonder.screenshot("my-account-authenticator-replaced").await;
 
     // The operator deletes that account; its open session is signed out.

@@ -47,6 +47,7 @@ fn Sections(profile: ProfileResponse, reload: Callback<()>) -> impl IntoView {
     let mobile = RwSignal::new(profile.mobile.clone());
     // Re-authentication shared by the sensitive sections.
     let needs_proof = RwSignal::new(false);
+    provide_context(Changed(RwSignal::new(0)));
     view! {
         <div class="section">
             <h2>{move || i18n.tr("Gegevens", "Details")}</h2>
@@ -119,6 +120,7 @@ fn MobileSection(
     reload: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let changed = Changed::here();
     let new_mobile = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let sent_to = RwSignal::new(None::<String>);
@@ -148,6 +150,7 @@ fn MobileSection(
         submit(pending, error, move || async move {
             api::remove_mobile().await?;
             removed.set(true);
+            Changed::bump(changed);
             confirm_remove.set(false);
             mobile.set(None);
             Ok(())
@@ -198,9 +201,27 @@ fn MobileSection(
     }
 }
 
+/// Bumped after a change on this page, so the list of recent activity shows it.
+#[derive(Clone, Copy)]
+struct Changed(RwSignal<u32>);
+
+impl Changed {
+    /// Captured when a section is made (contexts are not reachable after an `.await`).
+    fn here() -> Option<Changed> {
+        use_context::<Changed>()
+    }
+
+    fn bump(this: Option<Changed>) {
+        if let Some(Changed(v)) = this {
+            v.update(|n| *n += 1);
+        }
+    }
+}
+
 #[component]
 fn PasswordSection(email: String, name: String) -> impl IntoView {
     let i18n = use_i18n();
+    let changed = Changed::here();
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let done = RwSignal::new(false);
@@ -214,6 +235,7 @@ fn PasswordSection(email: String, name: String) -> impl IntoView {
             current.set(String::new());
             new.set(String::new());
             done.set(true);
+            Changed::bump(changed);
             Ok(())
         });
     };
@@ -237,6 +259,7 @@ fn PasswordSection(email: String, name: String) -> impl IntoView {
 #[component]
 fn AuthenticatorSection(needs_proof: RwSignal<bool>) -> impl IntoView {
     let i18n = use_i18n();
+    let changed = Changed::here();
     let secret = RwSignal::new(None::<AuthenticatorSetupResponse>);
     let code = RwSignal::new(String::new());
     let done = RwSignal::new(false);
@@ -256,6 +279,7 @@ fn AuthenticatorSection(needs_proof: RwSignal<bool>) -> impl IntoView {
             api::confirm_new_authenticator(code.get_untracked()).await?;
             secret.set(None);
             done.set(true);
+            Changed::bump(changed);
             Ok(())
         });
     };
@@ -339,10 +363,16 @@ fn SessionsSection() -> impl IntoView {
 #[component]
 fn EventsSection() -> impl IntoView {
     let i18n = use_i18n();
-    let events = LocalResource::new(api::my_events);
+    let version = use_context::<Changed>().map(|c| c.0);
+    let events = LocalResource::new(move || {
+        if let Some(v) = version {
+            v.track();
+        }
+        api::my_events()
+    });
     view! {
         <div class="section" id="events-section">
-            <h2>{move || i18n.tr("Recente beveiligingsgebeurtenissen", "Recent security events")}</h2>
+            <h2>{move || i18n.tr("Recente activiteit op uw account", "Recent activity on your account")}</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match events.await {
