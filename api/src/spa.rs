@@ -5,33 +5,94 @@ use std::path::{Path, PathBuf};
 
 use actix_files::{Files, NamedFile};
 use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
-use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
 
 pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
     let index = static_dir.join("index.html");
-    if !index.is_file() {
+    let Ok(html) = std::fs::read_to_string(&index) else {
         cfg.default_service(web::to(not_built));
         return;
-    }
-    let fallback_index: PathBuf = index.clone();
+    };
+    let csp = content_security_policy(&html);
+    let root_index = Page {
+        index: index.clone(),
+        csp: csp.clone(),
+    };
+    let fallback = Page { index, csp };
     cfg.service(
+        web::resource("/").route(web::get().to(move |req: HttpRequest| {
+            let page = root_index.clone();
+            async move { page.respond(&req) }
+        })),
+    )
+    .service(
         Files::new("/", static_dir)
-            .index_file("index.html")
             .prefer_utf8(true)
             .default_handler(fn_service(move |req: ServiceRequest| {
-                let index = fallback_index.clone();
+                let page = fallback.clone();
                 async move {
                     let (req, _) = req.into_parts();
-                    let file = NamedFile::open(&index)?;
-                    let mut response = file.into_response(&req);
-                    response
-                        .headers_mut()
-                        .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                    let response = page.respond(&req)?;
                     Ok(ServiceResponse::new(req, response))
                 }
             })),
     );
+}
+
+/// `index.html`, answered for `/` and every deep link, never cached (it names the hashed
+/// asset files of the current build) and with the page's Content-Security-Policy.
+#[derive(Clone)]
+struct Page {
+    index: PathBuf,
+    csp: String,
+}
+
+impl Page {
+    fn respond(&self, req: &HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+        let file = NamedFile::open(&self.index)?;
+        let mut response = file.into_response(req);
+        let headers = response.headers_mut();
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        if let Ok(value) = HeaderValue::from_str(&self.csp) {
+            headers.insert(CONTENT_SECURITY_POLICY, value);
+        }
+        Ok(response)
+    }
+}
+
+/// Only this build's own files may run: Trunk's inline loader is allowed by its hash (computed
+/// from `index.html` at start-up), the wasm by `'wasm-unsafe-eval'`; no inline styles, no other
+/// origins, no framing, forms post only here.
+pub fn content_security_policy(index_html: &str) -> String {
+    let hashes: Vec<String> = inline_scripts(index_html)
+        .map(|script| {
+            let digest = Sha256::digest(script.as_bytes());
+            format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {}; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'",
+        hashes.join(" ")
+    )
+}
+
+/// The text of every `<script>` without a `src` in the page.
+fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
+    html.split("<script").skip(1).filter_map(|rest| {
+        let (attributes, body) = rest.split_once('>')?;
+        if attributes.contains("src=") {
+            return None;
+        }
+        body.split_once("</script>").map(|(script, _)| script)
+    })
 }
 
 async fn not_built() -> HttpResponse {
@@ -42,4 +103,22 @@ async fn not_built() -> HttpResponse {
              <p>De webapplicatie is niet gebouwd. The web app is not built: run <code>cargo xtask run</code>.\
              <p>API: <a href=/api/docs>/api/docs</a>",
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_allows_the_inline_loader_by_its_hash_only() {
+        let html = "<head><script type=\"module\">import init from '/a.js';</script>\
+                    <script src=\"/b.js\"></script></head>";
+        let csp = content_security_policy(html);
+        let expected = base64::engine::general_purpose::STANDARD
+            .encode(Sha256::digest(b"import init from '/a.js';"));
+        assert!(csp.contains(&format!("'sha256-{expected}'")), "{csp}");
+        assert_eq!(csp.matches("'sha256-").count(), 1, "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    }
 }

@@ -83,6 +83,17 @@ impl Browser {
         let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
             .await
             .expect("a Chromium session");
+        // Every page records what its Content-Security-Policy blocked; screenshots check it.
+        driver
+            .cdp()
+            .send_raw(
+                "Page.addScriptToEvaluateOnNewDocument",
+                serde_json::json!({
+                    "source": "window.__cspViolations = []; document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));"
+                }),
+            )
+            .await
+            .expect("CSP listener");
         Browser {
             driver,
             _chromedriver: chromedriver,
@@ -106,6 +117,25 @@ impl Browser {
             None => self.driver.screenshot(&path).await.expect("screenshot"),
         }
         crate::contact_sheet::write(&dir).expect("contact sheet");
+        let blocked = self
+            .driver
+            .execute("return window.__cspViolations;", vec![])
+            .await
+            .expect("CSP violations");
+        let url = self
+            .driver
+            .current_url()
+            .await
+            .map(|u| u.path().to_string());
+        if url.is_ok_and(|p| !p.starts_with("/api/docs")) {
+            let blocked: Vec<String> = blocked
+                .convert()
+                .expect("the CSP listener is installed on every page");
+            assert!(
+                blocked.is_empty(),
+                "{label}: the Content-Security-Policy blocked {blocked:?}"
+            );
+        }
         if self.emulated {
             // On a phone nothing may stick out sideways.
             let widths = self

@@ -136,7 +136,20 @@ async fn the_spa_is_served_at_the_root_and_for_deep_links() {
 
     let root = reqwest::get(&poort.url).await.unwrap();
     assert_eq!(root.status(), 200);
+    let csp = root
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let root = root.text().await.unwrap();
+    // Only the build's own loader script runs: allowed by its hash, nothing inline otherwise.
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(root.contains(r#"<html lang="nl">"#));
     assert!(root.contains(".wasm"), "index.html loads the app");
 
@@ -144,6 +157,13 @@ async fn the_spa_is_served_at_the_root_and_for_deep_links() {
         .await
         .unwrap();
     assert_eq!(deep.status(), 200);
+    assert_eq!(
+        deep.headers()
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok()),
+        Some(csp.as_str()),
+        "deep links carry the same policy"
+    );
     assert_eq!(
         deep.text().await.unwrap(),
         root,
