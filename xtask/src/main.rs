@@ -372,6 +372,8 @@ fn test(env: &Env) -> Result<(), String> {
     match bin {
         Ok(bin) => {
             test_env.push(("POORT_BIN".into(), bin.display().to_string()));
+            // The screenshots and their contact sheet show this run only.
+            let _ = std::fs::remove_dir_all(env.root.join("e2e/artifacts"));
             let mut e2e = step(
                 env,
                 "end-to-end: HTTP (SQLite, PostgreSQL) and browser (headless Chromium)",
@@ -380,6 +382,22 @@ fn test(env: &Env) -> Result<(), String> {
             );
             if postgres_url.is_none() {
                 e2e.note = "PostgreSQL part NOT run (unreachable)".into();
+            }
+            let sheet = env.root.join("e2e/artifacts/index.html");
+            if sheet.is_file() {
+                let shots = std::fs::read_dir(env.root.join("e2e/artifacts"))
+                    .map(|d| {
+                        d.flatten()
+                            .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
+                            .count()
+                    })
+                    .unwrap_or(0);
+                let screens = format!("[{shots} screenshots: {}]", sheet.display());
+                e2e.note = if e2e.note.is_empty() {
+                    screens
+                } else {
+                    format!("{} {screens}", e2e.note)
+                };
             }
             outcomes.push(e2e);
         }
