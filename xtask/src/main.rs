@@ -392,7 +392,7 @@ fn test(env: &Env) -> Result<(), String> {
                             .count()
                     })
                     .unwrap_or(0);
-                let screens = format!("[{shots} screenshots: {}]", sheet.display());
+                let screens = format!("{shots} screenshots: {}", sheet.display());
                 e2e.note = if e2e.note.is_empty() {
                     screens
                 } else {
