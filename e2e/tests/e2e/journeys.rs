@@ -1,7 +1,7 @@
 //! The product in a real browser, walked as people do: the relations team sets up an office,
 //! its administrator and an adviser accept their invitations (password, SMS code from the
-//! outbox, authenticator code computed from the key on screen), the adviser switches
-//! portfolio, changes the mobile number, signs in by SMS, gets blocked, recovers with forgot
+//! outbox, authenticator code computed from the key on screen), the adviser signs in with his
+//! authenticator app, switches portfolio, changes the mobile number, signs in by SMS, gets blocked, recovers with forgot
 //! password; an expired link sends a new invitation; an adviser without rights sees *geen
 //! toegang*; a deleted account's open session is signed out. In Dutch and in English, on a
 //! desktop and on a 360 px phone screen, with a screenshot of every screen.
@@ -96,6 +96,15 @@ fn totp(secret_base32: &str) -> String {
             .as_secs(),
     )
     .to_string()
+}
+
+/// The current 30-second authenticator window.
+fn totp_step() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 30
 }
 
 /// A browser for one person, in the journey's language and screen.
@@ -272,7 +281,7 @@ async fn the_whole_journey(setting: Setting) {
     let body = next_message(&base, "bert@jansen.example", bert_mail).await;
     let mut bert = browser(setting, "adviser").await;
     choose_language(&bert, &base, setting).await;
-    accept(
+    let bert_key = accept(
         &mut bert,
         &base,
         &link_in(&body, "/uitnodiging/"),
@@ -282,6 +291,23 @@ async fn the_whole_journey(setting: Setting) {
     )
     .await;
     bert.wait_text("user-name", "Bert Adviseur").await;
+
+    // He signs out and in again with the code from his authenticator app (a code is accepted
+    // once, so he waits for the app's next one, as a person would).
+    let used_step = totp_step();
+    sign_out(&bert).await;
+    bert.fill("email", "bert@jansen.example").await;
+    bert.fill("password", "zes zeilboten op zee").await;
+    bert.click("sign-in-submit").await;
+    bert.by_id("code-form").await;
+    while totp_step() <= used_step {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    bert.fill("code", &totp(&bert_key)).await;
+    bert.click("code-submit").await;
+    bert.wait_path("/start").await;
+    bert.wait_text("user-name", "Bert Adviseur").await;
+    bert.screenshot("signed-in-with-authenticator").await;
     let switcher = bert.by_id("portfolio-switcher").await;
     bert.screenshot("start-choose-portfolio").await;
     let options = switcher
