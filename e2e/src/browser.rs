@@ -278,6 +278,15 @@ impl Browser {
         }
     }
 
+    /// Opens `url` in this browser.
+    pub async fn open(&self, url: impl AsRef<str>) {
+        let url = url.as_ref();
+        self.driver
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
     /// Waits until the page's path is `path`.
     pub async fn wait_path(&self, path: &str) {
         crate::eventually(15, &format!("the page {path}"), || async {

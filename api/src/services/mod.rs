@@ -70,6 +70,42 @@ impl AppState {
         Ok(())
     }
 
+    /// May another SMS code go out? Not before `sms_resend_seconds` after the `previous` one
+    /// for the same purpose, and within the hourly budgets per number and (when known) per
+    /// client address; refuses with 429 and Retry-After otherwise.
+    pub async fn sms_allowed(
+        &self,
+        previous: Option<&crate::store::VerificationCode>,
+        number: &str,
+        client_ip: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let policy = &self.settings.policy;
+        if let Some(previous) = previous {
+            let next = previous.created_at + Duration::seconds(policy.sms_resend_seconds);
+            let now = self.now();
+            if now < next {
+                return Err(ApiError::RateLimited {
+                    retry_after_seconds: (next - now).num_seconds().max(1),
+                });
+            }
+        }
+        self.limit(
+            &format!("sms:number:{number}"),
+            policy.sms_per_hour_per_number,
+            Duration::hours(1),
+        )
+        .await?;
+        if let Some(ip) = client_ip {
+            self.limit(
+                &format!("sms:client:{ip}"),
+                policy.sms_per_hour_per_client,
+                Duration::hours(1),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// The invitation link for a token.
     pub fn invitation_link(&self, token: &str) -> String {
         format!("{}/uitnodiging/{token}", self.public_url)

@@ -145,21 +145,8 @@ pub async fn start_mobile_change(
     let mut tx = state.store.read().await?;
     let previous = tx.latest_code(MOBILE_PURPOSE, principal.id()).await?;
     tx.commit().await?;
-    if let Some(previous) = previous {
-        let next = previous.created_at + Duration::seconds(policy.sms_resend_seconds);
-        let now = state.now();
-        if now < next {
-            return Err(ApiError::RateLimited {
-                retry_after_seconds: (next - now).num_seconds().max(1),
-            });
-        }
-    }
     state
-        .limit(
-            &format!("sms:number:{}", number.as_str()),
-            policy.sms_per_hour_per_number,
-            Duration::hours(1),
-        )
+        .sms_allowed(previous.as_ref(), number.as_str(), None)
         .await?;
     let now = state.now();
     let code = new_code()?;

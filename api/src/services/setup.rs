@@ -186,31 +186,9 @@ pub async fn send_mobile_code(
     .await?;
     let previous = tx.latest_code(MOBILE_PURPOSE, open.invitation.id).await?;
     tx.commit().await?;
-    if let Some(previous) = previous {
-        let next = previous.created_at + Duration::seconds(policy.sms_resend_seconds);
-        let now = state.now();
-        if now < next {
-            return Err(ApiError::RateLimited {
-                retry_after_seconds: (next - now).num_seconds().max(1),
-            });
-        }
-    }
     state
-        .limit(
-            &format!("sms:number:{}", number.as_str()),
-            policy.sms_per_hour_per_number,
-            Duration::hours(1),
-        )
+        .sms_allowed(previous.as_ref(), number.as_str(), client.ip.as_deref())
         .await?;
-    if let Some(ip) = &client.ip {
-        state
-            .limit(
-                &format!("sms:client:{ip}"),
-                policy.sms_per_hour_per_client,
-                Duration::hours(1),
-            )
-            .await?;
-    }
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let mut open = at_step(

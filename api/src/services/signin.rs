@@ -491,31 +491,9 @@ pub async fn send_sms(
     let Some(mobile) = account.mobile.clone() else {
         return Err(ErrorCode::NoMobileNumber.into());
     };
-    if let Some(previous) = previous {
-        let next = previous.created_at + Duration::seconds(policy.sms_resend_seconds);
-        let now = state.now();
-        if now < next {
-            return Err(ApiError::RateLimited {
-                retry_after_seconds: (next - now).num_seconds().max(1),
-            });
-        }
-    }
     state
-        .limit(
-            &format!("sms:number:{mobile}"),
-            policy.sms_per_hour_per_number,
-            Duration::hours(1),
-        )
+        .sms_allowed(previous.as_ref(), &mobile, client.ip.as_deref())
         .await?;
-    if let Some(ip) = &client.ip {
-        state
-            .limit(
-                &format!("sms:client:{ip}"),
-                policy.sms_per_hour_per_client,
-                Duration::hours(1),
-            )
-            .await?;
-    }
     let now = state.now();
     let code = new_code()?;
     let expires_at = now + Duration::minutes(policy.sms_code_valid_minutes);

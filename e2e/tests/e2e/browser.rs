@@ -21,7 +21,7 @@ async fn the_spa_speaks_dutch_by_default_and_english_when_chosen_and_remembers_i
     let (poort, _db, _) = dev_server(Kind::Sqlite).await.unwrap();
     let mut browser = Browser::start("language", 1280, 900).await;
 
-    browser.driver.goto(&poort.url).await.unwrap();
+    browser.open(&poort.url).await;
     browser
         .wait_text("insurer-name", "Voorbeeld Verzekeringen")
         .await;
@@ -56,22 +56,14 @@ async fn the_spa_speaks_dutch_by_default_and_english_when_chosen_and_remembers_i
     browser.driver.refresh().await.unwrap();
     browser.wait_text("page-sign-in", "Sign in").await;
 
-    browser
-        .driver
-        .goto(format!("{}/status", poort.url))
-        .await
-        .unwrap();
+    browser.open(format!("{}/status", poort.url)).await;
     browser
         .wait_text("status-ok", "The service is working.")
         .await;
     browser.wait_text("status-database", "sqlite").await;
     browser.screenshot("status-en").await;
 
-    browser
-        .driver
-        .goto(format!("{}/no/such/page", poort.url))
-        .await
-        .unwrap();
+    browser.open(format!("{}/no/such/page", poort.url)).await;
     browser.wait_text("page-not-found", "Page not found").await;
     browser.screenshot("not-found-en").await;
 
@@ -81,11 +73,7 @@ async fn the_spa_speaks_dutch_by_default_and_english_when_chosen_and_remembers_i
         .await;
     browser.screenshot("not-found-nl").await;
 
-    browser
-        .driver
-        .goto(format!("{}/status", poort.url))
-        .await
-        .unwrap();
+    browser.open(format!("{}/status", poort.url)).await;
     browser.wait_text("status-ok", "De dienst werkt.").await;
     browser.screenshot("status-nl").await;
     browser.quit().await;
@@ -109,11 +97,7 @@ async fn the_dev_outbox_page_lists_messages_and_their_links_can_be_followed() {
     assert_eq!(sent.code, Some(0), "{}", sent.stderr);
     let mut browser = Browser::start("outbox", 1280, 900).await;
 
-    browser
-        .driver
-        .goto(format!("{}/dev/outbox", poort.url))
-        .await
-        .unwrap();
+    browser.open(format!("{}/dev/outbox", poort.url)).await;
     browser
         .wait_text("outbox-list", "nieuw@kantoor.example")
         .await;
@@ -123,11 +107,7 @@ async fn the_dev_outbox_page_lists_messages_and_their_links_can_be_followed() {
     link.click().await.unwrap();
     browser.wait_text("status-ok", "De dienst werkt.").await;
 
-    browser
-        .driver
-        .goto(format!("{}/dev/outbox", poort.url))
-        .await
-        .unwrap();
+    browser.open(format!("{}/dev/outbox", poort.url)).await;
     browser.by_id("lang-en").await.click().await.unwrap();
     browser
         .wait_text("page-outbox", "Outgoing messages (development mode)")
@@ -141,11 +121,7 @@ async fn the_interactive_api_docs_render_without_internet() {
     let (poort, _db, _) = dev_server(Kind::Sqlite).await.unwrap();
     let mut browser = Browser::start("api-docs", 1280, 900).await;
 
-    browser
-        .driver
-        .goto(format!("{}/api/docs/", poort.url))
-        .await
-        .unwrap();
+    browser.open(format!("{}/api/docs/", poort.url)).await;
     let title = browser.css(".swagger-ui .info .title").await;
 
     assert!(title.text().await.unwrap().contains("Poort API"));
@@ -164,11 +140,7 @@ async fn the_layout_fits_a_360_px_wide_screen() {
         ("/", "page-sign-in", "sign-in-nl-360"),
         ("/status", "status-ok", "status-nl-360"),
     ] {
-        browser
-            .driver
-            .goto(format!("{}{path}", poort.url))
-            .await
-            .unwrap();
+        browser.open(format!("{}{path}", poort.url)).await;
         browser.by_id(id).await;
         browser.wait_text("insurer-name", "Voorbeeld").await;
         let overflow = browser

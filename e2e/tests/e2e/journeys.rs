@@ -114,7 +114,7 @@ async fn browser(setting: Setting, who: &str) -> Browser {
 }
 
 async fn choose_language(b: &Browser, base: &str, setting: Setting) {
-    b.driver.goto(base).await.unwrap();
+    b.open(base).await;
     b.by_id("page-sign-in").await;
     if setting.en() {
         b.click("lang-en").await;
@@ -131,7 +131,7 @@ async fn accept(
     mobile: &str,
     mobile_e164: &str,
 ) -> String {
-    b.driver.goto(link).await.unwrap();
+    b.open(link).await;
     b.by_id("setup-password-form").await;
     b.screenshot("invitation-password").await;
     b.fill("setup-password", password).await;
@@ -161,6 +161,23 @@ async fn sign_out(b: &Browser) {
     b.by_id("page-sign-in").await;
 }
 
+/// Fills in the first sign-in step and submits it.
+async fn enter_password(b: &Browser, email: &str, password: &str) {
+    b.fill("email", email).await;
+    b.fill("password", password).await;
+    b.click("sign-in-submit").await;
+}
+
+/// At the second sign-in step: asks for an SMS code, reads it from the outbox, submits it.
+async fn submit_sms_code(b: &Browser, base: &str, mobile_e164: &str) {
+    let seen = count_to(base, mobile_e164).await;
+    b.click("send-sms").await;
+    let sms = next_message(base, mobile_e164, seen).await;
+    b.wait_css("#code-explanation").await;
+    b.fill("code", &code_in(&sms)).await;
+    b.click("code-submit").await;
+}
+
 async fn sign_in_with_sms(
     b: &mut Browser,
     base: &str,
@@ -168,19 +185,14 @@ async fn sign_in_with_sms(
     password: &str,
     mobile_e164: &str,
 ) {
-    b.driver.goto(base).await.unwrap();
+    b.open(base).await;
     b.fill("email", email).await;
     b.fill("password", password).await;
     b.screenshot("sign-in").await;
     b.click("sign-in-submit").await;
     b.by_id("code-form").await;
     b.screenshot("sign-in-code").await;
-    let seen = count_to(base, mobile_e164).await;
-    b.click("send-sms").await;
-    let sms = next_message(base, mobile_e164, seen).await;
-    b.wait_css("#code-explanation").await;
-    b.fill("code", &code_in(&sms)).await;
-    b.click("code-submit").await;
+    submit_sms_code(b, base, mobile_e164).await;
     b.wait_path("/start").await;
 }
 
@@ -296,9 +308,7 @@ async fn the_whole_journey(setting: Setting) {
     // once, so he waits for the app's next one, as a person would).
     let used_step = totp_step();
     sign_out(&bert).await;
-    bert.fill("email", "bert@jansen.example").await;
-    bert.fill("password", "zes zeilboten op zee").await;
-    bert.click("sign-in-submit").await;
+    enter_password(&bert, "bert@jansen.example", "zes zeilboten op zee").await;
     bert.by_id("code-form").await;
     while totp_step() <= used_step {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -326,16 +336,7 @@ async fn the_whole_journey(setting: Setting) {
     bert.click("mobile-submit").await;
     bert.by_id("reauthenticate").await;
     bert.screenshot("my-account-confirm-it-is-you").await;
-    bert.fill("reauth-password", "zes zeilboten op zee").await;
-    bert.click("reauth-submit").await;
-    eventually(15, "the proof to be accepted", || async {
-        bert.driver
-            .find(thirtyfour::By::Id("reauthenticate"))
-            .await
-            .is_err()
-            .then_some(())
-    })
-    .await;
+    prove(&bert, "zes zeilboten op zee").await;
     let seen = count_to(&base, "+31644444444").await;
     bert.click("mobile-submit").await;
     let sms = next_message(&base, "+31644444444", seen).await;
@@ -359,9 +360,7 @@ async fn the_whole_journey(setting: Setting) {
 
     // Five wrong passwords: blocked; forgot password; signed in again.
     for _ in 0..5 {
-        bert.fill("email", "bert@jansen.example").await;
-        bert.fill("password", "helemaal verkeerd").await;
-        bert.click("sign-in-submit").await;
+        enter_password(&bert, "bert@jansen.example", "helemaal verkeerd").await;
         bert.wait_css("[role=alert]").await;
     }
     bert.wait_css("[data-code=account_blocked]").await;
@@ -374,10 +373,7 @@ async fn the_whole_journey(setting: Setting) {
     bert.by_id("check-your-mail").await;
     bert.screenshot("forgot-password-sent").await;
     let mail = next_message(&base, "bert@jansen.example", seen).await;
-    bert.driver
-        .goto(link_in(&mail, "/wachtwoord-herstellen/"))
-        .await
-        .unwrap();
+    bert.open(link_in(&mail, "/wachtwoord-herstellen/")).await;
     bert.by_id("reset-code-form").await;
     bert.screenshot("reset-password-code").await;
     let seen = count_to(&base, "+31644444444").await;
@@ -394,7 +390,7 @@ async fn the_whole_journey(setting: Setting) {
     bert.screenshot("signed-in-after-reset").await;
 
     // The administrator gives the adviser one more right on the first portfolio.
-    admin.driver.goto(format!("{base}/beheer")).await.unwrap();
+    admin.open(format!("{base}/beheer")).await;
     admin
         .wait_text("account-bert-jansen-example", "Bert Adviseur")
         .await;
@@ -478,10 +474,7 @@ async fn the_whole_journey(setting: Setting) {
     zonder.screenshot("my-account-authenticator-replaced").await;
 
     // The operator deletes that account; its open session is signed out.
-    ops.driver
-        .goto(format!("{base}/relatiebeheer"))
-        .await
-        .unwrap();
+    ops.open(format!("{base}/relatiebeheer")).await;
     ops.click("tab-accounts").await;
     ops.fill("operator-search", "zonder@").await;
     ops.click("operator-search-submit").await;
@@ -493,20 +486,13 @@ async fn the_whole_journey(setting: Setting) {
     ops.screenshot("operator-delete-confirm").await;
     ops.click("delete-account-confirm").await;
     ops.by_id("account-deleted").await;
-    zonder
-        .driver
-        .goto(format!("{base}/mijn-account"))
-        .await
-        .unwrap();
+    zonder.open(format!("{base}/mijn-account")).await;
     zonder.by_id("page-sign-in").await;
     zonder.screenshot("signed-out-after-deletion").await;
 
     // The operator resets the adviser's sign-in set-up; he chooses a password from the e-mail's
     // link but stops there: signing in then says the set-up is not finished.
-    ops.driver
-        .goto(format!("{base}/relatiebeheer"))
-        .await
-        .unwrap();
+    ops.open(format!("{base}/relatiebeheer")).await;
     ops.click("tab-accounts").await;
     ops.fill("operator-search", "bert@").await;
     ops.click("operator-search-submit").await;
@@ -517,20 +503,15 @@ async fn the_whole_journey(setting: Setting) {
     ops.by_id("account-reset").await;
     ops.screenshot("operator-reset-sign-in").await;
     let mail = next_message(&base, "bert@jansen.example", seen).await;
-    bert.driver
-        .goto(link_in(&mail, "/uitnodiging/"))
-        .await
-        .unwrap();
+    bert.open(link_in(&mail, "/uitnodiging/")).await;
     bert.fill("setup-password", "opnieuw beginnen met zeilen")
         .await;
     bert.wait_css("#password-feedback [data-verdict='ok']")
         .await;
     bert.click("setup-password-submit").await;
     bert.by_id("setup-mobile-form").await;
-    bert.driver.goto(&base).await.unwrap();
-    bert.fill("email", "bert@jansen.example").await;
-    bert.fill("password", "opnieuw beginnen met zeilen").await;
-    bert.click("sign-in-submit").await;
+    bert.open(&base).await;
+    enter_password(&bert, "bert@jansen.example", "opnieuw beginnen met zeilen").await;
     bert.wait_css("[data-code=set_up_not_finished]").await;
     bert.screenshot("set-up-not-finished").await;
 
@@ -544,9 +525,12 @@ async fn the_whole_journey(setting: Setting) {
         )
         .await;
     assert_eq!(changed, 1);
-    admin.fill("email", "anna@jansen.example").await;
-    admin.fill("password", "vier vrolijke visjes zwemmen").await;
-    admin.click("sign-in-submit").await;
+    enter_password(
+        &admin,
+        "anna@jansen.example",
+        "vier vrolijke visjes zwemmen",
+    )
+    .await;
     admin.wait_css("[data-code=two_factor_not_set_up]").await;
     admin.screenshot("not-set-up").await;
 
@@ -554,6 +538,20 @@ async fn the_whole_journey(setting: Setting) {
         b.quit().await;
     }
     drop(poort);
+}
+
+/// Answers Mijn account's "confirm it is you" with the password; waits until it is accepted.
+async fn prove(b: &Browser, password: &str) {
+    b.fill("reauth-password", password).await;
+    b.click("reauth-submit").await;
+    eventually(15, "the proof to be accepted", || async {
+        b.driver
+            .find(thirtyfour::By::Id("reauthenticate"))
+            .await
+            .is_err()
+            .then_some(())
+    })
+    .await;
 }
 
 /// Does a sensitive action in Mijn account: clicks `button`, confirms with the password when
@@ -576,16 +574,7 @@ async fn with_proof(b: &Browser, button: &str, password: &str, done: &str) {
     })
     .await;
     if asked {
-        b.fill("reauth-password", password).await;
-        b.click("reauth-submit").await;
-        eventually(15, "the proof to be accepted", || async {
-            b.driver
-                .find(thirtyfour::By::Id("reauthenticate"))
-                .await
-                .is_err()
-                .then_some(())
-        })
-        .await;
+        prove(b, password).await;
         b.click(button).await;
         b.by_id(done).await;
     }
@@ -683,7 +672,7 @@ async fn an_expired_invitation_link_says_a_new_invitation_was_sent(lang: &str) {
         let mut b = browser(setting, "expired").await;
         choose_language(&b, &poort.url, setting).await;
 
-        b.driver.goto(&link).await.unwrap();
+        b.open(&link).await;
 
         b.wait_text(
             "invitation-renewed",
@@ -724,28 +713,16 @@ async fn forgot_email_address_and_the_status_pages_in_both_languages() {
         b.click("forgot-email-submit").await;
         b.by_id("sms-on-its-way").await;
         b.screenshot("forgot-email-sent").await;
-        b.driver
-            .goto(format!("{}/wachtwoord-vergeten", poort.url))
-            .await
-            .unwrap();
+        b.open(format!("{}/wachtwoord-vergeten", poort.url)).await;
         b.by_id("forgot-password-form").await;
         b.screenshot("forgot-password").await;
-        b.driver
-            .goto(format!("{}/status", poort.url))
-            .await
-            .unwrap();
+        b.open(format!("{}/status", poort.url)).await;
         b.by_id("status-ok").await;
         b.screenshot("status").await;
-        b.driver
-            .goto(format!("{}/bestaat-niet", poort.url))
-            .await
-            .unwrap();
+        b.open(format!("{}/bestaat-niet", poort.url)).await;
         b.by_id("page-not-found").await;
         b.screenshot("not-found").await;
-        b.driver
-            .goto(format!("{}/dev/outbox", poort.url))
-            .await
-            .unwrap();
+        b.open(format!("{}/dev/outbox", poort.url)).await;
         b.css("#outbox-list, #outbox-empty").await;
         b.screenshot("dev-outbox").await;
         b.quit().await;
@@ -792,16 +769,9 @@ async fn an_expired_password_is_replaced_at_sign_in() {
             sign_out(&b).await;
         }
         // Sign in with an SMS code (an authenticator code is accepted only once per window).
-        b.fill("email", "olga@verzekeraar.example").await;
-        b.fill("password", &password).await;
-        b.click("sign-in-submit").await;
+        enter_password(&b, "olga@verzekeraar.example", &password).await;
         b.by_id("code-form").await;
-        let seen = count_to(&base, "+31611111111").await;
-        b.click("send-sms").await;
-        let sms = next_message(&base, "+31611111111", seen).await;
-        b.wait_css("#code-explanation").await;
-        b.fill("code", &code_in(&sms)).await;
-        b.click("code-submit").await;
+        submit_sms_code(&b, &base, "+31611111111").await;
         b.by_id("new-password-form").await;
         password = format!("een nieuw wachtwoord nummer {n}");
         b.fill("new-password", &password).await;
