@@ -1,42 +1,47 @@
 //! Serving the single-page app: its files from `server.static_dir`, and `index.html` for every
 //! other path that is not API, so deep links (`/mijn-account`) work after a reload.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use actix_files::{Files, NamedFile};
+use actix_files::Files;
 use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::web::Bytes;
+use actix_web::{HttpResponse, web};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
-    let index = static_dir.join("index.html");
-    let Ok(html) = std::fs::read_to_string(&index) else {
+    let Ok(html) = std::fs::read_to_string(static_dir.join("index.html")) else {
         cfg.default_service(web::to(not_built));
         return;
     };
-    let csp = content_security_policy(&html);
-    let root_index = Page {
-        index: index.clone(),
-        csp: csp.clone(),
+    // The page is kept as read at start-up, so it always matches the policy's script hash.
+    let page = Page {
+        csp: HeaderValue::from_str(&content_security_policy(&html))
+            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'")),
+        html: Bytes::from(html),
     };
-    let fallback = Page { index, csp };
+    let (get, head, fallback) = (page.clone(), page.clone(), page);
     cfg.service(
-        web::resource("/").route(web::get().to(move |req: HttpRequest| {
-            let page = root_index.clone();
-            async move { page.respond(&req) }
-        })),
-    )
-    .service(
+        web::resource("/")
+            .route(web::get().to(move || {
+                let page = get.clone();
+                async move { page.respond() }
+            }))
+            .route(web::head().to(move || {
+                let page = head.clone();
+                async move { page.respond() }
+            })),
+    );
+    cfg.service(
         Files::new("/", static_dir)
             .prefer_utf8(true)
             .default_handler(fn_service(move |req: ServiceRequest| {
                 let page = fallback.clone();
                 async move {
                     let (req, _) = req.into_parts();
-                    let response = page.respond(&req)?;
-                    Ok(ServiceResponse::new(req, response))
+                    Ok(ServiceResponse::new(req, page.respond()))
                 }
             })),
     );
@@ -46,20 +51,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
 /// asset files of the current build) and with the page's Content-Security-Policy.
 #[derive(Clone)]
 struct Page {
-    index: PathBuf,
-    csp: String,
+    html: Bytes,
+    csp: HeaderValue,
 }
 
 impl Page {
-    fn respond(&self, req: &HttpRequest) -> Result<HttpResponse, actix_web::Error> {
-        let file = NamedFile::open(&self.index)?;
-        let mut response = file.into_response(req);
-        let headers = response.headers_mut();
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        if let Ok(value) = HeaderValue::from_str(&self.csp) {
-            headers.insert(CONTENT_SECURITY_POLICY, value);
-        }
-        Ok(response)
+    fn respond(&self) -> HttpResponse {
+        HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+            .insert_header((CONTENT_SECURITY_POLICY, self.csp.clone()))
+            .body(self.html.clone())
     }
 }
 

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use poort_shared::dto::{
     AccountResponse, AccountStatus, InvitationEventKind, InvitationResponse, InvitationStatus,
-    InviteRequest, PortfolioResponse, RightResponse, RightsGrant, Role,
+    InviteRequest, PortfolioResponse, PortfolioRightsResponse, RightResponse, RightsGrant, Role,
 };
 use uuid::Uuid;
 
@@ -63,6 +63,26 @@ fn OfficeAdminPage() -> impl IntoView {
             </Transition>
         </section>
     }
+}
+
+/// "AG-1: Polissen inzien, Schade melden · AG-2: …" in the user's language.
+pub fn rights_text(
+    i18n: I18n,
+    catalogue: &[RightResponse],
+    rights: &[PortfolioRightsResponse],
+) -> String {
+    rights
+        .iter()
+        .map(|p| {
+            let labels: Vec<String> = p
+                .rights
+                .iter()
+                .map(|r| right_label(i18n, catalogue, r))
+                .collect();
+            format!("{}: {}", p.agency_number, labels.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 pub fn right_label(i18n: I18n, catalogue: &[RightResponse], code: &str) -> String {
@@ -297,27 +317,9 @@ fn AccountRow(
     let reactivate = act(|id| Box::pin(api::office_set_active(id, true)));
     let appoint = act(|id| Box::pin(api::office_set_admin(id, true)));
     let unappoint = act(|id| Box::pin(api::office_set_admin(id, false)));
-    let rights_text = {
+    let shown_rights = {
         let rights = account.rights.clone();
-        move || {
-            catalogue.with_value(|c| {
-                rights
-                    .iter()
-                    .map(|p| {
-                        format!(
-                            "{}: {}",
-                            p.agency_number,
-                            p.rights
-                                .iter()
-                                .map(|r| right_label(i18n, &c.rights, r))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" · ")
-            })
-        }
+        move || catalogue.with_value(|c| rights_text(i18n, &c.rights, &rights))
     };
     let initial: Vec<(Uuid, String)> = account
         .rights
@@ -339,7 +341,7 @@ fn AccountRow(
                 if factors.eherkenning { f.push("eHerkenning"); }
                 f.join(", ")
             }}</td>
-            <td class="rights">{rights_text}</td>
+            <td class="rights">{shown_rights}</td>
             <td class="actions">
                 <MaybeError error />
                 <button type="button" class="link" id=format!("edit-rights-{email_id}") on:click=move |_| editing.set(if editing.get_untracked() == Some(id) { None } else { Some(id) })>

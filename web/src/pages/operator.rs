@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::api::{self, ApiError};
 use crate::components::{ErrorNotice, Field, MaybeError, RequireSignIn, Submit, submit};
 use crate::i18n::use_i18n;
-use crate::pages::office_admin::{InvitationItem, right_label, status_label};
+use crate::pages::office_admin::{InvitationItem, rights_text, status_label};
 
 #[component]
 pub fn Operator() -> impl IntoView {
@@ -276,12 +276,11 @@ fn AccountDetail(
     let local = RwSignal::new(0u32);
     let detail = LocalResource::new(move || {
         local.track();
-        async move {
-            let detail = api::operator_account(id).await?;
-            let catalogue = api::rights_catalogue().await?.rights;
-            Ok::<_, ApiError>((detail, catalogue))
-        }
+        api::operator_account(id)
     });
+    // The catalogue's labels, fetched once (the detail is fetched again after each action).
+    let catalogue =
+        LocalResource::new(|| async { api::rights_catalogue().await.map(|c| c.rights) });
     let confirm_delete = RwSignal::new(false);
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
@@ -313,11 +312,7 @@ fn AccountDetail(
                 <dt>{move || i18n.tr("Status", "Status")}</dt><dd id="detail-status" data-status=a.status.as_str()>{move || status_label(i18n, a.status)}</dd>
                 <dt>{move || i18n.tr("Laatst ingelogd", "Last sign-in")}</dt><dd>{move || a.last_sign_in_at.map(|t| i18n.time(t)).unwrap_or_else(|| "—".into())}</dd>
                 <dt>{move || i18n.tr("Rechten", "Rights")}</dt>
-                <dd id="detail-rights">{move || rights.iter().map(|p| format!(
-                    "{}: {}",
-                    p.agency_number,
-                    p.rights.iter().map(|r| right_label(i18n, &catalogue, r)).collect::<Vec<_>>().join(", "),
-                )).collect::<Vec<_>>().join(" · ")}</dd>
+                <dd id="detail-rights">{move || rights_text(i18n, &catalogue, &rights)}</dd>
             </dl>
             <h3>{move || i18n.tr("Uitnodigingen", "Invitations")}</h3>
             <ul class="invitations">
@@ -339,9 +334,9 @@ fn AccountDetail(
             <Show when=move || done.get() != Some("deleted")>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    match detail.await {
-                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                        Ok(d) => show(d).into_any(),
+                    match (detail.await, catalogue.await) {
+                        (Err(e), _) | (_, Err(e)) => view! { <ErrorNotice error=e /> }.into_any(),
+                        (Ok(d), Ok(c)) => show((d, c)).into_any(),
                     }
                 })}
             </Transition>
