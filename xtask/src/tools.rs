@@ -25,7 +25,13 @@ pub struct Env {
 
 impl Env {
     pub fn discover() -> Result<Self, String> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        // `cargo run` (the `cargo xtask` alias) names this checkout's xtask folder at run time.
+        // The compile-time path is only a fallback: with a target folder shared between
+        // clones, the binary may have been built in another checkout.
+        let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+        let root = manifest_dir
             .parent()
             .ok_or("xtask is not inside the workspace")?
             .to_path_buf();

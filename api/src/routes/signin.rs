@@ -29,7 +29,7 @@ fn answer(state: &AppState, outcome: signin::Outcome) -> HttpResponse {
     responses(
         (status = 200, description = "Next step: `second_factor`", body = SignInResponse),
         (status = 400, description = "`invalid_credentials` (also for unknown addresses), `invalid_request`", body = ErrorBody),
-        (status = 403, description = "`account_blocked` (also on the wrong password that blocks it), `account_deactivated`, `two_factor_not_set_up`", body = ErrorBody),
+        (status = 403, description = "`account_blocked` (also on the wrong password that blocks it), `account_deactivated`, `two_factor_not_set_up`, `set_up_not_finished` (the right password of an account whose set-up is under way)", body = ErrorBody),
         (status = 429, description = "`rate_limited`", body = ErrorBody),
         (status = 503, description = "`overloaded`: too many sign-ins at once; see Retry-After", body = ErrorBody),
     )
