@@ -19,7 +19,7 @@ use super::secrets::token_hash;
 use crate::configuration::Mode;
 use crate::error::ApiError;
 use crate::startup::AppState;
-use crate::store::{Account, AuditRecord, Session};
+use crate::store::{Account, AccountRight, AuditRecord, Session, SignedIn};
 
 pub const SESSION_COOKIE: &str = "poort_session";
 
@@ -88,6 +88,8 @@ pub struct Principal {
     pub session: Session,
     /// The name of the account's office (None for the relations team).
     pub office_name: Option<String>,
+    /// The account's rights as read with the session (ordered by agency number and right).
+    pub rights: Vec<AccountRight>,
     pub client: ClientInfo,
 }
 
@@ -157,7 +159,12 @@ impl FromRequest for Principal {
             if !origin_ok {
                 return Err(ErrorCode::OriginMismatch.into());
             }
-            let (session, account, office_name) = state
+            let SignedIn {
+                session,
+                account,
+                office_name,
+                rights,
+            } = state
                 .store
                 .find_session(&token_hash(&token))
                 .await?
@@ -179,6 +186,7 @@ impl FromRequest for Principal {
                 session_id: session.id,
                 session,
                 office_name,
+                rights,
                 client,
             })
         })

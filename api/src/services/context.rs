@@ -12,27 +12,23 @@ use uuid::Uuid;
 use crate::auth::principal::Principal;
 use crate::error::ApiError;
 use crate::startup::AppState;
-use crate::store::{Account, Tx};
+use crate::store::AccountRight;
 
 /// The account's rights, grouped per portfolio (sorted by agency number).
-pub async fn portfolios_of(
-    tx: &mut dyn Tx,
-    account: &Account,
-) -> Result<Vec<PortfolioRightsResponse>, ApiError> {
-    let rights = tx.rights_of_account(account.id).await?;
+pub fn portfolios_of(rights: &[AccountRight]) -> Vec<PortfolioRightsResponse> {
     let mut out: Vec<PortfolioRightsResponse> = Vec::new();
     for r in rights {
         match out.iter_mut().find(|p| p.portfolio_id == r.portfolio_id) {
-            Some(p) => p.rights.push(r.right_code),
+            Some(p) => p.rights.push(r.right_code.clone()),
             None => out.push(PortfolioRightsResponse {
                 portfolio_id: r.portfolio_id,
-                agency_number: r.agency_number,
-                portfolio_name: r.portfolio_name,
-                rights: vec![r.right_code],
+                agency_number: r.agency_number.clone(),
+                portfolio_name: r.portfolio_name.clone(),
+                rights: vec![r.right_code.clone()],
             }),
         }
     }
-    Ok(out)
+    out
 }
 
 /// The portfolios with rights; none at all is `no_access` with the administrators' names.
@@ -40,9 +36,9 @@ pub async fn context(
     state: &AppState,
     principal: &Principal,
 ) -> Result<PortfolioContextResponse, ApiError> {
-    let mut tx = state.store.read().await?;
-    let portfolios = portfolios_of(tx.as_mut(), &principal.account).await?;
+    let portfolios = portfolios_of(&principal.rights);
     if portfolios.is_empty() && principal.account.role != Role::Operator {
+        let mut tx = state.store.read().await?;
         let administrators: Vec<String> = match principal.account.office_id {
             Some(office) => tx
                 .office_admins(office)
@@ -58,7 +54,6 @@ pub async fn context(
             details: json!({ "administrators": administrators }),
         });
     }
-    tx.commit().await?;
     let active = principal
         .session
         .active_portfolio_id

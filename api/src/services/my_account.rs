@@ -38,9 +38,7 @@ fn factors(account: &Account) -> Factors {
 
 pub async fn profile(state: &AppState, principal: &Principal) -> Result<ProfileResponse, ApiError> {
     let account = &principal.account;
-    let mut tx = state.store.read().await?;
-    let portfolios = super::context::portfolios_of(tx.as_mut(), account).await?;
-    tx.commit().await?;
+    let portfolios = super::context::portfolios_of(&principal.rights);
     let me = principal.me();
     let max_age = Duration::days(state.settings.policy.password_max_age_days);
     Ok(ProfileResponse {

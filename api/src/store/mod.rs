@@ -110,11 +110,9 @@ pub trait Store: Send + Sync + 'static {
     /// paths; SQLite readers never block writers). Write only through [`Store::begin`].
     async fn read(&self) -> Result<Box<dyn Tx>, StoreError>;
 
-    /// The open session with this token hash, with its account (hot path: one query).
-    async fn find_session(
-        &self,
-        token_hash: &[u8],
-    ) -> Result<Option<(Session, Account, Option<String>)>, StoreError>;
+    /// The open session with this token hash, with its account, the office's name and the
+    /// account's rights (the hot path of every signed-in request: one query).
+    async fn find_session(&self, token_hash: &[u8]) -> Result<Option<SignedIn>, StoreError>;
 
     /// Records activity on a session (sliding idle timeout).
     async fn touch_session(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError>;

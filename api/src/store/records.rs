@@ -179,6 +179,16 @@ pub struct Session {
     pub reauthenticated_at: Option<DateTime<Utc>>,
 }
 
+/// An open session with what every signed-in request needs: the account, its office's name
+/// (None for the relations team) and its rights, ordered by agency number and right.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub session: Session,
+    pub account: Account,
+    pub office_name: Option<String>,
+    pub rights: Vec<AccountRight>,
+}
+
 /// Where a sign-in stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInStage {

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     Account, AccountRight, AuditRow, Invitation, InvitationEvent, InvitationLink, Office,
-    OfficeSummary, OutboxMessage, Portfolio, Session, StoreError, VerificationCode,
+    OfficeSummary, OutboxMessage, Portfolio, Session, SignedIn, StoreError, VerificationCode,
 };
 use crate::clock::from_millis;
 
@@ -432,6 +432,55 @@ impl TryFrom<SessionAccountRow> for (Session, Account, Option<String>) {
     }
 }
 
+/// [`SessionAccountRow`] with one of the account's rights (all NULL when it has none).
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRightRow {
+    #[sqlx(flatten)]
+    pub session: SessionAccountRow,
+    pub r_portfolio_id: Option<Uuid>,
+    pub r_agency_number: Option<String>,
+    pub r_portfolio_name: Option<String>,
+    pub r_right_code: Option<String>,
+}
+
+/// Folds the rows of `find_session` (one per right) into one [`SignedIn`].
+pub(crate) fn signed_in(rows: Vec<SessionRightRow>) -> Result<Option<SignedIn>, StoreError> {
+    let mut rows = rows.into_iter();
+    let Some(first) = rows.next() else {
+        return Ok(None);
+    };
+    let right = |r: &mut SessionRightRow, account_id: Uuid| match (
+        r.r_portfolio_id,
+        r.r_agency_number.take(),
+        r.r_portfolio_name.take(),
+        r.r_right_code.take(),
+    ) {
+        (Some(portfolio_id), Some(agency_number), Some(portfolio_name), Some(right_code)) => {
+            Some(AccountRight {
+                account_id,
+                portfolio_id,
+                agency_number,
+                portfolio_name,
+                right_code,
+            })
+        }
+        _ => None,
+    };
+    let mut first = first;
+    let account_id = first.session.account.id;
+    let mut rights: Vec<AccountRight> = right(&mut first, account_id).into_iter().collect();
+    for mut row in rows {
+        rights.extend(right(&mut row, account_id));
+    }
+    let (session, account, office_name) = first.session.try_into()?;
+    Ok(Some(SignedIn {
+        session,
+        account,
+        office_name,
+        rights,
+    }))
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct SessionRow {
     pub id: Uuid,
@@ -657,8 +706,10 @@ macro_rules! sql_store_impl {
             async fn find_session(
                 &self,
                 token_hash: &[u8],
-            ) -> Result<Option<($crate::store::Session, $crate::store::Account, Option<String>)>, $crate::store::StoreError> {
-                let row: Option<$crate::store::sql::SessionAccountRow> = sqlx::query_as(
+            ) -> Result<Option<$crate::store::SignedIn>, $crate::store::StoreError> {
+                // One row per right (at least one row: the rights are LEFT JOINed), so the
+                // request needs one round trip whatever it goes on to show.
+                let rows: Vec<$crate::store::sql::SessionRightRow> = sqlx::query_as(
                     "SELECT s.id AS s_id, s.account_id AS s_account_id, s.created_at AS s_created_at, \
                             s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, s.ended_at AS s_ended_at, \
                             s.client_ip AS s_client_ip, s.user_agent AS s_user_agent, \
@@ -666,15 +717,21 @@ macro_rules! sql_store_impl {
                             a.id, a.office_id, a.role, a.email, a.email_key, a.name, a.mobile, a.status, a.password_hash, \
                             a.password_changed_at, a.totp_secret, a.totp_last_step, a.ehk_pseudonym, \
                             a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at, a.pending_totp_secret, \
-                            o.name AS s_office_name \
+                            o.name AS s_office_name, \
+                            r.portfolio_id AS r_portfolio_id, p.agency_number AS r_agency_number, \
+                            p.name AS r_portfolio_name, r.right_code AS r_right_code \
                      FROM sessions s JOIN accounts a ON a.id = s.account_id \
                      LEFT JOIN offices o ON o.id = a.office_id \
-                     WHERE s.token_hash = $1 AND s.ended_at IS NULL",
+                     LEFT JOIN account_rights r ON r.account_id = a.id \
+                     LEFT JOIN portfolios p ON p.id = r.portfolio_id \
+                     LEFT JOIN rights c ON c.code = r.right_code \
+                     WHERE s.token_hash = $1 AND s.ended_at IS NULL \
+                     ORDER BY p.agency_number, c.position",
                 )
                 .bind(token_hash)
-                .fetch_optional(&self.pool)
+                .fetch_all(&self.pool)
                 .await?;
-                row.map(TryInto::try_into).transpose()
+                $crate::store::sql::signed_in(rows)
             }
 
             async fn touch_session(
