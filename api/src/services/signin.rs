@@ -9,7 +9,8 @@
 use chrono::Duration;
 use poort_shared::ErrorCode;
 use poort_shared::dto::{
-    AccountStatus, CodeSentResponse, InvitationStatus, SecondFactor, SignInResponse, SignInStep,
+    AccountStatus, CodeSentResponse, InvitationStatus, MeResponse, OfficeRef, SecondFactor,
+    SignInResponse, SignInStep,
 };
 use poort_shared::password;
 use poort_shared::validate::{Email, MobileNumber, parse_code};
@@ -22,9 +23,7 @@ use crate::auth::totp;
 use crate::error::ApiError;
 use crate::messages;
 use crate::startup::AppState;
-use crate::store::{
-    Account, SignInAttempt, SignInStage, Tx, VerificationCode, fetch_account, new_id,
-};
+use crate::store::{Account, SignInAttempt, SignInStage, Tx, VerificationCode, new_id};
 
 pub const SMS_PURPOSE: &str = "sign_in";
 
@@ -218,15 +217,19 @@ pub async fn start(
     };
 
     let mut tx = state.store.begin().await?;
-    let mut current = tx
-        .lock_account(account.id)
-        .await?
-        .ok_or(ApiError::from(ErrorCode::InvalidCredentials))?;
-    current.failed_password_attempts = 0;
-    if let Some(hash) = new_hash {
-        current.password_hash = Some(hash);
+    // The right password ends a run of wrong ones; the account row is written only when
+    // there is something to write (the usual sign-in has no earlier wrong password).
+    if account.failed_password_attempts != 0 || new_hash.is_some() {
+        let mut current = tx
+            .lock_account(account.id)
+            .await?
+            .ok_or(ApiError::from(ErrorCode::InvalidCredentials))?;
+        current.failed_password_attempts = 0;
+        if let Some(hash) = new_hash {
+            current.password_hash = Some(hash);
+        }
+        tx.update_account(&current).await?;
     }
-    tx.update_account(&current).await?;
     let token = new_token()?;
     let attempt = SignInAttempt {
         id: new_id(now),
@@ -281,16 +284,17 @@ async fn refuse<T>(
     Err(code.into())
 }
 
-/// The sign-in behind a token, at `stage`, with its (locked) account.
+/// The sign-in behind a token, at `stage`, with its (locked) account and the account's
+/// office name (for the answer when the sign-in completes), in one query.
 async fn load(
     tx: &mut dyn Tx,
     token: &str,
     stage: SignInStage,
     now: chrono::DateTime<chrono::Utc>,
     lock: bool,
-) -> Result<(SignInAttempt, Account), ApiError> {
-    let attempt = tx
-        .find_sign_in(&token_hash(token))
+) -> Result<(SignInAttempt, Account, Option<String>), ApiError> {
+    let (attempt, account, office_name) = tx
+        .find_sign_in(&token_hash(token), lock)
         .await?
         .ok_or(ApiError::from(ErrorCode::SignInExpired))?;
     match attempt.stage {
@@ -302,11 +306,8 @@ async fn load(
     if now >= attempt.expires_at {
         return Err(ErrorCode::SignInExpired.into());
     }
-    let account = fetch_account(tx, attempt.account_id, lock)
-        .await?
-        .ok_or(ApiError::from(ErrorCode::SignInExpired))?;
     match account.status {
-        AccountStatus::Active => Ok((attempt, account)),
+        AccountStatus::Active => Ok((attempt, account, office_name)),
         AccountStatus::Blocked => Err(ErrorCode::AccountBlocked.into()),
         AccountStatus::Deactivated => Err(ErrorCode::AccountDeactivated.into()),
         AccountStatus::Invited => Err(ErrorCode::SignInExpired.into()),
@@ -344,16 +345,27 @@ async fn wrong_code(
     Err(code.into())
 }
 
+/// A sign-in under way with its account and the account's office name, as [`load`] reads them.
+struct Signer {
+    attempt: SignInAttempt,
+    account: Account,
+    office_name: Option<String>,
+}
+
 /// After the second factor: a new password first if the current one is too old.
 async fn advance(
     state: &AppState,
     mut tx: Box<dyn Tx>,
-    attempt: &SignInAttempt,
-    account: Account,
+    signer: Signer,
     token: &str,
     client: &ClientInfo,
     via: &str,
 ) -> Result<Outcome, ApiError> {
+    let Signer {
+        attempt,
+        account,
+        office_name,
+    } = signer;
     let now = state.now();
     let max_age = Duration::days(state.settings.policy.password_max_age_days);
     let expired = account
@@ -384,17 +396,26 @@ async fn advance(
             session_token: None,
         });
     }
-    complete(state, tx, attempt, account, client, via).await
+    let signer = Signer {
+        attempt,
+        account,
+        office_name,
+    };
+    complete(state, tx, signer, client, via).await
 }
 
 async fn complete(
     state: &AppState,
     mut tx: Box<dyn Tx>,
-    attempt: &SignInAttempt,
-    mut account: Account,
+    signer: Signer,
     client: &ClientInfo,
     via: &str,
 ) -> Result<Outcome, ApiError> {
+    let Signer {
+        attempt,
+        mut account,
+        office_name,
+    } = signer;
     let now = state.now();
     tx.set_sign_in_stage(attempt.id, SignInStage::Done).await?;
     account.last_sign_in_at = Some(now);
@@ -407,7 +428,16 @@ async fn complete(
         now,
     )
     .await?;
-    let me = super::accounts::me(tx.as_mut(), &account).await?;
+    let me = MeResponse {
+        id: account.id,
+        name: account.name.clone(),
+        email: account.email.clone(),
+        role: account.role,
+        office: account
+            .office_id
+            .zip(office_name)
+            .map(|(id, name)| OfficeRef { id, name }),
+    };
     tx.commit().await?;
     Ok(Outcome {
         response: SignInResponse {
@@ -453,7 +483,7 @@ pub async fn authenticator(
 ) -> Result<Outcome, ApiError> {
     let code = parse(parse_code(code))?;
     let mut tx = state.store.begin().await?;
-    let (attempt, mut account) = load(
+    let (attempt, mut account, office_name) = load(
         tx.as_mut(),
         token,
         SignInStage::SecondFactor,
@@ -465,7 +495,14 @@ pub async fn authenticator(
         return Err(ErrorCode::CodeNotRequested.into());
     };
     match claim_totp(state, tx.as_mut(), &mut account, &encrypted, &code).await? {
-        Ok(()) => advance(state, tx, &attempt, account, token, client, "authenticator").await,
+        Ok(()) => {
+            let signer = Signer {
+                attempt,
+                account,
+                office_name,
+            };
+            advance(state, tx, signer, token, client, "authenticator").await
+        }
         Err(wrong) => wrong_code(state, tx, &attempt, &account, client, wrong).await,
     }
 }
@@ -478,7 +515,7 @@ pub async fn send_sms(
 ) -> Result<CodeSentResponse, ApiError> {
     let policy = &state.settings.policy;
     let mut tx = state.store.read().await?;
-    let (attempt, account) = load(
+    let (attempt, account, _) = load(
         tx.as_mut(),
         token,
         SignInStage::SecondFactor,
@@ -498,7 +535,8 @@ pub async fn send_sms(
     let code = new_code()?;
     let expires_at = now + Duration::minutes(policy.sms_code_valid_minutes);
     let mut tx = state.store.begin().await?;
-    let (attempt, account) = load(tx.as_mut(), token, SignInStage::SecondFactor, now, true).await?;
+    let (attempt, account, _) =
+        load(tx.as_mut(), token, SignInStage::SecondFactor, now, true).await?;
     tx.replace_code(&VerificationCode {
         id: new_id(now),
         purpose: SMS_PURPOSE.into(),
@@ -552,7 +590,8 @@ pub async fn verify_sms(
     let code = parse(parse_code(code))?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let (attempt, account) = load(tx.as_mut(), token, SignInStage::SecondFactor, now, true).await?;
+    let (attempt, account, office_name) =
+        load(tx.as_mut(), token, SignInStage::SecondFactor, now, true).await?;
     let stored = tx
         .latest_code(SMS_PURPOSE, attempt.id)
         .await?
@@ -578,7 +617,12 @@ pub async fn verify_sms(
         .await;
     }
     tx.consume_code(stored.id, now).await?;
-    advance(state, tx, &attempt, account, token, client, "sms").await
+    let signer = Signer {
+        attempt,
+        account,
+        office_name,
+    };
+    advance(state, tx, signer, token, client, "sms").await
 }
 
 /// Step 3 when the password is too old: the new password (policy, not one of the last five).
@@ -589,7 +633,7 @@ pub async fn new_password(
     client: &ClientInfo,
 ) -> Result<Outcome, ApiError> {
     let mut tx = state.store.read().await?;
-    let (_, account) = load(
+    let (_, account, _) = load(
         tx.as_mut(),
         token,
         SignInStage::NewPassword,
@@ -601,7 +645,7 @@ pub async fn new_password(
     let hash = check_and_hash_new_password(state, &account, password).await?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let (attempt, mut account) =
+    let (attempt, mut account, office_name) =
         load(tx.as_mut(), token, SignInStage::NewPassword, now, true).await?;
     replace_password(tx.as_mut(), &mut account, hash, now).await?;
     tx.audit(
@@ -614,7 +658,12 @@ pub async fn new_password(
         now,
     )
     .await?;
-    complete(state, tx, &attempt, account, client, "new_password").await
+    let signer = Signer {
+        attempt,
+        account,
+        office_name,
+    };
+    complete(state, tx, signer, client, "new_password").await
 }
 
 /// Applies the policy and the history rule (not the current password nor the ones before it,

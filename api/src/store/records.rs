@@ -455,10 +455,13 @@ pub trait Tx: Send {
         attempt: &SignInAttempt,
         token_hash: &[u8],
     ) -> Result<(), StoreError>;
+    /// The sign-in behind a token hash with its account (row-locked when `lock`) and the
+    /// name of the account's office, in one query.
     async fn find_sign_in(
         &mut self,
         token_hash: &[u8],
-    ) -> Result<Option<SignInAttempt>, StoreError>;
+        lock: bool,
+    ) -> Result<Option<(SignInAttempt, Account, Option<String>)>, StoreError>;
     async fn set_sign_in_stage(&mut self, id: Uuid, stage: SignInStage) -> Result<(), StoreError>;
     /// Counts a wrong code on a sign-in; returns the new count.
     async fn count_sign_in_failure(&mut self, id: Uuid) -> Result<i32, StoreError>;

@@ -540,6 +540,36 @@ impl TryFrom<SignInRow> for super::SignInAttempt {
     }
 }
 
+/// A sign-in with its account and office name, read in one query.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SignInAccountRow {
+    pub si_id: Uuid,
+    pub si_account_id: Uuid,
+    pub si_stage: String,
+    pub si_failed_codes: i32,
+    pub si_created_at: i64,
+    pub si_expires_at: i64,
+    pub si_office_name: Option<String>,
+    #[sqlx(flatten)]
+    pub account: AccountRow,
+}
+
+impl TryFrom<SignInAccountRow> for (super::SignInAttempt, Account, Option<String>) {
+    type Error = StoreError;
+    fn try_from(r: SignInAccountRow) -> Result<Self, StoreError> {
+        let attempt = SignInRow {
+            id: r.si_id,
+            account_id: r.si_account_id,
+            stage: r.si_stage,
+            failed_codes: r.si_failed_codes,
+            created_at: r.si_created_at,
+            expires_at: r.si_expires_at,
+        }
+        .try_into()?;
+        Ok((attempt, Account::try_from(r.account)?, r.si_office_name))
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct ResetRow {
     pub id: Uuid,
@@ -1099,10 +1129,14 @@ macro_rules! sql_tx_impl {
             }
 
             async fn lock_account(&mut self, id: uuid::Uuid) -> Result<Option<$crate::store::Account>, $crate::store::StoreError> {
-                let row: Option<$crate::store::sql::AccountRow> = sqlx::query_as(concat!(
-                    "UPDATE accounts SET updated_at = updated_at WHERE id = $1 RETURNING ",
-                    account_cols!()
-                ))
+                // PostgreSQL: a row lock until the end of the transaction. SQLite: a writing
+                // transaction (BEGIN IMMEDIATE) already excludes every other writer.
+                let sql = if <$db as sqlx::Database>::NAME == "PostgreSQL" {
+                    concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = $1 FOR UPDATE")
+                } else {
+                    concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = $1")
+                };
+                let row: Option<$crate::store::sql::AccountRow> = sqlx::query_as(sql)
                 .bind(id)
                 .fetch_optional(&mut *self.tx)
                 .await?;
@@ -1586,13 +1620,35 @@ macro_rules! sql_tx_impl {
                 Ok(())
             }
 
-            async fn find_sign_in(&mut self, token_hash: &[u8]) -> Result<Option<$crate::store::SignInAttempt>, $crate::store::StoreError> {
-                let row: Option<$crate::store::sql::SignInRow> = sqlx::query_as(
-                    "SELECT id, account_id, stage, failed_codes, created_at, expires_at FROM sign_in_attempts WHERE token_hash = $1",
-                )
-                .bind(token_hash)
-                .fetch_optional(&mut *self.tx)
-                .await?;
+            async fn find_sign_in(
+                &mut self,
+                token_hash: &[u8],
+                lock: bool,
+            ) -> Result<Option<($crate::store::SignInAttempt, $crate::store::Account, Option<String>)>, $crate::store::StoreError> {
+                macro_rules! select {
+                    () => {
+                        "SELECT si.id AS si_id, si.account_id AS si_account_id, si.stage AS si_stage, \
+                                    si.failed_codes AS si_failed_codes, si.created_at AS si_created_at, \
+                                    si.expires_at AS si_expires_at, o.name AS si_office_name, \
+                                    a.id, a.office_id, a.role, a.email, a.email_key, a.name, a.mobile, a.status, a.password_hash, \
+                                    a.password_changed_at, a.totp_secret, a.totp_last_step, a.ehk_pseudonym, \
+                                    a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at, a.pending_totp_secret \
+                             FROM sign_in_attempts si JOIN accounts a ON a.id = si.account_id \
+                             LEFT JOIN offices o ON o.id = a.office_id \
+                             WHERE si.token_hash = $1"
+                    };
+                }
+                // PostgreSQL locks the account row; in SQLite a writing transaction (BEGIN
+                // IMMEDIATE) already excludes every other writer.
+                let sql = if lock && <$db as sqlx::Database>::NAME == "PostgreSQL" {
+                    concat!(select!(), " FOR UPDATE OF a")
+                } else {
+                    select!()
+                };
+                let row: Option<$crate::store::sql::SignInAccountRow> = sqlx::query_as(sql)
+                    .bind(token_hash)
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
                 row.map(TryInto::try_into).transpose()
             }
 
