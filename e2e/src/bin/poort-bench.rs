@@ -284,10 +284,11 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
                 "POORT__POLICY__SIGN_INS_PER_MINUTE_PER_CLIENT",
                 "1000000000",
             ),
-            ("POORT__DATABASE__MAX_CONNECTIONS", "16"),
         ]
         .map(|(k, v)| (k.to_string(), v.to_string())),
     );
+    let connections = arg("--connections").unwrap_or_else(|| "16".into());
+    env.push(("POORT__DATABASE__MAX_CONNECTIONS".into(), connections));
     let seeded = run_bin(
         bin,
         &[
