@@ -70,6 +70,21 @@ impl Worker {
         Ok(hash.to_string())
     }
 
+    /// Whether a stored hash was made with today's algorithm, parameters and output length
+    /// (then it can be checked in the thread's working memory).
+    fn is_current(&self, hash: &PasswordHash) -> bool {
+        hash.algorithm == ARGON2ID_IDENT
+            && hash.version == Some(Version::V0x13.into())
+            && hash.hash.as_ref().is_some_and(|h| h.len() == OUTPUT_LEN)
+            && Params::try_from(hash).is_ok_and(|p| {
+                p.m_cost() == self.params.m_cost()
+                    && p.t_cost() == self.params.t_cost()
+                    && p.p_cost() == self.params.p_cost()
+                    && p.keyid().is_empty()
+                    && p.data().is_empty()
+            })
+    }
+
     /// Whether `password` matches the PHC string `stored` (constant-time comparison). Hashes
     /// with today's parameters use the thread's working memory; others (older parameters,
     /// before their re-hash) take the crate's general path.
@@ -77,17 +92,8 @@ impl Worker {
         let Ok(hash) = PasswordHash::new(stored) else {
             return false;
         };
-        let current = hash.algorithm == ARGON2ID_IDENT
-            && hash.version == Some(Version::V0x13.into())
-            && Params::try_from(&hash).is_ok_and(|p| {
-                p.m_cost() == self.params.m_cost()
-                    && p.t_cost() == self.params.t_cost()
-                    && p.p_cost() == self.params.p_cost()
-                    && p.keyid().is_empty()
-                    && p.data().is_empty()
-            });
         match (&hash.salt, &hash.hash) {
-            (Some(salt), Some(expected)) if current && expected.len() == OUTPUT_LEN => {
+            (Some(salt), Some(expected)) if self.is_current(&hash) => {
                 let mut out = [0u8; OUTPUT_LEN];
                 if self
                     .argon2
@@ -245,6 +251,7 @@ mod tests {
         let mut worker = Worker::new(small());
         let hash = worker.hash(b"correct horse battery").unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=1024,t=2,p=1$"), "{hash}");
+        assert!(worker.is_current(&PasswordHash::new(&hash).unwrap()));
         assert!(worker.verify(b"correct horse battery", &hash));
         assert!(!worker.verify(b"correct horse batterY", &hash));
         // The working memory is reused: a second round gives the same answers.
@@ -264,6 +271,7 @@ mod tests {
             .hash_password(b"wachtwoord van gisteren")
             .unwrap()
             .to_string();
+        assert!(worker.is_current(&PasswordHash::new(&same).unwrap()));
         assert!(worker.verify(b"wachtwoord van gisteren", &same));
         assert!(!worker.verify(b"wachtwoord van morgen", &same));
         let older = Argon2::new(
@@ -274,6 +282,7 @@ mod tests {
         .hash_password(b"wachtwoord van gisteren")
         .unwrap()
         .to_string();
+        assert!(!worker.is_current(&PasswordHash::new(&older).unwrap()));
         assert!(worker.verify(b"wachtwoord van gisteren", &older));
         assert!(!worker.verify(b"wachtwoord van morgen", &older));
         // And the worker's hashes verify with the crate.
