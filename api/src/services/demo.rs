@@ -1,5 +1,6 @@
-//! Demo data for development and benchmarks (`poort --dev seed-demo`): an office with one
-//! portfolio and N active advisers who share a password and whose authenticator secrets are
+//! Demo data for development and benchmarks (`poort --dev seed-demo`): an office with three
+//! portfolios and N active advisers (seven rights each, as an adviser of a real office might
+//! have) who share a password and whose authenticator secrets are
 //! derived from a seed, so a load generator can compute their codes. Dev mode only.
 
 use poort_shared::dto::{AccountStatus, Role};
@@ -30,17 +31,36 @@ pub async fn seed(
         created_at: now,
         updated_at: now,
     };
-    let portfolio = Portfolio {
-        id: new_id(now),
-        office_id: office.id,
-        agency_number: format!("DEMO-{}", now.timestamp() % 1_000_000),
-        name: "Demo".into(),
-        created_at: now,
-        updated_at: now,
-    };
+    let portfolios: Vec<Portfolio> = ["Particulier", "Zakelijk", "Schade"]
+        .iter()
+        .enumerate()
+        .map(|(n, name)| Portfolio {
+            id: new_id(now),
+            office_id: office.id,
+            agency_number: format!("DEMO-{}-{n}", now.timestamp() % 1_000_000),
+            name: format!("Demo {name}"),
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    // All four rights on the first portfolio, two on the second, one on the third.
+    let rights: Vec<(uuid::Uuid, String)> = [
+        (0, "view_policies"),
+        (0, "change_policies"),
+        (0, "report_claims"),
+        (0, "view_commission"),
+        (1, "view_policies"),
+        (1, "report_claims"),
+        (2, "view_policies"),
+    ]
+    .iter()
+    .map(|&(p, code)| (portfolios[p].id, code.to_string()))
+    .collect();
     let mut tx = state.store.begin().await?;
     tx.insert_office(&office).await?;
-    tx.insert_portfolio(&portfolio).await?;
+    for portfolio in &portfolios {
+        tx.insert_portfolio(portfolio).await?;
+    }
     tx.commit().await?;
     for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
         let mut tx = state.store.begin().await?;
@@ -71,12 +91,7 @@ pub async fn seed(
                 pending_totp_secret: None,
             };
             tx.insert_account(&account).await?;
-            tx.replace_rights(
-                account.id,
-                &[(portfolio.id, "view_policies".to_string())],
-                now,
-            )
-            .await?;
+            tx.replace_rights(account.id, &rights, now).await?;
         }
         tx.commit().await?;
     }

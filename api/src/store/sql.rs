@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     Account, AccountRight, AuditRow, Invitation, InvitationEvent, InvitationLink, Office,
-    OfficeSummary, OutboxMessage, Portfolio, Session, SignedIn, StoreError, VerificationCode,
+    OfficeSummary, OutboxMessage, Portfolio, Session, StoreError, VerificationCode,
 };
 use crate::clock::from_millis;
 
@@ -432,55 +432,6 @@ impl TryFrom<SessionAccountRow> for (Session, Account, Option<String>) {
     }
 }
 
-/// [`SessionAccountRow`] with one of the account's rights (all NULL when it has none).
-#[derive(sqlx::FromRow)]
-pub(crate) struct SessionRightRow {
-    #[sqlx(flatten)]
-    pub session: SessionAccountRow,
-    pub r_portfolio_id: Option<Uuid>,
-    pub r_agency_number: Option<String>,
-    pub r_portfolio_name: Option<String>,
-    pub r_right_code: Option<String>,
-}
-
-/// Folds the rows of `find_session` (one per right) into one [`SignedIn`].
-pub(crate) fn signed_in(rows: Vec<SessionRightRow>) -> Result<Option<SignedIn>, StoreError> {
-    let mut rows = rows.into_iter();
-    let Some(first) = rows.next() else {
-        return Ok(None);
-    };
-    let right = |r: &mut SessionRightRow, account_id: Uuid| match (
-        r.r_portfolio_id,
-        r.r_agency_number.take(),
-        r.r_portfolio_name.take(),
-        r.r_right_code.take(),
-    ) {
-        (Some(portfolio_id), Some(agency_number), Some(portfolio_name), Some(right_code)) => {
-            Some(AccountRight {
-                account_id,
-                portfolio_id,
-                agency_number,
-                portfolio_name,
-                right_code,
-            })
-        }
-        _ => None,
-    };
-    let mut first = first;
-    let account_id = first.session.account.id;
-    let mut rights: Vec<AccountRight> = right(&mut first, account_id).into_iter().collect();
-    for mut row in rows {
-        rights.extend(right(&mut row, account_id));
-    }
-    let (session, account, office_name) = first.session.try_into()?;
-    Ok(Some(SignedIn {
-        session,
-        account,
-        office_name,
-        rights,
-    }))
-}
-
 #[derive(sqlx::FromRow)]
 pub(crate) struct SessionRow {
     pub id: Uuid,
@@ -737,10 +688,12 @@ macro_rules! sql_store_impl {
                 &self,
                 token_hash: &[u8],
             ) -> Result<Option<$crate::store::SignedIn>, $crate::store::StoreError> {
-                // One row per right (at least one row: the rights are LEFT JOINed), so the
-                // request needs one round trip whatever it goes on to show.
-                let rows: Vec<$crate::store::sql::SessionRightRow> = sqlx::query_as(
-                    "SELECT s.id AS s_id, s.account_id AS s_account_id, s.created_at AS s_created_at, \
+                // One round trip whatever the request goes on to show: the first row is the
+                // session with its account (kind 0), each further row one right (kind 1), so the
+                // account's columns are not repeated for every right.
+                let rows = sqlx::query(
+                    "SELECT 0 AS kind, \
+                            s.id AS s_id, s.account_id AS s_account_id, s.created_at AS s_created_at, \
                             s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, s.ended_at AS s_ended_at, \
                             s.client_ip AS s_client_ip, s.user_agent AS s_user_agent, \
                             s.active_portfolio_id AS s_active_portfolio_id, s.reauthenticated_at AS s_reauthenticated_at, \
@@ -748,20 +701,50 @@ macro_rules! sql_store_impl {
                             a.password_changed_at, a.totp_secret, a.totp_last_step, a.ehk_pseudonym, \
                             a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at, a.pending_totp_secret, \
                             o.name AS s_office_name, \
-                            r.portfolio_id AS r_portfolio_id, p.agency_number AS r_agency_number, \
-                            p.name AS r_portfolio_name, r.right_code AS r_right_code \
+                            NULL AS r_portfolio_id, NULL AS r_agency_number, NULL AS r_portfolio_name, \
+                            NULL AS r_right_code, NULL AS r_position \
                      FROM sessions s JOIN accounts a ON a.id = s.account_id \
                      LEFT JOIN offices o ON o.id = a.office_id \
-                     LEFT JOIN account_rights r ON r.account_id = a.id \
-                     LEFT JOIN portfolios p ON p.id = r.portfolio_id \
-                     LEFT JOIN rights c ON c.code = r.right_code \
                      WHERE s.token_hash = $1 AND s.ended_at IS NULL \
-                     ORDER BY p.agency_number, c.position",
+                     UNION ALL \
+                     SELECT 1, \
+                            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+                            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+                            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+                            NULL, \
+                            r.portfolio_id, p.agency_number, p.name, r.right_code, c.position \
+                     FROM sessions s JOIN account_rights r ON r.account_id = s.account_id \
+                     JOIN portfolios p ON p.id = r.portfolio_id \
+                     JOIN rights c ON c.code = r.right_code \
+                     WHERE s.token_hash = $1 AND s.ended_at IS NULL \
+                     ORDER BY kind, r_agency_number, r_position",
                 )
                 .bind(token_hash)
                 .fetch_all(&self.pool)
                 .await?;
-                $crate::store::sql::signed_in(rows)
+                let mut rows = rows.iter();
+                let Some(first) = rows.next() else {
+                    return Ok(None);
+                };
+                let first: $crate::store::sql::SessionAccountRow = sqlx::FromRow::from_row(first)?;
+                let account_id = first.account.id;
+                let mut rights = Vec::with_capacity(rows.len());
+                for row in rows {
+                    rights.push($crate::store::AccountRight {
+                        account_id,
+                        portfolio_id: sqlx::Row::try_get(row, "r_portfolio_id")?,
+                        agency_number: sqlx::Row::try_get(row, "r_agency_number")?,
+                        portfolio_name: sqlx::Row::try_get(row, "r_portfolio_name")?,
+                        right_code: sqlx::Row::try_get(row, "r_right_code")?,
+                    });
+                }
+                let (session, account, office_name) = first.try_into()?;
+                Ok(Some($crate::store::SignedIn {
+                    session,
+                    account,
+                    office_name,
+                    rights,
+                }))
             }
 
             async fn touch_session(

@@ -776,7 +776,28 @@ async fn the_portfolio_context_names_administrators_when_there_is_no_access_and_
 ) {
     let (_, _, adviser, portfolios, admin) = adviser(app, 11).await;
     let (_, context) = adviser.get("/api/me/portfolios").await;
-    assert_eq!(context["portfolios"].as_array().unwrap().len(), 2);
+    let listed = context["portfolios"].as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    // Sorted by agency number, each with its rights in the catalogue's order.
+    let numbers: Vec<&str> = listed
+        .iter()
+        .map(|p| p["agency_number"].as_str().unwrap())
+        .collect();
+    assert!(numbers.is_sorted(), "{numbers:?}");
+    let rights_of = |id: &str| {
+        listed
+            .iter()
+            .find(|p| p["portfolio_id"] == id)
+            .map(|p| p["rights"].clone())
+    };
+    assert_eq!(rights_of(&portfolios[0]), Some(json!(["view_policies"])));
+    assert_eq!(
+        rights_of(&portfolios[1]),
+        Some(json!(["view_policies", "report_claims"]))
+    );
+    // The profile shows the same, read with the session in the same query.
+    let (_, profile) = adviser.get("/api/me/profile").await;
+    assert_eq!(profile["portfolios"], context["portfolios"]);
     assert_eq!(context["active_portfolio_id"], Value::Null);
     let (status, body) = adviser.post("/api/me/token", json!({})).await;
     assert_eq!((status, code(&body)), (409, "no_active_portfolio"));
