@@ -38,6 +38,8 @@ pub struct AppState {
     pub hasher: PasswordHasherPool,
     /// Signs the tokens for the extranet's other applications (key parsed once).
     pub signer: Arc<Signer>,
+    /// Sessions whose last activity a request is recording now.
+    pub touching: Arc<crate::auth::principal::Touching>,
 }
 
 pub struct Application {
@@ -76,6 +78,7 @@ impl AppState {
             secrets,
             hasher,
             signer,
+            touching: Arc::default(),
         })
     }
 }

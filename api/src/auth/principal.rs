@@ -23,6 +23,39 @@ use crate::store::{Account, AccountRight, AuditRecord, Session, SignedIn};
 
 pub const SESSION_COOKIE: &str = "poort_session";
 
+/// How stale a session's `last_seen_at` may get before a request writes it again.
+const TOUCH_EVERY_SECONDS: i64 = 30;
+
+/// Sessions whose `last_seen_at` a request of this process is writing now.
+#[derive(Debug, Default)]
+pub struct Touching(std::sync::Mutex<std::collections::HashSet<Uuid>>);
+
+/// Holds a session in [`Touching`] until dropped.
+#[must_use]
+pub struct TouchGuard<'a>(&'a Touching, Uuid);
+
+impl Touching {
+    /// The right to write this session's `last_seen_at`, unless another request has it.
+    pub fn claim(&self, session: Uuid) -> Option<TouchGuard<'_>> {
+        let mut set = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Lazily: a guard made and dropped here would unlock another request's claim.
+        set.insert(session).then(|| TouchGuard(self, session))
+    }
+}
+
+impl Drop for TouchGuard<'_> {
+    fn drop(&mut self) {
+        let mut set = (self.0)
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        set.remove(&self.1);
+    }
+}
+
 /// Where a request comes from.
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
@@ -177,9 +210,14 @@ impl FromRequest for Principal {
             if account.status != AccountStatus::Active {
                 return Err(ErrorCode::Unauthenticated.into());
             }
-            // Sliding idle timeout; at most one write per 30 seconds per session.
-            if now - session.last_seen_at > Duration::seconds(30) {
-                state.store.touch_session(session.id, now).await?;
+            // Sliding idle timeout: at most one write per 30 seconds per session, and one
+            // request at a time in this process makes it (the others that arrive meanwhile
+            // don't queue behind its row lock).
+            let stale = now - Duration::seconds(TOUCH_EVERY_SECONDS);
+            if session.last_seen_at < stale
+                && let Some(_touching) = state.touching.claim(session.id)
+            {
+                state.store.touch_session(session.id, now, stale).await?;
             }
             Ok(Principal {
                 account,
@@ -236,4 +274,25 @@ pub fn session_cookie(state: &AppState, token: &str) -> Cookie<'static> {
             state.settings.policy.session_absolute_hours,
         ))
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_claim_per_session_at_a_time() {
+        let touching = Touching::default();
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let first = touching.claim(a).expect("free");
+        assert!(touching.claim(a).is_none(), "taken");
+        assert!(
+            touching.claim(a).is_none(),
+            "a refused claim leaves the first one alone"
+        );
+        let other = touching.claim(b).expect("another session is free");
+        drop(first);
+        assert!(touching.claim(a).is_some(), "free again once released");
+        drop(other);
+    }
 }

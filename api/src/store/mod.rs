@@ -114,8 +114,14 @@ pub trait Store: Send + Sync + 'static {
     /// account's rights (the hot path of every signed-in request: one query).
     async fn find_session(&self, token_hash: &[u8]) -> Result<Option<SignedIn>, StoreError>;
 
-    /// Records activity on a session (sliding idle timeout).
-    async fn touch_session(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Records activity on a session (sliding idle timeout): sets `last_seen_at` to `now` if it
+    /// is before `if_before`.
+    async fn touch_session(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        if_before: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     /// Counts one event against a fixed-window limit shared by all instances; returns the
     /// count in the current window (including this one) and when the window started.

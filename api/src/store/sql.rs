@@ -751,10 +751,14 @@ macro_rules! sql_store_impl {
                 &self,
                 id: uuid::Uuid,
                 now: chrono::DateTime<chrono::Utc>,
+                if_before: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), $crate::store::StoreError> {
-                sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")
+                // Conditional: of several requests (or instances) touching at once, one writes
+                // and the others, once its row lock is released, find nothing to do.
+                sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $3")
                     .bind(id)
                     .bind($crate::clock::to_millis(now))
+                    .bind($crate::clock::to_millis(if_before))
                     .execute(&self.pool)
                     .await?;
                 Ok(())
