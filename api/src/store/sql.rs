@@ -406,8 +406,40 @@ pub(crate) struct SessionAccountRow {
     pub s_active_portfolio_id: Option<Uuid>,
     pub s_reauthenticated_at: Option<i64>,
     pub s_office_name: Option<String>,
+    /// The account's rights as a JSON array of `[portfolio id, agency number, portfolio name,
+    /// right code]` (NULL or `[]` for none).
+    pub s_rights: Option<String>,
     #[sqlx(flatten)]
     pub account: AccountRow,
+}
+
+/// A session row as `find_session` reads it, with its rights unpacked.
+pub(crate) fn signed_in(row: SessionAccountRow) -> Result<super::SignedIn, StoreError> {
+    let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("session rights: {e}"));
+    let listed: Vec<(String, String, String, String)> = match row.s_rights.as_deref() {
+        None => Vec::new(),
+        Some(json) => serde_json::from_str(json).map_err(|e| corrupt(&e))?,
+    };
+    let account_id = row.account.id;
+    let rights = listed
+        .into_iter()
+        .map(|(portfolio, agency_number, portfolio_name, right_code)| {
+            Ok(AccountRight {
+                account_id,
+                portfolio_id: Uuid::parse_str(&portfolio).map_err(|e| corrupt(&e))?,
+                agency_number,
+                portfolio_name,
+                right_code,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let (session, account, office_name) = row.try_into()?;
+    Ok(super::SignedIn {
+        session,
+        account,
+        office_name,
+        rights,
+    })
 }
 
 impl TryFrom<SessionAccountRow> for (Session, Account, Option<String>) {
@@ -688,63 +720,42 @@ macro_rules! sql_store_impl {
                 &self,
                 token_hash: &[u8],
             ) -> Result<Option<$crate::store::SignedIn>, $crate::store::StoreError> {
-                // One round trip whatever the request goes on to show: the first row is the
-                // session with its account (kind 0), each further row one right (kind 1), so the
-                // account's columns are not repeated for every right.
-                let rows = sqlx::query(
-                    "SELECT 0 AS kind, \
-                            s.id AS s_id, s.account_id AS s_account_id, s.created_at AS s_created_at, \
-                            s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, s.ended_at AS s_ended_at, \
-                            s.client_ip AS s_client_ip, s.user_agent AS s_user_agent, \
-                            s.active_portfolio_id AS s_active_portfolio_id, s.reauthenticated_at AS s_reauthenticated_at, \
-                            a.id, a.office_id, a.role, a.email, a.email_key, a.name, a.mobile, a.status, a.password_hash, \
-                            a.password_changed_at, a.totp_secret, a.totp_last_step, a.ehk_pseudonym, \
-                            a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at, a.pending_totp_secret, \
-                            o.name AS s_office_name, \
-                            NULL AS r_portfolio_id, NULL AS r_agency_number, NULL AS r_portfolio_name, \
-                            NULL AS r_right_code, NULL AS r_position \
-                     FROM sessions s JOIN accounts a ON a.id = s.account_id \
-                     LEFT JOIN offices o ON o.id = a.office_id \
-                     WHERE s.token_hash = $1 AND s.ended_at IS NULL \
-                     UNION ALL \
-                     SELECT 1, \
-                            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-                            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-                            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-                            NULL, \
-                            r.portfolio_id, p.agency_number, p.name, r.right_code, c.position \
-                     FROM sessions s JOIN account_rights r ON r.account_id = s.account_id \
-                     JOIN portfolios p ON p.id = r.portfolio_id \
-                     JOIN rights c ON c.code = r.right_code \
-                     WHERE s.token_hash = $1 AND s.ended_at IS NULL \
-                     ORDER BY kind, r_agency_number, r_position",
-                )
-                .bind(token_hash)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut rows = rows.iter();
-                let Some(first) = rows.next() else {
-                    return Ok(None);
-                };
-                let first: $crate::store::sql::SessionAccountRow = sqlx::FromRow::from_row(first)?;
-                let account_id = first.account.id;
-                let mut rights = Vec::with_capacity(rows.len());
-                for row in rows {
-                    rights.push($crate::store::AccountRight {
-                        account_id,
-                        portfolio_id: sqlx::Row::try_get(row, "r_portfolio_id")?,
-                        agency_number: sqlx::Row::try_get(row, "r_agency_number")?,
-                        portfolio_name: sqlx::Row::try_get(row, "r_portfolio_name")?,
-                        right_code: sqlx::Row::try_get(row, "r_right_code")?,
-                    });
+                // One round trip and one row whatever the request goes on to show: the rights
+                // come aggregated into one JSON column (the JSON functions differ per database;
+                // both sort by agency number and the catalogue's order).
+                macro_rules! select {
+                    ($rights:literal) => {
+                        concat!(
+                            "SELECT s.id AS s_id, s.account_id AS s_account_id, s.created_at AS s_created_at, \
+                                    s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, s.ended_at AS s_ended_at, \
+                                    s.client_ip AS s_client_ip, s.user_agent AS s_user_agent, \
+                                    s.active_portfolio_id AS s_active_portfolio_id, s.reauthenticated_at AS s_reauthenticated_at, \
+                                    a.id, a.office_id, a.role, a.email, a.email_key, a.name, a.mobile, a.status, a.password_hash, \
+                                    a.password_changed_at, a.totp_secret, a.totp_last_step, a.ehk_pseudonym, \
+                                    a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at, a.pending_totp_secret, \
+                                    o.name AS s_office_name, \
+                                    (SELECT ",
+                            $rights,
+                            " FROM account_rights r JOIN portfolios p ON p.id = r.portfolio_id \
+                                     JOIN rights c ON c.code = r.right_code WHERE r.account_id = a.id) AS s_rights \
+                             FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                             LEFT JOIN offices o ON o.id = a.office_id \
+                             WHERE s.token_hash = $1 AND s.ended_at IS NULL"
+                        )
+                    };
                 }
-                let (session, account, office_name) = first.try_into()?;
-                Ok(Some($crate::store::SignedIn {
-                    session,
-                    account,
-                    office_name,
-                    rights,
-                }))
+                let sql = if <$db as sqlx::Database>::NAME == "PostgreSQL" {
+                    select!("CAST(json_agg(json_build_array(r.portfolio_id, p.agency_number, p.name, r.right_code) \
+                             ORDER BY p.agency_number, c.position) AS TEXT)")
+                } else {
+                    select!("json_group_array(json_array(lower(hex(r.portfolio_id)), p.agency_number, p.name, r.right_code) \
+                             ORDER BY p.agency_number, c.position)")
+                };
+                let row: Option<$crate::store::sql::SessionAccountRow> = sqlx::query_as(sql)
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map($crate::store::sql::signed_in).transpose()
             }
 
             async fn touch_session(
