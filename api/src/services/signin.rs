@@ -372,6 +372,8 @@ async fn advance(
         .password_changed_at
         .is_none_or(|at| now >= at + max_age);
     if expired {
+        // Keeps the authenticator step just accepted (see `authenticator`).
+        tx.update_account(&account).await?;
         tx.set_sign_in_stage(attempt.id, SignInStage::NewPassword)
             .await?;
         tx.audit(
@@ -451,8 +453,17 @@ async fn complete(
     })
 }
 
-/// Accepts an authenticator code once per time step (no replay, across instances). On
-/// success `account.totp_last_step` is updated too, so a later save keeps it.
+/// The time step an authenticator code belongs to (now or the adjacent steps), if any.
+fn totp_step(state: &AppState, encrypted: &[u8], code: &str) -> Result<Option<i64>, ApiError> {
+    let secret = state.secrets.decrypt(encrypted)?;
+    let unix = u64::try_from(state.now().timestamp()).unwrap_or(0);
+    Ok(totp::matching_step(&secret, code, unix)?
+        .map(|step| i64::try_from(step).unwrap_or(i64::MAX)))
+}
+
+/// Accepts an authenticator code once per time step (no replay, across instances) with an
+/// atomic claim, for callers that have not locked the account. On success
+/// `account.totp_last_step` is updated too, so a later save keeps it.
 pub async fn claim_totp(
     state: &AppState,
     tx: &mut dyn Tx,
@@ -460,12 +471,9 @@ pub async fn claim_totp(
     encrypted: &[u8],
     code: &str,
 ) -> Result<Result<(), ErrorCode>, ApiError> {
-    let secret = state.secrets.decrypt(encrypted)?;
-    let unix = u64::try_from(state.now().timestamp()).unwrap_or(0);
-    let Some(step) = totp::matching_step(&secret, code, unix)? else {
+    let Some(step) = totp_step(state, encrypted, code)? else {
         return Ok(Err(ErrorCode::CodeInvalid));
     };
-    let step = i64::try_from(step).unwrap_or(i64::MAX);
     if tx.claim_totp_step(account.id, step).await? {
         account.totp_last_step = Some(step);
         Ok(Ok(()))
@@ -494,7 +502,20 @@ pub async fn authenticator(
     let Some(encrypted) = account.totp_secret.clone() else {
         return Err(ErrorCode::CodeNotRequested.into());
     };
-    match claim_totp(state, tx.as_mut(), &mut account, &encrypted, &code).await? {
+    // The account row is locked (`load` with lock): the step is checked against it here and
+    // written with the account when the sign-in goes on, in this transaction; a second use of
+    // the code waits for the lock and then finds the step taken.
+    let verdict = match totp_step(state, &encrypted, &code)? {
+        None => Err(ErrorCode::CodeInvalid),
+        Some(step) if account.totp_last_step.is_some_and(|last| last >= step) => {
+            Err(ErrorCode::CodeAlreadyUsed)
+        }
+        Some(step) => {
+            account.totp_last_step = Some(step);
+            Ok(())
+        }
+    };
+    match verdict {
         Ok(()) => {
             let signer = Signer {
                 attempt,

@@ -148,6 +148,31 @@ async fn an_adviser_signs_in_with_the_authenticator_and_a_replayed_code_is_refus
         )
         .await;
     assert_eq!(status, 200, "the next code works");
+
+    // Two sign-ins send the same new code at the same moment: one is accepted.
+    app.advance(Duration::seconds(30));
+    let (first, second) = (User::new(&app.address), User::new(&app.address));
+    let credentials = json!({ "email": email, "password": password });
+    let (_, one) = first.post("/api/sign-in", credentials.clone()).await;
+    let (_, two) = second.post("/api/sign-in", credentials).await;
+    let code_now = app.totp(&secret(&adviser));
+    let (a, b) = tokio::join!(
+        first.post(
+            "/api/sign-in/authenticator",
+            json!({ "sign_in_token": one["sign_in_token"], "code": code_now }),
+        ),
+        second.post(
+            "/api/sign-in/authenticator",
+            json!({ "sign_in_token": two["sign_in_token"], "code": code_now }),
+        )
+    );
+    let mut answers = [(a.0, code(&a.1).to_string()), (b.0, code(&b.1).to_string())];
+    answers.sort();
+    assert_eq!(
+        answers,
+        [(200, String::new()), (400, "code_already_used".to_string())],
+        "{a:?} {b:?}"
+    );
     let (_, events) = browser.get("/api/me/events").await;
     assert!(
         events["events"]
