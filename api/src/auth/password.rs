@@ -39,6 +39,16 @@ pub(crate) struct Worker {
     memory: Vec<Block>,
 }
 
+/// Whether a stored hash is argon2id at the memory, passes and lanes of `params`.
+fn same_cost(params: &Params, hash: &PasswordHash) -> bool {
+    hash.algorithm == ARGON2ID_IDENT
+        && Params::try_from(&hash.params).is_ok_and(|p| {
+            p.m_cost() == params.m_cost()
+                && p.t_cost() == params.t_cost()
+                && p.p_cost() == params.p_cost()
+        })
+}
+
 /// Bytes of hash output (the `argon2` crate's default, kept for hashes made before).
 const OUTPUT_LEN: usize = 32;
 
@@ -73,16 +83,10 @@ impl Worker {
     /// Whether a stored hash was made with today's algorithm, parameters and output length
     /// (then it can be checked in the thread's working memory).
     fn is_current(&self, hash: &PasswordHash) -> bool {
-        hash.algorithm == ARGON2ID_IDENT
+        same_cost(&self.params, hash)
             && hash.version == Some(Version::V0x13.into())
             && hash.hash.as_ref().is_some_and(|h| h.len() == OUTPUT_LEN)
-            && Params::try_from(hash).is_ok_and(|p| {
-                p.m_cost() == self.params.m_cost()
-                    && p.t_cost() == self.params.t_cost()
-                    && p.p_cost() == self.params.p_cost()
-                    && p.keyid().is_empty()
-                    && p.data().is_empty()
-            })
+            && Params::try_from(hash).is_ok_and(|p| p.keyid().is_empty() && p.data().is_empty())
     }
 
     /// Whether `password` matches the PHC string `stored` (constant-time comparison). Hashes
@@ -223,16 +227,7 @@ impl PasswordHasherPool {
     /// Whether a stored hash was made with other parameters than today's (re-hash it at the
     /// next successful sign-in).
     pub fn needs_rehash(&self, stored: &str) -> bool {
-        let Ok(hash) = PasswordHash::new(stored) else {
-            return true;
-        };
-        let Ok(stored_params) = Params::try_from(&hash.params) else {
-            return true;
-        };
-        hash.algorithm.as_str() != "argon2id"
-            || stored_params.m_cost() != self.params.m_cost()
-            || stored_params.t_cost() != self.params.t_cost()
-            || stored_params.p_cost() != self.params.p_cost()
+        PasswordHash::new(stored).map_or(true, |hash| !same_cost(&self.params, &hash))
     }
 }
 

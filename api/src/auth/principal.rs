@@ -133,17 +133,7 @@ impl Principal {
 
     /// The signed-in account as `/api/me` shows it (no query: the office came with the session).
     pub fn me(&self) -> poort_shared::dto::MeResponse {
-        poort_shared::dto::MeResponse {
-            id: self.account.id,
-            name: self.account.name.clone(),
-            email: self.account.email.clone(),
-            role: self.account.role,
-            office: self
-                .account
-                .office_id
-                .zip(self.office_name.clone())
-                .map(|(id, name)| poort_shared::dto::OfficeRef { id, name }),
-        }
+        crate::services::accounts::me_of(&self.account, self.office_name.clone())
     }
 
     /// Only the relations team.

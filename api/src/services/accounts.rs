@@ -20,20 +20,25 @@ use crate::startup::AppState;
 use crate::store::{Account, AccountRight, Tx};
 
 pub async fn me(tx: &mut dyn Tx, account: &Account) -> Result<MeResponse, ApiError> {
-    let office = match account.office_id {
-        Some(id) => tx.get_office(id).await?.map(|o| OfficeRef {
-            id: o.id,
-            name: o.name,
-        }),
+    let office_name = match account.office_id {
+        Some(id) => tx.get_office(id).await?.map(|o| o.name),
         None => None,
     };
-    Ok(MeResponse {
+    Ok(me_of(account, office_name))
+}
+
+/// The signed-in account as `/api/me` shows it, with its office's name already known.
+pub fn me_of(account: &Account, office_name: Option<String>) -> MeResponse {
+    MeResponse {
         id: account.id,
         name: account.name.clone(),
         email: account.email.clone(),
         role: account.role,
-        office,
-    })
+        office: account
+            .office_id
+            .zip(office_name)
+            .map(|(id, name)| OfficeRef { id, name }),
+    }
 }
 
 fn group_rights(rights: &[AccountRight], account_id: Uuid) -> Vec<PortfolioRightsResponse> {

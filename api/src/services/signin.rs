@@ -9,8 +9,7 @@
 use chrono::Duration;
 use poort_shared::ErrorCode;
 use poort_shared::dto::{
-    AccountStatus, CodeSentResponse, InvitationStatus, MeResponse, OfficeRef, SecondFactor,
-    SignInResponse, SignInStep,
+    AccountStatus, CodeSentResponse, InvitationStatus, SecondFactor, SignInResponse, SignInStep,
 };
 use poort_shared::password;
 use poort_shared::validate::{Email, MobileNumber, parse_code};
@@ -292,7 +291,7 @@ async fn load(
     stage: SignInStage,
     now: chrono::DateTime<chrono::Utc>,
     lock: bool,
-) -> Result<(SignInAttempt, Account, Option<String>), ApiError> {
+) -> Result<Signer, ApiError> {
     let (attempt, account, office_name) = tx
         .find_sign_in(&token_hash(token), lock)
         .await?
@@ -307,7 +306,11 @@ async fn load(
         return Err(ErrorCode::SignInExpired.into());
     }
     match account.status {
-        AccountStatus::Active => Ok((attempt, account, office_name)),
+        AccountStatus::Active => Ok(Signer {
+            attempt,
+            account,
+            office_name,
+        }),
         AccountStatus::Blocked => Err(ErrorCode::AccountBlocked.into()),
         AccountStatus::Deactivated => Err(ErrorCode::AccountDeactivated.into()),
         AccountStatus::Invited => Err(ErrorCode::SignInExpired.into()),
@@ -362,10 +365,8 @@ async fn advance(
     via: &str,
 ) -> Result<Outcome, ApiError> {
     let Signer {
-        attempt,
-        account,
-        office_name,
-    } = signer;
+        attempt, account, ..
+    } = &signer;
     let now = state.now();
     let max_age = Duration::days(state.settings.policy.password_max_age_days);
     let expired = account
@@ -373,14 +374,14 @@ async fn advance(
         .is_none_or(|at| now >= at + max_age);
     if expired {
         // Keeps the authenticator step just accepted (see `authenticator`).
-        tx.update_account(&account).await?;
+        tx.update_account(account).await?;
         tx.set_sign_in_stage(attempt.id, SignInStage::NewPassword)
             .await?;
         tx.audit(
             &audit(
                 client,
                 "sign_in.password_expired",
-                &account,
+                account,
                 json!({ "sign_in_id": attempt.id, "via": via }),
             ),
             now,
@@ -398,11 +399,6 @@ async fn advance(
             session_token: None,
         });
     }
-    let signer = Signer {
-        attempt,
-        account,
-        office_name,
-    };
     complete(state, tx, signer, client, via).await
 }
 
@@ -430,16 +426,7 @@ async fn complete(
         now,
     )
     .await?;
-    let me = MeResponse {
-        id: account.id,
-        name: account.name.clone(),
-        email: account.email.clone(),
-        role: account.role,
-        office: account
-            .office_id
-            .zip(office_name)
-            .map(|(id, name)| OfficeRef { id, name }),
-    };
+    let me = super::accounts::me_of(&account, office_name);
     tx.commit().await?;
     Ok(Outcome {
         response: SignInResponse {
@@ -491,7 +478,7 @@ pub async fn authenticator(
 ) -> Result<Outcome, ApiError> {
     let code = parse(parse_code(code))?;
     let mut tx = state.store.begin().await?;
-    let (attempt, mut account, office_name) = load(
+    let mut signer = load(
         tx.as_mut(),
         token,
         SignInStage::SecondFactor,
@@ -499,7 +486,7 @@ pub async fn authenticator(
         true,
     )
     .await?;
-    let Some(encrypted) = account.totp_secret.clone() else {
+    let Some(encrypted) = signer.account.totp_secret.clone() else {
         return Err(ErrorCode::CodeNotRequested.into());
     };
     // The account row is locked (`load` with lock): the step is checked against it here and
@@ -507,24 +494,22 @@ pub async fn authenticator(
     // the code waits for the lock and then finds the step taken.
     let verdict = match totp_step(state, &encrypted, &code)? {
         None => Err(ErrorCode::CodeInvalid),
-        Some(step) if account.totp_last_step.is_some_and(|last| last >= step) => {
+        Some(step)
+            if signer
+                .account
+                .totp_last_step
+                .is_some_and(|last| last >= step) =>
+        {
             Err(ErrorCode::CodeAlreadyUsed)
         }
         Some(step) => {
-            account.totp_last_step = Some(step);
+            signer.account.totp_last_step = Some(step);
             Ok(())
         }
     };
     match verdict {
-        Ok(()) => {
-            let signer = Signer {
-                attempt,
-                account,
-                office_name,
-            };
-            advance(state, tx, signer, token, client, "authenticator").await
-        }
-        Err(wrong) => wrong_code(state, tx, &attempt, &account, client, wrong).await,
+        Ok(()) => advance(state, tx, signer, token, client, "authenticator").await,
+        Err(wrong) => wrong_code(state, tx, &signer.attempt, &signer.account, client, wrong).await,
     }
 }
 
@@ -536,7 +521,9 @@ pub async fn send_sms(
 ) -> Result<CodeSentResponse, ApiError> {
     let policy = &state.settings.policy;
     let mut tx = state.store.read().await?;
-    let (attempt, account, _) = load(
+    let Signer {
+        attempt, account, ..
+    } = load(
         tx.as_mut(),
         token,
         SignInStage::SecondFactor,
@@ -556,8 +543,9 @@ pub async fn send_sms(
     let code = new_code()?;
     let expires_at = now + Duration::minutes(policy.sms_code_valid_minutes);
     let mut tx = state.store.begin().await?;
-    let (attempt, account, _) =
-        load(tx.as_mut(), token, SignInStage::SecondFactor, now, true).await?;
+    let Signer {
+        attempt, account, ..
+    } = load(tx.as_mut(), token, SignInStage::SecondFactor, now, true).await?;
     tx.replace_code(&VerificationCode {
         id: new_id(now),
         purpose: SMS_PURPOSE.into(),
@@ -611,8 +599,10 @@ pub async fn verify_sms(
     let code = parse(parse_code(code))?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let (attempt, account, office_name) =
-        load(tx.as_mut(), token, SignInStage::SecondFactor, now, true).await?;
+    let signer = load(tx.as_mut(), token, SignInStage::SecondFactor, now, true).await?;
+    let Signer {
+        attempt, account, ..
+    } = &signer;
     let stored = tx
         .latest_code(SMS_PURPOSE, attempt.id)
         .await?
@@ -627,22 +617,9 @@ pub async fn verify_sms(
         &code,
         &stored.code_hash,
     ) {
-        return wrong_code(
-            state,
-            tx,
-            &attempt,
-            &account,
-            client,
-            ErrorCode::CodeInvalid,
-        )
-        .await;
+        return wrong_code(state, tx, attempt, account, client, ErrorCode::CodeInvalid).await;
     }
     tx.consume_code(stored.id, now).await?;
-    let signer = Signer {
-        attempt,
-        account,
-        office_name,
-    };
     advance(state, tx, signer, token, client, "sms").await
 }
 
@@ -654,7 +631,7 @@ pub async fn new_password(
     client: &ClientInfo,
 ) -> Result<Outcome, ApiError> {
     let mut tx = state.store.read().await?;
-    let (_, account, _) = load(
+    let Signer { account, .. } = load(
         tx.as_mut(),
         token,
         SignInStage::NewPassword,
@@ -666,24 +643,18 @@ pub async fn new_password(
     let hash = check_and_hash_new_password(state, &account, password).await?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let (attempt, mut account, office_name) =
-        load(tx.as_mut(), token, SignInStage::NewPassword, now, true).await?;
-    replace_password(tx.as_mut(), &mut account, hash, now).await?;
+    let mut signer = load(tx.as_mut(), token, SignInStage::NewPassword, now, true).await?;
+    replace_password(tx.as_mut(), &mut signer.account, hash, now).await?;
     tx.audit(
         &audit(
             client,
             "password.changed",
-            &account,
+            &signer.account,
             json!({ "reason": "expired" }),
         ),
         now,
     )
     .await?;
-    let signer = Signer {
-        attempt,
-        account,
-        office_name,
-    };
     complete(state, tx, signer, client, "new_password").await
 }
 

@@ -646,6 +646,17 @@ macro_rules! account_cols {
         "id, office_id, role, email, email_key, name, mobile, status, password_hash, password_changed_at, totp_secret, totp_last_step, ehk_pseudonym, failed_password_attempts, last_sign_in_at, created_at, updated_at, pending_totp_secret"
     };
 }
+/// [`account_cols`] of the table aliased `a`, for joins.
+macro_rules! account_cols_a {
+    () => {
+        "a.id, a.office_id, a.role, a.email, a.email_key, a.name, a.mobile, a.status, a.password_hash, a.password_changed_at, a.totp_secret, a.totp_last_step, a.ehk_pseudonym, a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at, a.pending_totp_secret"
+    };
+}
+
+/// Whether `DB` is PostgreSQL (for the few statements whose SQL differs per database).
+pub(crate) fn is_postgres<DB: sqlx::Database>() -> bool {
+    DB::NAME == "PostgreSQL"
+}
 macro_rules! invitation_cols {
     () => {
         "id, account_id, kind, status, step, created_by, created_at, expires_at, accepted_at, withdrawn_at, pending_password_hash, pending_mobile, verified_mobile, pending_totp_secret, setup_token_hash, setup_token_expires_at"
@@ -729,12 +740,9 @@ macro_rules! sql_store_impl {
                             "SELECT s.id AS s_id, s.account_id AS s_account_id, s.created_at AS s_created_at, \
                                     s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, s.ended_at AS s_ended_at, \
                                     s.client_ip AS s_client_ip, s.user_agent AS s_user_agent, \
-                                    s.active_portfolio_id AS s_active_portfolio_id, s.reauthenticated_at AS s_reauthenticated_at, \
-                                    a.id, a.office_id, a.role, a.email, a.email_key, a.name, a.mobile, a.status, a.password_hash, \
-                                    a.password_changed_at, a.totp_secret, a.totp_last_step, a.ehk_pseudonym, \
-                                    a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at, a.pending_totp_secret, \
-                                    o.name AS s_office_name, \
-                                    (SELECT ",
+                                    s.active_portfolio_id AS s_active_portfolio_id, s.reauthenticated_at AS s_reauthenticated_at, ",
+                            account_cols_a!(),
+                            ", o.name AS s_office_name, (SELECT ",
                             $rights,
                             " FROM account_rights r JOIN portfolios p ON p.id = r.portfolio_id \
                                      JOIN rights c ON c.code = r.right_code WHERE r.account_id = a.id) AS s_rights \
@@ -744,7 +752,7 @@ macro_rules! sql_store_impl {
                         )
                     };
                 }
-                let sql = if <$db as sqlx::Database>::NAME == "PostgreSQL" {
+                let sql = if $crate::store::sql::is_postgres::<$db>() {
                     select!("CAST(json_agg(json_build_array(r.portfolio_id, p.agency_number, p.name, r.right_code) \
                              ORDER BY p.agency_number, c.position) AS TEXT)")
                 } else {
@@ -1129,7 +1137,7 @@ macro_rules! sql_tx_impl {
             async fn lock_account(&mut self, id: uuid::Uuid) -> Result<Option<$crate::store::Account>, $crate::store::StoreError> {
                 // PostgreSQL: a row lock until the end of the transaction. SQLite: a writing
                 // transaction (BEGIN IMMEDIATE) already excludes every other writer.
-                let sql = if <$db as sqlx::Database>::NAME == "PostgreSQL" {
+                let sql = if $crate::store::sql::is_postgres::<$db>() {
                     concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = $1 FOR UPDATE")
                 } else {
                     concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = $1")
@@ -1625,20 +1633,20 @@ macro_rules! sql_tx_impl {
             ) -> Result<Option<($crate::store::SignInAttempt, $crate::store::Account, Option<String>)>, $crate::store::StoreError> {
                 macro_rules! select {
                     () => {
-                        "SELECT si.id AS si_id, si.account_id AS si_account_id, si.stage AS si_stage, \
+                        concat!(
+                            "SELECT si.id AS si_id, si.account_id AS si_account_id, si.stage AS si_stage, \
                                     si.failed_codes AS si_failed_codes, si.created_at AS si_created_at, \
-                                    si.expires_at AS si_expires_at, o.name AS si_office_name, \
-                                    a.id, a.office_id, a.role, a.email, a.email_key, a.name, a.mobile, a.status, a.password_hash, \
-                                    a.password_changed_at, a.totp_secret, a.totp_last_step, a.ehk_pseudonym, \
-                                    a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at, a.pending_totp_secret \
-                             FROM sign_in_attempts si JOIN accounts a ON a.id = si.account_id \
+                                    si.expires_at AS si_expires_at, o.name AS si_office_name, ",
+                            account_cols_a!(),
+                            " FROM sign_in_attempts si JOIN accounts a ON a.id = si.account_id \
                              LEFT JOIN offices o ON o.id = a.office_id \
                              WHERE si.token_hash = $1"
+                        )
                     };
                 }
                 // PostgreSQL locks the account row; in SQLite a writing transaction (BEGIN
                 // IMMEDIATE) already excludes every other writer.
-                let sql = if lock && <$db as sqlx::Database>::NAME == "PostgreSQL" {
+                let sql = if lock && $crate::store::sql::is_postgres::<$db>() {
                     concat!(select!(), " FOR UPDATE OF a")
                 } else {
                     select!()

@@ -5,7 +5,7 @@
 //!     reused (as the server does) and allocated per hash;
 //! (b) full sign-ins against the release binary on loopback: password, authenticator code and
 //!     one authenticated call, by several clients at once (`--clients`, default 3 per core);
-//!     sign-ins per second, the ratio to the ceiling measured right before, latencies;
+//!     sign-ins per second, the ratio to the ceiling measured right before and after, latencies;
 //! (c) authenticated reads alone (`GET /api/me/profile`) with wrk;
 //! for SQLite and for PostgreSQL (`--only sqlite|postgres`), with the server's peak memory.
 
