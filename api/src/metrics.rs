@@ -10,7 +10,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage as _, web};
 use prometheus::{
-    HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
 use crate::startup::AppState;
@@ -24,6 +24,8 @@ pub struct Metrics {
     pub outbox_dead_letters: IntCounterVec,
     pub outbox_pending: IntGauge,
     pub outbox_dead: IntGauge,
+    pub session_lookups: IntCounter,
+    pub session_lookup_queries: IntCounter,
 }
 
 impl Metrics {
@@ -67,6 +69,16 @@ impl Metrics {
         let outbox_pending =
             IntGauge::new("poort_outbox_pending", "Messages waiting for delivery")?;
         let outbox_dead = IntGauge::new("poort_outbox_dead", "Dead letters in the outbox")?;
+        let session_lookups = IntCounter::new(
+            "poort_session_lookups_total",
+            "Session lookups of signed-in requests answered by shared queries (PostgreSQL)",
+        )?;
+        let session_lookup_queries = IntCounter::new(
+            "poort_session_lookup_queries_total",
+            "Queries that answered them (lookups per query = how much they were shared)",
+        )?;
+        registry.register(Box::new(session_lookups.clone()))?;
+        registry.register(Box::new(session_lookup_queries.clone()))?;
         registry.register(Box::new(http_requests.clone()))?;
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(outbox_delivered.clone()))?;
@@ -83,7 +95,17 @@ impl Metrics {
             outbox_dead_letters,
             outbox_pending,
             outbox_dead,
+            session_lookups,
+            session_lookup_queries,
         })
+    }
+
+    /// Brings the session lookup counters up to the store's totals.
+    pub fn session_lookups_are(&self, lookups: u64, queries: u64) {
+        self.session_lookups
+            .inc_by(lookups.saturating_sub(self.session_lookups.get()));
+        self.session_lookup_queries
+            .inc_by(queries.saturating_sub(self.session_lookup_queries.get()));
     }
 
     pub fn render(&self) -> Result<String, prometheus::Error> {

@@ -200,6 +200,9 @@ async fn metrics_endpoint(state: web::Data<AppState>) -> HttpResponse {
         }
         Err(error) => tracing::warn!(error = %error, "metrics: cannot read outbox depth"),
     }
+    if let Some((lookups, queries)) = state.store.session_lookup_counts() {
+        state.metrics.session_lookups_are(lookups, queries);
+    }
     match state.metrics.render() {
         Ok(text) => HttpResponse::Ok()
             .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -11,6 +11,7 @@
 mod sql;
 mod postgres;
 mod records;
+mod session_batches;
 mod sqlite;
 
 use std::sync::Arc;
@@ -113,6 +114,10 @@ pub trait Store: Send + Sync + 'static {
     /// The open session with this token hash, with its account, the office's name and the
     /// account's rights (the hot path of every signed-in request: one query).
     async fn find_session(&self, token_hash: &[u8]) -> Result<Option<SignedIn>, StoreError>;
+
+    /// Session lookups made and the queries that answered them, when lookups that arrive
+    /// together share a query (PostgreSQL); None where each lookup is its own query.
+    fn session_lookup_counts(&self) -> Option<(u64, u64)>;
 
     /// Records activity on a session (sliding idle timeout): sets `last_seen_at` to `now` if it
     /// is before `if_before`.

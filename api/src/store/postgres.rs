@@ -2,16 +2,19 @@
 //! balancer (all shared state lives here, none only in process memory).
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
 use super::StoreError;
+use super::session_batches::SessionBatches;
 use crate::configuration::{DatabaseKind, DatabaseSettings};
 
 pub struct PostgresStore {
     pool: PgPool,
+    sessions: Arc<SessionBatches>,
 }
 
 impl PostgresStore {
@@ -27,7 +30,21 @@ impl PostgresStore {
             .await?;
         // sqlx holds an advisory lock while migrating, so instances starting together are safe.
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        // Half the pool for session lookups at a time; the other requests need the rest.
+        let sessions = SessionBatches::new(pool.clone(), settings.max_connections as usize / 2);
+        Ok(Self { pool, sessions })
+    }
+
+    fn lookup_counts(&self) -> Option<(u64, u64)> {
+        Some(self.sessions.counts())
+    }
+
+    /// Session lookups that arrive together share one query (see [`SessionBatches`]).
+    async fn lookup_session(
+        &self,
+        token_hash: &[u8],
+    ) -> Result<Option<super::SignedIn>, StoreError> {
+        self.sessions.find(token_hash).await
     }
 
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {

@@ -395,6 +395,7 @@ impl From<CodeRow> for VerificationCode {
 /// A session with its account, read in one query (the columns of `accounts` are prefixed).
 #[derive(sqlx::FromRow)]
 pub(crate) struct SessionAccountRow {
+    pub s_token_hash: Vec<u8>,
     pub s_id: Uuid,
     pub s_account_id: Uuid,
     pub s_created_at: i64,
@@ -657,6 +658,26 @@ macro_rules! account_cols_a {
 pub(crate) fn is_postgres<DB: sqlx::Database>() -> bool {
     DB::NAME == "PostgreSQL"
 }
+/// The session lookup behind every signed-in request, up to the token hash comparison that
+/// each database completes (`= $1`, or `= ANY($1)` for a batch): one round trip and one row per
+/// session whatever the request goes on to show. The rights come as the account row's copy
+/// (`rights_json`, kept by triggers; see migrations/*/0004_rights_copy.sql).
+macro_rules! session_select {
+    () => {
+        concat!(
+            "SELECT s.token_hash AS s_token_hash, s.id AS s_id, s.account_id AS s_account_id, s.created_at AS s_created_at, \
+                    s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, s.ended_at AS s_ended_at, \
+                    s.client_ip AS s_client_ip, s.user_agent AS s_user_agent, \
+                    s.active_portfolio_id AS s_active_portfolio_id, s.reauthenticated_at AS s_reauthenticated_at, ",
+            account_cols_a!(),
+            ", o.name AS s_office_name, a.rights_json AS s_rights \
+             FROM sessions s JOIN accounts a ON a.id = s.account_id \
+             LEFT JOIN offices o ON o.id = a.office_id \
+             WHERE s.ended_at IS NULL AND s.token_hash "
+        )
+    };
+}
+
 macro_rules! invitation_cols {
     () => {
         "id, account_id, kind, status, step, created_by, created_at, expires_at, accepted_at, withdrawn_at, pending_password_hash, pending_mobile, verified_mobile, pending_totp_secret, setup_token_hash, setup_token_expires_at"
@@ -731,39 +752,13 @@ macro_rules! sql_store_impl {
                 &self,
                 token_hash: &[u8],
             ) -> Result<Option<$crate::store::SignedIn>, $crate::store::StoreError> {
-                // One round trip and one row whatever the request goes on to show: the rights
-                // come aggregated into one JSON column (the JSON functions differ per database;
-                // both sort by agency number and the catalogue's order).
-                macro_rules! select {
-                    ($rights:literal) => {
-                        concat!(
-                            "SELECT s.id AS s_id, s.account_id AS s_account_id, s.created_at AS s_created_at, \
-                                    s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, s.ended_at AS s_ended_at, \
-                                    s.client_ip AS s_client_ip, s.user_agent AS s_user_agent, \
-                                    s.active_portfolio_id AS s_active_portfolio_id, s.reauthenticated_at AS s_reauthenticated_at, ",
-                            account_cols_a!(),
-                            ", o.name AS s_office_name, (SELECT ",
-                            $rights,
-                            " FROM account_rights r JOIN portfolios p ON p.id = r.portfolio_id \
-                                     JOIN rights c ON c.code = r.right_code WHERE r.account_id = a.id) AS s_rights \
-                             FROM sessions s JOIN accounts a ON a.id = s.account_id \
-                             LEFT JOIN offices o ON o.id = a.office_id \
-                             WHERE s.token_hash = $1 AND s.ended_at IS NULL"
-                        )
-                    };
-                }
-                let sql = if $crate::store::sql::is_postgres::<$db>() {
-                    select!("CAST(json_agg(json_build_array(r.portfolio_id, p.agency_number, p.name, r.right_code) \
-                             ORDER BY p.agency_number, c.position) AS TEXT)")
-                } else {
-                    select!("json_group_array(json_array(lower(hex(r.portfolio_id)), p.agency_number, p.name, r.right_code) \
-                             ORDER BY p.agency_number, c.position)")
-                };
-                let row: Option<$crate::store::sql::SessionAccountRow> = sqlx::query_as(sql)
-                    .bind(token_hash)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.map($crate::store::sql::signed_in).transpose()
+                // SQLite looks each one up; PostgreSQL answers the lookups that arrive together
+                // with one query (see `store::session_batches`).
+                self.lookup_session(token_hash).await
+            }
+
+            fn session_lookup_counts(&self) -> Option<(u64, u64)> {
+                self.lookup_counts()
             }
 
             async fn touch_session(
@@ -1034,6 +1029,17 @@ macro_rules! sql_tx_impl {
             }
 
             async fn update_portfolio(&mut self, p: &$crate::store::Portfolio) -> Result<(), $crate::store::StoreError> {
+                if $crate::store::sql::is_postgres::<$db>() {
+                    // The accounts whose rights copy the rename rewrites, locked before the
+                    // portfolio row: the order in which a change of rights takes them.
+                    sqlx::query(
+                        "SELECT 1 FROM accounts WHERE id IN \
+                         (SELECT account_id FROM account_rights WHERE portfolio_id = $1) ORDER BY id FOR UPDATE",
+                    )
+                    .bind(p.id)
+                    .execute(&mut *self.tx)
+                    .await?;
+                }
                 sqlx::query("UPDATE portfolios SET agency_number = $2, name = $3, updated_at = $4 WHERE id = $1")
                     .bind(p.id)
                     .bind(&p.agency_number)

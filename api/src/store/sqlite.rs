@@ -61,6 +61,23 @@ impl SqliteStore {
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
         self.pool.begin_with("BEGIN IMMEDIATE").await
     }
+
+    fn lookup_counts(&self) -> Option<(u64, u64)> {
+        None
+    }
+
+    /// One session lookup (in process: nothing to gain from batching).
+    async fn lookup_session(
+        &self,
+        token_hash: &[u8],
+    ) -> Result<Option<super::SignedIn>, StoreError> {
+        let row: Option<super::sql::SessionAccountRow> =
+            sqlx::query_as(concat!(session_select!(), "= $1"))
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(super::sql::signed_in).transpose()
+    }
 }
 
 sql_store_impl!(

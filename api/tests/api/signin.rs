@@ -19,6 +19,7 @@ crate::app_on_both_databases!(
     mijn_account_changes_need_proof_and_are_announced,
     the_portfolio_context_names_administrators_when_there_is_no_access_and_tokens_verify,
     forgot_email_address_answers_the_same_for_known_and_unknown_numbers,
+    many_signed_in_requests_at_once_each_get_their_own_session,
 );
 
 /// An office with an adviser (rights on both portfolios) who has accepted the invitation:
@@ -806,7 +807,9 @@ async fn mijn_account_changes_need_proof_and_are_announced(app: &TestApp) {
 async fn the_portfolio_context_names_administrators_when_there_is_no_access_and_tokens_verify(
     app: &TestApp,
 ) {
-    let (_, _, adviser, portfolios, admin) = adviser(app, 11).await;
+    let operator = app.operator().await;
+    let (_, portfolios, admin) = app.office_with_admin(&operator, 11).await;
+    let (_, _, adviser) = another_adviser(app, &admin, &portfolios, 11).await;
     let (_, context) = adviser.get("/api/me/portfolios").await;
     let listed = context["portfolios"].as_array().unwrap();
     assert_eq!(listed.len(), 2);
@@ -869,6 +872,79 @@ async fn the_portfolio_context_names_administrators_when_there_is_no_access_and_
         )
         .await;
     assert_eq!((status, code(&body)), (400, "unknown_portfolio"));
+
+    // Rights changed by the administrator count from the adviser's very next request (the
+    // session lookup reads the account's copy of its rights, which the database rewrites in
+    // the same transaction): the rights on the second portfolio are gone, so the first one is
+    // the only and active one, in the token too.
+    let (_, me) = adviser.get("/api/me").await;
+    let adviser_id = me["id"].as_str().unwrap().to_string();
+    let (status, body) = admin
+        .put(
+            &format!("/api/office/accounts/{adviser_id}/rights"),
+            json!({ "portfolios": [{ "portfolio_id": portfolios[0], "rights": ["report_claims", "view_policies"] }] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, context) = adviser.get("/api/me/portfolios").await;
+    assert_eq!(context["active_portfolio_id"], portfolios[0].as_str());
+    assert_eq!(
+        context["portfolios"],
+        json!([{ "portfolio_id": portfolios[0], "agency_number": "AG-1101", "portfolio_name": "Portefeuille 0",
+                 "rights": ["view_policies", "report_claims"] }])
+    );
+    let (_, token) = adviser.post("/api/me/token", json!({})).await;
+    let claims = jsonwebtoken::decode::<Value>(token["token"].as_str().unwrap(), &key, &validation)
+        .unwrap()
+        .claims;
+    assert_eq!(
+        (&claims["portfolio"]["id"], &claims["rights"]),
+        (
+            &json!(portfolios[0]),
+            &json!(["view_policies", "report_claims"])
+        )
+    );
+    // A renamed portfolio (new agency number and name) shows at once, and sorts by the new
+    // number: rights on both portfolios again, the renamed one now last.
+    let (status, body) = admin
+        .put(
+            &format!("/api/office/accounts/{adviser_id}/rights"),
+            json!({ "portfolios": [
+                { "portfolio_id": portfolios[0], "rights": ["view_policies"] },
+                { "portfolio_id": portfolios[1], "rights": ["view_policies"] }
+            ] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = operator
+        .patch(
+            &format!("/api/operator/portfolios/{}", portfolios[0]),
+            json!({ "agency_number": "AG-1199", "name": "Hernoemde portefeuille" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, context) = adviser.get("/api/me/portfolios").await;
+    let listed: Vec<(&str, &str, &str)> = context["portfolios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["portfolio_id"].as_str().unwrap(),
+                p["agency_number"].as_str().unwrap(),
+                p["portfolio_name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (portfolios[1].as_str(), "AG-1102", "Portefeuille 1"),
+            (portfolios[0].as_str(), "AG-1199", "Hernoemde portefeuille")
+        ]
+    );
+    let (_, profile) = adviser.get("/api/me/profile").await;
+    assert_eq!(profile["portfolios"], context["portfolios"]);
 
     // An adviser with no rights at all: geen toegang, naming the administrators.
     let (_, invitation) = admin
@@ -1044,4 +1120,86 @@ async fn a_password_hashed_with_older_parameters_is_rehashed_at_the_next_sign_in
         "{}",
         stored(&app).await
     );
+}
+
+/// Signed-in requests that arrive together (on PostgreSQL their session lookups share
+/// queries): each one gets its own account, an ended session and an unknown token get 401, and
+/// a session ended just before a burst is refused throughout it.
+async fn many_signed_in_requests_at_once_each_get_their_own_session(app: &TestApp) {
+    let operator = app.operator().await;
+    let (_, portfolios, admin) = app.office_with_admin(&operator, 15).await;
+    let (first, password, first_user) = another_adviser(app, &admin, &portfolios, 15).await;
+    let (second, _, second_user) = another_adviser(app, &admin, &portfolios, 16).await;
+    let mut browsers: Vec<(User, Option<&str>)> = Vec::new();
+    for (email, user) in [(&first, &first_user), (&second, &second_user)] {
+        for _ in 0..3 {
+            let browser = sign_in(app, email, &password, &secret(user)).await;
+            browsers.push((browser, Some(email.as_str())));
+        }
+    }
+    // A session ended from another one: its browser still sends the cookie.
+    let ended = sign_in(app, &first, &password, &secret(&first_user)).await;
+    let (_, sessions) = ended.get("/api/me/sessions").await;
+    let id = sessions["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == true)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, _) = browsers[0]
+        .0
+        .delete(&format!("/api/me/sessions/{id}"))
+        .await;
+    assert_eq!(status, 204);
+    browsers.push((ended, None));
+    let stranger = User::new(&app.address);
+    browsers.push((stranger, None));
+    let unknown = reqwest::Client::new();
+    let before = app.state.store.session_lookup_counts();
+
+    for _round in 0..2 {
+        let requests = (0..64).map(|i| {
+            let (browser, expected) = &browsers[i % browsers.len()];
+            async move { (browser.get("/api/me").await, *expected) }
+        });
+        let forged = (0..8).map(|i| {
+            let unknown = unknown.clone();
+            let url = format!("{}/api/me", app.address);
+            async move {
+                unknown
+                    .get(url)
+                    .header("Cookie", format!("poort_session=forged-token-{i}"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        });
+        let (answers, forged) = futures_util::future::join(
+            futures_util::future::join_all(requests),
+            futures_util::future::join_all(forged),
+        )
+        .await;
+        for ((status, body), expected) in answers {
+            match expected {
+                Some(email) => assert_eq!((status, body["email"].as_str()), (200, Some(email))),
+                None => assert_eq!((status, code(&body)), (401, "unauthenticated")),
+            }
+        }
+        assert!(forged.iter().all(|s| *s == 401), "{forged:?}");
+    }
+    // 2 × (56 with a cookie + 8 forged) lookups (the stranger's requests make none), and on
+    // PostgreSQL fewer queries than that (SQLite makes one per lookup).
+    if let (Some((lookups_before, queries_before)), Some((lookups, queries))) =
+        (before, app.state.store.session_lookup_counts())
+    {
+        let (lookups, queries) = (lookups - lookups_before, queries - queries_before);
+        eprintln!("{lookups} session lookups in {queries} queries");
+        assert_eq!(lookups, 2 * (56 + 8));
+        assert!(queries < lookups, "{lookups} lookups in {queries} queries");
+    }
 }

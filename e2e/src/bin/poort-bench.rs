@@ -180,7 +180,7 @@ async fn sign_in_load(
     base: &str,
     clients: usize,
     seconds: u64,
-) -> (f64, Vec<Duration>, usize, usize, Option<String>) {
+) -> (f64, Vec<Duration>, usize, usize, Vec<String>) {
     let next = Arc::new(AtomicUsize::new(1));
     let until = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
@@ -211,22 +211,42 @@ async fn sign_in_load(
     let failed = all.len() - ok.len() - overloaded;
     let mut latencies: Vec<Duration> = ok.iter().map(|r| r.latency).collect();
     latencies.sort();
-    let cookie = ok.iter().find_map(|r| r.cookie.clone());
+    let cookies = ok.iter().filter_map(|r| r.cookie.clone()).collect();
     (
         ok.len() as f64 / elapsed,
         latencies,
         overloaded,
         failed,
-        cookie,
+        cookies,
     )
 }
 
-/// (c) A GET with wrk (with the session cookie when given); returns (requests/s, p50, p99).
-fn read_load(url: &str, cookie: Option<&str>, seconds: u64) -> Option<(f64, String, String)> {
+/// Sessions the authenticated reads take turns with (as many people reading at once).
+const READ_SESSIONS: usize = 256;
+
+/// (c) A GET with wrk, taking turns with the session cookies given (a wrk script in `dir`);
+/// returns (requests/s, p50, p99).
+fn read_load(
+    url: &str,
+    cookies: &[String],
+    dir: &std::path::Path,
+    seconds: u64,
+) -> Option<(f64, String, String)> {
     let mut wrk = std::process::Command::new("wrk");
     wrk.args(["-t2", "-c32", &format!("-d{seconds}s"), "--latency"]);
-    if let Some(cookie) = cookie {
-        wrk.args(["-H", &format!("Cookie: {cookie}")]);
+    if !cookies.is_empty() {
+        // Each wrk thread prepares one request per session and sends them in turn.
+        let list: Vec<String> = cookies.iter().map(|c| format!("{c:?}")).collect();
+        let script = format!(
+            "local cookies = {{ {} }}\nlocal requests = {{}}\nlocal n = 0\n\
+             init = function(args)\n  for i, c in ipairs(cookies) do\n    \
+             requests[i] = wrk.format(\"GET\", nil, {{ [\"Cookie\"] = c }})\n  end\nend\n\
+             request = function()\n  n = n % #requests + 1\n  return requests[n]\nend\n",
+            list.join(", ")
+        );
+        let path = dir.join("sessions.lua");
+        std::fs::write(&path, script).ok()?;
+        wrk.args(["-s", &path.display().to_string()]);
     }
     let out = wrk.arg(url).output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
@@ -326,7 +346,8 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
     let before = tokio::task::spawn_blocking(|| argon2_ceiling(5, true))
         .await
         .unwrap();
-    let (rate, latencies, overloaded, failed, cookie) = sign_in_load(&base, clients, seconds).await;
+    let (rate, latencies, overloaded, failed, mut cookies) =
+        sign_in_load(&base, clients, seconds).await;
     let after = tokio::task::spawn_blocking(|| argon2_ceiling(5, true))
         .await
         .unwrap();
@@ -339,14 +360,23 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
         ms(percentile(&latencies, 0.99)),
         latencies.len()
     );
-    match cookie.and_then(|c| read_load(&format!("{base}/api/me/profile"), Some(&c), 10)) {
+    cookies.truncate(READ_SESSIONS);
+    let read = if cookies.is_empty() {
+        None
+    } else {
+        read_load(&format!("{base}/api/me/profile"), &cookies, &db.path(), 10)
+    };
+    match read {
         Some((rps, p50, p99)) => println!(
-            "  authenticated GET /api/me/profile (wrk, 2 threads, 32 connections, 10 s):\n    {rps:.0} requests/s; p50 {p50}, p99 {p99}"
+            "  authenticated GET /api/me/profile (wrk, 2 threads, 32 connections taking turns with {} sessions, 10 s):\n    {rps:.0} requests/s; p50 {p50}, p99 {p99}",
+            cookies.len()
         ),
-        None => println!("  authenticated reads: wrk not available (apt-get install wrk)"),
+        None => println!(
+            "  authenticated reads: no session to read with, or wrk not available (apt-get install wrk)"
+        ),
     }
     // The same load on an endpoint that touches no database: what HTTP on loopback costs here.
-    if let Some((rps, p50, p99)) = read_load(&format!("{base}/api/health"), None, 10) {
+    if let Some((rps, p50, p99)) = read_load(&format!("{base}/api/health"), &[], &db.path(), 10) {
         println!(
             "  baseline GET /api/health (no database, same load):\n    {rps:.0} requests/s; p50 {p50}, p99 {p99}"
         );
