@@ -88,6 +88,12 @@ pub struct DatabaseSettings {
     pub url: String,
     /// Connections in the pool (SQLite file databases use at most this many readers).
     pub max_connections: u32,
+    /// PostgreSQL: successful sign-in steps, session activity and rate-limit counters commit
+    /// without waiting for the disk (`synchronous_commit = off` for those transactions only).
+    /// A database crash can then lose the last fraction of a second of them, each whole: those
+    /// people sign in again. Wrong passwords and codes, blocks and every other change always
+    /// wait. `false`: everything waits.
+    pub fast_sign_in_commits: bool,
 }
 
 impl Default for DatabaseSettings {
@@ -95,6 +101,7 @@ impl Default for DatabaseSettings {
         Self {
             url: "sqlite://data/poort.sqlite".into(),
             max_connections: 10,
+            fast_sign_in_commits: true,
         }
     }
 }

@@ -215,7 +215,9 @@ pub async fn start(
         None => None,
     };
 
-    let mut tx = state.store.begin().await?;
+    // A successful step: committed without waiting for the disk where so configured (see
+    // `Store::begin_fast`).
+    let mut tx = state.store.begin_fast().await?;
     // The right password ends a run of wrong ones; the account row is written only when
     // there is something to write (the usual sign-in has no earlier wrong password).
     if account.failed_password_attempts != 0 || new_hash.is_some() {
@@ -317,7 +319,7 @@ async fn load(
     }
 }
 
-/// A wrong code: counted; at the limit the sign-in is void. Commits.
+/// A wrong code: counted; at the limit the sign-in is void. Commits, waiting for the disk.
 async fn wrong_code(
     state: &AppState,
     mut tx: Box<dyn Tx>,
@@ -326,6 +328,7 @@ async fn wrong_code(
     client: &ClientInfo,
     code: ErrorCode,
 ) -> Result<Outcome, ApiError> {
+    tx.durable().await?;
     let now = state.now();
     let failures = tx.count_sign_in_failure(attempt.id).await?;
     tx.audit(
@@ -477,7 +480,8 @@ pub async fn authenticator(
     client: &ClientInfo,
 ) -> Result<Outcome, ApiError> {
     let code = parse(parse_code(code))?;
-    let mut tx = state.store.begin().await?;
+    // Fast unless the code is wrong (`wrong_code` makes it durable).
+    let mut tx = state.store.begin_fast().await?;
     let mut signer = load(
         tx.as_mut(),
         token,
@@ -598,7 +602,8 @@ pub async fn verify_sms(
 ) -> Result<Outcome, ApiError> {
     let code = parse(parse_code(code))?;
     let now = state.now();
-    let mut tx = state.store.begin().await?;
+    // Fast unless the code is wrong (`wrong_code` makes it durable).
+    let mut tx = state.store.begin_fast().await?;
     let signer = load(tx.as_mut(), token, SignInStage::SecondFactor, now, true).await?;
     let Signer {
         attempt, account, ..

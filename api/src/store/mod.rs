@@ -107,6 +107,12 @@ pub trait Store: Send + Sync + 'static {
     /// events commit together or not at all.
     async fn begin(&self) -> Result<Box<dyn Tx>, StoreError>;
 
+    /// A transaction for the steps of a successful sign-in: on PostgreSQL with
+    /// `database.fast_sign_in_commits` it commits without waiting for the disk (a database crash
+    /// can lose it, whole; the person signs in again). [`Tx::durable`] undoes that for a
+    /// transaction that turns out to record a failure.
+    async fn begin_fast(&self) -> Result<Box<dyn Tx>, StoreError>;
+
     /// A connection for reads, without a transaction (no BEGIN/COMMIT round trips on the hot
     /// paths; SQLite readers never block writers). Write only through [`Store::begin`].
     async fn read(&self) -> Result<Box<dyn Tx>, StoreError>;

@@ -302,6 +302,13 @@ pub async fn fetch_account(
 pub trait Tx: Send {
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 
+    /// Makes a transaction from [`super::Store::begin_fast`] wait for the disk at commit after
+    /// all (it found something that must survive a crash: a wrong code, say). No-op otherwise.
+    async fn durable(&mut self) -> Result<(), StoreError>;
+
+    /// Whether this transaction's commit will wait for the disk (for tests and diagnostics).
+    async fn waits_for_disk(&mut self) -> Result<bool, StoreError>;
+
     // --- offices and portfolios
     async fn insert_office(&mut self, office: &Office) -> Result<(), StoreError>;
     async fn update_office(&mut self, office: &Office) -> Result<(), StoreError>;

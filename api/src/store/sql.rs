@@ -17,6 +17,88 @@ use super::{
 };
 use crate::clock::from_millis;
 
+/// Binds a statement's values (owned, so the statement can wait for its transaction's next
+/// round trip; see [`combine`]).
+pub(crate) type Binder<DB> = Box<
+    dyn FnOnce(
+            sqlx::query::Query<'static, DB, <DB as sqlx::Database>::Arguments>,
+        ) -> sqlx::query::Query<'static, DB, <DB as sqlx::Database>::Arguments>
+        + Send,
+>;
+
+/// One PostgreSQL statement that runs several writes: all but the last become data-modifying
+/// `WITH` clauses (which always run to completion), their `$n` placeholders renumbered to
+/// follow the ones before. The writes must not depend on each other: they see the same
+/// snapshot, and must touch different rows.
+pub(crate) fn combine(statements: &[&str]) -> String {
+    let Some((last, first)) = statements.split_last() else {
+        return String::new();
+    };
+    let mut sql = String::new();
+    let mut offset = 0;
+    for (i, statement) in first.iter().enumerate() {
+        sql.push_str(if i == 0 { "WITH " } else { ", " });
+        sql.push_str(&format!("w{i} AS ("));
+        offset = renumber(statement, offset, &mut sql);
+        sql.push(')');
+    }
+    if !first.is_empty() {
+        sql.push(' ');
+    }
+    renumber(last, offset, &mut sql);
+    sql
+}
+
+/// Appends `statement` with each `$n` shifted by `offset`; returns the highest number written.
+fn renumber(statement: &str, offset: usize, out: &mut String) -> usize {
+    let mut highest = offset;
+    let mut chars = statement.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c != '$' {
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.next_if(char::is_ascii_digit) {
+            digits.push(d);
+        }
+        if let Ok(n) = digits.parse::<usize>() {
+            highest = highest.max(offset + n);
+            out.push_str(&(offset + n).to_string());
+        } else {
+            out.push_str(&digits);
+        }
+    }
+    highest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::combine;
+
+    #[test]
+    fn writes_are_combined_with_their_placeholders_renumbered() {
+        assert_eq!(
+            combine(&["UPDATE t SET a = $2 WHERE id = $1"]),
+            "UPDATE t SET a = $2 WHERE id = $1"
+        );
+        assert_eq!(
+            combine(&[
+                "UPDATE t SET a = $2 WHERE id = $1",
+                "INSERT INTO u (x, y, z) VALUES ($1, $2, $3)",
+                "INSERT INTO v (x) VALUES ($1)",
+            ]),
+            "WITH w0 AS (UPDATE t SET a = $2 WHERE id = $1), \
+             w1 AS (INSERT INTO u (x, y, z) VALUES ($3, $4, $5)) \
+             INSERT INTO v (x) VALUES ($6)"
+        );
+        assert_eq!(
+            combine(&["SELECT $10, $1", "SELECT $1"]),
+            "WITH w0 AS (SELECT $10, $1) SELECT $11"
+        );
+    }
+}
+
 /// The columns of `outbox` as stored.
 #[derive(sqlx::FromRow)]
 pub(crate) struct OutboxRow {
@@ -741,7 +823,11 @@ macro_rules! sql_store_impl {
             }
 
             async fn begin(&self) -> Result<Box<dyn $crate::store::Tx>, $crate::store::StoreError> {
-                Ok(Box::new($tx { tx: self.begin_write().await? }))
+                Ok(Box::new(self.begin_tx().await?))
+            }
+
+            async fn begin_fast(&self) -> Result<Box<dyn $crate::store::Tx>, $crate::store::StoreError> {
+                Ok(Box::new(self.begin_fast_tx().await?))
             }
 
             async fn read(&self) -> Result<Box<dyn $crate::store::Tx>, $crate::store::StoreError> {
@@ -773,7 +859,7 @@ macro_rules! sql_store_impl {
                     .bind(id)
                     .bind($crate::clock::to_millis(now))
                     .bind($crate::clock::to_millis(if_before))
-                    .execute(&self.pool)
+                    .execute(self.fast_pool())
                     .await?;
                 Ok(())
             }
@@ -795,7 +881,7 @@ macro_rules! sql_store_impl {
                 .bind(key)
                 .bind(now_ms)
                 .bind(now_ms - window.num_milliseconds())
-                .fetch_one(&self.pool)
+                .fetch_one(self.fast_pool())
                 .await?;
                 Ok((count, $crate::clock::from_millis(start)))
             }
@@ -929,27 +1015,95 @@ macro_rules! sql_store_impl {
 /// The same body serves reads without a transaction: `$tx` holding a pool connection, whose
 /// "commit" only gives the connection back (no BEGIN/COMMIT round trips on the hot read paths).
 macro_rules! sql_tx_impl {
+    // A write transaction that runs every statement at once (SQLite: in process, a round
+    // trip costs nothing to speak of).
     ($tx:ident, $db:ty, $store:ty) => {
         pub struct $tx {
             tx: sqlx::Transaction<'static, $db>,
         }
 
-        sql_tx_impl!(@body $tx, $db, $store, |this: $tx| this.tx.commit().await);
+        impl $tx {
+            async fn conn(&mut self) -> Result<&mut <$db as sqlx::Database>::Connection, $crate::store::StoreError> {
+                Ok(&mut *self.tx)
+            }
+
+            async fn defer(
+                &mut self,
+                _table: &'static str,
+                sql: &'static str,
+                bind: $crate::store::sql::Binder<$db>,
+            ) -> Result<(), $crate::store::StoreError> {
+                bind(sqlx::query(sql)).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn make_durable(&mut self) -> Result<(), $crate::store::StoreError> {
+                Ok(())
+            }
+
+            async fn finish(self) -> Result<(), $crate::store::StoreError> {
+                self.tx.commit().await?;
+                Ok(())
+            }
+        }
+
+        sql_tx_impl!(@body $tx, $db, $store);
     };
+    // Reads on a pooled connection, no transaction.
     (read $tx:ident, $db:ty, $store:ty) => {
         pub struct $tx {
             tx: sqlx::pool::PoolConnection<$db>,
         }
 
-        sql_tx_impl!(@body $tx, $db, $store, |this: $tx| { drop(this.tx); Ok::<(), sqlx::Error>(()) });
+        impl $tx {
+            async fn conn(&mut self) -> Result<&mut <$db as sqlx::Database>::Connection, $crate::store::StoreError> {
+                Ok(&mut *self.tx)
+            }
+
+            async fn defer(
+                &mut self,
+                _table: &'static str,
+                sql: &'static str,
+                bind: $crate::store::sql::Binder<$db>,
+            ) -> Result<(), $crate::store::StoreError> {
+                bind(sqlx::query(sql)).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn make_durable(&mut self) -> Result<(), $crate::store::StoreError> {
+                Ok(())
+            }
+
+            async fn finish(self) -> Result<(), $crate::store::StoreError> {
+                Ok(())
+            }
+        }
+
+        sql_tx_impl!(@body $tx, $db, $store);
     };
-    (@body $tx:ident, $db:ty, $store:ty, |$this:ident: $ty:ty| $commit:expr) => {
+    // A type that brings its own `conn`, `defer` and `finish` (PostgreSQL's `PgTx`).
+    (own $tx:ident, $db:ty, $store:ty) => {
+        sql_tx_impl!(@body $tx, $db, $store);
+    };
+    (@body $tx:ident, $db:ty, $store:ty) => {
         #[async_trait::async_trait]
         impl $crate::store::Tx for $tx {
             async fn commit(self: Box<Self>) -> Result<(), $crate::store::StoreError> {
-                let $this: $ty = *self;
-                $commit?;
-                Ok(())
+                (*self).finish().await
+            }
+
+            async fn durable(&mut self) -> Result<(), $crate::store::StoreError> {
+                self.make_durable().await
+            }
+
+            async fn waits_for_disk(&mut self) -> Result<bool, $crate::store::StoreError> {
+                if !$crate::store::sql::is_postgres::<$db>() {
+                    return Ok(true);
+                }
+                let (setting,): (String,) = sqlx::query_as("SELECT current_setting('synchronous_commit')")
+                    .fetch_one(self.conn().await?)
+                    .await?;
+                Ok(setting != "off")
             }
 
             async fn insert_office(&mut self, o: &$crate::store::Office) -> Result<(), $crate::store::StoreError> {
@@ -959,7 +1113,7 @@ macro_rules! sql_tx_impl {
                     .bind(&o.kvk_number)
                     .bind($crate::clock::to_millis(o.created_at))
                     .bind($crate::clock::to_millis(o.updated_at))
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 Ok(())
             }
@@ -970,7 +1124,7 @@ macro_rules! sql_tx_impl {
                     .bind(&o.name)
                     .bind(&o.kvk_number)
                     .bind($crate::clock::to_millis(o.updated_at))
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 Ok(())
             }
@@ -979,7 +1133,7 @@ macro_rules! sql_tx_impl {
                 let row: Option<$crate::store::sql::OfficeRow> =
                     sqlx::query_as("SELECT id, name, kvk_number, created_at, updated_at FROM offices WHERE id = $1")
                         .bind(id)
-                        .fetch_optional(&mut *self.tx)
+                        .fetch_optional(self.conn().await?)
                         .await?;
                 Ok(row.map(Into::into))
             }
@@ -987,7 +1141,7 @@ macro_rules! sql_tx_impl {
             async fn lock_office(&mut self, id: uuid::Uuid) -> Result<(), $crate::store::StoreError> {
                 sqlx::query("UPDATE offices SET updated_at = updated_at WHERE id = $1")
                     .bind(id)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 Ok(())
             }
@@ -1008,7 +1162,7 @@ macro_rules! sql_tx_impl {
                 )
                 .bind(pattern)
                 .bind(limit)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn().await?)
                 .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
             }
@@ -1023,7 +1177,7 @@ macro_rules! sql_tx_impl {
                 .bind(&p.name)
                 .bind($crate::clock::to_millis(p.created_at))
                 .bind($crate::clock::to_millis(p.updated_at))
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
                 Ok(())
             }
@@ -1037,7 +1191,7 @@ macro_rules! sql_tx_impl {
                          (SELECT account_id FROM account_rights WHERE portfolio_id = $1) ORDER BY id FOR UPDATE",
                     )
                     .bind(p.id)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 }
                 sqlx::query("UPDATE portfolios SET agency_number = $2, name = $3, updated_at = $4 WHERE id = $1")
@@ -1045,7 +1199,7 @@ macro_rules! sql_tx_impl {
                     .bind(&p.agency_number)
                     .bind(&p.name)
                     .bind($crate::clock::to_millis(p.updated_at))
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 Ok(())
             }
@@ -1054,7 +1208,7 @@ macro_rules! sql_tx_impl {
                 let row: Option<$crate::store::sql::PortfolioRow> =
                     sqlx::query_as(concat!("SELECT ", portfolio_cols!(), " FROM portfolios WHERE id = $1"))
                         .bind(id)
-                        .fetch_optional(&mut *self.tx)
+                        .fetch_optional(self.conn().await?)
                         .await?;
                 Ok(row.map(Into::into))
             }
@@ -1066,7 +1220,7 @@ macro_rules! sql_tx_impl {
                     " FROM portfolios WHERE office_id = $1 ORDER BY agency_number"
                 ))
                 .bind(office_id)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn().await?)
                 .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
             }
@@ -1074,7 +1228,7 @@ macro_rules! sql_tx_impl {
             async fn rights_catalogue(&mut self) -> Result<Vec<$crate::store::Right>, $crate::store::StoreError> {
                 let rows: Vec<$crate::store::sql::RightRow> =
                     sqlx::query_as("SELECT code, label_nl, label_en FROM rights ORDER BY position, code")
-                        .fetch_all(&mut *self.tx)
+                        .fetch_all(self.conn().await?)
                         .await?;
                 Ok(rows
                     .into_iter()
@@ -1106,38 +1260,40 @@ macro_rules! sql_tx_impl {
                 .bind($crate::clock::to_millis(a.created_at))
                 .bind($crate::clock::to_millis(a.updated_at))
                 .bind(&a.pending_totp_secret)
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
                 Ok(())
             }
 
             async fn update_account(&mut self, a: &$crate::store::Account) -> Result<(), $crate::store::StoreError> {
-                sqlx::query(
+                let a = a.clone();
+                self.defer(
+                    "accounts",
                     "UPDATE accounts SET office_id = $2, role = $3, email = $4, email_key = $5, name = $6, mobile = $7, \
                      status = $8, password_hash = $9, password_changed_at = $10, totp_secret = $11, totp_last_step = $12, \
                      ehk_pseudonym = $13, failed_password_attempts = $14, last_sign_in_at = $15, updated_at = $16, \
                      pending_totp_secret = $17 WHERE id = $1",
+                    Box::new(move |q| {
+                        q.bind(a.id)
+                            .bind(a.office_id)
+                            .bind(a.role.as_str())
+                            .bind(a.email)
+                            .bind(a.email_key)
+                            .bind(a.name)
+                            .bind(a.mobile)
+                            .bind(a.status.as_str())
+                            .bind(a.password_hash)
+                            .bind($crate::store::sql::opt_to_millis(a.password_changed_at))
+                            .bind(a.totp_secret)
+                            .bind(a.totp_last_step)
+                            .bind(a.ehk_pseudonym)
+                            .bind(a.failed_password_attempts)
+                            .bind($crate::store::sql::opt_to_millis(a.last_sign_in_at))
+                            .bind($crate::clock::to_millis(a.updated_at))
+                            .bind(a.pending_totp_secret)
+                    }),
                 )
-                .bind(a.id)
-                .bind(a.office_id)
-                .bind(a.role.as_str())
-                .bind(&a.email)
-                .bind(&a.email_key)
-                .bind(&a.name)
-                .bind(&a.mobile)
-                .bind(a.status.as_str())
-                .bind(&a.password_hash)
-                .bind($crate::store::sql::opt_to_millis(a.password_changed_at))
-                .bind(&a.totp_secret)
-                .bind(a.totp_last_step)
-                .bind(&a.ehk_pseudonym)
-                .bind(a.failed_password_attempts)
-                .bind($crate::store::sql::opt_to_millis(a.last_sign_in_at))
-                .bind($crate::clock::to_millis(a.updated_at))
-                .bind(&a.pending_totp_secret)
-                .execute(&mut *self.tx)
-                .await?;
-                Ok(())
+                .await
             }
 
             async fn lock_account(&mut self, id: uuid::Uuid) -> Result<Option<$crate::store::Account>, $crate::store::StoreError> {
@@ -1150,7 +1306,7 @@ macro_rules! sql_tx_impl {
                 };
                 let row: Option<$crate::store::sql::AccountRow> = sqlx::query_as(sql)
                 .bind(id)
-                .fetch_optional(&mut *self.tx)
+                .fetch_optional(self.conn().await?)
                 .await?;
                 row.map(TryInto::try_into).transpose()
             }
@@ -1159,7 +1315,7 @@ macro_rules! sql_tx_impl {
                 let row: Option<$crate::store::sql::AccountRow> =
                     sqlx::query_as(concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = $1"))
                         .bind(id)
-                        .fetch_optional(&mut *self.tx)
+                        .fetch_optional(self.conn().await?)
                         .await?;
                 row.map(TryInto::try_into).transpose()
             }
@@ -1168,7 +1324,7 @@ macro_rules! sql_tx_impl {
                 let row: Option<$crate::store::sql::AccountRow> =
                     sqlx::query_as(concat!("SELECT ", account_cols!(), " FROM accounts WHERE email_key = $1"))
                         .bind(email_key)
-                        .fetch_optional(&mut *self.tx)
+                        .fetch_optional(self.conn().await?)
                         .await?;
                 row.map(TryInto::try_into).transpose()
             }
@@ -1200,7 +1356,7 @@ macro_rules! sql_tx_impl {
                 .bind(pattern)
                 .bind(digits)
                 .bind(limit)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn().await?)
                 .await?;
                 $crate::store::sql::accounts(rows)
             }
@@ -1210,7 +1366,7 @@ macro_rules! sql_tx_impl {
                     "SELECT COUNT(*) FROM accounts WHERE office_id = $1 AND role = 'office_admin' AND status = 'active'",
                 )
                 .bind(office_id)
-                .fetch_one(&mut *self.tx)
+                .fetch_one(self.conn().await?)
                 .await?;
                 Ok(n)
             }
@@ -1218,13 +1374,13 @@ macro_rules! sql_tx_impl {
             async fn count_active_operators(&mut self) -> Result<i64, $crate::store::StoreError> {
                 let (n,): (i64,) =
                     sqlx::query_as("SELECT COUNT(*) FROM accounts WHERE role = 'operator' AND status = 'active'")
-                        .fetch_one(&mut *self.tx)
+                        .fetch_one(self.conn().await?)
                         .await?;
                 Ok(n)
             }
 
             async fn delete_account(&mut self, id: uuid::Uuid) -> Result<(), $crate::store::StoreError> {
-                sqlx::query("DELETE FROM accounts WHERE id = $1").bind(id).execute(&mut *self.tx).await?;
+                sqlx::query("DELETE FROM accounts WHERE id = $1").bind(id).execute(self.conn().await?).await?;
                 Ok(())
             }
 
@@ -1239,22 +1395,22 @@ macro_rules! sql_tx_impl {
                     "DELETE FROM verification_codes WHERE subject_id = $1                      OR subject_id IN (SELECT id FROM invitations WHERE account_id = $1)",
                 )
                 .bind(account_id)
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
                 sqlx::query("DELETE FROM outbox WHERE recipient = $1 OR recipient = $2 OR recipient = $3")
                     .bind(email)
                     .bind(email_key)
                     .bind(mobile)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 sqlx::query("DELETE FROM rate_limits WHERE key = $1 OR key = $2")
                     .bind(format!("invite:address:{email_key}"))
                     .bind(mobile.map(|m| format!("sms:number:{m}")))
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 sqlx::query("UPDATE audit_events SET client_ip = NULL, user_agent = NULL WHERE actor_id = $1")
                     .bind(account_id)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 Ok(())
             }
@@ -1266,7 +1422,7 @@ macro_rules! sql_tx_impl {
                      WHERE r.account_id = $1 ORDER BY p.agency_number, c.position",
                 )
                 .bind(account_id)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn().await?)
                 .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
             }
@@ -1278,7 +1434,7 @@ macro_rules! sql_tx_impl {
                      WHERE p.office_id = $1 ORDER BY r.account_id, p.agency_number, c.position",
                 )
                 .bind(office_id)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn().await?)
                 .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
             }
@@ -1291,7 +1447,7 @@ macro_rules! sql_tx_impl {
             ) -> Result<(), $crate::store::StoreError> {
                 sqlx::query("DELETE FROM account_rights WHERE account_id = $1")
                     .bind(account_id)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 for (portfolio_id, code) in rights {
                     sqlx::query(
@@ -1301,7 +1457,7 @@ macro_rules! sql_tx_impl {
                     .bind(*portfolio_id)
                     .bind(code)
                     .bind($crate::clock::to_millis(now))
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 }
                 Ok(())
@@ -1329,7 +1485,7 @@ macro_rules! sql_tx_impl {
                 .bind(&i.pending_totp_secret)
                 .bind(&i.setup_token_hash)
                 .bind($crate::store::sql::opt_to_millis(i.setup_token_expires_at))
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
                 Ok(())
             }
@@ -1352,7 +1508,7 @@ macro_rules! sql_tx_impl {
                 .bind(&i.pending_totp_secret)
                 .bind(&i.setup_token_hash)
                 .bind($crate::store::sql::opt_to_millis(i.setup_token_expires_at))
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
                 Ok(())
             }
@@ -1361,7 +1517,7 @@ macro_rules! sql_tx_impl {
                 let row: Option<$crate::store::sql::InvitationRow> =
                     sqlx::query_as(concat!("SELECT ", invitation_cols!(), " FROM invitations WHERE id = $1"))
                         .bind(id)
-                        .fetch_optional(&mut *self.tx)
+                        .fetch_optional(self.conn().await?)
                         .await?;
                 row.map(TryInto::try_into).transpose()
             }
@@ -1373,7 +1529,7 @@ macro_rules! sql_tx_impl {
                     " FROM invitations WHERE account_id = $1 ORDER BY id DESC"
                 ))
                 .bind(account_id)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn().await?)
                 .await?;
                 $crate::store::sql::invitations(rows)
             }
@@ -1387,7 +1543,7 @@ macro_rules! sql_tx_impl {
                      WHERE a.office_id = $1 ORDER BY i.id DESC",
                 )
                 .bind(office_id)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn().await?)
                 .await?;
                 $crate::store::sql::invitations(rows)
             }
@@ -1401,7 +1557,7 @@ macro_rules! sql_tx_impl {
                 .bind($crate::clock::to_millis(l.created_at))
                 .bind($crate::clock::to_millis(l.expires_at))
                 .bind($crate::store::sql::opt_to_millis(l.superseded_at))
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
                 Ok(())
             }
@@ -1411,7 +1567,7 @@ macro_rules! sql_tx_impl {
                     "SELECT token_hash, invitation_id, created_at, expires_at, superseded_at FROM invitation_links WHERE token_hash = $1",
                 )
                 .bind(token_hash)
-                .fetch_optional(&mut *self.tx)
+                .fetch_optional(self.conn().await?)
                 .await?;
                 Ok(row.map(Into::into))
             }
@@ -1420,7 +1576,7 @@ macro_rules! sql_tx_impl {
                 let done = sqlx::query("UPDATE invitation_links SET superseded_at = $2 WHERE token_hash = $1 AND superseded_at IS NULL")
                     .bind(token_hash)
                     .bind($crate::clock::to_millis(now))
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 Ok(done.rows_affected() == 1)
             }
@@ -1429,7 +1585,7 @@ macro_rules! sql_tx_impl {
                 sqlx::query("UPDATE invitation_links SET superseded_at = $2 WHERE invitation_id = $1 AND superseded_at IS NULL")
                     .bind(invitation_id)
                     .bind($crate::clock::to_millis(now))
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 Ok(())
             }
@@ -1441,7 +1597,7 @@ macro_rules! sql_tx_impl {
                     .bind(e.kind.as_str())
                     .bind($crate::clock::to_millis(e.at))
                     .bind(e.actor_id)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 Ok(())
             }
@@ -1453,7 +1609,7 @@ macro_rules! sql_tx_impl {
                      WHERE e.invitation_id = $1 ORDER BY e.id",
                 )
                 .bind(invitation_id)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn().await?)
                 .await?;
                 rows.into_iter().map(TryInto::try_into).collect()
             }
@@ -1470,7 +1626,7 @@ macro_rules! sql_tx_impl {
                 .bind(invitation_id)
                 .bind(kind.as_str())
                 .bind($crate::clock::to_millis(since))
-                .fetch_one(&mut *self.tx)
+                .fetch_one(self.conn().await?)
                 .await?;
                 Ok(n)
             }
@@ -1482,7 +1638,7 @@ macro_rules! sql_tx_impl {
                 .bind(&c.purpose)
                 .bind(c.subject_id)
                 .bind($crate::clock::to_millis(c.created_at))
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
                 sqlx::query(concat!(
                     "INSERT INTO verification_codes (",
@@ -1498,7 +1654,7 @@ macro_rules! sql_tx_impl {
                 .bind($crate::clock::to_millis(c.created_at))
                 .bind($crate::clock::to_millis(c.expires_at))
                 .bind($crate::store::sql::opt_to_millis(c.consumed_at))
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
                 Ok(())
             }
@@ -1515,7 +1671,7 @@ macro_rules! sql_tx_impl {
                 ))
                 .bind(purpose)
                 .bind(subject_id)
-                .fetch_optional(&mut *self.tx)
+                .fetch_optional(self.conn().await?)
                 .await?;
                 Ok(row.map(Into::into))
             }
@@ -1523,7 +1679,7 @@ macro_rules! sql_tx_impl {
             async fn count_code_attempt(&mut self, id: uuid::Uuid) -> Result<(), $crate::store::StoreError> {
                 sqlx::query("UPDATE verification_codes SET attempts = attempts + 1 WHERE id = $1")
                     .bind(id)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 Ok(())
             }
@@ -1532,37 +1688,39 @@ macro_rules! sql_tx_impl {
                 sqlx::query("UPDATE verification_codes SET consumed_at = $2 WHERE id = $1")
                     .bind(id)
                     .bind($crate::clock::to_millis(now))
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 Ok(())
             }
 
             async fn insert_session(&mut self, s: &$crate::store::Session, token_hash: &[u8]) -> Result<(), $crate::store::StoreError> {
-                sqlx::query(
+                let (s, token_hash) = (s.clone(), token_hash.to_vec());
+                self.defer(
+                    "sessions",
                     "INSERT INTO sessions (id, token_hash, account_id, created_at, last_seen_at, expires_at, ended_at, client_ip, user_agent, \
                      active_portfolio_id, reauthenticated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    Box::new(move |q| {
+                        q.bind(s.id)
+                            .bind(token_hash)
+                            .bind(s.account_id)
+                            .bind($crate::clock::to_millis(s.created_at))
+                            .bind($crate::clock::to_millis(s.last_seen_at))
+                            .bind($crate::clock::to_millis(s.expires_at))
+                            .bind($crate::store::sql::opt_to_millis(s.ended_at))
+                            .bind(s.client_ip)
+                            .bind(s.user_agent)
+                            .bind(s.active_portfolio_id)
+                            .bind($crate::store::sql::opt_to_millis(s.reauthenticated_at))
+                    }),
                 )
-                .bind(s.id)
-                .bind(token_hash)
-                .bind(s.account_id)
-                .bind($crate::clock::to_millis(s.created_at))
-                .bind($crate::clock::to_millis(s.last_seen_at))
-                .bind($crate::clock::to_millis(s.expires_at))
-                .bind($crate::store::sql::opt_to_millis(s.ended_at))
-                .bind(&s.client_ip)
-                .bind(&s.user_agent)
-                .bind(s.active_portfolio_id)
-                .bind($crate::store::sql::opt_to_millis(s.reauthenticated_at))
-                .execute(&mut *self.tx)
-                .await?;
-                Ok(())
+                .await
             }
 
             async fn end_session(&mut self, id: uuid::Uuid, now: chrono::DateTime<chrono::Utc>) -> Result<(), $crate::store::StoreError> {
                 sqlx::query("UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL")
                     .bind(id)
                     .bind($crate::clock::to_millis(now))
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 Ok(())
             }
@@ -1571,7 +1729,7 @@ macro_rules! sql_tx_impl {
                 let done = sqlx::query("UPDATE sessions SET ended_at = $2 WHERE account_id = $1 AND ended_at IS NULL")
                     .bind(account_id)
                     .bind($crate::clock::to_millis(now))
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 Ok(done.rows_affected())
             }
@@ -1581,7 +1739,7 @@ macro_rules! sql_tx_impl {
                     .bind(account_id)
                     .bind(keep)
                     .bind($crate::clock::to_millis(now))
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 Ok(done.rows_affected())
             }
@@ -1592,7 +1750,7 @@ macro_rules! sql_tx_impl {
                      FROM sessions WHERE account_id = $1 AND ended_at IS NULL ORDER BY id DESC",
                 )
                 .bind(account_id)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn().await?)
                 .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
             }
@@ -1601,7 +1759,7 @@ macro_rules! sql_tx_impl {
                 sqlx::query("UPDATE sessions SET active_portfolio_id = $2 WHERE id = $1")
                     .bind(id)
                     .bind(portfolio)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 Ok(())
             }
@@ -1610,26 +1768,28 @@ macro_rules! sql_tx_impl {
                 sqlx::query("UPDATE sessions SET reauthenticated_at = $2 WHERE id = $1")
                     .bind(id)
                     .bind($crate::clock::to_millis(at))
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 Ok(())
             }
 
             async fn insert_sign_in(&mut self, a: &$crate::store::SignInAttempt, token_hash: &[u8]) -> Result<(), $crate::store::StoreError> {
-                sqlx::query(
+                let (a, token_hash) = (a.clone(), token_hash.to_vec());
+                self.defer(
+                    "sign_in_attempts",
                     "INSERT INTO sign_in_attempts (id, token_hash, account_id, stage, failed_codes, created_at, expires_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    Box::new(move |q| {
+                        q.bind(a.id)
+                            .bind(token_hash)
+                            .bind(a.account_id)
+                            .bind(a.stage.as_str())
+                            .bind(a.failed_codes)
+                            .bind($crate::clock::to_millis(a.created_at))
+                            .bind($crate::clock::to_millis(a.expires_at))
+                    }),
                 )
-                .bind(a.id)
-                .bind(token_hash)
-                .bind(a.account_id)
-                .bind(a.stage.as_str())
-                .bind(a.failed_codes)
-                .bind($crate::clock::to_millis(a.created_at))
-                .bind($crate::clock::to_millis(a.expires_at))
-                .execute(&mut *self.tx)
-                .await?;
-                Ok(())
+                .await
             }
 
             async fn find_sign_in(
@@ -1659,18 +1819,18 @@ macro_rules! sql_tx_impl {
                 };
                 let row: Option<$crate::store::sql::SignInAccountRow> = sqlx::query_as(sql)
                     .bind(token_hash)
-                    .fetch_optional(&mut *self.tx)
+                    .fetch_optional(self.conn().await?)
                     .await?;
                 row.map(TryInto::try_into).transpose()
             }
 
             async fn set_sign_in_stage(&mut self, id: uuid::Uuid, stage: $crate::store::SignInStage) -> Result<(), $crate::store::StoreError> {
-                sqlx::query("UPDATE sign_in_attempts SET stage = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(stage.as_str())
-                    .execute(&mut *self.tx)
-                    .await?;
-                Ok(())
+                self.defer(
+                    "sign_in_attempts",
+                    "UPDATE sign_in_attempts SET stage = $2 WHERE id = $1",
+                    Box::new(move |q| q.bind(id).bind(stage.as_str())),
+                )
+                .await
             }
 
             async fn count_sign_in_failure(&mut self, id: uuid::Uuid) -> Result<i32, $crate::store::StoreError> {
@@ -1678,7 +1838,7 @@ macro_rules! sql_tx_impl {
                     "UPDATE sign_in_attempts SET failed_codes = failed_codes + 1 WHERE id = $1 RETURNING failed_codes",
                 )
                 .bind(id)
-                .fetch_one(&mut *self.tx)
+                .fetch_one(self.conn().await?)
                 .await?;
                 Ok(n)
             }
@@ -1689,7 +1849,7 @@ macro_rules! sql_tx_impl {
                      RETURNING failed_password_attempts",
                 )
                 .bind(account_id)
-                .fetch_one(&mut *self.tx)
+                .fetch_one(self.conn().await?)
                 .await?;
                 Ok(n)
             }
@@ -1700,7 +1860,7 @@ macro_rules! sql_tx_impl {
                 )
                 .bind(account_id)
                 .bind(step)
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
@@ -1711,7 +1871,7 @@ macro_rules! sql_tx_impl {
                 )
                 .bind(account_id)
                 .bind(limit)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn().await?)
                 .await?;
                 Ok(rows.into_iter().map(|(h,)| h).collect())
             }
@@ -1722,7 +1882,7 @@ macro_rules! sql_tx_impl {
                     .bind(account_id)
                     .bind(hash)
                     .bind($crate::clock::to_millis(now))
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 // Keep the last ten; older ones serve no rule.
                 sqlx::query(
@@ -1730,7 +1890,7 @@ macro_rules! sql_tx_impl {
                      (SELECT id FROM password_history WHERE account_id = $1 ORDER BY id DESC LIMIT 10)",
                 )
                 .bind(account_id)
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
                 Ok(())
             }
@@ -1742,7 +1902,7 @@ macro_rules! sql_tx_impl {
                     " FROM accounts WHERE mobile = $1 AND status IN ('active', 'blocked') ORDER BY id"
                 ))
                 .bind(mobile)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn().await?)
                 .await?;
                 $crate::store::sql::accounts(rows)
             }
@@ -1754,7 +1914,7 @@ macro_rules! sql_tx_impl {
                     " FROM accounts WHERE office_id = $1 AND role = 'office_admin' AND status = 'active' ORDER BY LOWER(name)"
                 ))
                 .bind(office_id)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn().await?)
                 .await?;
                 $crate::store::sql::accounts(rows)
             }
@@ -1772,7 +1932,7 @@ macro_rules! sql_tx_impl {
                 .bind($crate::store::sql::opt_to_millis(r.verified_at))
                 .bind($crate::store::sql::opt_to_millis(r.used_at))
                 .bind(r.failed_codes)
-                .execute(&mut *self.tx)
+                .execute(self.conn().await?)
                 .await?;
                 Ok(())
             }
@@ -1782,7 +1942,7 @@ macro_rules! sql_tx_impl {
                     "SELECT id, account_id, created_at, expires_at, verified_at, used_at, failed_codes FROM password_resets WHERE token_hash = $1",
                 )
                 .bind(token_hash)
-                .fetch_optional(&mut *self.tx)
+                .fetch_optional(self.conn().await?)
                 .await?;
                 Ok(row.map(Into::into))
             }
@@ -1793,7 +1953,7 @@ macro_rules! sql_tx_impl {
                     .bind($crate::store::sql::opt_to_millis(r.verified_at))
                     .bind($crate::store::sql::opt_to_millis(r.used_at))
                     .bind(r.failed_codes)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn().await?)
                     .await?;
                 Ok(())
             }
@@ -1804,26 +1964,28 @@ macro_rules! sql_tx_impl {
                 messages: &[$crate::store::NewMessage],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<Vec<uuid::Uuid>, $crate::store::StoreError> {
-                <$store>::insert_messages(&mut *self.tx, messages, now).await
+                <$store>::insert_messages(self.conn().await?, messages, now).await
             }
 
             async fn audit(&mut self, r: &$crate::store::AuditRecord, now: chrono::DateTime<chrono::Utc>) -> Result<(), $crate::store::StoreError> {
-                sqlx::query(
+                let (id, r) = ($crate::store::sql::new_id(now), r.clone());
+                self.defer(
+                    "audit_events",
                     "INSERT INTO audit_events (id, at, actor_id, action, target_account_id, office_id, client_ip, user_agent, details) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    Box::new(move |q| {
+                        q.bind(id)
+                            .bind($crate::clock::to_millis(now))
+                            .bind(r.actor_id)
+                            .bind(r.action)
+                            .bind(r.target_account_id)
+                            .bind(r.office_id)
+                            .bind(r.client_ip)
+                            .bind(r.user_agent)
+                            .bind(r.details.to_string())
+                    }),
                 )
-                .bind($crate::store::sql::new_id(now))
-                .bind($crate::clock::to_millis(now))
-                .bind(r.actor_id)
-                .bind(r.action)
-                .bind(r.target_account_id)
-                .bind(r.office_id)
-                .bind(&r.client_ip)
-                .bind(&r.user_agent)
-                .bind(r.details.to_string())
-                .execute(&mut *self.tx)
-                .await?;
-                Ok(())
+                .await
             }
         }
     };

@@ -62,6 +62,21 @@ impl SqliteStore {
         self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 
+    /// SQLite commits every transaction the same way (WAL).
+    async fn begin_fast_tx(&self) -> Result<SqliteTx, sqlx::Error> {
+        self.begin_tx().await
+    }
+
+    fn fast_pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn begin_tx(&self) -> Result<SqliteTx, sqlx::Error> {
+        Ok(SqliteTx {
+            tx: self.begin_write().await?,
+        })
+    }
+
     fn lookup_counts(&self) -> Option<(u64, u64)> {
         None
     }

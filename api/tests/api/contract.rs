@@ -15,7 +15,41 @@ crate::on_both_databases!(
     a_failed_message_waits_for_its_next_attempt,
     a_dead_letter_is_counted_and_never_claimed,
     concurrent_workers_never_get_the_same_message,
+    only_sign_in_steps_commit_without_waiting_for_the_disk,
 );
+
+/// `begin_fast` transactions skip the wait for the disk on PostgreSQL (SQLite has one way to
+/// commit), `durable` brings it back, and plain transactions always wait.
+async fn only_sign_in_steps_commit_without_waiting_for_the_disk(store: Arc<dyn Store>) {
+    let postgres = store.kind() == poort_api::configuration::DatabaseKind::Postgres;
+    let mut plain = store.begin().await.unwrap();
+    assert!(plain.waits_for_disk().await.unwrap());
+    plain.commit().await.unwrap();
+    let mut fast = store.begin_fast().await.unwrap();
+    assert_eq!(fast.waits_for_disk().await.unwrap(), !postgres);
+    fast.durable().await.unwrap();
+    assert!(fast.waits_for_disk().await.unwrap());
+    fast.commit().await.unwrap();
+    // The setting is the transaction's own: the next one on that connection is fast again.
+    for _ in 0..3 {
+        let mut fast = store.begin_fast().await.unwrap();
+        assert_eq!(fast.waits_for_disk().await.unwrap(), !postgres);
+        fast.commit().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn without_fast_sign_in_commits_every_transaction_waits_for_the_disk() {
+    let Some(db) = poort_e2e::db::TestDatabase::postgres().await else {
+        return;
+    };
+    let store = crate::helpers::open_store_with(&db, false).await;
+    let mut fast = store.begin_fast().await.unwrap();
+    assert!(fast.waits_for_disk().await.unwrap());
+    fast.commit().await.unwrap();
+    drop(store);
+    db.drop_database().await;
+}
 
 fn email(to: &str) -> NewMessage {
     NewMessage {

@@ -355,9 +355,15 @@ pub fn link_in(text: &str) -> Option<String> {
 
 /// Opens the store directly on a fresh database, for the contract tests.
 pub async fn open_store(db: &TestDatabase) -> Arc<dyn Store> {
+    open_store_with(db, true).await
+}
+
+/// [`open_store`] with `database.fast_sign_in_commits` as given.
+pub async fn open_store_with(db: &TestDatabase, fast_sign_in_commits: bool) -> Arc<dyn Store> {
     let settings = DatabaseSettings {
         url: db.url.clone(),
         max_connections: 5,
+        fast_sign_in_commits,
     };
     let kind = match db.kind {
         Kind::Sqlite => poort_api::configuration::DatabaseKind::Sqlite,
