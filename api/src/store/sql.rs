@@ -1018,41 +1018,18 @@ macro_rules! sql_tx_impl {
     // A write transaction that runs every statement at once (SQLite: in process, a round
     // trip costs nothing to speak of).
     ($tx:ident, $db:ty, $store:ty) => {
-        pub struct $tx {
-            tx: sqlx::Transaction<'static, $db>,
-        }
-
-        impl $tx {
-            async fn conn(&mut self) -> Result<&mut <$db as sqlx::Database>::Connection, $crate::store::StoreError> {
-                Ok(&mut *self.tx)
-            }
-
-            async fn defer(
-                &mut self,
-                _table: &'static str,
-                sql: &'static str,
-                bind: $crate::store::sql::Binder<$db>,
-            ) -> Result<(), $crate::store::StoreError> {
-                bind(sqlx::query(sql)).execute(&mut *self.tx).await?;
-                Ok(())
-            }
-
-            async fn make_durable(&mut self) -> Result<(), $crate::store::StoreError> {
-                Ok(())
-            }
-
-            async fn finish(self) -> Result<(), $crate::store::StoreError> {
-                self.tx.commit().await?;
-                Ok(())
-            }
-        }
-
-        sql_tx_impl!(@body $tx, $db, $store);
+        sql_tx_impl!(@plain $tx, $db, $store, sqlx::Transaction<'static, $db>, |this| this.tx.commit().await);
     };
-    // Reads on a pooled connection, no transaction.
+    // Reads on a pooled connection, no transaction ("commit" gives the connection back).
     (read $tx:ident, $db:ty, $store:ty) => {
+        sql_tx_impl!(@plain $tx, $db, $store, sqlx::pool::PoolConnection<$db>, |this| {
+            drop(this.tx);
+            Ok::<(), sqlx::Error>(())
+        });
+    };
+    (@plain $tx:ident, $db:ty, $store:ty, $inner:ty, |$this:ident| $finish:expr) => {
         pub struct $tx {
-            tx: sqlx::pool::PoolConnection<$db>,
+            tx: $inner,
         }
 
         impl $tx {
@@ -1075,6 +1052,8 @@ macro_rules! sql_tx_impl {
             }
 
             async fn finish(self) -> Result<(), $crate::store::StoreError> {
+                let $this = self;
+                $finish?;
                 Ok(())
             }
         }
