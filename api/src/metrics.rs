@@ -124,16 +124,22 @@ pub async fn track(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let mut response = next.call(req).await?;
     let path = response.request().path();
-    // Routes are labelled by pattern, never by raw path, to keep the label set small.
-    let route =
-        if path.starts_with("/api") || path.starts_with("/.well-known") || path == "/metrics" {
-            response
-                .request()
-                .match_pattern()
-                .unwrap_or_else(|| "unmatched".into())
-        } else {
-            "spa".into()
-        };
+    // Routes are labelled by pattern, never by raw path, to keep the label set small. API
+    // routes carry their pattern; the rest are matched again (only /metrics and unknown paths).
+    let known = response
+        .request()
+        .app_data::<crate::routes::RoutePattern>()
+        .map(|p| p.0);
+    let route = if let Some(pattern) = known {
+        pattern.to_owned()
+    } else if path.starts_with("/api") || path.starts_with("/.well-known") || path == "/metrics" {
+        response
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".into())
+    } else {
+        "spa".into()
+    };
     if let Some(state) = state {
         let status = response.status().as_u16().to_string();
         state
