@@ -59,7 +59,19 @@ impl AppState {
     /// with 429 and Retry-After when over.
     pub async fn limit(&self, key: &str, max: i64, window: Duration) -> Result<(), ApiError> {
         let now = self.now();
-        let (count, started) = self.store.hit_rate_limit(key, window, now).await?;
+        let hit = self.store.hit_rate_limit(key, window, now).await?;
+        Self::over_limit(key, hit, max, window, now)
+    }
+
+    /// Refuses with 429 and Retry-After when `hit` (a count and its window's start, from
+    /// `hit_rate_limit`) is over `max`.
+    pub fn over_limit(
+        key: &str,
+        (count, started): (i64, DateTime<Utc>),
+        max: i64,
+        window: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
         if count > max {
             let retry = (started + window - now).num_seconds().max(1);
             tracing::warn!(key, count, "rate limit reached");

@@ -75,32 +75,53 @@ pub async fn start(
     client: &ClientInfo,
 ) -> Result<Outcome, ApiError> {
     let policy = &state.settings.policy;
-    if let Some(ip) = &client.ip {
-        state
-            .limit(
-                &format!("sign-in:client:{ip}"),
-                policy.sign_ins_per_minute_per_client,
-                Duration::minutes(1),
-            )
-            .await?;
-    }
     let key = Email::parse(email)
         .map(|e| e.key())
         .unwrap_or_else(|_| email.trim().to_lowercase());
-    let mut tx = state.store.read().await?;
-    let account = tx.find_account_by_email(&key).await?;
+    // The client's sign-in count and the account come together (one statement on PostgreSQL).
+    let account = match &client.ip {
+        Some(ip) => {
+            let (limit, window, now) = (
+                format!("sign-in:client:{ip}"),
+                Duration::minutes(1),
+                state.now(),
+            );
+            let (hit, account) = state
+                .store
+                .hit_rate_limit_and_find_account(&limit, window, now, &key)
+                .await?;
+            AppState::over_limit(
+                &limit,
+                hit,
+                policy.sign_ins_per_minute_per_client,
+                window,
+                now,
+            )?;
+            account
+        }
+        None => {
+            let mut tx = state.store.read().await?;
+            let account = tx.find_account_by_email(&key).await?;
+            tx.commit().await?;
+            account
+        }
+    };
     // An invited account whose set-up has begun has a password on its open invitation: with
     // that password (and only with it) the person hears that the set-up is not finished.
     let pending = match &account {
-        Some(a) if a.status == AccountStatus::Invited && a.password_hash.is_none() => tx
-            .invitations_of_account(a.id)
-            .await?
-            .into_iter()
-            .filter(|i| i.status == InvitationStatus::Open)
-            .find_map(|i| i.pending_password_hash),
+        Some(a) if a.status == AccountStatus::Invited && a.password_hash.is_none() => {
+            let mut tx = state.store.read().await?;
+            let pending = tx
+                .invitations_of_account(a.id)
+                .await?
+                .into_iter()
+                .filter(|i| i.status == InvitationStatus::Open)
+                .find_map(|i| i.pending_password_hash);
+            tx.commit().await?;
+            pending
+        }
         _ => None,
     };
-    tx.commit().await?;
     let account = account.filter(|a| a.password_hash.is_some() || pending.is_some());
     let stored = account
         .as_ref()

@@ -143,6 +143,16 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<(i64, DateTime<Utc>), StoreError>;
 
+    /// [`Store::hit_rate_limit`] and the account with this e-mail key, as the first sign-in step
+    /// needs both (PostgreSQL: one statement).
+    async fn hit_rate_limit_and_find_account(
+        &self,
+        key: &str,
+        window: chrono::Duration,
+        now: DateTime<Utc>,
+        email_key: &str,
+    ) -> Result<((i64, DateTime<Utc>), Option<Account>), StoreError>;
+
     /// The audit trail, newest first.
     async fn query_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>, StoreError>;
 

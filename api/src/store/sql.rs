@@ -760,6 +760,18 @@ macro_rules! session_select {
     };
 }
 
+/// Counts one hit against a fixed window (`$1` key, `$2` now, `$3` the start of a window that
+/// began now); returns the count and the window's start.
+macro_rules! rate_limit_hit {
+    () => {
+        "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
+         ON CONFLICT (key) DO UPDATE SET \
+           count = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.count + 1 END, \
+           window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
+         RETURNING CAST(count AS BIGINT) AS count, window_start"
+    };
+}
+
 macro_rules! invitation_cols {
     () => {
         "id, account_id, kind, status, step, created_by, created_at, expires_at, accepted_at, withdrawn_at, pending_password_hash, pending_mobile, verified_mobile, pending_totp_secret, setup_token_hash, setup_token_expires_at"
@@ -871,19 +883,52 @@ macro_rules! sql_store_impl {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(i64, chrono::DateTime<chrono::Utc>), $crate::store::StoreError> {
                 let now_ms = $crate::clock::to_millis(now);
-                let (count, start): (i64, i64) = sqlx::query_as(
-                    "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
-                     ON CONFLICT (key) DO UPDATE SET \
-                       count = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.count + 1 END, \
-                       window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
-                     RETURNING CAST(count AS BIGINT), window_start",
-                )
+                let (count, start): (i64, i64) = sqlx::query_as(rate_limit_hit!())
                 .bind(key)
                 .bind(now_ms)
                 .bind(now_ms - window.num_milliseconds())
                 .fetch_one(self.fast_pool())
                 .await?;
                 Ok((count, $crate::clock::from_millis(start)))
+            }
+
+            async fn hit_rate_limit_and_find_account(
+                &self,
+                key: &str,
+                window: chrono::Duration,
+                now: chrono::DateTime<chrono::Utc>,
+                email_key: &str,
+            ) -> Result<((i64, chrono::DateTime<chrono::Utc>), Option<$crate::store::Account>), $crate::store::StoreError> {
+                if !$crate::store::sql::is_postgres::<$db>() {
+                    let hit = self.hit_rate_limit(key, window, now).await?;
+                    let mut tx = self.read().await?;
+                    let account = tx.find_account_by_email(email_key).await?;
+                    tx.commit().await?;
+                    return Ok((hit, account));
+                }
+                use sqlx::Row as _;
+                let now_ms = $crate::clock::to_millis(now);
+                let row = sqlx::query(concat!(
+                    "WITH hit AS (", rate_limit_hit!(), ") SELECT hit.count AS hit_count, hit.window_start AS hit_window_start, ",
+                    account_cols_a!(),
+                    " FROM hit LEFT JOIN accounts a ON a.email_key = $4"
+                ))
+                .bind(key)
+                .bind(now_ms)
+                .bind(now_ms - window.num_milliseconds())
+                .bind(email_key)
+                .fetch_one(self.fast_pool())
+                .await?;
+                let count: i64 = row.try_get("hit_count")?;
+                let start: i64 = row.try_get("hit_window_start")?;
+                let found: Option<uuid::Uuid> = row.try_get("id")?;
+                let account = match found {
+                    Some(_) => Some(
+                        <$crate::store::sql::AccountRow as sqlx::FromRow<_>>::from_row(&row)?.try_into()?,
+                    ),
+                    None => None,
+                };
+                Ok(((count, $crate::clock::from_millis(start)), account))
             }
 
             async fn query_audit(
