@@ -26,6 +26,8 @@ pub struct Metrics {
     pub outbox_dead: IntGauge,
     pub session_lookups: IntCounter,
     pub session_lookup_queries: IntCounter,
+    /// Held while the lookup counters catch up, so two scrapes at once don't both add.
+    catching_up: std::sync::Mutex<()>,
 }
 
 impl Metrics {
@@ -97,11 +99,16 @@ impl Metrics {
             outbox_dead,
             session_lookups,
             session_lookup_queries,
+            catching_up: std::sync::Mutex::default(),
         })
     }
 
     /// Brings the session lookup counters up to the store's totals.
     pub fn session_lookups_are(&self, lookups: u64, queries: u64) {
+        let _one_at_a_time = self
+            .catching_up
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         self.session_lookups
             .inc_by(lookups.saturating_sub(self.session_lookups.get()));
         self.session_lookup_queries

@@ -123,7 +123,10 @@ impl SessionBatches {
                     let reply = match found.get(&waiter.token_hash) {
                         None => Ok(None),
                         Some(Ok(signed_in)) => Ok(Some(signed_in.clone())),
-                        Some(Err(e)) => Err(StoreError::Corrupt(e.to_string())),
+                        Some(Err(StoreError::Corrupt(what))) => {
+                            Err(StoreError::Corrupt(what.clone()))
+                        }
+                        Some(Err(other)) => Err(StoreError::Corrupt(other.to_string())),
                     };
                     let _ = waiter.reply.send(reply);
                 }
