@@ -11,7 +11,7 @@ use base64::Engine as _;
 use figment::Figment;
 use figment::providers::{Format, Toml};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Environment variables with this prefix set keys: `POORT__DATABASE__URL` is `database.url`.
 pub const ENV_PREFIX: &str = "POORT__";
@@ -23,7 +23,7 @@ pub const ENV_PREFIX: &str = "POORT__";
 pub struct ConfigError(pub String);
 
 /// How the service runs. Production is the default: development must be asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// E-mail and SMS stay in the local outbox (`/api/dev/outbox`); keys may be generated.
@@ -32,7 +32,7 @@ pub enum Mode {
     Production,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     pub mode: Mode,
@@ -47,7 +47,7 @@ pub struct Settings {
     pub log: LogSettings,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSettings {
     /// Address to listen on.
@@ -81,7 +81,7 @@ impl Default for ServerSettings {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseSettings {
     /// `sqlite://path/to/file.sqlite` (the embedded default) or `postgres://user@host/db`.
@@ -107,7 +107,7 @@ impl Default for DatabaseSettings {
 }
 
 /// How to talk to the SMTP server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum SmtpSecurity {
     /// Plain connection upgraded with STARTTLS (port 587). The default.
@@ -119,7 +119,7 @@ pub enum SmtpSecurity {
     None,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailSettings {
     /// Sender, e.g. `Extranet <noreply@verzekeraar.nl>`. Required in production.
@@ -129,6 +129,7 @@ pub struct MailSettings {
     pub smtp_port: u16,
     pub smtp_security: SmtpSecurity,
     pub smtp_username: Option<String>,
+    #[serde(serialize_with = "hidden")]
     pub smtp_password: Option<SecretString>,
     pub timeout_seconds: u64,
 }
@@ -147,12 +148,13 @@ impl Default for MailSettings {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SmsSettings {
     /// URL the SMS gateway accepts messages at (see README, "SMS gateway"). Required in production.
     pub gateway_url: Option<String>,
     /// Bearer token for the gateway. Required in production.
+    #[serde(serialize_with = "hidden")]
     pub api_key: Option<SecretString>,
     /// Sender name or number shown on the phone.
     pub sender: String,
@@ -170,7 +172,7 @@ impl Default for SmsSettings {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DeliverySettings {
     /// Attempts before a message becomes a dead letter.
@@ -203,7 +205,7 @@ impl Default for DeliverySettings {
 /// argon2id cost (OWASP's recommendation: 19 MiB, 2 passes, 1 lane) and how much hashing
 /// may run and wait at once: beyond that, sign-ins get 503 with Retry-After instead of an
 /// ever longer queue.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PasswordHashSettings {
     pub memory_kib: u32,
@@ -241,7 +243,7 @@ impl Default for SecuritySettings {
 }
 
 /// The rules of the product that operators may tune.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PolicySettings {
     /// How long an invitation link is valid.
@@ -250,10 +252,15 @@ pub struct PolicySettings {
     pub invitation_renewals_per_day: i64,
     /// How long the token for the set-up steps after the password is valid.
     pub setup_token_minutes: i64,
-    /// SMS codes: validity, wrong tries, and the wait before another may be sent.
+    /// SMS codes: how long one is valid, and the wait before another may be sent.
     pub sms_code_valid_minutes: i64,
-    pub sms_code_attempts: i32,
     pub sms_resend_seconds: i64,
+    /// Wrong codes allowed, per purpose: confirming the mobile number during set-up (per code
+    /// sent), a password reset (per link; SMS and authenticator codes together), a new mobile
+    /// number in Mijn account (per code sent). A sign-in has `sign_in_code_attempts`.
+    pub setup_code_attempts: i32,
+    pub password_reset_code_attempts: i32,
+    pub mobile_change_code_attempts: i32,
     /// Sessions end after this long without activity, and after this long in any case.
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
@@ -286,6 +293,13 @@ pub struct PolicySettings {
     pub forgot_email_per_day_per_number: i64,
     pub forgot_email_per_hour_per_client: i64,
     pub forgot_email_per_hour_total: i64,
+    /// Per 15 minutes: tries to resume a set-up with its password (per invitation),
+    /// authenticator codes in the set-up's last step (per invitation), re-authentications and
+    /// password changes in Mijn account (per account).
+    pub setup_resumes_per_15_minutes: i64,
+    pub setup_authenticator_codes_per_15_minutes: i64,
+    pub reauthentications_per_15_minutes: i64,
+    pub password_changes_per_15_minutes: i64,
 }
 
 impl Default for PolicySettings {
@@ -295,8 +309,10 @@ impl Default for PolicySettings {
             invitation_renewals_per_day: 3,
             setup_token_minutes: 60,
             sms_code_valid_minutes: 10,
-            sms_code_attempts: 5,
             sms_resend_seconds: 30,
+            setup_code_attempts: 5,
+            password_reset_code_attempts: 5,
+            mobile_change_code_attempts: 5,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             invitations_per_hour_per_client: 100,
@@ -316,21 +332,28 @@ impl Default for PolicySettings {
             forgot_email_per_day_per_number: 3,
             forgot_email_per_hour_per_client: 10,
             forgot_email_per_hour_total: 200,
+            setup_resumes_per_15_minutes: 5,
+            setup_authenticator_codes_per_15_minutes: 10,
+            reauthentications_per_15_minutes: 5,
+            password_changes_per_15_minutes: 5,
         }
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SecuritySettings {
     /// Ed25519 private key (32 random bytes, base64) for the tokens other extranet applications
     /// verify. Required in production; `poort generate-keys` makes one.
+    #[serde(serialize_with = "hidden")]
     pub signing_key: Option<SecretString>,
     /// AES-256 key (32 random bytes, base64) that encrypts authenticator secrets at rest.
     /// Required in production; `poort generate-keys` makes one.
+    #[serde(serialize_with = "hidden")]
     pub encryption_key: Option<SecretString>,
     /// Earlier signing keys, still published (JWKS) so tokens they signed stay verifiable
     /// while keys rotate.
+    #[serde(serialize_with = "hidden_all")]
     pub previous_signing_keys: Vec<SecretString>,
     pub password_hash: PasswordHashSettings,
     /// Lifetime of the tokens for the extranet's other applications.
@@ -339,7 +362,7 @@ pub struct SecuritySettings {
     pub token_audience: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BrandingSettings {
     /// The insurer's name, shown in the header and in messages.
@@ -361,7 +384,7 @@ impl Default for BrandingSettings {
 }
 
 /// Log output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum LogFormat {
     /// Readable lines in dev mode, JSON lines in production.
@@ -371,7 +394,7 @@ pub enum LogFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogSettings {
     /// A `tracing` filter such as `info` or `poort_api=debug,info`; `RUST_LOG` wins when set.
@@ -597,6 +620,20 @@ impl Settings {
             .map(|k| decode_key("security.previous_signing_keys", k))
             .collect()
     }
+}
+
+/// Settings are serialised only to compare them with the documented example (secrets as
+/// `"<secret>"`, never their value).
+fn hidden<S: serde::Serializer>(value: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    value.as_ref().map(|_| "<secret>").serialize(s)
+}
+
+fn hidden_all<S: serde::Serializer>(value: &[SecretString], s: S) -> Result<S::Ok, S::Error> {
+    value
+        .iter()
+        .map(|_| "<secret>")
+        .collect::<Vec<_>>()
+        .serialize(s)
 }
 
 /// Generates a fresh random key, base64-encoded, for `poort generate-keys` and dev mode.
@@ -829,6 +866,79 @@ mod tests {
         let s = Settings::load(Some(&path), env(&[])).unwrap();
         assert_eq!(s.server.port, 8080);
         assert_eq!(s.mail.smtp_security, SmtpSecurity::Starttls);
+    }
+
+    /// `section.key` → value, for every leaf of a settings tree.
+    fn leaves(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, serde_json::Value)>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    leaves(&key, v, out);
+                }
+            }
+            other => out.push((prefix.to_string(), other.clone())),
+        }
+    }
+
+    #[test]
+    fn the_example_file_lists_every_key_with_its_default() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/poort.example.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let example: serde_json::Value = Figment::from(Toml::string(&text)).extract().unwrap();
+        let mut written = Vec::new();
+        leaves("", &example, &mut written);
+        // Keys without a default are documented as comments: `# key = …` in their section.
+        let mut commented = Vec::new();
+        let mut section = String::new();
+        for line in text.lines().map(str::trim) {
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+                section = name.to_string();
+            } else if let Some(rest) = line.strip_prefix('#')
+                && let Some((key, _)) = rest.split_once('=')
+                && !key.trim().is_empty()
+                && key
+                    .trim()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_')
+            {
+                commented.push(format!("{section}.{}", key.trim()));
+            }
+        }
+        let defaults = serde_json::to_value(Settings::default()).unwrap();
+        let mut keys = Vec::new();
+        leaves("", &defaults, &mut keys);
+        let mut problems = Vec::new();
+        for (key, default) in &keys {
+            let shown = written.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+            let unset = default.is_null() || default.as_array().is_some_and(Vec::is_empty);
+            match shown {
+                Some(value) if value != default => {
+                    problems.push(format!("{key}: example says {value}, default is {default}"));
+                }
+                Some(_) => {}
+                None if unset && commented.contains(key) => {}
+                None if unset => {
+                    problems.push(format!("{key}: not in the example (not even commented)"))
+                }
+                None => problems.push(format!("{key}: missing (default {default})")),
+            }
+        }
+        for key in &commented {
+            if !keys.iter().any(|(k, _)| k == key) {
+                problems.push(format!("{key}: commented in the example but not a setting"));
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "config/poort.example.toml:\n{}",
+            problems.join("\n")
+        );
+        assert!(keys.len() > 60, "the settings were read: {}", keys.len());
     }
 
     #[test]

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use poort_api::clock::SystemClock;
 use poort_api::services::invitations;
-use poort_api::startup::{AppState, Application};
+use poort_api::startup::Application;
+use poort_api::state::AppState;
 use poort_api::store::{self, NewMessage};
 use poort_api::telemetry;
 use poort_shared::dto::Channel;

@@ -13,7 +13,10 @@ use prometheus::{
     HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
-use crate::startup::AppState;
+/// The pattern of the route a request was routed to, as resource data (set by the routes'
+/// registrar): requests are labelled by it without matching the path against every route again.
+#[derive(Debug, Clone, Copy)]
+pub struct RoutePattern(pub &'static str);
 
 pub struct Metrics {
     registry: Registry,
@@ -128,15 +131,12 @@ pub async fn track(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let start = Instant::now();
     let method = req.method().as_str().to_owned();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let mut response = next.call(req).await?;
     let path = response.request().path();
     // Routes are labelled by pattern, never by raw path, to keep the label set small. API
     // routes carry their pattern; the rest are matched again (only /metrics and unknown paths).
-    let known = response
-        .request()
-        .app_data::<crate::routes::RoutePattern>()
-        .map(|p| p.0);
+    let known = response.request().app_data::<RoutePattern>().map(|p| p.0);
     let route = if let Some(pattern) = known {
         pattern.to_owned()
     } else if path.starts_with("/api") || path.starts_with("/.well-known") || path == "/metrics" {
@@ -147,15 +147,13 @@ pub async fn track(
     } else {
         "spa".into()
     };
-    if let Some(state) = state {
+    if let Some(metrics) = metrics {
         let status = response.status().as_u16().to_string();
-        state
-            .metrics
+        metrics
             .http_requests
             .with_label_values(&[method.as_str(), route.as_str(), status.as_str()])
             .inc();
-        state
-            .metrics
+        metrics
             .http_duration
             .with_label_values(&[method.as_str(), route.as_str()])
             .observe(start.elapsed().as_secs_f64());

@@ -9,78 +9,21 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context as _;
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tracing_actix_web::TracingLogger;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::jwt::Signer;
-use crate::auth::password::PasswordHasherPool;
-use crate::auth::secrets::Secrets;
 use crate::clock::{Clock, SystemClock};
 use crate::configuration::{Mode, Settings};
 use crate::delivery::{Transports, Worker};
-use crate::metrics::Metrics;
-use crate::store::{self, Store};
+use crate::state::AppState;
 use crate::{openapi, routes, spa};
-
-/// What every handler can reach.
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub store: Arc<dyn Store>,
-    pub clock: Arc<dyn Clock>,
-    pub metrics: Arc<Metrics>,
-    /// Wakes the outbox worker after this process wrote a message.
-    pub outbox_wake: Arc<Notify>,
-    /// The URL links in messages start with.
-    pub public_url: String,
-    pub secrets: Secrets,
-    pub hasher: PasswordHasherPool,
-    /// Signs the tokens for the extranet's other applications (key parsed once).
-    pub signer: Arc<Signer>,
-    /// Sessions whose last activity a request is recording now.
-    pub touching: Arc<crate::auth::principal::Touching>,
-}
 
 pub struct Application {
     port: u16,
     server: Server,
     worker: JoinHandle<()>,
     state: web::Data<AppState>,
-}
-
-impl AppState {
-    /// Everything but the HTTP server: for the server, and for commands such as
-    /// `poort bootstrap-operator` that run the same use cases from the command line.
-    pub async fn new(
-        settings: Settings,
-        clock: Arc<dyn Clock>,
-        public_url: String,
-    ) -> anyhow::Result<Self> {
-        install_crypto_provider();
-        settings.validate()?;
-        let kind = settings.database_kind()?;
-        let keys = settings.keys()?;
-        let secrets = Secrets::new(&keys);
-        let signer = Arc::new(Signer::new(&keys));
-        let hasher = PasswordHasherPool::new(&settings.security.password_hash)?;
-        let store = store::connect(&settings.database, kind)
-            .await
-            .with_context(|| format!("cannot open the {} database", kind.as_str()))?;
-        let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);
-        Ok(AppState {
-            settings: Arc::new(settings),
-            store,
-            clock,
-            metrics,
-            outbox_wake: Arc::new(Notify::new()),
-            public_url,
-            secrets,
-            hasher,
-            signer,
-            touching: Arc::default(),
-        })
-    }
 }
 
 impl Application {
@@ -92,7 +35,7 @@ impl Application {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
-        install_crypto_provider();
+        crate::state::install_crypto_provider();
         settings.validate()?;
         let transports = Transports::from_settings(&settings)?;
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
@@ -131,6 +74,7 @@ impl Application {
             let static_dir = static_dir.clone();
             App::new()
                 .app_data(server_state.clone())
+                .app_data(web::Data::from(server_state.metrics.clone()))
                 .configure(routes::extractor_config)
                 .configure(|cfg| routes::api(dev).configure(cfg))
                 .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc))
@@ -183,12 +127,6 @@ impl Application {
         self.worker.abort();
         result
     }
-}
-
-/// One TLS implementation (ring) for SMTP, the SMS gateway and PostgreSQL. A second install
-/// (several apps in one test process) is harmless.
-fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 async fn metrics_endpoint(state: web::Data<AppState>) -> HttpResponse {

@@ -7,6 +7,7 @@ pub mod dto;
 pub mod error;
 pub mod password;
 pub mod validate;
+mod wire;
 pub mod words;
 
 pub use error::{ErrorBody, ErrorCode};

@@ -50,10 +50,6 @@ impl Email {
         Ok(Email(format!("{local}@{}", domain.to_lowercase())))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// The form that decides uniqueness: lower-cased as a whole.
     pub fn key(&self) -> String {
         self.0.to_lowercase()
@@ -62,25 +58,6 @@ impl Email {
     /// The part before the `@`.
     pub fn local_part(&self) -> &str {
         self.0.rsplit_once('@').map(|(l, _)| l).unwrap_or(&self.0)
-    }
-}
-
-impl TryFrom<String> for Email {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        Email::parse(&s).map_err(|c| c.to_string())
-    }
-}
-
-impl From<Email> for String {
-    fn from(e: Email) -> String {
-        e.0
-    }
-}
-
-impl std::fmt::Display for Email {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
@@ -124,10 +101,6 @@ impl MobileNumber {
         Ok(MobileNumber(s))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// For showing where a code went without showing the whole number: `+31 6 ••••• 678`.
     pub fn masked(&self) -> String {
         let tail: String = self
@@ -144,19 +117,6 @@ impl MobileNumber {
         } else {
             format!("{} ••••• {tail}", &self.0[..3.min(self.0.len())])
         }
-    }
-}
-
-impl TryFrom<String> for MobileNumber {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        MobileNumber::parse(&s).map_err(|c| c.to_string())
-    }
-}
-
-impl From<MobileNumber> for String {
-    fn from(m: MobileNumber) -> String {
-        m.0
     }
 }
 
@@ -178,32 +138,22 @@ impl KvkNumber {
             Err(ErrorCode::InvalidKvkNumber)
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for KvkNumber {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        KvkNumber::parse(&s).map_err(|c| c.to_string())
-    }
-}
+/// The agency number of a portfolio: letters, digits and dashes, 1–20 characters, kept in
+/// capitals (unique across all offices).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AgencyNumber(String);
 
-impl From<KvkNumber> for String {
-    fn from(k: KvkNumber) -> String {
-        k.0
-    }
-}
-
-/// The agency number of a portfolio: letters, digits and dashes, 1–20 characters.
-pub fn parse_agency_number(input: &str) -> Result<String, ErrorCode> {
-    let s = input.trim().to_uppercase();
-    if (1..=20).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        Ok(s)
-    } else {
-        Err(ErrorCode::InvalidAgencyNumber)
+impl AgencyNumber {
+    pub fn parse(input: &str) -> Result<Self, ErrorCode> {
+        let s = input.trim().to_uppercase();
+        if (1..=20).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            Ok(AgencyNumber(s))
+        } else {
+            Err(ErrorCode::InvalidAgencyNumber)
+        }
     }
 }
 
@@ -219,14 +169,61 @@ pub fn parse_name(input: &str) -> Result<String, ErrorCode> {
 }
 
 /// A 6-digit one-time code (SMS or authenticator app); spaces are ignored.
-pub fn parse_code(input: &str) -> Result<String, ErrorCode> {
-    let s: String = input.chars().filter(|c| !c.is_whitespace()).collect();
-    if s.len() == 6 && s.chars().all(|c| c.is_ascii_digit()) {
-        Ok(s)
-    } else {
-        Err(ErrorCode::InvalidCode)
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct OneTimeCode(String);
+
+impl OneTimeCode {
+    pub fn parse(input: &str) -> Result<Self, ErrorCode> {
+        let s: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+        if s.len() == 6 && s.chars().all(|c| c.is_ascii_digit()) {
+            Ok(OneTimeCode(s))
+        } else {
+            Err(ErrorCode::InvalidCode)
+        }
     }
 }
+
+impl std::fmt::Debug for OneTimeCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OneTimeCode([REDACTED])")
+    }
+}
+
+/// What every parsed text value has: its text (`as_str`, `Display`, `Into<String>`) and a
+/// parse on deserialising, so a bad value cannot enter through JSON either.
+macro_rules! parsed_text {
+    ($($t:ident),* $(,)?) => {
+        $(
+            impl $t {
+                pub fn as_str(&self) -> &str {
+                    &self.0
+                }
+            }
+
+            impl TryFrom<String> for $t {
+                type Error = String;
+                fn try_from(s: String) -> Result<Self, String> {
+                    $t::parse(&s).map_err(|c| c.to_string())
+                }
+            }
+
+            impl From<$t> for String {
+                fn from(value: $t) -> String {
+                    value.0
+                }
+            }
+
+            impl std::fmt::Display for $t {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(&self.0)
+                }
+            }
+        )*
+    };
+}
+
+parsed_text!(Email, MobileNumber, KvkNumber, AgencyNumber, OneTimeCode);
 
 #[cfg(test)]
 mod tests {
@@ -315,11 +312,14 @@ mod tests {
     fn names_codes_and_agency_numbers() {
         assert_eq!(parse_name("  Jan   de  Vries ").unwrap(), "Jan de Vries");
         assert_eq!(parse_name("   "), Err(ErrorCode::InvalidName));
-        assert_eq!(parse_code("123 456").unwrap(), "123456");
-        assert_eq!(parse_code("12345"), Err(ErrorCode::InvalidCode));
-        assert_eq!(parse_agency_number(" ag-1001 ").unwrap(), "AG-1001");
+        assert_eq!(OneTimeCode::parse("123 456").unwrap().as_str(), "123456");
+        assert_eq!(OneTimeCode::parse("12345"), Err(ErrorCode::InvalidCode));
         assert_eq!(
-            parse_agency_number("ag 1001"),
+            AgencyNumber::parse(" ag-1001 ").unwrap().as_str(),
+            "AG-1001"
+        );
+        assert_eq!(
+            AgencyNumber::parse("ag 1001"),
             Err(ErrorCode::InvalidAgencyNumber)
         );
     }

@@ -1,6 +1,8 @@
 //! Authentication: password hashing, authenticator codes, tokens and codes with their hashes,
-//! and who is asking ([`principal::Principal`], from the session cookie).
+//! who is asking ([`principal::Principal`], from the session cookie) and the recording of a
+//! session's activity ([`activity`]).
 
+pub mod activity;
 pub mod jwt;
 pub mod password;
 pub mod principal;

@@ -10,51 +10,19 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::Method;
 use actix_web::{FromRequest, HttpRequest, web};
-use chrono::Duration;
 use poort_shared::ErrorCode;
-use poort_shared::dto::{AccountStatus, Role};
+use poort_shared::dto::{AccountStatus, AuditAction, Role};
 use uuid::Uuid;
 
 use super::secrets::token_hash;
 use crate::configuration::Mode;
+use crate::domain::session::SessionRules;
+use crate::domain::{Account, AccountRight, Scope, Session};
 use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::{Account, AccountRight, AuditRecord, Session, SignedIn};
+use crate::state::AppState;
+use crate::store::{AuditRecord, SignedIn};
 
 pub const SESSION_COOKIE: &str = "poort_session";
-
-/// How stale a session's `last_seen_at` may get before a request writes it again.
-const TOUCH_EVERY_SECONDS: i64 = 30;
-
-/// Sessions whose `last_seen_at` a request of this process is writing now.
-#[derive(Debug, Default)]
-pub struct Touching(std::sync::Mutex<std::collections::HashSet<Uuid>>);
-
-/// Holds a session in [`Touching`] until dropped.
-#[must_use]
-pub struct TouchGuard<'a>(&'a Touching, Uuid);
-
-impl Touching {
-    /// The right to write this session's `last_seen_at`, unless another request has it.
-    pub fn claim(&self, session: Uuid) -> Option<TouchGuard<'_>> {
-        let mut set = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Lazily: a guard made and dropped here would unlock another request's claim.
-        set.insert(session).then(|| TouchGuard(self, session))
-    }
-}
-
-impl Drop for TouchGuard<'_> {
-    fn drop(&mut self) {
-        let mut set = (self.0)
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        set.remove(&self.1);
-    }
-}
 
 /// Where a request comes from.
 #[derive(Debug, Clone, Default)]
@@ -87,7 +55,7 @@ impl ClientInfo {
     pub fn audit(
         &self,
         actor: Option<Uuid>,
-        action: &'static str,
+        action: AuditAction,
         target: Option<Uuid>,
         office: Option<Uuid>,
         details: serde_json::Value,
@@ -101,6 +69,27 @@ impl ClientInfo {
             user_agent: self.user_agent.clone(),
             details,
         }
+    }
+}
+
+/// Who acts: a signed-in account (`id`), or nobody signed in (an invitee, the system), and
+/// from where.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub id: Option<Uuid>,
+    pub client: &'a ClientInfo,
+}
+
+impl Actor<'_> {
+    /// An audit record for something this actor did.
+    pub fn audit(
+        &self,
+        action: AuditAction,
+        target: Option<Uuid>,
+        office: Option<Uuid>,
+        details: serde_json::Value,
+    ) -> AuditRecord {
+        self.client.audit(self.id, action, target, office, details)
     }
 }
 
@@ -133,7 +122,15 @@ impl Principal {
 
     /// The signed-in account as `/api/me` shows it (no query: the office came with the session).
     pub fn me(&self) -> poort_shared::dto::MeResponse {
-        crate::services::accounts::me_of(&self.account, self.office_name.clone())
+        self.account.me(self.office_name.clone())
+    }
+
+    /// This account, acting from this request's client.
+    pub fn actor(&self) -> Actor<'_> {
+        Actor {
+            id: Some(self.account.id),
+            client: &self.client,
+        }
     }
 
     /// Only the relations team.
@@ -153,16 +150,36 @@ impl Principal {
         }
     }
 
+    /// Only an office's user administrator; the scope of their own office.
+    pub fn admin_scope(&self) -> Result<Scope, ApiError> {
+        self.admin_office().map(Scope::Office)
+    }
+
+    /// Only the relations team; the scope of every office.
+    pub fn operator_scope(&self) -> Result<Scope, ApiError> {
+        self.require_operator().map(|()| Scope::All)
+    }
+
     /// An audit record for something this account did.
     pub fn audit(
         &self,
-        action: &'static str,
+        action: AuditAction,
         target: Option<Uuid>,
         office: Option<Uuid>,
         details: serde_json::Value,
     ) -> AuditRecord {
         self.client
             .audit(Some(self.account.id), action, target, office, details)
+    }
+
+    /// An audit record for something this account did to itself.
+    pub fn audit_self(&self, action: AuditAction, details: serde_json::Value) -> AuditRecord {
+        self.audit(
+            action,
+            Some(self.account.id),
+            self.account.office_id,
+            details,
+        )
     }
 }
 
@@ -193,18 +210,14 @@ impl FromRequest for Principal {
                 .await?
                 .ok_or(ApiError::from(ErrorCode::Unauthenticated))?;
             let now = state.clock.now();
-            let idle = Duration::minutes(state.settings.policy.session_idle_minutes);
-            if now >= session.expires_at || now >= session.last_seen_at + idle {
-                return Err(ErrorCode::Unauthenticated.into());
-            }
-            if account.status != AccountStatus::Active {
+            let rules = SessionRules::from_policy(&state.settings.policy);
+            if !rules.is_open(&session, now) || account.status != AccountStatus::Active {
                 return Err(ErrorCode::Unauthenticated.into());
             }
             // Sliding idle timeout: at most one write per 30 seconds per session, and one
             // request at a time in this process makes it (the others that arrive meanwhile
             // don't queue behind its row lock).
-            let stale = now - Duration::seconds(TOUCH_EVERY_SECONDS);
-            if session.last_seen_at < stale
+            if let Some(stale) = rules.touch(&session, now)
                 && let Some(_touching) = state.touching.claim(session.id)
             {
                 state.store.touch_session(session.id, now, stale).await?;
@@ -264,25 +277,4 @@ pub fn session_cookie(state: &AppState, token: &str) -> Cookie<'static> {
             state.settings.policy.session_absolute_hours,
         ))
         .finish()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_claim_per_session_at_a_time() {
-        let touching = Touching::default();
-        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let first = touching.claim(a).expect("free");
-        assert!(touching.claim(a).is_none(), "taken");
-        assert!(
-            touching.claim(a).is_none(),
-            "a refused claim leaves the first one alone"
-        );
-        let other = touching.claim(b).expect("another session is free");
-        drop(first);
-        assert!(touching.claim(a).is_some(), "free again once released");
-        drop(other);
-    }
 }

@@ -39,6 +39,22 @@ pub fn otpauth_uri(secret: &[u8], issuer: &str, account: &str) -> String {
     )
 }
 
+/// What the set-up screen shows for a new secret: the QR code's URI and the key as text.
+pub fn setup_response(
+    secret: &[u8],
+    issuer: &str,
+    account: &str,
+) -> poort_shared::dto::AuthenticatorSetupResponse {
+    poort_shared::dto::AuthenticatorSetupResponse {
+        otpauth_uri: otpauth_uri(secret, issuer, account),
+        secret: secret_base32(secret),
+        issuer: issuer.to_string(),
+        account_name: account.to_string(),
+        digits: DIGITS,
+        period_seconds: PERIOD_SECONDS,
+    }
+}
+
 fn encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {

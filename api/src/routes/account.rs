@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::auth::principal::Principal;
 use crate::error::ApiError;
 use crate::services::{context, my_account};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Name (read-only), e-mail, office, mobile number, factors, password age and rights.
 #[utoipa::path(

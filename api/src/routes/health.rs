@@ -5,7 +5,7 @@ use actix_web::web;
 use poort_shared::dto::{HealthResponse, ReadyResponse, RunMode};
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Liveness: answers as long as the process runs; never touches the database.
 #[utoipa::path(

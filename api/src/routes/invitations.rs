@@ -13,7 +13,7 @@ use poort_shared::dto::{
 use crate::auth::principal::{ClientInfo, session_cookie};
 use crate::error::ApiError;
 use crate::services::{invitations, setup};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Opens an invitation link: who it is for and which step is next. An expired link sends a
 /// new invitation to the same address and answers 410 `invitation_renewed`.

@@ -3,12 +3,11 @@
 use actix_web::{HttpResponse, web};
 use poort_shared::ErrorBody;
 use poort_shared::dto::{MeResponse, RightsCatalogueResponse};
-use serde_json::json;
 
 use crate::auth::principal::{Principal, SESSION_COOKIE};
 use crate::error::ApiError;
 use crate::services::offices;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The signed-in account.
 #[utoipa::path(
@@ -41,20 +40,7 @@ pub async fn logout(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
-    let now = state.now();
-    let mut tx = state.store.begin().await?;
-    tx.end_session(principal.session_id, now).await?;
-    tx.audit(
-        &principal.audit(
-            "session.ended",
-            Some(principal.id()),
-            principal.account.office_id,
-            json!({ "reason": "logout" }),
-        ),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    crate::services::sessions::end_own(&state, &principal).await?;
     let mut cookie = actix_web::cookie::Cookie::new(SESSION_COOKIE, "");
     cookie.set_path("/");
     cookie.make_removal();

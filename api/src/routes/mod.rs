@@ -17,10 +17,7 @@ use actix_web::http::Method;
 use actix_web::{FromRequest, HttpResponse, Resource, Responder, web};
 use poort_shared::{ErrorBody, ErrorCode};
 
-/// The pattern of the route a request was routed to, as resource data: the metrics label it
-/// without matching the path against every route again.
-#[derive(Debug, Clone, Copy)]
-pub struct RoutePattern(pub &'static str);
+use crate::metrics::RoutePattern;
 
 /// One registered route, as the OpenAPI document must describe it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

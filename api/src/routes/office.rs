@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use poort_shared::ErrorBody;
 use poort_shared::dto::{
     AccountDetailResponse, AccountListResponse, AccountResponse, AuditPageResponse,
-    InvitationListResponse, InvitationResponse, InviteRequest, PortfolioListResponse, Role,
+    InvitationListResponse, InvitationResponse, InviteRequest, PortfolioListResponse,
     SetRightsRequest,
 };
 use serde::Deserialize;
@@ -15,9 +15,9 @@ use uuid::Uuid;
 use crate::auth::principal::Principal;
 use crate::error::ApiError;
 use crate::services::audit::AuditQuery;
-use crate::services::invitations::{Inviter, NewInvitee};
-use crate::services::{Scope, accounts, audit as audit_service, invitations, offices};
-use crate::startup::AppState;
+use crate::services::invitations::NewInvitee;
+use crate::services::{accounts, audit as audit_service, invitations, offices};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -41,6 +41,18 @@ pub struct OfficeAuditQuery {
     pub limit: Option<i64>,
 }
 
+impl From<OfficeAuditQuery> for AuditQuery {
+    fn from(q: OfficeAuditQuery) -> Self {
+        AuditQuery {
+            office_id: None,
+            account_id: q.account_id,
+            action: q.action,
+            before: q.before,
+            limit: q.limit,
+        }
+    }
+}
+
 /// Lists the office's accounts with status, last sign-in, factors and rights.
 #[utoipa::path(
     get, path = "/api/office/accounts", tag = "office", params(SearchQuery),
@@ -56,8 +68,8 @@ pub async fn list_accounts(
     principal: Principal,
     query: web::Query<SearchQuery>,
 ) -> Result<web::Json<AccountListResponse>, ApiError> {
-    let office = principal.admin_office()?;
-    let accounts = accounts::list(&state, Scope::Office(office), query.q.as_deref()).await?;
+    let scope = principal.admin_scope()?;
+    let accounts = accounts::list(&state, scope, query.q.as_deref()).await?;
     Ok(web::Json(AccountListResponse { accounts }))
 }
 
@@ -78,10 +90,8 @@ pub async fn get_account(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountDetailResponse>, ApiError> {
-    let office = principal.admin_office()?;
-    Ok(web::Json(
-        accounts::detail(&state, Scope::Office(office), *id).await?,
-    ))
+    let scope = principal.admin_scope()?;
+    Ok(web::Json(accounts::detail(&state, scope, *id).await?))
 }
 
 /// Sets the account's rights: the complete list per portfolio; what is left out is revoked.
@@ -103,17 +113,9 @@ pub async fn set_rights(
     id: web::Path<Uuid>,
     body: web::Json<SetRightsRequest>,
 ) -> Result<web::Json<AccountResponse>, ApiError> {
-    let office = principal.admin_office()?;
-    Ok(web::Json(
-        accounts::set_rights(
-            &state,
-            &principal,
-            Scope::Office(office),
-            *id,
-            &body.portfolios,
-        )
-        .await?,
-    ))
+    let scope = principal.admin_scope()?;
+    let account = accounts::set_rights(&state, &principal, scope, *id, &body.portfolios).await?;
+    Ok(web::Json(account))
 }
 
 /// Deactivates an account: its sessions end at once and it cannot sign in.
@@ -133,9 +135,9 @@ pub async fn deactivate(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountResponse>, ApiError> {
-    let office = principal.admin_office()?;
+    let scope = principal.admin_scope()?;
     Ok(web::Json(
-        accounts::set_active(&state, &principal, Scope::Office(office), *id, false).await?,
+        accounts::set_active(&state, &principal, scope, *id, false).await?,
     ))
 }
 
@@ -156,9 +158,9 @@ pub async fn reactivate(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountResponse>, ApiError> {
-    let office = principal.admin_office()?;
+    let scope = principal.admin_scope()?;
     Ok(web::Json(
-        accounts::set_active(&state, &principal, Scope::Office(office), *id, true).await?,
+        accounts::set_active(&state, &principal, scope, *id, true).await?,
     ))
 }
 
@@ -178,9 +180,9 @@ pub async fn appoint_admin(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountResponse>, ApiError> {
-    let office = principal.admin_office()?;
+    let scope = principal.admin_scope()?;
     Ok(web::Json(
-        accounts::set_admin(&state, &principal, Scope::Office(office), *id, true).await?,
+        accounts::set_admin(&state, &principal, scope, *id, true).await?,
     ))
 }
 
@@ -201,9 +203,9 @@ pub async fn remove_admin(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountResponse>, ApiError> {
-    let office = principal.admin_office()?;
+    let scope = principal.admin_scope()?;
     Ok(web::Json(
-        accounts::set_admin(&state, &principal, Scope::Office(office), *id, false).await?,
+        accounts::set_admin(&state, &principal, scope, *id, false).await?,
     ))
 }
 
@@ -222,9 +224,8 @@ pub async fn list_invitations(
     principal: Principal,
 ) -> Result<web::Json<InvitationListResponse>, ApiError> {
     let office = principal.admin_office()?;
-    Ok(web::Json(InvitationListResponse {
-        invitations: invitations::list_in_office(&state, office).await?,
-    }))
+    let invitations = invitations::list_in_office(&state, office).await?;
+    Ok(web::Json(InvitationListResponse { invitations }))
 }
 
 /// Invites a colleague: name, e-mail address, rights per portfolio, and whether they also
@@ -248,25 +249,8 @@ pub async fn invite(
     body: web::Json<InviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let office = principal.admin_office()?;
-    let invitation = invitations::invite(
-        &state,
-        &Inviter {
-            actor: Some(principal.id()),
-            client: &principal.client,
-        },
-        &NewInvitee {
-            name: &body.name,
-            email: &body.email,
-            role: if body.administrator {
-                Role::OfficeAdmin
-            } else {
-                Role::Adviser
-            },
-            office_id: Some(office),
-            rights: &body.rights,
-        },
-    )
-    .await?;
+    let who = NewInvitee::of_office(&body, office);
+    let invitation = invitations::invite(&state, &principal.actor(), &who).await?;
     Ok(HttpResponse::Created().json(invitation))
 }
 
@@ -289,13 +273,9 @@ pub async fn resend(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<InvitationResponse>, ApiError> {
-    let office = principal.admin_office()?;
-    let by = Inviter {
-        actor: Some(principal.id()),
-        client: &principal.client,
-    };
+    let scope = principal.admin_scope()?;
     Ok(web::Json(
-        invitations::resend(&state, &by, *id, Scope::Office(office)).await?,
+        invitations::resend(&state, &principal.actor(), *id, scope).await?,
     ))
 }
 
@@ -317,13 +297,9 @@ pub async fn withdraw(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<InvitationResponse>, ApiError> {
-    let office = principal.admin_office()?;
-    let by = Inviter {
-        actor: Some(principal.id()),
-        client: &principal.client,
-    };
+    let scope = principal.admin_scope()?;
     Ok(web::Json(
-        invitations::withdraw(&state, &by, *id, Scope::Office(office)).await?,
+        invitations::withdraw(&state, &principal.actor(), *id, scope).await?,
     ))
 }
 
@@ -343,9 +319,8 @@ pub async fn portfolios(
     principal: Principal,
 ) -> Result<web::Json<PortfolioListResponse>, ApiError> {
     let office = principal.admin_office()?;
-    Ok(web::Json(PortfolioListResponse {
-        portfolios: offices::portfolios(&state, office).await?,
-    }))
+    let portfolios = offices::portfolios(&state, office).await?;
+    Ok(web::Json(PortfolioListResponse { portfolios }))
 }
 
 /// The audit trail of the office, newest first.
@@ -365,19 +340,7 @@ pub async fn audit(
     principal: Principal,
     query: web::Query<OfficeAuditQuery>,
 ) -> Result<web::Json<AuditPageResponse>, ApiError> {
-    let office = principal.admin_office()?;
-    let q = query.into_inner();
-    let page = audit_service::page(
-        &state,
-        Scope::Office(office),
-        AuditQuery {
-            office_id: None,
-            account_id: q.account_id,
-            action: q.action,
-            before: q.before,
-            limit: q.limit,
-        },
-    )
-    .await?;
+    let scope = principal.admin_scope()?;
+    let page = audit_service::page(&state, scope, query.into_inner().into()).await?;
     Ok(web::Json(page))
 }

@@ -15,11 +15,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::principal::Principal;
+use crate::domain::Scope;
 use crate::error::ApiError;
 use crate::services::audit::AuditQuery;
-use crate::services::invitations::{Inviter, NewInvitee};
-use crate::services::{Scope, accounts, audit as audit_service, invitations, offices};
-use crate::startup::AppState;
+use crate::services::invitations::NewInvitee;
+use crate::services::{accounts, audit as audit_service, invitations, offices};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -52,6 +53,18 @@ pub struct OperatorAuditQuery {
     pub before: Option<Uuid>,
     /// Page size, 1–500 (default 50).
     pub limit: Option<i64>,
+}
+
+impl From<OperatorAuditQuery> for AuditQuery {
+    fn from(q: OperatorAuditQuery) -> Self {
+        AuditQuery {
+            office_id: q.office_id,
+            account_id: q.account_id,
+            action: q.action,
+            before: q.before,
+            limit: q.limit,
+        }
+    }
 }
 
 /// Lists (and searches) offices.
@@ -275,25 +288,8 @@ pub async fn invite_into_office(
     body: web::Json<InviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_operator()?;
-    let invitation = invitations::invite(
-        &state,
-        &Inviter {
-            actor: Some(principal.id()),
-            client: &principal.client,
-        },
-        &NewInvitee {
-            name: &body.name,
-            email: &body.email,
-            role: if body.administrator {
-                Role::OfficeAdmin
-            } else {
-                Role::Adviser
-            },
-            office_id: Some(*id),
-            rights: &body.rights,
-        },
-    )
-    .await?;
+    let who = NewInvitee::of_office(&body, *id);
+    let invitation = invitations::invite(&state, &principal.actor(), &who).await?;
     Ok(HttpResponse::Created().json(invitation))
 }
 
@@ -316,21 +312,14 @@ pub async fn invite_operator(
     body: web::Json<InviteOperatorRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_operator()?;
-    let invitation = invitations::invite(
-        &state,
-        &Inviter {
-            actor: Some(principal.id()),
-            client: &principal.client,
-        },
-        &NewInvitee {
-            name: &body.name,
-            email: &body.email,
-            role: Role::Operator,
-            office_id: None,
-            rights: &[],
-        },
-    )
-    .await?;
+    let who = NewInvitee {
+        name: &body.name,
+        email: &body.email,
+        role: Role::Operator,
+        office_id: None,
+        rights: &[],
+    };
+    let invitation = invitations::invite(&state, &principal.actor(), &who).await?;
     Ok(HttpResponse::Created().json(invitation))
 }
 
@@ -373,8 +362,8 @@ pub async fn get_account(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountDetailResponse>, ApiError> {
-    principal.require_operator()?;
-    Ok(web::Json(accounts::detail(&state, Scope::All, *id).await?))
+    let scope = principal.operator_scope()?;
+    Ok(web::Json(accounts::detail(&state, scope, *id).await?))
 }
 
 /// Deletes an account: its sessions end at once and its personal data is removed; the audit
@@ -442,13 +431,9 @@ pub async fn resend(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<InvitationResponse>, ApiError> {
-    principal.require_operator()?;
-    let by = Inviter {
-        actor: Some(principal.id()),
-        client: &principal.client,
-    };
+    let scope = principal.operator_scope()?;
     Ok(web::Json(
-        invitations::resend(&state, &by, *id, Scope::All).await?,
+        invitations::resend(&state, &principal.actor(), *id, scope).await?,
     ))
 }
 
@@ -470,13 +455,9 @@ pub async fn withdraw(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<InvitationResponse>, ApiError> {
-    principal.require_operator()?;
-    let by = Inviter {
-        actor: Some(principal.id()),
-        client: &principal.client,
-    };
+    let scope = principal.operator_scope()?;
     Ok(web::Json(
-        invitations::withdraw(&state, &by, *id, Scope::All).await?,
+        invitations::withdraw(&state, &principal.actor(), *id, scope).await?,
     ))
 }
 
@@ -497,19 +478,7 @@ pub async fn audit(
     principal: Principal,
     query: web::Query<OperatorAuditQuery>,
 ) -> Result<web::Json<AuditPageResponse>, ApiError> {
-    principal.require_operator()?;
-    let q = query.into_inner();
-    let page = audit_service::page(
-        &state,
-        Scope::All,
-        AuditQuery {
-            office_id: q.office_id,
-            account_id: q.account_id,
-            action: q.action,
-            before: q.before,
-            limit: q.limit,
-        },
-    )
-    .await?;
+    let scope = principal.operator_scope()?;
+    let page = audit_service::page(&state, scope, query.into_inner().into()).await?;
     Ok(web::Json(page))
 }

@@ -7,7 +7,7 @@ use poort_shared::dto::{OutboxListResponse, OutboxMessageResponse};
 use serde::Deserialize;
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::OutboxMessage;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

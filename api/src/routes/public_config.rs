@@ -4,7 +4,7 @@
 use actix_web::web;
 use poort_shared::dto::PublicConfigResponse;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Branding and contact details for the SPA.
 #[utoipa::path(

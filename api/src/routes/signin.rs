@@ -12,7 +12,7 @@ use poort_shared::dto::{
 use crate::auth::principal::{ClientInfo, session_cookie};
 use crate::error::ApiError;
 use crate::services::{recovery, signin};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn answer(state: &AppState, outcome: signin::Outcome) -> HttpResponse {
     let mut response = HttpResponse::Ok();

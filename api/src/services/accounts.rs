@@ -1,62 +1,29 @@
 //! Accounts as administrators and the relations team manage them: listing and finding,
 //! rights per portfolio, deactivating and reactivating, the administrator role (an office
-//! always keeps one), deleting, and resetting the sign-in set-up.
-
-use std::collections::BTreeMap;
+//! always keeps one), deleting, and resetting the sign-in set-up. Whose accounts a caller may
+//! touch is its [`Scope`]; the rules are in `domain::account` and `domain::office`.
 
 use poort_shared::ErrorCode;
 use poort_shared::dto::{
-    AccountDetailResponse, AccountResponse, AccountStatus, Factors, InvitationKind,
-    InvitationStatus, MeResponse, OfficeRef, PortfolioRightsResponse, RightsGrant, Role,
+    AccountDetailResponse, AccountResponse, AccountStatus, AuditAction, InvitationKind,
+    RightsGrant, Role,
 };
 use serde_json::json;
 use uuid::Uuid;
 
-use super::Scope;
-use super::invitations::{list_for_account, start_setup, validate_grants};
+use super::invitations::{
+    list_for_account, office_name, start_setup, validate_grants, withdraw_open,
+};
 use crate::auth::principal::Principal;
+use crate::domain::account::{may_deactivate, may_reset_sign_in, reactivated};
+use crate::domain::limits::Limit;
+use crate::domain::office::{
+    holds_administration, may_leave_administration, portfolios_of, rights_diff,
+};
+use crate::domain::{Account, AccountRight, Scope, lockout};
 use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::{Account, AccountRight, Tx};
-
-pub async fn me(tx: &mut dyn Tx, account: &Account) -> Result<MeResponse, ApiError> {
-    let office_name = match account.office_id {
-        Some(id) => tx.get_office(id).await?.map(|o| o.name),
-        None => None,
-    };
-    Ok(me_of(account, office_name))
-}
-
-/// The signed-in account as `/api/me` shows it, with its office's name already known.
-pub fn me_of(account: &Account, office_name: Option<String>) -> MeResponse {
-    MeResponse {
-        id: account.id,
-        name: account.name.clone(),
-        email: account.email.clone(),
-        role: account.role,
-        office: account
-            .office_id
-            .zip(office_name)
-            .map(|(id, name)| OfficeRef { id, name }),
-    }
-}
-
-fn group_rights(rights: &[AccountRight], account_id: Uuid) -> Vec<PortfolioRightsResponse> {
-    let mut by_portfolio: BTreeMap<(String, Uuid), PortfolioRightsResponse> = BTreeMap::new();
-    for r in rights.iter().filter(|r| r.account_id == account_id) {
-        by_portfolio
-            .entry((r.agency_number.clone(), r.portfolio_id))
-            .or_insert_with(|| PortfolioRightsResponse {
-                portfolio_id: r.portfolio_id,
-                agency_number: r.agency_number.clone(),
-                portfolio_name: r.portfolio_name.clone(),
-                rights: Vec::new(),
-            })
-            .rights
-            .push(r.right_code.clone());
-    }
-    by_portfolio.into_values().collect()
-}
+use crate::state::AppState;
+use crate::store::Tx;
 
 fn describe(
     account: &Account,
@@ -66,29 +33,21 @@ fn describe(
     AccountResponse {
         id: account.id,
         name: account.name.clone(),
-        email: account.email.clone(),
+        email: account.email.to_string(),
         role: account.role,
         status: account.status,
         office_id: account.office_id,
         office_name,
-        mobile: account.mobile.clone(),
-        factors: Factors {
-            password: account.password_hash.is_some(),
-            mobile: account.mobile.is_some(),
-            authenticator: account.totp_secret.is_some(),
-            eherkenning: account.ehk_pseudonym.is_some(),
-        },
+        mobile: account.mobile.as_ref().map(ToString::to_string),
+        factors: account.factors(),
         last_sign_in_at: account.last_sign_in_at,
         created_at: account.created_at,
-        rights: group_rights(rights, account.id),
+        rights: portfolios_of(rights.iter().filter(|r| r.account_id == account.id)),
     }
 }
 
 async fn describe_one(tx: &mut dyn Tx, account: &Account) -> Result<AccountResponse, ApiError> {
-    let office_name = match account.office_id {
-        Some(id) => tx.get_office(id).await?.map(|o| o.name),
-        None => None,
-    };
+    let office_name = office_name(tx, account).await?;
     let rights = tx.rights_of_account(account.id).await?;
     Ok(describe(account, office_name, &rights))
 }
@@ -123,16 +82,12 @@ pub async fn list(
     Ok(out)
 }
 
+/// The account, locked, if the scope may manage it; "not found" otherwise.
 async fn load(tx: &mut dyn Tx, scope: Scope, id: Uuid) -> Result<Account, ApiError> {
-    let account = tx
-        .lock_account(id)
+    tx.lock_account(id)
         .await?
-        .ok_or(ApiError::from(ErrorCode::NotFound))?;
-    if !scope.contains(account.office_id) || (scope != Scope::All && account.role == Role::Operator)
-    {
-        return Err(ErrorCode::NotFound.into());
-    }
-    Ok(account)
+        .filter(|a| scope.may_manage(a))
+        .ok_or(ApiError::from(ErrorCode::NotFound))
 }
 
 pub async fn detail(
@@ -145,10 +100,8 @@ pub async fn detail(
     let account = tx
         .get_account(id)
         .await?
+        .filter(|a| scope.may_manage(a))
         .ok_or(ApiError::from(ErrorCode::NotFound))?;
-    if !scope.contains(account.office_id) {
-        return Err(ErrorCode::NotFound.into());
-    }
     let response = AccountDetailResponse {
         account: describe_one(tx.as_mut(), &account).await?,
         invitations: list_for_account(tx.as_mut(), &account, now).await?,
@@ -173,33 +126,31 @@ pub async fn set_rights(
         return Err(ErrorCode::UnknownPortfolio.into());
     }
     let wanted = validate_grants(tx.as_mut(), account.office_id, grants).await?;
-    let current = tx.rights_of_account(account.id).await?;
-    let current_pairs: Vec<(Uuid, String)> = current
+    let current_rights = tx.rights_of_account(account.id).await?;
+    let current: Vec<(Uuid, String)> = current_rights
         .iter()
         .map(|r| (r.portfolio_id, r.right_code.clone()))
         .collect();
     let agency = |pid: &Uuid| -> String {
-        current
+        current_rights
             .iter()
             .find(|r| r.portfolio_id == *pid)
-            .map(|r| r.agency_number.clone())
-            .unwrap_or_else(|| pid.to_string())
+            .map_or_else(|| pid.to_string(), |r| r.agency_number.to_string())
     };
-    let granted: Vec<serde_json::Value> = wanted
-        .iter()
-        .filter(|p| !current_pairs.contains(p))
+    let (granted, revoked) = rights_diff(&current, &wanted);
+    let granted: Vec<serde_json::Value> = granted
+        .into_iter()
         .map(|(pid, code)| json!({ "portfolio_id": pid, "right": code }))
         .collect();
-    let revoked: Vec<serde_json::Value> = current_pairs
-        .iter()
-        .filter(|p| !wanted.contains(p))
+    let revoked: Vec<serde_json::Value> = revoked
+        .into_iter()
         .map(|(pid, code)| json!({ "portfolio_id": pid, "agency_number": agency(pid), "right": code }))
         .collect();
     tx.replace_rights(account.id, &wanted, now).await?;
     if !granted.is_empty() || !revoked.is_empty() {
         tx.audit(
             &by.audit(
-                "account.rights_changed",
+                AuditAction::AccountRightsChanged,
                 Some(account.id),
                 account.office_id,
                 json!({ "granted": granted, "revoked": revoked }),
@@ -213,16 +164,14 @@ pub async fn set_rights(
     Ok(response)
 }
 
-/// Refuses when `account` is the last active administrator of its office.
+/// Refuses when taking `account` out of the administration would leave its office without
+/// an active administrator (the office's row lock serialises this across instances).
 async fn keep_an_admin(tx: &mut dyn Tx, account: &Account) -> Result<(), ApiError> {
-    if account.role == Role::OfficeAdmin
-        && account.status == AccountStatus::Active
+    if holds_administration(account)
         && let Some(office) = account.office_id
     {
         tx.lock_office(office).await?;
-        if tx.count_active_admins(office).await? <= 1 {
-            return Err(ErrorCode::LastAdministrator.into());
-        }
+        may_leave_administration(tx.count_active_admins(office).await?)?;
     }
     Ok(())
 }
@@ -242,19 +191,11 @@ pub async fn set_active(
     let mut tx = state.store.begin().await?;
     let mut account = load(tx.as_mut(), scope, id).await?;
     if active {
-        if account.status != AccountStatus::Deactivated {
-            return Err(ErrorCode::AccountNotActive.into());
-        }
-        account.status = if account.password_hash.is_some() {
-            AccountStatus::Active
-        } else {
-            AccountStatus::Invited
-        };
-        account.updated_at = now;
-        tx.update_account(&account).await?;
+        account.status = reactivated(&account)?;
+        tx.set_status(account.id, account.status, now).await?;
         tx.audit(
             &by.audit(
-                "account.reactivated",
+                AuditAction::AccountReactivated,
                 Some(account.id),
                 account.office_id,
                 json!({}),
@@ -263,20 +204,14 @@ pub async fn set_active(
         )
         .await?;
     } else {
-        if !matches!(
-            account.status,
-            AccountStatus::Active | AccountStatus::Blocked | AccountStatus::Invited
-        ) {
-            return Err(ErrorCode::AccountNotActive.into());
-        }
+        may_deactivate(account.status)?;
         keep_an_admin(tx.as_mut(), &account).await?;
         account.status = AccountStatus::Deactivated;
-        account.updated_at = now;
-        tx.update_account(&account).await?;
+        tx.set_status(account.id, account.status, now).await?;
         let ended = tx.end_sessions_of_account(account.id, now).await?;
         tx.audit(
             &by.audit(
-                "account.deactivated",
+                AuditAction::AccountDeactivated,
                 Some(account.id),
                 account.office_id,
                 json!({ "sessions_ended": ended }),
@@ -301,40 +236,23 @@ pub async fn set_admin(
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let mut account = load(tx.as_mut(), scope, id).await?;
-    match (account.role, admin) {
-        (Role::Adviser, true) => {
-            account.role = Role::OfficeAdmin;
-            account.updated_at = now;
-            tx.update_account(&account).await?;
-            tx.audit(
-                &by.audit(
-                    "account.admin_appointed",
-                    Some(account.id),
-                    account.office_id,
-                    json!({}),
-                ),
-                now,
-            )
-            .await?;
-        }
+    let change = match (account.role, admin) {
+        (Role::Adviser, true) => Some((Role::OfficeAdmin, AuditAction::AccountAdminAppointed)),
         (Role::OfficeAdmin, false) => {
             keep_an_admin(tx.as_mut(), &account).await?;
-            account.role = Role::Adviser;
-            account.updated_at = now;
-            tx.update_account(&account).await?;
-            tx.audit(
-                &by.audit(
-                    "account.admin_removed",
-                    Some(account.id),
-                    account.office_id,
-                    json!({}),
-                ),
-                now,
-            )
-            .await?;
+            Some((Role::Adviser, AuditAction::AccountAdminRemoved))
         }
         (Role::Operator, _) => return Err(ErrorCode::NotFound.into()),
-        _ => {}
+        _ => None,
+    };
+    if let Some((role, action)) = change {
+        account.role = role;
+        tx.set_role(account.id, role, now).await?;
+        tx.audit(
+            &by.audit(action, Some(account.id), account.office_id, json!({})),
+            now,
+        )
+        .await?;
     }
     let response = describe_one(tx.as_mut(), &account).await?;
     tx.commit().await?;
@@ -351,17 +269,19 @@ pub async fn delete(state: &AppState, by: &Principal, id: Uuid) -> Result<(), Ap
     let mut tx = state.store.begin().await?;
     let account = load(tx.as_mut(), Scope::All, id).await?;
     let ended = tx.end_sessions_of_account(account.id, now).await?;
-    tx.forget_personal_data(
-        account.id,
-        &account.email,
-        &account.email_key,
-        account.mobile.as_deref(),
-    )
-    .await?;
+    let email_key = account.email_key();
+    let mut recipients = vec![account.email.to_string(), email_key.clone()];
+    let mut limit_keys = vec![Limit::InvitationsPerAddress(&email_key).key()];
+    if let Some(mobile) = &account.mobile {
+        recipients.push(mobile.to_string());
+        limit_keys.push(Limit::SmsPerNumber(mobile).key());
+    }
+    tx.forget_personal_data(account.id, &recipients, &limit_keys)
+        .await?;
     tx.delete_account(account.id).await?;
     tx.audit(
         &by.audit(
-            "account.deleted",
+            AuditAction::AccountDeleted,
             Some(account.id),
             account.office_id,
             json!({ "role": account.role.as_str(), "sessions_ended": ended }),
@@ -385,49 +305,39 @@ pub async fn reset_sign_in(
     }
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut account = load(tx.as_mut(), Scope::All, id).await?;
-    match account.status {
-        AccountStatus::Active | AccountStatus::Blocked => {}
-        AccountStatus::Invited => return Err(ErrorCode::NotInvited.into()),
-        AccountStatus::Deactivated => return Err(ErrorCode::AccountNotActive.into()),
+    let account = load(tx.as_mut(), Scope::All, id).await?;
+    may_reset_sign_in(account.status)?;
+    withdraw_open(tx.as_mut(), account.id, now).await?;
+    tx.clear_sign_in_set_up(account.id, now).await?;
+    if lockout::ends_run(account.wrong_passwords) {
+        tx.clear_wrong_passwords(account.id).await?;
     }
-    for mut open in tx
-        .invitations_of_account(account.id)
-        .await?
-        .into_iter()
-        .filter(|i| i.status == InvitationStatus::Open)
-    {
-        open.status = InvitationStatus::Withdrawn;
-        open.withdrawn_at = Some(now);
-        tx.update_invitation(&open).await?;
-        tx.supersede_links_of(open.id, now).await?;
-    }
-    account.password_hash = None;
-    account.password_changed_at = None;
-    account.totp_secret = None;
-    account.totp_last_step = None;
-    account.ehk_pseudonym = None;
-    account.failed_password_attempts = 0;
-    account.status = AccountStatus::Invited;
-    account.updated_at = now;
-    tx.update_account(&account).await?;
-    let ended = tx.end_sessions_of_account(account.id, now).await?;
-    let office_name = match account.office_id {
-        Some(office) => tx.get_office(office).await?.map(|o| o.name),
-        None => None,
+    let account = Account {
+        status: AccountStatus::Invited,
+        password_hash: None,
+        password_changed_at: None,
+        totp_secret: None,
+        totp_last_step: None,
+        pending_totp_secret: None,
+        ehk_pseudonym: None,
+        wrong_passwords: 0,
+        updated_at: now,
+        ..account
     };
+    let ended = tx.end_sessions_of_account(account.id, now).await?;
+    let office = office_name(tx.as_mut(), &account).await?;
     let (invitation, _) = start_setup(
         state,
         tx.as_mut(),
         &account,
-        office_name.as_deref(),
+        office.as_deref(),
         InvitationKind::Reset,
         Some(by.id()),
     )
     .await?;
     tx.audit(
         &by.audit(
-            "account.sign_in_reset",
+            AuditAction::AccountSignInReset,
             Some(account.id),
             account.office_id,
             json!({ "invitation_id": invitation.id, "sessions_ended": ended }),

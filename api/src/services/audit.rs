@@ -4,9 +4,9 @@
 use poort_shared::dto::{AuditAccountRef, AuditEventResponse, AuditPageResponse};
 use uuid::Uuid;
 
-use super::Scope;
+use crate::domain::Scope;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::AuditFilter;
 
 pub struct AuditQuery {

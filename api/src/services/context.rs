@@ -4,32 +4,15 @@
 
 use chrono::Duration;
 use poort_shared::ErrorCode;
-use poort_shared::dto::{PortfolioContextResponse, PortfolioRightsResponse, Role, TokenResponse};
+use poort_shared::dto::{AuditAction, PortfolioContextResponse, Role, TokenResponse};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::principal::Principal;
+use crate::domain::office::portfolios_of;
 use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::AccountRight;
-
-/// The account's rights, grouped per portfolio (sorted by agency number).
-pub fn portfolios_of(rights: &[AccountRight]) -> Vec<PortfolioRightsResponse> {
-    let mut out: Vec<PortfolioRightsResponse> = Vec::new();
-    for r in rights {
-        match out.iter_mut().find(|p| p.portfolio_id == r.portfolio_id) {
-            Some(p) => p.rights.push(r.right_code.clone()),
-            None => out.push(PortfolioRightsResponse {
-                portfolio_id: r.portfolio_id,
-                agency_number: r.agency_number.clone(),
-                portfolio_name: r.portfolio_name.clone(),
-                rights: vec![r.right_code.clone()],
-            }),
-        }
-    }
-    out
-}
+use crate::state::AppState;
 
 /// The portfolios with rights; none at all is `no_access` with the administrators' names.
 pub async fn context(
@@ -85,10 +68,8 @@ pub async fn select(
     tx.set_session_portfolio(principal.session_id, Some(portfolio_id))
         .await?;
     tx.audit(
-        &principal.audit(
-            "session.portfolio_selected",
-            Some(principal.id()),
-            principal.account.office_id,
+        &principal.audit_self(
+            AuditAction::SessionPortfolioSelected,
             json!({ "portfolio_id": portfolio_id }),
         ),
         now,
@@ -143,7 +124,7 @@ pub async fn token(state: &AppState, principal: &Principal) -> Result<TokenRespo
         exp: expires_at.timestamp(),
         jti: crate::store::new_id(now),
         name: account.name.clone(),
-        email: account.email.clone(),
+        email: account.email.to_string(),
         role: account.role.as_str(),
         office_id: account.office_id,
         portfolio: PortfolioClaim {

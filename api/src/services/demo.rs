@@ -4,11 +4,13 @@
 //! derived from a seed, so a load generator can compute their codes. Dev mode only.
 
 use poort_shared::dto::{AccountStatus, Role};
+use poort_shared::validate::{AgencyNumber, Email, KvkNumber, MobileNumber};
 use sha2::{Digest, Sha256};
 
+use crate::domain::{Account, Office, Portfolio};
 use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::{Account, Office, Portfolio, new_id};
+use crate::state::AppState;
+use crate::store::new_id;
 
 /// The authenticator secret of demo adviser `i`.
 pub fn demo_secret(seed: &str, i: usize) -> Vec<u8> {
@@ -27,22 +29,27 @@ pub async fn seed(
     let office = Office {
         id: new_id(now),
         name: format!("Demo Kantoor {}", now.format("%Y%m%d%H%M%S")),
-        kvk_number: format!("{:08}", now.timestamp() % 100_000_000),
+        kvk_number: KvkNumber::parse(&format!("{:08}", now.timestamp() % 100_000_000))?,
         created_at: now,
         updated_at: now,
     };
-    let portfolios: Vec<Portfolio> = ["Particulier", "Zakelijk", "Schade"]
+    let portfolios = ["Particulier", "Zakelijk", "Schade"]
         .iter()
         .enumerate()
-        .map(|(n, name)| Portfolio {
-            id: new_id(now),
-            office_id: office.id,
-            agency_number: format!("DEMO-{}-{n}", now.timestamp() % 1_000_000),
-            name: format!("Demo {name}"),
-            created_at: now,
-            updated_at: now,
+        .map(|(n, name)| {
+            Ok(Portfolio {
+                id: new_id(now),
+                office_id: office.id,
+                agency_number: AgencyNumber::parse(&format!(
+                    "DEMO-{}-{n}",
+                    now.timestamp() % 1_000_000
+                ))?,
+                name: format!("Demo {name}"),
+                created_at: now,
+                updated_at: now,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<Portfolio>, ApiError>>()?;
     // All four rights on the first portfolio, two on the second, one on the third.
     let rights: Vec<(uuid::Uuid, String)> = [
         (0, "view_policies"),
@@ -65,7 +72,6 @@ pub async fn seed(
     for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
         let mut tx = state.store.begin().await?;
         for &i in chunk {
-            let email = format!("adviseur{i}@demo.example");
             let account = Account {
                 id: new_id(now),
                 office_id: Some(office.id),
@@ -74,21 +80,20 @@ pub async fn seed(
                 } else {
                     Role::Adviser
                 },
-                email: email.clone(),
-                email_key: email,
+                email: Email::parse(&format!("adviseur{i}@demo.example"))?,
                 name: format!("Demo Adviseur {i}"),
-                mobile: Some(format!("+3161{i:07}")),
+                mobile: Some(MobileNumber::parse(&format!("+3161{i:07}"))?),
                 status: AccountStatus::Active,
                 password_hash: Some(hash.clone()),
                 password_changed_at: Some(now),
                 totp_secret: Some(state.secrets.encrypt(&demo_secret(seed, i))?),
                 totp_last_step: None,
+                pending_totp_secret: None,
                 ehk_pseudonym: None,
-                failed_password_attempts: 0,
+                wrong_passwords: 0,
                 last_sign_in_at: None,
                 created_at: now,
                 updated_at: now,
-                pending_totp_secret: None,
             };
             tx.insert_account(&account).await?;
             tx.replace_rights(account.id, &rights, now).await?;

@@ -1,32 +1,30 @@
 //! Invitations: the only way to a new account. An administrator (or the relations team)
 //! invites; the invitee gets a link by e-mail; re-sending or an automatic renewal after
-//! expiry replaces the link (the old one stops working); withdrawing ends it.
+//! expiry replaces the link (the old one stops working); withdrawing ends it. The rules (link
+//! validity, renewal budget, who may be invited again) are in `domain::invitation` and
+//! `domain::account`.
 
-use chrono::Duration;
 use poort_shared::ErrorCode;
 use poort_shared::dto::{
-    AccountStatus, InvitationEventKind, InvitationEventResponse, InvitationKind,
-    InvitationLinkResponse, InvitationResponse, InvitationStatus, RightsGrant, Role, SetupStep,
+    AccountStatus, AuditAction, InvitationEventKind, InvitationEventResponse, InvitationKind,
+    InvitationLinkResponse, InvitationResponse, InviteRequest, RightsGrant, Role,
 };
 use poort_shared::validate::{Email, parse_name};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Scope, parse};
-use crate::auth::principal::ClientInfo;
+use crate::auth::principal::{Actor, ClientInfo};
 use crate::auth::secrets::{new_token, token_hash};
+use crate::domain::invitation::{self, InvitationRules};
+use crate::domain::limits::Limit;
+use crate::domain::office::{GrantRefused, grant_pairs};
+use crate::domain::{
+    Account, Invitation, InvitationEvent, InvitationLink, InvitationState, Scope, Setup,
+};
 use crate::error::ApiError;
 use crate::messages::{self, InvitationMail, InvitationText};
-use crate::startup::AppState;
-use crate::store::{
-    Account, AuditRecord, Invitation, InvitationEvent, InvitationLink, Tx, fetch_account, new_id,
-};
-
-/// Who is inviting.
-pub struct Inviter<'a> {
-    pub actor: Option<Uuid>,
-    pub client: &'a ClientInfo,
-}
+use crate::state::AppState;
+use crate::store::{AuditRecord, StoreError, Tx};
 
 /// What an invitation creates.
 pub struct NewInvitee<'a> {
@@ -35,6 +33,27 @@ pub struct NewInvitee<'a> {
     pub role: Role,
     pub office_id: Option<Uuid>,
     pub rights: &'a [RightsGrant],
+}
+
+impl<'a> NewInvitee<'a> {
+    /// Someone of `office`, as an invitation request names them.
+    pub fn of_office(request: &'a InviteRequest, office: Uuid) -> Self {
+        NewInvitee {
+            name: &request.name,
+            email: &request.email,
+            role: if request.administrator {
+                Role::OfficeAdmin
+            } else {
+                Role::Adviser
+            },
+            office_id: Some(office),
+            rights: &request.rights,
+        }
+    }
+}
+
+fn rules(state: &AppState) -> InvitationRules {
+    InvitationRules::from_policy(state.policy())
 }
 
 /// Checks rights grants against the office's portfolios and the catalogue; returns the
@@ -47,48 +66,37 @@ pub async fn validate_grants(
     if grants.is_empty() {
         return Ok(Vec::new());
     }
-    let Some(office_id) = office_id else {
-        return Err(ErrorCode::UnknownPortfolio.into());
+    let portfolios: Option<Vec<Uuid>> = match office_id {
+        Some(office) => Some(
+            tx.portfolios_of(office)
+                .await?
+                .into_iter()
+                .map(|p| p.id)
+                .collect(),
+        ),
+        None => None,
     };
-    let portfolios: Vec<Uuid> = tx
-        .portfolios_of(office_id)
-        .await?
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
     let catalogue: Vec<String> = tx
         .rights_catalogue()
         .await?
         .into_iter()
         .map(|r| r.code)
         .collect();
-    let mut pairs = Vec::new();
-    for grant in grants {
-        if !portfolios.contains(&grant.portfolio_id) {
-            return Err(ErrorCode::UnknownPortfolio.into());
-        }
-        for right in &grant.rights {
-            if !catalogue.contains(right) {
-                return Err(ApiError::client(
-                    actix_web::http::StatusCode::BAD_REQUEST,
-                    ErrorCode::UnknownRight,
-                    format!("unknown right {right:?}"),
-                ));
-            }
-            let pair = (grant.portfolio_id, right.clone());
-            if !pairs.contains(&pair) {
-                pairs.push(pair);
-            }
-        }
-    }
-    Ok(pairs)
+    grant_pairs(portfolios.as_deref(), &catalogue, grants).map_err(|refused| match refused {
+        GrantRefused::UnknownPortfolio => ErrorCode::UnknownPortfolio.into(),
+        GrantRefused::UnknownRight(right) => ApiError::client(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            ErrorCode::UnknownRight,
+            format!("unknown right {right:?}"),
+        ),
+    })
 }
 
 /// Invites a person: creates the account (status invited) with its rights, the invitation and
 /// its link, and queues the e-mail, all in one transaction.
 pub async fn invite(
     state: &AppState,
-    by: &Inviter<'_>,
+    by: &Actor<'_>,
     who: &NewInvitee<'_>,
 ) -> Result<InvitationResponse, ApiError> {
     Ok(invite_with_link(state, by, who).await?.0)
@@ -98,27 +106,16 @@ pub async fn invite(
 /// else gets it by e-mail).
 pub async fn invite_with_link(
     state: &AppState,
-    by: &Inviter<'_>,
+    by: &Actor<'_>,
     who: &NewInvitee<'_>,
 ) -> Result<(InvitationResponse, String), ApiError> {
-    let name = parse(parse_name(who.name))?;
-    let email = parse(Email::parse(who.email))?;
-    let policy = &state.settings.policy;
+    let name = parse_name(who.name)?;
+    let email = Email::parse(who.email)?;
     if let Some(ip) = &by.client.ip {
-        state
-            .limit(
-                &format!("invite:client:{ip}"),
-                policy.invitations_per_hour_per_client,
-                Duration::hours(1),
-            )
-            .await?;
+        state.limit(Limit::InvitationsPerClient(ip)).await?;
     }
     state
-        .limit(
-            &format!("invite:address:{}", email.key()),
-            policy.invitations_per_day_per_address,
-            Duration::days(1),
-        )
+        .limit(Limit::InvitationsPerAddress(&email.key()))
         .await?;
 
     let now = state.now();
@@ -139,28 +136,26 @@ pub async fn invite_with_link(
             let open = tx
                 .invitations_of_account(existing.id)
                 .await?
-                .into_iter()
-                .any(|i| i.status == InvitationStatus::Open);
-            if existing.status != AccountStatus::Invited || open || existing.password_hash.is_some()
-            {
-                return Err(ErrorCode::EmailTaken.into());
+                .iter()
+                .any(Invitation::is_open);
+            crate::domain::account::may_invite_again(&existing, open)?;
+            tx.reinvite(existing.id, &name, &email, who.role, who.office_id, now)
+                .await?;
+            Account {
+                name: name.clone(),
+                email: email.clone(),
+                role: who.role,
+                office_id: who.office_id,
+                updated_at: now,
+                ..existing
             }
-            let mut reused = existing;
-            reused.name = name.clone();
-            reused.email = email.as_str().to_string();
-            reused.role = who.role;
-            reused.office_id = who.office_id;
-            reused.updated_at = now;
-            tx.update_account(&reused).await?;
-            reused
         }
         None => {
             let account = Account {
-                id: new_id(now),
+                id: crate::store::new_id(now),
                 office_id: who.office_id,
                 role: who.role,
-                email: email.as_str().to_string(),
-                email_key: email.key(),
+                email: email.clone(),
                 name: name.clone(),
                 mobile: None,
                 status: AccountStatus::Invited,
@@ -168,15 +163,15 @@ pub async fn invite_with_link(
                 password_changed_at: None,
                 totp_secret: None,
                 totp_last_step: None,
+                pending_totp_secret: None,
                 ehk_pseudonym: None,
-                failed_password_attempts: 0,
+                wrong_passwords: 0,
                 last_sign_in_at: None,
                 created_at: now,
                 updated_at: now,
-                pending_totp_secret: None,
             };
             tx.insert_account(&account).await.map_err(|e| match e {
-                crate::store::StoreError::Conflict => ApiError::from(ErrorCode::EmailTaken),
+                StoreError::Conflict => ApiError::from(ErrorCode::EmailTaken),
                 other => other.into(),
             })?;
             account
@@ -189,13 +184,12 @@ pub async fn invite_with_link(
         &account,
         office_name.as_deref(),
         InvitationKind::Invitation,
-        by.actor,
+        by.id,
     )
     .await?;
     tx.audit(
-        &by.client.audit(
-            by.actor,
-            "invitation.sent",
+        &by.audit(
+            AuditAction::InvitationSent,
             Some(account.id),
             who.office_id,
             json!({ "invitation_id": invitation.id, "role": who.role.as_str(), "rights": rights.len() }),
@@ -221,24 +215,17 @@ pub async fn start_setup(
     actor: Option<Uuid>,
 ) -> Result<(Invitation, String), ApiError> {
     let now = state.now();
-    let valid = Duration::days(state.settings.policy.invitation_valid_days);
     let invitation = Invitation {
-        id: new_id(now),
+        id: crate::store::new_id(now),
         account_id: account.id,
         kind,
-        status: InvitationStatus::Open,
-        step: SetupStep::Password,
         created_by: actor,
         created_at: now,
-        expires_at: now + valid,
-        accepted_at: None,
-        withdrawn_at: None,
-        pending_password_hash: None,
-        pending_mobile: None,
-        verified_mobile: None,
-        pending_totp_secret: None,
-        setup_token_hash: None,
-        setup_token_expires_at: None,
+        expires_at: rules(state).link_expires_at(now),
+        state: InvitationState::Open {
+            setup: Setup::Password,
+            token: None,
+        },
     };
     tx.insert_invitation(&invitation).await?;
     let why = match kind {
@@ -273,13 +260,12 @@ async fn send_new_link(
     actor: Option<Uuid>,
 ) -> Result<String, ApiError> {
     let now = state.now();
-    let valid_days = state.settings.policy.invitation_valid_days;
     let token = new_token()?;
     tx.insert_link(&InvitationLink {
         token_hash: token_hash(&token),
         invitation_id: invitation.id,
         created_at: now,
-        expires_at: now + Duration::days(valid_days),
+        expires_at: rules(state).link_expires_at(now),
         superseded_at: None,
     })
     .await?;
@@ -296,15 +282,35 @@ async fn send_new_link(
         &state.settings,
         why,
         &InvitationText {
-            to: &account.email,
+            to: account.email.as_str(),
             name: &account.name,
             office: office_name,
             link: &link,
-            valid_days,
+            valid_days: state.policy().invitation_valid_days,
         },
     );
     tx.enqueue(&[message], now).await?;
     Ok(link)
+}
+
+/// Withdraws every open invitation of an account (before a new one replaces them); their
+/// links stop working.
+pub async fn withdraw_open(
+    tx: &mut dyn Tx,
+    account_id: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    for open in tx
+        .invitations_of_account(account_id)
+        .await?
+        .into_iter()
+        .filter(Invitation::is_open)
+    {
+        tx.save_invitation_state(open.id, &open.withdrawn(now)?)
+            .await?;
+        tx.supersede_links_of(open.id, now).await?;
+    }
+    Ok(())
 }
 
 /// Loads an invitation and its account, if inside `scope`; otherwise "not found".
@@ -318,19 +324,20 @@ async fn load_in_scope(
         .get_invitation(invitation_id)
         .await?
         .ok_or(ApiError::from(ErrorCode::NotFound))?;
-    let account = fetch_account(tx, invitation.account_id, lock)
-        .await?
-        .ok_or(ApiError::from(ErrorCode::NotFound))?;
-    if !scope.contains(account.office_id) {
-        return Err(ErrorCode::NotFound.into());
+    let account = if lock {
+        tx.lock_account(invitation.account_id).await?
+    } else {
+        tx.get_account(invitation.account_id).await?
     }
+    .filter(|a| scope.contains(a.office_id))
+    .ok_or(ApiError::from(ErrorCode::NotFound))?;
     Ok((invitation, account))
 }
 
 /// Sends an open invitation again with a new link; the previous link stops working.
 pub async fn resend(
     state: &AppState,
-    by: &Inviter<'_>,
+    by: &Actor<'_>,
     invitation_id: Uuid,
     scope: Scope,
 ) -> Result<InvitationResponse, ApiError> {
@@ -338,21 +345,18 @@ pub async fn resend(
     let (_, peek) = load_in_scope(tx.as_mut(), invitation_id, scope, false).await?;
     tx.commit().await?;
     state
-        .limit(
-            &format!("invite:address:{}", peek.email_key),
-            state.settings.policy.invitations_per_day_per_address,
-            Duration::days(1),
-        )
+        .limit(Limit::InvitationsPerAddress(&peek.email_key()))
         .await?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let (mut invitation, account) = load_in_scope(tx.as_mut(), invitation_id, scope, true).await?;
-    if invitation.status != InvitationStatus::Open {
+    if !invitation.is_open() {
         return Err(ErrorCode::NotInvited.into());
     }
     tx.supersede_links_of(invitation.id, now).await?;
-    invitation.expires_at = now + Duration::days(state.settings.policy.invitation_valid_days);
-    tx.update_invitation(&invitation).await?;
+    invitation.expires_at = rules(state).link_expires_at(now);
+    tx.set_invitation_expiry(invitation.id, invitation.expires_at)
+        .await?;
     let office_name = office_name(tx.as_mut(), &account).await?;
     let why = match invitation.kind {
         InvitationKind::Invitation => InvitationMail::Resent,
@@ -366,13 +370,12 @@ pub async fn resend(
         office_name.as_deref(),
         why,
         InvitationEventKind::Resent,
-        by.actor,
+        by.id,
     )
     .await?;
     tx.audit(
-        &by.client.audit(
-            by.actor,
-            "invitation.resent",
+        &by.audit(
+            AuditAction::InvitationResent,
             Some(account.id),
             account.office_id,
             json!({ "invitation_id": invitation.id }),
@@ -389,35 +392,28 @@ pub async fn resend(
 /// Withdraws an open invitation: its links stop working at once.
 pub async fn withdraw(
     state: &AppState,
-    by: &Inviter<'_>,
+    by: &Actor<'_>,
     invitation_id: Uuid,
     scope: Scope,
 ) -> Result<InvitationResponse, ApiError> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let (mut invitation, account) = load_in_scope(tx.as_mut(), invitation_id, scope, true).await?;
-    if invitation.status != InvitationStatus::Open {
-        return Err(ErrorCode::NotInvited.into());
-    }
-    invitation.status = InvitationStatus::Withdrawn;
-    invitation.withdrawn_at = Some(now);
-    invitation.setup_token_hash = None;
-    invitation.pending_totp_secret = None;
-    invitation.pending_password_hash = None;
-    tx.update_invitation(&invitation).await?;
+    invitation.state = invitation.withdrawn(now)?;
+    tx.save_invitation_state(invitation.id, &invitation.state)
+        .await?;
     tx.supersede_links_of(invitation.id, now).await?;
     tx.insert_invitation_event(&InvitationEvent {
         invitation_id: invitation.id,
         kind: InvitationEventKind::Withdrawn,
         at: now,
-        actor_id: by.actor,
+        actor_id: by.id,
         actor_name: None,
     })
     .await?;
     tx.audit(
-        &by.client.audit(
-            by.actor,
-            "invitation.withdrawn",
+        &by.audit(
+            AuditAction::InvitationWithdrawn,
             Some(account.id),
             account.office_id,
             json!({ "invitation_id": invitation.id }),
@@ -461,7 +457,8 @@ pub async fn list_for_account(
     Ok(out)
 }
 
-async fn office_name(tx: &mut dyn Tx, account: &Account) -> Result<Option<String>, ApiError> {
+/// The name of the account's office (None for the relations team).
+pub async fn office_name(tx: &mut dyn Tx, account: &Account) -> Result<Option<String>, ApiError> {
     Ok(match account.office_id {
         Some(id) => tx.get_office(id).await?.map(|o| o.name),
         None => None,
@@ -488,13 +485,13 @@ pub async fn describe(
         id: invitation.id,
         account_id: account.id,
         name: account.name.clone(),
-        email: account.email.clone(),
+        email: account.email.to_string(),
         kind: invitation.kind,
-        status: invitation.status,
-        expired: invitation.status == InvitationStatus::Open && now >= invitation.expires_at,
+        status: invitation.status(),
+        expired: invitation.expired(now),
         expires_at: invitation.expires_at,
         created_at: invitation.created_at,
-        accepted_at: invitation.accepted_at,
+        accepted_at: invitation.accepted_at(),
         events,
     })
 }
@@ -504,6 +501,15 @@ pub struct OpenLink {
     pub invitation: Invitation,
     pub account: Account,
     pub link: InvitationLink,
+}
+
+impl OpenLink {
+    /// The set-up of the (open) invitation.
+    pub fn setup(&self) -> Result<&Setup, ApiError> {
+        self.invitation
+            .setup()
+            .ok_or_else(|| ErrorCode::InvitationUsed.into())
+    }
 }
 
 /// Finds the invitation behind a link and checks the link may be used (not expired: that
@@ -522,20 +528,13 @@ pub async fn usable_link(
         .get_invitation(link.invitation_id)
         .await?
         .ok_or(ApiError::from(ErrorCode::InvitationNotFound))?;
-    match invitation.status {
-        InvitationStatus::Accepted => return Err(ErrorCode::InvitationUsed.into()),
-        InvitationStatus::Withdrawn => return Err(ErrorCode::InvitationWithdrawn.into()),
-        InvitationStatus::Open => {}
+    invitation::link_usable(&invitation, &link, now)?;
+    let account = if lock {
+        tx.lock_account(invitation.account_id).await?
+    } else {
+        tx.get_account(invitation.account_id).await?
     }
-    if link.superseded_at.is_some() {
-        return Err(ErrorCode::InvitationSuperseded.into());
-    }
-    if now >= link.expires_at {
-        return Err(ErrorCode::InvitationExpired.into());
-    }
-    let account = fetch_account(tx, invitation.account_id, lock)
-        .await?
-        .ok_or(ApiError::from(ErrorCode::InvitationNotFound))?;
+    .ok_or(ApiError::from(ErrorCode::InvitationNotFound))?;
     Ok(OpenLink {
         invitation,
         account,
@@ -559,18 +558,17 @@ pub async fn open(
             tx.commit().await?;
             Ok(InvitationLinkResponse {
                 kind: open.invitation.kind,
-                name: open.account.name,
-                email: open.account.email,
+                name: open.account.name.clone(),
+                email: open.account.email.to_string(),
                 office_name,
                 role: open.account.role,
-                step: open.invitation.step,
+                step: open.invitation.step(),
                 expires_at: open.link.expires_at,
             })
         }
-        Err(ApiError::Client {
-            code: ErrorCode::InvitationExpired,
-            ..
-        }) => renew(state, tx, token, client).await,
+        Err(error) if error.code() == ErrorCode::InvitationExpired => {
+            renew(state, tx, token, client).await
+        }
         Err(other) => Err(other),
     }
 }
@@ -582,6 +580,7 @@ async fn renew(
     client: &ClientInfo,
 ) -> Result<InvitationLinkResponse, ApiError> {
     let now = state.now();
+    let rules = rules(state);
     let link = tx
         .find_link(&token_hash(token))
         .await?
@@ -598,14 +597,14 @@ async fn renew(
         .count_invitation_events_since(
             invitation.id,
             InvitationEventKind::Renewed,
-            now - Duration::days(1),
+            rules.renewals_since(now),
         )
         .await?;
-    if renewals >= state.settings.policy.invitation_renewals_per_day {
+    if let Err(refusal) = rules.may_renew(renewals) {
         tx.audit(
             &client.audit(
                 None,
-                "invitation.renewal_refused",
+                AuditAction::InvitationRenewalRefused,
                 Some(account.id),
                 account.office_id,
                 json!({ "invitation_id": invitation.id }),
@@ -614,14 +613,15 @@ async fn renew(
         )
         .await?;
         tx.commit().await?;
-        return Err(ErrorCode::InvitationRenewalLimit.into());
+        return Err(refusal.into());
     }
     if !tx.supersede_link(&link.token_hash, now).await? {
         // Another click renewed it a moment ago.
         return Err(ErrorCode::InvitationSuperseded.into());
     }
-    invitation.expires_at = now + Duration::days(state.settings.policy.invitation_valid_days);
-    tx.update_invitation(&invitation).await?;
+    invitation.expires_at = rules.link_expires_at(now);
+    tx.set_invitation_expiry(invitation.id, invitation.expires_at)
+        .await?;
     let office_name = office_name(tx.as_mut(), &account).await?;
     send_new_link(
         state,
@@ -637,7 +637,7 @@ async fn renew(
     tx.audit(
         &client.audit(
             None,
-            "invitation.renewed",
+            AuditAction::InvitationRenewed,
             Some(account.id),
             account.office_id,
             json!({ "invitation_id": invitation.id }),
@@ -673,21 +673,10 @@ pub async fn bootstrap_operator(
         ));
     }
     // Running the command again replaces an earlier, unaccepted bootstrap invitation.
-    let parsed = parse(Email::parse(email))?;
-    let now = state.now();
+    let parsed = Email::parse(email)?;
     let mut tx = state.store.begin().await?;
     if let Some(existing) = tx.find_account_by_email(&parsed.key()).await? {
-        for mut open in tx
-            .invitations_of_account(existing.id)
-            .await?
-            .into_iter()
-            .filter(|i| i.status == InvitationStatus::Open)
-        {
-            open.status = InvitationStatus::Withdrawn;
-            open.withdrawn_at = Some(now);
-            tx.update_invitation(&open).await?;
-            tx.supersede_links_of(open.id, now).await?;
-        }
+        withdraw_open(tx.as_mut(), existing.id, state.now()).await?;
     }
     tx.commit().await?;
     let client = ClientInfo {
@@ -696,8 +685,8 @@ pub async fn bootstrap_operator(
     };
     let (_, link) = invite_with_link(
         state,
-        &Inviter {
-            actor: None,
+        &Actor {
+            id: None,
             client: &client,
         },
         &NewInvitee {
@@ -715,7 +704,7 @@ pub async fn bootstrap_operator(
 /// An audit record without a signed-in actor (the invitee).
 pub fn invitee_audit(
     client: &ClientInfo,
-    action: &'static str,
+    action: AuditAction,
     account: &Account,
     details: serde_json::Value,
 ) -> AuditRecord {

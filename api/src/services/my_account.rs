@@ -1,55 +1,48 @@
 //! *Mijn account*: what a signed-in person sees and changes of their own account. Changing
 //! the mobile number or the authenticator needs proof it is still them (password or
-//! authenticator code, valid `reauthentication_minutes`); changing the password needs the
-//! current one. Each change is audited and announced by e-mail.
+//! authenticator code, within `policy.reauthentication_minutes`: `domain::session`); changing
+//! the password needs the current one. Each change is audited and announced by e-mail.
 
-use chrono::Duration;
 use poort_shared::ErrorCode;
 use poort_shared::dto::{
-    AuditPageResponse, AuthenticatorSetupResponse, CodeSentResponse, Factors,
+    AuditAction, AuditPageResponse, AuthenticatorSetupResponse, CodeSentResponse, Factors,
     MobileRemovedResponse, ProfileResponse, ReauthenticatedResponse, SessionListResponse,
     SessionResponse,
 };
-use poort_shared::validate::{MobileNumber, parse_code};
+use poort_shared::validate::{MobileNumber, OneTimeCode};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::audit::AuditQuery;
-use super::signin::{check_and_hash_new_password, claim_totp, replace_password};
-use super::{Scope, parse};
+use super::{codes, passwords};
 use crate::auth::principal::Principal;
-use crate::auth::secrets::new_code;
 use crate::auth::totp;
+use crate::domain::limits::Limit;
+use crate::domain::office::portfolios_of;
+use crate::domain::password::PasswordRules;
+use crate::domain::session::SessionRules;
+use crate::domain::{Account, CodePurpose, Scope};
 use crate::error::ApiError;
 use crate::messages;
-use crate::startup::AppState;
-use crate::store::{Account, VerificationCode, new_id};
-
-const MOBILE_PURPOSE: &str = "change_mobile";
-
-fn factors(account: &Account) -> Factors {
-    Factors {
-        password: account.password_hash.is_some(),
-        mobile: account.mobile.is_some(),
-        authenticator: account.totp_secret.is_some(),
-        eherkenning: account.ehk_pseudonym.is_some(),
-    }
-}
+use crate::state::AppState;
+use crate::store::{NewMessage, Tx};
 
 pub async fn profile(state: &AppState, principal: &Principal) -> Result<ProfileResponse, ApiError> {
     let account = &principal.account;
-    let portfolios = super::context::portfolios_of(&principal.rights);
-    let me = principal.me();
-    let max_age = Duration::days(state.settings.policy.password_max_age_days);
+    let rules = PasswordRules::from_policy(state.policy());
     Ok(ProfileResponse {
-        account: me,
+        account: principal.me(),
         name_editable: false,
-        mobile: account.mobile.clone(),
-        factors: factors(account),
+        mobile: account.mobile.as_ref().map(MobileNumber::to_string),
+        factors: account.factors(),
         password_changed_at: account.password_changed_at,
-        password_expires_at: account.password_changed_at.map(|at| at + max_age),
-        portfolios,
+        password_expires_at: account.password_changed_at.map(|at| rules.expires_at(at)),
+        portfolios: portfolios_of(&principal.rights),
     })
+}
+
+fn session_rules(state: &AppState) -> SessionRules {
+    SessionRules::from_policy(state.policy())
 }
 
 /// Proves it is still this person: the password, or a code from the authenticator app.
@@ -60,11 +53,7 @@ pub async fn reauthenticate(
     code: Option<String>,
 ) -> Result<ReauthenticatedResponse, ApiError> {
     state
-        .limit(
-            &format!("reauth:{}", principal.id()),
-            5,
-            Duration::minutes(15),
-        )
+        .limit(Limit::Reauthentications(principal.id()))
         .await?;
     let now = state.now();
     let ok = match (password, code) {
@@ -75,17 +64,12 @@ pub async fn reauthenticate(
                 .await?
         }
         (None, Some(code)) => {
-            let code = parse(parse_code(&code))?;
-            let Some(encrypted) = principal.account.totp_secret.clone() else {
-                return Err(ErrorCode::CodeNotRequested.into());
-            };
+            let code = OneTimeCode::parse(&code)?;
             let mut tx = state.store.begin().await?;
-            let mut account = principal.account.clone();
-            let verdict = claim_totp(state, tx.as_mut(), &mut account, &encrypted, &code).await?;
+            let verdict =
+                codes::claim_authenticator(state, tx.as_mut(), &principal.account, &code).await?;
             tx.commit().await?;
-            if let Err(wrong) = verdict {
-                return Err(wrong.into());
-            }
+            verdict?;
             true
         }
         (None, None) => return Err(ApiError::invalid_request("give password or code")),
@@ -93,12 +77,7 @@ pub async fn reauthenticate(
     let mut tx = state.store.begin().await?;
     if !ok {
         tx.audit(
-            &principal.audit(
-                "session.reauthentication_failed",
-                Some(principal.id()),
-                principal.account.office_id,
-                json!({}),
-            ),
+            &principal.audit_self(AuditAction::SessionReauthenticationFailed, json!({})),
             now,
         )
         .await?;
@@ -108,27 +87,36 @@ pub async fn reauthenticate(
     tx.set_session_reauthenticated(principal.session_id, now)
         .await?;
     tx.audit(
-        &principal.audit(
-            "session.reauthenticated",
-            Some(principal.id()),
-            principal.account.office_id,
-            json!({}),
-        ),
+        &principal.audit_self(AuditAction::SessionReauthenticated, json!({})),
         now,
     )
     .await?;
     tx.commit().await?;
     Ok(ReauthenticatedResponse {
-        until: now + Duration::minutes(state.settings.policy.reauthentication_minutes),
+        until: session_rules(state).proof_valid_until(now),
     })
 }
 
 fn require_recent_proof(state: &AppState, principal: &Principal) -> Result<(), ApiError> {
-    let window = Duration::minutes(state.settings.policy.reauthentication_minutes);
-    match principal.session.reauthenticated_at {
-        Some(at) if state.now() < at + window => Ok(()),
-        _ => Err(ErrorCode::ReauthenticationRequired.into()),
-    }
+    Ok(session_rules(state).require_recent_proof(&principal.session, state.now())?)
+}
+
+/// The own account, locked for a change.
+async fn lock_own(tx: &mut dyn Tx, principal: &Principal) -> Result<Account, ApiError> {
+    tx.lock_account(principal.id())
+        .await?
+        .ok_or(ApiError::from(ErrorCode::Unauthenticated))
+}
+
+/// An e-mail to the account's owner about a change to their account.
+fn notice(state: &AppState, account: &Account, nl: &str, en: &str) -> NewMessage {
+    messages::security_notice(
+        &state.settings,
+        account.email.as_str(),
+        &account.name,
+        nl,
+        en,
+    )
 }
 
 /// A new mobile number: a code goes to it.
@@ -138,59 +126,33 @@ pub async fn start_mobile_change(
     mobile: &str,
 ) -> Result<CodeSentResponse, ApiError> {
     require_recent_proof(state, principal)?;
-    let number = parse(MobileNumber::parse(mobile))?;
-    let policy = &state.settings.policy;
-    let mut tx = state.store.read().await?;
-    let previous = tx.latest_code(MOBILE_PURPOSE, principal.id()).await?;
-    tx.commit().await?;
-    state
-        .sms_allowed(previous.as_ref(), number.as_str(), None)
-        .await?;
-    let now = state.now();
-    let code = new_code()?;
-    let expires_at = now + Duration::minutes(policy.sms_code_valid_minutes);
-    let mut tx = state.store.begin().await?;
-    tx.replace_code(&VerificationCode {
-        id: new_id(now),
-        purpose: MOBILE_PURPOSE.into(),
-        subject_id: principal.id(),
-        target: number.as_str().to_string(),
-        code_hash: state
-            .secrets
-            .code_hash(MOBILE_PURPOSE, &principal.id().to_string(), &code),
-        attempts: 0,
-        created_at: now,
-        expires_at,
-        consumed_at: None,
-    })
+    let number = MobileNumber::parse(mobile)?;
+    codes::may_send(
+        state,
+        CodePurpose::ChangeMobile,
+        principal.id(),
+        &number,
+        None,
+    )
     .await?;
-    tx.enqueue(
-        &[messages::sms_code(
-            &state.settings,
-            number.as_str(),
-            &code,
-            policy.sms_code_valid_minutes,
-        )],
-        now,
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let sent = codes::send(
+        state,
+        tx.as_mut(),
+        CodePurpose::ChangeMobile,
+        principal.id(),
+        &number,
     )
     .await?;
     tx.audit(
-        &principal.audit(
-            "mobile.change_code_sent",
-            Some(principal.id()),
-            principal.account.office_id,
-            json!({}),
-        ),
+        &principal.audit_self(AuditAction::MobileChangeCodeSent, json!({})),
         now,
     )
     .await?;
     tx.commit().await?;
     state.outbox_wake.notify_one();
-    Ok(CodeSentResponse {
-        sent_to: number.masked(),
-        expires_at,
-        resend_after_seconds: policy.sms_resend_seconds,
-    })
+    Ok(sent)
 }
 
 /// The code from the SMS to the new number: the number changes; the old number and the
@@ -200,62 +162,54 @@ pub async fn confirm_mobile_change(
     principal: &Principal,
     code: &str,
 ) -> Result<Factors, ApiError> {
-    let code = parse(parse_code(code))?;
+    let code = OneTimeCode::parse(code)?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut account = tx
-        .lock_account(principal.id())
-        .await?
-        .ok_or(ApiError::from(ErrorCode::Unauthenticated))?;
-    let stored = tx
-        .latest_code(MOBILE_PURPOSE, account.id)
-        .await?
-        .filter(|c| c.consumed_at.is_none())
-        .ok_or(ApiError::from(ErrorCode::CodeNotRequested))?;
-    if now >= stored.expires_at {
-        return Err(ErrorCode::CodeExpired.into());
-    }
-    if stored.attempts >= state.settings.policy.sms_code_attempts {
-        return Err(ErrorCode::CodeAttemptsExceeded.into());
-    }
-    if !state.secrets.code_matches(
-        MOBILE_PURPOSE,
-        &account.id.to_string(),
+    let account = lock_own(tx.as_mut(), principal).await?;
+    let stored = match codes::check_sms(
+        state,
+        tx.as_mut(),
+        CodePurpose::ChangeMobile,
+        account.id,
         &code,
-        &stored.code_hash,
-    ) {
-        tx.count_code_attempt(stored.id).await?;
-        tx.commit().await?;
-        return Err(ErrorCode::CodeInvalid.into());
-    }
+        now,
+    )
+    .await?
+    {
+        Ok(stored) => stored,
+        Err(wrong) => {
+            codes::count_wrong(state, tx.as_mut(), CodePurpose::ChangeMobile, account.id).await?;
+            tx.commit().await?;
+            return Err(wrong.into());
+        }
+    };
     tx.consume_code(stored.id, now).await?;
-    let old = account.mobile.replace(stored.target);
-    account.updated_at = now;
-    tx.update_account(&account).await?;
-    let mut notices = vec![messages::security_notice(
-        &state.settings,
-        &account.email,
-        &account.name,
+    tx.set_mobile(account.id, Some(&stored.target), now).await?;
+    let mut notices = vec![notice(
+        state,
+        &account,
         "Het mobiele nummer van uw account is gewijzigd.",
         "The mobile number of your account has been changed.",
     )];
-    if let Some(old) = &old {
-        notices.push(messages::mobile_changed_sms(&state.settings, old));
+    if let Some(old) = &account.mobile {
+        notices.push(messages::mobile_changed_sms(&state.settings, old.as_str()));
     }
     tx.enqueue(&notices, now).await?;
     tx.audit(
-        &principal.audit(
-            "mobile.changed",
-            Some(account.id),
-            account.office_id,
-            json!({ "had_number": old.is_some() }),
+        &principal.audit_self(
+            AuditAction::MobileChanged,
+            json!({ "had_number": account.mobile.is_some() }),
         ),
         now,
     )
     .await?;
     tx.commit().await?;
     state.outbox_wake.notify_one();
-    Ok(factors(&account))
+    Ok(Account {
+        mobile: Some(stored.target),
+        ..account
+    }
+    .factors())
 }
 
 /// Removes the mobile number. The answer warns (`recovery_disabled`): forgot password and
@@ -267,22 +221,17 @@ pub async fn remove_mobile(
     require_recent_proof(state, principal)?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut account = tx
-        .lock_account(principal.id())
-        .await?
-        .ok_or(ApiError::from(ErrorCode::Unauthenticated))?;
+    let account = lock_own(tx.as_mut(), principal).await?;
     if account.totp_secret.is_none() {
         // Without it there would be no second factor left at all.
         return Err(ErrorCode::TwoFactorNotSetUp.into());
     }
-    if account.mobile.take().is_some() {
-        account.updated_at = now;
-        tx.update_account(&account).await?;
+    if account.mobile.is_some() {
+        tx.set_mobile(account.id, None, now).await?;
         tx.enqueue(
-            &[messages::security_notice(
-                &state.settings,
-                &account.email,
-                &account.name,
+            &[notice(
+                state,
+                &account,
                 "Het mobiele nummer is van uw account verwijderd. Wachtwoord vergeten en e-mailadres vergeten werken daardoor niet meer.",
                 "The mobile number has been removed from your account. Forgot password and forgot e-mail address no longer work.",
             )],
@@ -290,12 +239,7 @@ pub async fn remove_mobile(
         )
         .await?;
         tx.audit(
-            &principal.audit(
-                "mobile.removed",
-                Some(account.id),
-                account.office_id,
-                json!({}),
-            ),
+            &principal.audit_self(AuditAction::MobileRemoved, json!({})),
             now,
         )
         .await?;
@@ -304,7 +248,11 @@ pub async fn remove_mobile(
     state.outbox_wake.notify_one();
     Ok(MobileRemovedResponse {
         warning: "recovery_disabled".into(),
-        factors: factors(&account),
+        factors: Account {
+            mobile: None,
+            ..account
+        }
+        .factors(),
     })
 }
 
@@ -316,13 +264,7 @@ pub async fn change_password(
     current: String,
     new: String,
 ) -> Result<(), ApiError> {
-    state
-        .limit(
-            &format!("change-password:{}", principal.id()),
-            5,
-            Duration::minutes(15),
-        )
-        .await?;
+    state.limit(Limit::PasswordChanges(principal.id())).await?;
     if !state
         .hasher
         .verify(current, principal.account.password_hash.clone())
@@ -330,34 +272,25 @@ pub async fn change_password(
     {
         let mut tx = state.store.begin().await?;
         tx.audit(
-            &principal.audit(
-                "password.change_failed",
-                Some(principal.id()),
-                principal.account.office_id,
-                json!({}),
-            ),
+            &principal.audit_self(AuditAction::PasswordChangeFailed, json!({})),
             state.now(),
         )
         .await?;
         tx.commit().await?;
         return Err(ErrorCode::WrongPassword.into());
     }
-    let hash = check_and_hash_new_password(state, &principal.account, new).await?;
+    let hash = passwords::check_and_hash(state, &principal.account, new).await?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut account = tx
-        .lock_account(principal.id())
-        .await?
-        .ok_or(ApiError::from(ErrorCode::Unauthenticated))?;
-    replace_password(tx.as_mut(), &mut account, hash, now).await?;
+    let account = lock_own(tx.as_mut(), principal).await?;
+    passwords::replace(tx.as_mut(), &account, &hash, now).await?;
     let ended = tx
         .end_other_sessions(account.id, principal.session_id, now)
         .await?;
     tx.enqueue(
-        &[messages::security_notice(
-            &state.settings,
-            &account.email,
-            &account.name,
+        &[notice(
+            state,
+            &account,
             "Het wachtwoord van uw account is gewijzigd. Uw andere sessies zijn beëindigd.",
             "The password of your account has been changed. Your other sessions have been ended.",
         )],
@@ -365,10 +298,8 @@ pub async fn change_password(
     )
     .await?;
     tx.audit(
-        &principal.audit(
-            "password.changed",
-            Some(account.id),
-            account.office_id,
+        &principal.audit_self(
+            AuditAction::PasswordChanged,
             json!({ "other_sessions_ended": ended }),
         ),
         now,
@@ -387,22 +318,19 @@ pub async fn start_authenticator(
     require_recent_proof(state, principal)?;
     let secret = totp::new_secret()?;
     let mut tx = state.store.begin().await?;
-    let mut account = tx
-        .lock_account(principal.id())
-        .await?
-        .ok_or(ApiError::from(ErrorCode::Unauthenticated))?;
-    account.pending_totp_secret = Some(state.secrets.encrypt(&secret)?);
-    tx.update_account(&account).await?;
+    let account = lock_own(tx.as_mut(), principal).await?;
+    tx.set_pending_totp(
+        account.id,
+        Some(&state.secrets.encrypt(&secret)?),
+        state.now(),
+    )
+    .await?;
     tx.commit().await?;
-    let issuer = state.settings.branding.insurer_name.clone();
-    Ok(AuthenticatorSetupResponse {
-        otpauth_uri: totp::otpauth_uri(&secret, &issuer, &account.email),
-        secret: totp::secret_base32(&secret),
-        issuer,
-        account_name: account.email.clone(),
-        digits: totp::DIGITS,
-        period_seconds: totp::PERIOD_SECONDS,
-    })
+    Ok(totp::setup_response(
+        &secret,
+        &state.settings.branding.insurer_name,
+        account.email.as_str(),
+    ))
 }
 
 pub async fn confirm_authenticator(
@@ -410,31 +338,21 @@ pub async fn confirm_authenticator(
     principal: &Principal,
     code: &str,
 ) -> Result<Factors, ApiError> {
-    let code = parse(parse_code(code))?;
+    let code = OneTimeCode::parse(code)?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut account = tx
-        .lock_account(principal.id())
-        .await?
-        .ok_or(ApiError::from(ErrorCode::Unauthenticated))?;
-    let Some(encrypted) = account.pending_totp_secret.clone() else {
+    let account = lock_own(tx.as_mut(), principal).await?;
+    let Some(pending) = account.pending_totp_secret.clone() else {
         return Err(ErrorCode::CodeNotRequested.into());
     };
-    let secret = state.secrets.decrypt(&encrypted)?;
-    let unix = u64::try_from(now.timestamp()).unwrap_or(0);
-    let Some(step) = totp::matching_step(&secret, &code, unix)? else {
+    let Some(step) = codes::authenticator_step(state, &pending, &code, now)? else {
         return Err(ErrorCode::CodeInvalid.into());
     };
-    account.totp_secret = Some(encrypted);
-    account.totp_last_step = i64::try_from(step).ok();
-    account.pending_totp_secret = None;
-    account.updated_at = now;
-    tx.update_account(&account).await?;
+    tx.set_totp(account.id, Some((&pending, step)), now).await?;
     tx.enqueue(
-        &[messages::security_notice(
-            &state.settings,
-            &account.email,
-            &account.name,
+        &[notice(
+            state,
+            &account,
             "Er is een nieuwe authenticator-app aan uw account gekoppeld; de vorige werkt niet meer.",
             "A new authenticator app has been linked to your account; the previous one no longer works.",
         )],
@@ -442,18 +360,17 @@ pub async fn confirm_authenticator(
     )
     .await?;
     tx.audit(
-        &principal.audit(
-            "authenticator.replaced",
-            Some(account.id),
-            account.office_id,
-            json!({}),
-        ),
+        &principal.audit_self(AuditAction::AuthenticatorReplaced, json!({})),
         now,
     )
     .await?;
     tx.commit().await?;
     state.outbox_wake.notify_one();
-    Ok(factors(&account))
+    Ok(Account {
+        totp_secret: Some(pending),
+        ..account
+    }
+    .factors())
 }
 
 pub async fn sessions(
@@ -461,14 +378,14 @@ pub async fn sessions(
     principal: &Principal,
 ) -> Result<SessionListResponse, ApiError> {
     let now = state.now();
-    let idle = Duration::minutes(state.settings.policy.session_idle_minutes);
+    let rules = session_rules(state);
     let mut tx = state.store.read().await?;
     let sessions = tx.sessions_of_account(principal.id()).await?;
     tx.commit().await?;
     Ok(SessionListResponse {
         sessions: sessions
             .into_iter()
-            .filter(|s| now < s.expires_at && now < s.last_seen_at + idle)
+            .filter(|s| rules.is_open(s, now))
             .map(|s| SessionResponse {
                 current: s.id == principal.session_id,
                 id: s.id,
@@ -499,10 +416,8 @@ pub async fn end_session(
     }
     tx.end_session(id, now).await?;
     tx.audit(
-        &principal.audit(
-            "session.ended",
-            Some(principal.id()),
-            principal.account.office_id,
+        &principal.audit_self(
+            AuditAction::SessionEnded,
             json!({ "reason": "ended_by_user", "session_id": id }),
         ),
         now,

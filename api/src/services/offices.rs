@@ -2,22 +2,22 @@
 //! office's own administrators (for granting rights).
 
 use poort_shared::ErrorCode;
-use poort_shared::dto::{OfficeResponse, PortfolioResponse, RightResponse};
-use poort_shared::validate::{KvkNumber, parse_agency_number, parse_name};
+use poort_shared::dto::{AuditAction, OfficeResponse, PortfolioResponse, RightResponse};
+use poort_shared::validate::{AgencyNumber, KvkNumber, parse_name};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::parse;
 use crate::auth::principal::Principal;
+use crate::domain::{Office, OfficeSummary, Portfolio};
 use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::{Office, OfficeSummary, Portfolio, StoreError, new_id};
+use crate::state::AppState;
+use crate::store::{StoreError, new_id};
 
 fn office_response(s: OfficeSummary) -> OfficeResponse {
     OfficeResponse {
         id: s.office.id,
         name: s.office.name,
-        kvk_number: s.office.kvk_number,
+        kvk_number: s.office.kvk_number.into(),
         portfolio_count: s.portfolio_count,
         account_count: s.account_count,
         created_at: s.office.created_at,
@@ -28,7 +28,7 @@ pub fn portfolio_response(p: Portfolio) -> PortfolioResponse {
     PortfolioResponse {
         id: p.id,
         office_id: p.office_id,
-        agency_number: p.agency_number,
+        agency_number: p.agency_number.into(),
         name: p.name,
     }
 }
@@ -50,15 +50,9 @@ pub async fn list(state: &AppState, query: Option<&str>) -> Result<Vec<OfficeRes
 
 async fn summary(state: &AppState, id: Uuid) -> Result<OfficeResponse, ApiError> {
     let mut tx = state.store.read().await?;
-    let office = tx
-        .get_office(id)
-        .await?
-        .ok_or(ApiError::from(ErrorCode::NotFound))?;
     let found = tx
-        .list_offices(Some(&office.kvk_number), 10)
+        .office_summary(id)
         .await?
-        .into_iter()
-        .find(|s| s.office.id == id)
         .ok_or(ApiError::from(ErrorCode::NotFound))?;
     tx.commit().await?;
     Ok(office_response(found))
@@ -74,13 +68,13 @@ pub async fn create(
     name: &str,
     kvk: &str,
 ) -> Result<OfficeResponse, ApiError> {
-    let name = parse(parse_name(name))?;
-    let kvk = parse(KvkNumber::parse(kvk))?;
+    let name = parse_name(name)?;
+    let kvk = KvkNumber::parse(kvk)?;
     let now = state.now();
     let office = Office {
         id: new_id(now),
         name,
-        kvk_number: kvk.as_str().to_string(),
+        kvk_number: kvk,
         created_at: now,
         updated_at: now,
     };
@@ -90,10 +84,10 @@ pub async fn create(
         .map_err(conflict(ErrorCode::KvkNumberTaken))?;
     tx.audit(
         &by.audit(
-            "office.created",
+            AuditAction::OfficeCreated,
             None,
             Some(office.id),
-            json!({ "kvk_number": office.kvk_number }),
+            json!({ "kvk_number": office.kvk_number.as_str() }),
         ),
         now,
     )
@@ -109,8 +103,8 @@ pub async fn update(
     name: Option<&str>,
     kvk: Option<&str>,
 ) -> Result<OfficeResponse, ApiError> {
-    let name = name.map(|n| parse(parse_name(n))).transpose()?;
-    let kvk = kvk.map(|k| parse(KvkNumber::parse(k))).transpose()?;
+    let name = name.map(parse_name).transpose()?;
+    let kvk = kvk.map(KvkNumber::parse).transpose()?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let mut office = tx
@@ -122,7 +116,7 @@ pub async fn update(
         office.name = name;
     }
     if let Some(kvk) = kvk {
-        office.kvk_number = kvk.as_str().to_string();
+        office.kvk_number = kvk;
     }
     office.updated_at = now;
     tx.update_office(&office)
@@ -130,10 +124,10 @@ pub async fn update(
         .map_err(conflict(ErrorCode::KvkNumberTaken))?;
     tx.audit(
         &by.audit(
-            "office.updated",
+            AuditAction::OfficeUpdated,
             None,
             Some(office.id),
-            json!({ "name_changed": before.name != office.name, "kvk_number": office.kvk_number }),
+            json!({ "name_changed": before.name != office.name, "kvk_number": office.kvk_number.as_str() }),
         ),
         now,
     )
@@ -162,8 +156,8 @@ pub async fn create_portfolio(
     agency: &str,
     name: &str,
 ) -> Result<PortfolioResponse, ApiError> {
-    let agency = parse(parse_agency_number(agency))?;
-    let name = parse(parse_name(name))?;
+    let agency = AgencyNumber::parse(agency)?;
+    let name = parse_name(name)?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
     tx.get_office(office_id)
@@ -182,10 +176,10 @@ pub async fn create_portfolio(
         .map_err(conflict(ErrorCode::AgencyNumberTaken))?;
     tx.audit(
         &by.audit(
-            "portfolio.created",
+            AuditAction::PortfolioCreated,
             None,
             Some(office_id),
-            json!({ "portfolio_id": portfolio.id, "agency_number": portfolio.agency_number }),
+            json!({ "portfolio_id": portfolio.id, "agency_number": portfolio.agency_number.as_str() }),
         ),
         now,
     )
@@ -201,8 +195,8 @@ pub async fn update_portfolio(
     agency: Option<&str>,
     name: Option<&str>,
 ) -> Result<PortfolioResponse, ApiError> {
-    let agency = agency.map(|a| parse(parse_agency_number(a))).transpose()?;
-    let name = name.map(|n| parse(parse_name(n))).transpose()?;
+    let agency = agency.map(AgencyNumber::parse).transpose()?;
+    let name = name.map(parse_name).transpose()?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let mut portfolio = tx
@@ -221,10 +215,10 @@ pub async fn update_portfolio(
         .map_err(conflict(ErrorCode::AgencyNumberTaken))?;
     tx.audit(
         &by.audit(
-            "portfolio.updated",
+            AuditAction::PortfolioUpdated,
             None,
             Some(portfolio.office_id),
-            json!({ "portfolio_id": portfolio.id, "agency_number": portfolio.agency_number }),
+            json!({ "portfolio_id": portfolio.id, "agency_number": portfolio.agency_number.as_str() }),
         ),
         now,
     )

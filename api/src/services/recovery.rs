@@ -3,27 +3,26 @@
 //! signs this one in. Forgot e-mail address: mobile number → SMS with the address(es).
 //! Both answer strangers the same whether or not the address or number is known.
 
-use chrono::Duration;
 use poort_shared::ErrorCode;
 use poort_shared::dto::{
-    AcceptedResponse, AccountStatus, CodeSentResponse, MeResponse, PasswordResetLinkResponse,
-    SecondFactor,
+    AcceptedResponse, AccountStatus, AuditAction, CodeSentResponse, MeResponse,
+    PasswordResetLinkResponse, SecondFactor,
 };
-use poort_shared::validate::{Email, MobileNumber, parse_code};
+use poort_shared::validate::{Email, MobileNumber, OneTimeCode};
 use serde_json::json;
 
-use super::parse;
-use super::signin::{
-    check_and_hash_new_password, claim_totp, methods, mobile_hint, replace_password,
-};
+use super::invitations::office_name;
+use super::{codes, passwords, sessions};
 use crate::auth::principal::ClientInfo;
-use crate::auth::secrets::{new_code, new_token, token_hash};
+use crate::auth::secrets::{new_token, token_hash};
+use crate::domain::limits::Limit;
+use crate::domain::lockout::AfterWrong;
+use crate::domain::sign_in::{self, may_reset_password};
+use crate::domain::{Account, CodePurpose, PasswordReset};
 use crate::error::ApiError;
 use crate::messages;
-use crate::startup::AppState;
-use crate::store::{Account, PasswordReset, Tx, VerificationCode, fetch_account, new_id};
-
-const SMS_PURPOSE: &str = "password_reset";
+use crate::state::AppState;
+use crate::store::{AuditRecord, Tx};
 
 fn accepted() -> AcceptedResponse {
     AcceptedResponse {
@@ -31,77 +30,69 @@ fn accepted() -> AcceptedResponse {
     }
 }
 
-/// Step 1: sends a reset link if the address belongs to an account that can sign in.
+/// An audit record for something done about `account` without a signed-in actor.
+fn about(
+    client: &ClientInfo,
+    action: AuditAction,
+    account: &Account,
+    details: serde_json::Value,
+) -> AuditRecord {
+    client.audit(None, action, Some(account.id), account.office_id, details)
+}
+
+/// Step 1: sends a reset link if the address belongs to an account that can reset.
 pub async fn request(
     state: &AppState,
     email: &str,
     client: &ClientInfo,
 ) -> Result<AcceptedResponse, ApiError> {
-    let policy = &state.settings.policy;
     if let Some(ip) = &client.ip {
-        state
-            .limit(
-                &format!("reset:client:{ip}"),
-                policy.password_resets_per_hour_per_client,
-                Duration::hours(1),
-            )
-            .await?;
+        state.limit(Limit::PasswordResetsPerClient(ip)).await?;
     }
-    let Ok(email) = Email::parse(email) else {
-        return Err(ErrorCode::InvalidEmail.into());
-    };
+    let email = Email::parse(email)?;
     let mut tx = state.store.read().await?;
     let account = tx.find_account_by_email(&email.key()).await?;
     tx.commit().await?;
-    let Some(account) =
-        account.filter(|a| matches!(a.status, AccountStatus::Active | AccountStatus::Blocked))
-    else {
+    let Some(account) = account.filter(|a| may_reset_password(a.status)) else {
         return Ok(accepted());
     };
     // Over the per-address limit: the same answer, nothing sent (nothing to learn from it).
-    let (count, _) = state
-        .store
-        .hit_rate_limit(
-            &format!("reset:address:{}", account.email_key),
-            Duration::hours(1),
-            state.now(),
-        )
-        .await?;
-    if count > policy.password_resets_per_hour_per_address {
+    if !state
+        .within(Limit::PasswordResetsPerAddress(&account.email_key()))
+        .await?
+    {
         return Ok(accepted());
     }
     let now = state.now();
     let token = new_token()?;
+    let minutes = state.policy().password_reset_minutes;
     let reset = PasswordReset {
-        id: new_id(now),
+        id: crate::store::new_id(now),
         account_id: account.id,
         created_at: now,
-        expires_at: now + Duration::minutes(policy.password_reset_minutes),
+        expires_at: now + chrono::Duration::minutes(minutes),
         verified_at: None,
         used_at: None,
-        failed_codes: 0,
     };
-    let link = format!("{}/wachtwoord-herstellen/{token}", state.public_url);
     let mut tx = state.store.begin().await?;
     tx.insert_password_reset(&reset, &token_hash(&token))
         .await?;
     tx.enqueue(
         &[messages::password_reset(
             &state.settings,
-            &account.email,
+            account.email.as_str(),
             &account.name,
-            &link,
-            policy.password_reset_minutes,
+            &state.reset_link(&token),
+            minutes,
         )],
         now,
     )
     .await?;
     tx.audit(
-        &client.audit(
-            None,
-            "password_reset.requested",
-            Some(account.id),
-            account.office_id,
+        &about(
+            client,
+            AuditAction::PasswordResetRequested,
+            &account,
             json!({}),
         ),
         now,
@@ -123,19 +114,27 @@ async fn load(
         .find_password_reset(&token_hash(token))
         .await?
         .ok_or(ApiError::from(ErrorCode::ResetLinkInvalid))?;
-    if reset.used_at.is_some() || now >= reset.expires_at {
-        return Err(ErrorCode::ResetLinkInvalid.into());
+    let account = if lock {
+        tx.lock_account(reset.account_id).await?
+    } else {
+        tx.get_account(reset.account_id).await?
     }
-    let account = fetch_account(tx, reset.account_id, lock)
-        .await?
-        .ok_or(ApiError::from(ErrorCode::ResetLinkInvalid))?;
-    if !matches!(
-        account.status,
-        AccountStatus::Active | AccountStatus::Blocked
-    ) {
-        return Err(ErrorCode::ResetLinkInvalid.into());
-    }
+    .ok_or(ApiError::from(ErrorCode::ResetLinkInvalid))?;
+    sign_in::reset_usable(&reset, account.status, now)?;
     Ok((reset, account))
+}
+
+fn link_response(
+    reset: &PasswordReset,
+    account: &Account,
+    verified: bool,
+) -> PasswordResetLinkResponse {
+    PasswordResetLinkResponse {
+        methods: account.second_factors(),
+        mobile_hint: account.mobile_hint(),
+        verified,
+        expires_at: reset.expires_at,
+    }
 }
 
 /// Step 2: what the link allows. Without mobile number and authenticator: not set up.
@@ -143,16 +142,10 @@ pub async fn open(state: &AppState, token: &str) -> Result<PasswordResetLinkResp
     let mut tx = state.store.read().await?;
     let (reset, account) = load(tx.as_mut(), token, state.now(), false).await?;
     tx.commit().await?;
-    let methods = methods(&account);
-    if methods.is_empty() {
+    if account.second_factors().is_empty() {
         return Err(ErrorCode::TwoFactorNotSetUp.into());
     }
-    Ok(PasswordResetLinkResponse {
-        methods,
-        mobile_hint: mobile_hint(&account),
-        verified: reset.verified_at.is_some(),
-        expires_at: reset.expires_at,
-    })
+    Ok(link_response(&reset, &account, reset.verified_at.is_some()))
 }
 
 /// Step 3a: an SMS code to prove possession of the phone.
@@ -161,52 +154,36 @@ pub async fn send_sms(
     token: &str,
     client: &ClientInfo,
 ) -> Result<CodeSentResponse, ApiError> {
-    let policy = &state.settings.policy;
     let mut tx = state.store.read().await?;
     let (reset, account) = load(tx.as_mut(), token, state.now(), false).await?;
-    let previous = tx.latest_code(SMS_PURPOSE, reset.id).await?;
     tx.commit().await?;
     let Some(mobile) = account.mobile.clone() else {
         return Err(ErrorCode::NoMobileNumber.into());
     };
-    state
-        .sms_allowed(previous.as_ref(), &mobile, client.ip.as_deref())
-        .await?;
+    codes::may_send(
+        state,
+        CodePurpose::PasswordReset,
+        reset.id,
+        &mobile,
+        client.ip.as_deref(),
+    )
+    .await?;
     let now = state.now();
-    let code = new_code()?;
-    let expires_at = now + Duration::minutes(policy.sms_code_valid_minutes);
     let mut tx = state.store.begin().await?;
     let (reset, account) = load(tx.as_mut(), token, now, true).await?;
-    tx.replace_code(&VerificationCode {
-        id: new_id(now),
-        purpose: SMS_PURPOSE.into(),
-        subject_id: reset.id,
-        target: mobile.clone(),
-        code_hash: state
-            .secrets
-            .code_hash(SMS_PURPOSE, &reset.id.to_string(), &code),
-        attempts: 0,
-        created_at: now,
-        expires_at,
-        consumed_at: None,
-    })
-    .await?;
-    tx.enqueue(
-        &[messages::sms_code(
-            &state.settings,
-            &mobile,
-            &code,
-            policy.sms_code_valid_minutes,
-        )],
-        now,
+    let sent = codes::send(
+        state,
+        tx.as_mut(),
+        CodePurpose::PasswordReset,
+        reset.id,
+        &mobile,
     )
     .await?;
     tx.audit(
-        &client.audit(
-            None,
-            "password_reset.sms_sent",
-            Some(account.id),
-            account.office_id,
+        &about(
+            client,
+            AuditAction::PasswordResetSmsSent,
+            &account,
             json!({}),
         ),
         now,
@@ -214,14 +191,11 @@ pub async fn send_sms(
     .await?;
     tx.commit().await?;
     state.outbox_wake.notify_one();
-    Ok(CodeSentResponse {
-        sent_to: mobile_hint(&account).unwrap_or_default(),
-        expires_at,
-        resend_after_seconds: policy.sms_resend_seconds,
-    })
+    Ok(sent)
 }
 
-/// Step 3b: the SMS or authenticator code. Five wrong codes spend the link.
+/// Step 3b: the SMS or authenticator code. When the link's budget of wrong codes is spent,
+/// the link is.
 pub async fn verify(
     state: &AppState,
     token: &str,
@@ -229,85 +203,72 @@ pub async fn verify(
     code: &str,
     client: &ClientInfo,
 ) -> Result<PasswordResetLinkResponse, ApiError> {
-    let code = parse(parse_code(code))?;
+    let code = OneTimeCode::parse(code)?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let (mut reset, mut account) = load(tx.as_mut(), token, now, true).await?;
+    let (reset, account) = load(tx.as_mut(), token, now, true).await?;
     let verdict = match method {
         SecondFactor::Sms => {
-            let stored = tx
-                .latest_code(SMS_PURPOSE, reset.id)
-                .await?
-                .filter(|c| c.consumed_at.is_none())
-                .ok_or(ApiError::from(ErrorCode::CodeNotRequested))?;
-            if now >= stored.expires_at {
-                return Err(ErrorCode::CodeExpired.into());
-            }
-            if state.secrets.code_matches(
-                SMS_PURPOSE,
-                &reset.id.to_string(),
+            match codes::check_sms(
+                state,
+                tx.as_mut(),
+                CodePurpose::PasswordReset,
+                reset.id,
                 &code,
-                &stored.code_hash,
-            ) {
-                tx.consume_code(stored.id, now).await?;
-                Ok(())
-            } else {
-                Err(ErrorCode::CodeInvalid)
+                now,
+            )
+            .await?
+            {
+                Ok(stored) => {
+                    tx.consume_code(stored.id, now).await?;
+                    Ok(())
+                }
+                Err(wrong) => Err(wrong),
             }
         }
         SecondFactor::Authenticator => {
-            let Some(encrypted) = account.totp_secret.clone() else {
-                return Err(ErrorCode::CodeNotRequested.into());
-            };
-            claim_totp(state, tx.as_mut(), &mut account, &encrypted, &code).await?
+            codes::claim_authenticator(state, tx.as_mut(), &account, &code)
+                .await?
+                .map(|_| ())
         }
     };
     if let Err(wrong) = verdict {
-        reset.failed_codes += 1;
-        let spent = reset.failed_codes >= state.settings.policy.sms_code_attempts;
-        if spent {
-            reset.used_at = Some(now);
+        let (failures, after) =
+            codes::count_wrong(state, tx.as_mut(), CodePurpose::PasswordReset, reset.id).await?;
+        if after == AfterWrong::Exhausted {
+            tx.mark_reset_used(reset.id, now).await?;
         }
-        tx.update_password_reset(&reset).await?;
         tx.audit(
-            &client.audit(
-                None,
-                "password_reset.code_wrong",
-                Some(account.id),
-                account.office_id,
-                json!({ "failures": reset.failed_codes }),
+            &about(
+                client,
+                AuditAction::PasswordResetCodeWrong,
+                &account,
+                json!({ "failures": failures }),
             ),
             now,
         )
         .await?;
         tx.commit().await?;
-        return Err(if spent {
+        return Err(if after == AfterWrong::Exhausted {
             ErrorCode::CodeAttemptsExceeded
         } else {
             wrong
         }
         .into());
     }
-    reset.verified_at = Some(now);
-    tx.update_password_reset(&reset).await?;
+    tx.mark_reset_verified(reset.id, now).await?;
     tx.audit(
-        &client.audit(
-            None,
-            "password_reset.verified",
-            Some(account.id),
-            account.office_id,
+        &about(
+            client,
+            AuditAction::PasswordResetVerified,
+            &account,
             json!({ "method": method }),
         ),
         now,
     )
     .await?;
     tx.commit().await?;
-    Ok(PasswordResetLinkResponse {
-        methods: methods(&account),
-        mobile_hint: mobile_hint(&account),
-        verified: true,
-        expires_at: reset.expires_at,
-    })
+    Ok(link_response(&reset, &account, true))
 }
 
 /// Step 4: the new password. Unblocks, ends every other session, tells the person by e-mail,
@@ -324,23 +285,25 @@ pub async fn complete(
     if reset.verified_at.is_none() {
         return Err(ErrorCode::ResetNotVerified.into());
     }
-    let hash = check_and_hash_new_password(state, &account, password).await?;
+    let hash = passwords::check_and_hash(state, &account, password).await?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let (mut reset, mut account) = load(tx.as_mut(), token, now, true).await?;
+    let (reset, account) = load(tx.as_mut(), token, now, true).await?;
     if reset.verified_at.is_none() {
         return Err(ErrorCode::ResetNotVerified.into());
     }
     let was_blocked = account.status == AccountStatus::Blocked;
-    account.status = AccountStatus::Active;
-    replace_password(tx.as_mut(), &mut account, hash, now).await?;
-    reset.used_at = Some(now);
-    tx.update_password_reset(&reset).await?;
+    if was_blocked {
+        tx.set_status(account.id, AccountStatus::Active, now)
+            .await?;
+    }
+    passwords::replace(tx.as_mut(), &account, &hash, now).await?;
+    tx.mark_reset_used(reset.id, now).await?;
     let ended = tx.end_sessions_of_account(account.id, now).await?;
     tx.enqueue(
         &[messages::security_notice(
             &state.settings,
-            &account.email,
+            account.email.as_str(),
             &account.name,
             "Het wachtwoord van uw account is zojuist opnieuw ingesteld. Alle andere sessies zijn beëindigd.",
             "The password of your account has just been reset. All other sessions have been ended.",
@@ -349,11 +312,10 @@ pub async fn complete(
     )
     .await?;
     tx.audit(
-        &client.audit(
-            None,
-            "password_reset.completed",
-            Some(account.id),
-            account.office_id,
+        &about(
+            client,
+            AuditAction::PasswordResetCompleted,
+            &account,
             json!({ "sessions_ended": ended, "unblocked": was_blocked }),
         ),
         now,
@@ -361,24 +323,17 @@ pub async fn complete(
     .await?;
     if was_blocked {
         tx.audit(
-            &client.audit(
-                None,
-                "account.unblocked",
-                Some(account.id),
-                account.office_id,
-                json!({}),
-            ),
+            &about(client, AuditAction::AccountUnblocked, &account, json!({})),
             now,
         )
         .await?;
     }
-    account.last_sign_in_at = Some(now);
-    tx.update_account(&account).await?;
-    let session = super::setup::start_session(state, tx.as_mut(), account.id, client).await?;
+    tx.record_sign_in(account.id, now, None).await?;
+    let session = sessions::start(state, tx.as_mut(), account.id, client).await?;
     tx.audit(
         &client.audit(
             Some(account.id),
-            "session.started",
+            AuditAction::SessionStarted,
             Some(account.id),
             account.office_id,
             json!({ "via": "password_reset" }),
@@ -386,7 +341,7 @@ pub async fn complete(
         now,
     )
     .await?;
-    let me = super::accounts::me(tx.as_mut(), &account).await?;
+    let me = account.me(office_name(tx.as_mut(), &account).await?);
     tx.commit().await?;
     state.outbox_wake.notify_one();
     Ok((me, session))
@@ -400,44 +355,20 @@ pub async fn forgot_email(
     mobile: &str,
     client: &ClientInfo,
 ) -> Result<AcceptedResponse, ApiError> {
-    let number = parse(MobileNumber::parse(mobile))?;
-    let policy = &state.settings.policy;
+    let number = MobileNumber::parse(mobile)?;
     if let Some(ip) = &client.ip {
-        state
-            .limit(
-                &format!("forgot-email:client:{ip}"),
-                policy.forgot_email_per_hour_per_client,
-                Duration::hours(1),
-            )
-            .await?;
+        state.limit(Limit::ForgotEmailPerClient(ip)).await?;
     }
-    let now = state.now();
-    let (for_number, _) = state
-        .store
-        .hit_rate_limit(
-            &format!("forgot-email:number:{}", number.as_str()),
-            Duration::days(1),
-            now,
-        )
-        .await?;
-    let (total, _) = state
-        .store
-        .hit_rate_limit("forgot-email:total", Duration::hours(1), now)
-        .await?;
-    if for_number > policy.forgot_email_per_day_per_number
-        || total > policy.forgot_email_per_hour_total
-    {
-        tracing::warn!(
-            for_number,
-            total,
-            "forgot e-mail address: limit reached, nothing sent"
-        );
+    let for_number = state.within(Limit::ForgotEmailPerNumber(&number)).await?;
+    let in_budget = state.within(Limit::ForgotEmailTotal).await?;
+    if !(for_number && in_budget) {
         return Ok(accepted());
     }
+    let now = state.now();
     let mut tx = state.store.begin().await?;
-    let accounts = tx.accounts_with_mobile(number.as_str()).await?;
+    let accounts = tx.accounts_with_mobile(&number).await?;
     if !accounts.is_empty() {
-        let addresses: Vec<String> = accounts.iter().map(|a| a.email.clone()).collect();
+        let addresses: Vec<String> = accounts.iter().map(|a| a.email.to_string()).collect();
         tx.enqueue(
             &[messages::forgot_email(
                 &state.settings,
@@ -449,13 +380,7 @@ pub async fn forgot_email(
         .await?;
         for account in &accounts {
             tx.audit(
-                &client.audit(
-                    None,
-                    "forgot_email.sent",
-                    Some(account.id),
-                    account.office_id,
-                    json!({}),
-                ),
+                &about(client, AuditAction::ForgotEmailSent, account, json!({})),
                 now,
             )
             .await?;

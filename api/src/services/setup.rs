@@ -1,40 +1,35 @@
-//! Accepting an invitation (or setting up sign-in again after a reset), step by step:
-//! password → mobile number confirmed by SMS code → authenticator app confirmed by a code →
-//! the account is active and signed in.
+//! Accepting an invitation (or setting up sign-in again after a reset), step by step — the
+//! step machine is `domain::invitation::Setup`: password → mobile number confirmed by SMS code
+//! → authenticator app confirmed by a code → the account is active and signed in.
 //!
 //! The link authorises opening the set-up and choosing the password. The steps after that
-//! need the set-up token the password step returns (valid one hour); a set-up interrupted
-//! later is resumed from the link by entering the chosen password again, so a leaked link alone
-//! cannot finish someone else's set-up once they have started it.
+//! need the set-up token the password step returns; a set-up interrupted later is resumed from
+//! the link by entering the chosen password again, so a leaked link alone cannot finish someone
+//! else's set-up once they have started it.
 
-use chrono::Duration;
 use poort_shared::ErrorCode;
 use poort_shared::dto::{
-    AccountStatus, AuthenticatorSetupResponse, CodeSentResponse, InvitationEventKind,
-    InvitationStatus, MeResponse, SetupStep, SetupStepResponse, SetupTokenResponse,
+    AuditAction, AuthenticatorSetupResponse, CodeSentResponse, InvitationEventKind, MeResponse,
+    SetupStep, SetupStepResponse, SetupTokenResponse,
 };
 use poort_shared::password;
-use poort_shared::validate::{Email, MobileNumber, parse_code};
+use poort_shared::validate::{MobileNumber, OneTimeCode};
 use serde_json::json;
 
-use super::invitations::{OpenLink, invitee_audit, usable_link};
-use super::parse;
+use super::invitations::{OpenLink, invitee_audit, office_name, usable_link};
+use super::{codes, sessions};
 use crate::auth::principal::ClientInfo;
-use crate::auth::secrets::{new_code, new_token, token_hash};
+use crate::auth::secrets::{new_token, token_hash};
 use crate::auth::totp;
+use crate::domain::invitation::InvitationRules;
+use crate::domain::limits::Limit;
+use crate::domain::lockout;
+use crate::domain::{CodePurpose, InvitationEvent, InvitationState, Setup};
 use crate::error::ApiError;
-use crate::messages;
-use crate::startup::AppState;
-use crate::store::{InvitationEvent, Session, Tx, VerificationCode, new_id};
+use crate::state::AppState;
+use crate::store::Tx;
 
-const MOBILE_PURPOSE: &str = "setup_mobile";
-
-/// Constant-time equality of two hashes.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// The link must be usable, the set-up token valid, and the set-up at `step`.
+/// An open link whose set-up token is valid and whose set-up is at `step`; with the set-up.
 async fn at_step(
     tx: &mut dyn Tx,
     token: &str,
@@ -42,22 +37,48 @@ async fn at_step(
     step: SetupStep,
     now: chrono::DateTime<chrono::Utc>,
     lock: bool,
-) -> Result<OpenLink, ApiError> {
+) -> Result<(OpenLink, Setup), ApiError> {
     let open = usable_link(tx, token, now, lock).await?;
-    let valid = match (
-        &open.invitation.setup_token_hash,
-        open.invitation.setup_token_expires_at,
-    ) {
-        (Some(stored), Some(until)) => now < until && same(stored, &token_hash(setup_token)),
-        _ => false,
-    };
-    if !valid {
-        return Err(ErrorCode::SetupTokenInvalid.into());
-    }
-    if open.invitation.step != step {
+    let setup = open
+        .invitation
+        .setup_with_token(&token_hash(setup_token), now)?
+        .clone();
+    if setup.step() != step {
         return Err(ErrorCode::StepOutOfOrder.into());
     }
-    Ok(open)
+    Ok((open, setup))
+}
+
+/// Saves the set-up's new state, keeping its token.
+async fn save(tx: &mut dyn Tx, open: &OpenLink, setup: Setup) -> Result<(), ApiError> {
+    let token = match &open.invitation.state {
+        InvitationState::Open { token, .. } => token.clone(),
+        _ => None,
+    };
+    tx.save_invitation_state(open.invitation.id, &InvitationState::Open { setup, token })
+        .await?;
+    Ok(())
+}
+
+/// A fresh set-up token for `setup`, saved; returns the token for the client.
+async fn issue_token(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    open: &OpenLink,
+    setup: Setup,
+) -> Result<String, ApiError> {
+    let token = new_token()?;
+    let stored =
+        InvitationRules::from_policy(state.policy()).setup_token(token_hash(&token), state.now());
+    tx.save_invitation_state(
+        open.invitation.id,
+        &InvitationState::Open {
+            setup,
+            token: Some(stored),
+        },
+    )
+    .await?;
+    Ok(token)
 }
 
 /// Step 1: choose the password (the shared policy decides).
@@ -71,34 +92,26 @@ pub async fn set_password(
     let mut tx = state.store.read().await?;
     let open = usable_link(tx.as_mut(), token, state.now(), false).await?;
     tx.commit().await?;
-    if open.invitation.step != SetupStep::Password {
+    if open.setup()?.step() != SetupStep::Password {
         return Err(ErrorCode::StepOutOfOrder.into());
     }
-    let email = Email::parse(&open.account.email).map_err(ApiError::from)?;
-    parse(password::check(
+    password::check(
         &password,
-        email.local_part(),
+        open.account.email.local_part(),
         &open.account.name,
-    ))?;
+    )?;
     let hash = state.hasher.hash(password).await?;
 
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut open = usable_link(tx.as_mut(), token, now, true).await?;
-    if open.invitation.step != SetupStep::Password {
-        return Err(ErrorCode::StepOutOfOrder.into());
-    }
-    let setup_token = new_token()?;
-    open.invitation.pending_password_hash = Some(hash);
-    open.invitation.step = SetupStep::Mobile;
-    open.invitation.setup_token_hash = Some(token_hash(&setup_token));
-    open.invitation.setup_token_expires_at =
-        Some(now + Duration::minutes(state.settings.policy.setup_token_minutes));
-    tx.update_invitation(&open.invitation).await?;
+    let open = usable_link(tx.as_mut(), token, now, true).await?;
+    let setup = open.setup()?.password_chosen(hash)?;
+    let step = setup.step();
+    let setup_token = issue_token(state, tx.as_mut(), &open, setup).await?;
     tx.audit(
         &invitee_audit(
             client,
-            "setup.password_chosen",
+            AuditAction::SetupPasswordChosen,
             &open.account,
             json!({ "invitation_id": open.invitation.id }),
         ),
@@ -106,10 +119,7 @@ pub async fn set_password(
     )
     .await?;
     tx.commit().await?;
-    Ok(SetupTokenResponse {
-        setup_token,
-        step: SetupStep::Mobile,
-    })
+    Ok(SetupTokenResponse { setup_token, step })
 }
 
 /// Continues an interrupted set-up: the password chosen in step 1 gives a new set-up token.
@@ -122,22 +132,16 @@ pub async fn resume(
     let mut tx = state.store.read().await?;
     let open = usable_link(tx.as_mut(), token, state.now(), false).await?;
     tx.commit().await?;
-    let Some(stored) = open.invitation.pending_password_hash.clone() else {
+    let Some(stored) = open.setup()?.password_hash().map(str::to_string) else {
         return Err(ErrorCode::StepOutOfOrder.into());
     };
-    state
-        .limit(
-            &format!("setup-resume:{}", open.invitation.id),
-            5,
-            Duration::minutes(15),
-        )
-        .await?;
+    state.limit(Limit::SetupResumes(open.invitation.id)).await?;
     if !state.hasher.verify(password, Some(stored)).await? {
         let mut tx = state.store.begin().await?;
         tx.audit(
             &invitee_audit(
                 client,
-                "setup.resume_failed",
+                AuditAction::SetupResumeFailed,
                 &open.account,
                 json!({ "invitation_id": open.invitation.id }),
             ),
@@ -147,19 +151,13 @@ pub async fn resume(
         tx.commit().await?;
         return Err(ErrorCode::WrongPassword.into());
     }
-    let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut open = usable_link(tx.as_mut(), token, now, true).await?;
-    let setup_token = new_token()?;
-    open.invitation.setup_token_hash = Some(token_hash(&setup_token));
-    open.invitation.setup_token_expires_at =
-        Some(now + Duration::minutes(state.settings.policy.setup_token_minutes));
-    tx.update_invitation(&open.invitation).await?;
+    let open = usable_link(tx.as_mut(), token, state.now(), true).await?;
+    let setup = open.setup()?.clone();
+    let step = setup.step();
+    let setup_token = issue_token(state, tx.as_mut(), &open, setup).await?;
     tx.commit().await?;
-    Ok(SetupTokenResponse {
-        setup_token,
-        step: open.invitation.step,
-    })
+    Ok(SetupTokenResponse { setup_token, step })
 }
 
 /// Step 2a: send a code to the mobile number.
@@ -170,12 +168,11 @@ pub async fn send_mobile_code(
     mobile: &str,
     client: &ClientInfo,
 ) -> Result<CodeSentResponse, ApiError> {
-    let number = parse(MobileNumber::parse(mobile))?;
-    let policy = &state.settings.policy;
+    let number = MobileNumber::parse(mobile)?;
     // Checks and rate limits first, outside the write transaction (the counters are written
     // on their own connection, which must not wait for ours).
     let mut tx = state.store.read().await?;
-    let open = at_step(
+    let (open, _) = at_step(
         tx.as_mut(),
         token,
         setup_token,
@@ -184,14 +181,18 @@ pub async fn send_mobile_code(
         false,
     )
     .await?;
-    let previous = tx.latest_code(MOBILE_PURPOSE, open.invitation.id).await?;
     tx.commit().await?;
-    state
-        .sms_allowed(previous.as_ref(), number.as_str(), client.ip.as_deref())
-        .await?;
+    codes::may_send(
+        state,
+        CodePurpose::SetUpMobile,
+        open.invitation.id,
+        &number,
+        client.ip.as_deref(),
+    )
+    .await?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut open = at_step(
+    let (open, setup) = at_step(
         tx.as_mut(),
         token,
         setup_token,
@@ -200,37 +201,19 @@ pub async fn send_mobile_code(
         true,
     )
     .await?;
-    let code = new_code()?;
-    let subject = open.invitation.id.to_string();
-    let expires_at = now + Duration::minutes(policy.sms_code_valid_minutes);
-    tx.replace_code(&VerificationCode {
-        id: new_id(now),
-        purpose: MOBILE_PURPOSE.into(),
-        subject_id: open.invitation.id,
-        target: number.as_str().to_string(),
-        code_hash: state.secrets.code_hash(MOBILE_PURPOSE, &subject, &code),
-        attempts: 0,
-        created_at: now,
-        expires_at,
-        consumed_at: None,
-    })
-    .await?;
-    open.invitation.pending_mobile = Some(number.as_str().to_string());
-    tx.update_invitation(&open.invitation).await?;
-    tx.enqueue(
-        &[messages::sms_code(
-            &state.settings,
-            number.as_str(),
-            &code,
-            policy.sms_code_valid_minutes,
-        )],
-        now,
+    let sent = codes::send(
+        state,
+        tx.as_mut(),
+        CodePurpose::SetUpMobile,
+        open.invitation.id,
+        &number,
     )
     .await?;
+    save(tx.as_mut(), &open, setup.code_sent(number)?).await?;
     tx.audit(
         &invitee_audit(
             client,
-            "setup.mobile_code_sent",
+            AuditAction::SetupMobileCodeSent,
             &open.account,
             json!({ "invitation_id": open.invitation.id }),
         ),
@@ -239,14 +222,10 @@ pub async fn send_mobile_code(
     .await?;
     tx.commit().await?;
     state.outbox_wake.notify_one();
-    Ok(CodeSentResponse {
-        sent_to: number.masked(),
-        expires_at,
-        resend_after_seconds: policy.sms_resend_seconds,
-    })
+    Ok(sent)
 }
 
-/// Step 2b: the code from the SMS confirms the number.
+/// Step 2b: the code from the SMS confirms the number it was sent to.
 pub async fn verify_mobile(
     state: &AppState,
     token: &str,
@@ -254,10 +233,10 @@ pub async fn verify_mobile(
     code: &str,
     client: &ClientInfo,
 ) -> Result<SetupStepResponse, ApiError> {
-    let code = parse(parse_code(code))?;
+    let code = OneTimeCode::parse(code)?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut open = at_step(
+    let (open, setup) = at_step(
         tx.as_mut(),
         token,
         setup_token,
@@ -266,55 +245,52 @@ pub async fn verify_mobile(
         true,
     )
     .await?;
-    let stored = tx
-        .latest_code(MOBILE_PURPOSE, open.invitation.id)
-        .await?
-        .filter(|c| c.consumed_at.is_none())
-        .ok_or(ApiError::from(ErrorCode::CodeNotRequested))?;
-    if now >= stored.expires_at {
-        return Err(ErrorCode::CodeExpired.into());
-    }
-    if stored.attempts >= state.settings.policy.sms_code_attempts {
-        return Err(ErrorCode::CodeAttemptsExceeded.into());
-    }
-    let subject = open.invitation.id.to_string();
-    let matches = state
-        .secrets
-        .code_matches(MOBILE_PURPOSE, &subject, &code, &stored.code_hash)
-        && open.invitation.pending_mobile.as_deref() == Some(stored.target.as_str());
-    if !matches {
-        tx.count_code_attempt(stored.id).await?;
+    let subject = open.invitation.id;
+    let confirmed = match codes::check_sms(
+        state,
+        tx.as_mut(),
+        CodePurpose::SetUpMobile,
+        subject,
+        &code,
+        now,
+    )
+    .await?
+    {
+        Ok(stored) => setup
+            .mobile_confirmed(&stored.target)
+            .map(|s| (s, stored.id)),
+        Err(wrong) => Err(wrong),
+    };
+    let Ok((setup, code_id)) = confirmed else {
+        codes::count_wrong(state, tx.as_mut(), CodePurpose::SetUpMobile, subject).await?;
         tx.audit(
             &invitee_audit(
                 client,
-                "setup.mobile_code_wrong",
+                AuditAction::SetupMobileCodeWrong,
                 &open.account,
-                json!({ "invitation_id": open.invitation.id }),
+                json!({ "invitation_id": subject }),
             ),
             now,
         )
         .await?;
         tx.commit().await?;
         return Err(ErrorCode::CodeInvalid.into());
-    }
-    tx.consume_code(stored.id, now).await?;
-    open.invitation.verified_mobile = Some(stored.target);
-    open.invitation.step = SetupStep::Authenticator;
-    tx.update_invitation(&open.invitation).await?;
+    };
+    tx.consume_code(code_id, now).await?;
+    let step = setup.step();
+    save(tx.as_mut(), &open, setup).await?;
     tx.audit(
         &invitee_audit(
             client,
-            "setup.mobile_verified",
+            AuditAction::SetupMobileVerified,
             &open.account,
-            json!({ "invitation_id": open.invitation.id }),
+            json!({ "invitation_id": subject }),
         ),
         now,
     )
     .await?;
     tx.commit().await?;
-    Ok(SetupStepResponse {
-        step: SetupStep::Authenticator,
-    })
+    Ok(SetupStepResponse { step })
 }
 
 /// Step 3a: a new authenticator secret to scan (asking again replaces it).
@@ -325,7 +301,7 @@ pub async fn start_authenticator(
 ) -> Result<AuthenticatorSetupResponse, ApiError> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut open = at_step(
+    let (open, setup) = at_step(
         tx.as_mut(),
         token,
         setup_token,
@@ -335,18 +311,18 @@ pub async fn start_authenticator(
     )
     .await?;
     let secret = totp::new_secret()?;
-    open.invitation.pending_totp_secret = Some(state.secrets.encrypt(&secret)?);
-    tx.update_invitation(&open.invitation).await?;
+    save(
+        tx.as_mut(),
+        &open,
+        setup.secret_shown(state.secrets.encrypt(&secret)?)?,
+    )
+    .await?;
     tx.commit().await?;
-    let issuer = state.settings.branding.insurer_name.clone();
-    Ok(AuthenticatorSetupResponse {
-        otpauth_uri: totp::otpauth_uri(&secret, &issuer, &open.account.email),
-        secret: totp::secret_base32(&secret),
-        issuer,
-        account_name: open.account.email.clone(),
-        digits: totp::DIGITS,
-        period_seconds: totp::PERIOD_SECONDS,
-    })
+    Ok(totp::setup_response(
+        &secret,
+        &state.settings.branding.insurer_name,
+        open.account.email.as_str(),
+    ))
 }
 
 /// Step 3b: a code from the app confirms it; the account becomes active and is signed in.
@@ -358,9 +334,9 @@ pub async fn confirm_authenticator(
     code: &str,
     client: &ClientInfo,
 ) -> Result<(MeResponse, String), ApiError> {
-    let code = parse(parse_code(code))?;
+    let code = OneTimeCode::parse(code)?;
     let mut tx = state.store.read().await?;
-    let peek = at_step(
+    let (peek, _) = at_step(
         tx.as_mut(),
         token,
         setup_token,
@@ -371,15 +347,11 @@ pub async fn confirm_authenticator(
     .await?;
     tx.commit().await?;
     state
-        .limit(
-            &format!("setup-totp:{}", peek.invitation.id),
-            10,
-            Duration::minutes(15),
-        )
+        .limit(Limit::SetupAuthenticatorCodes(peek.invitation.id))
         .await?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut open = at_step(
+    let (open, setup) = at_step(
         tx.as_mut(),
         token,
         setup_token,
@@ -388,18 +360,12 @@ pub async fn confirm_authenticator(
         true,
     )
     .await?;
-    let encrypted = open
-        .invitation
-        .pending_totp_secret
-        .clone()
-        .ok_or(ApiError::from(ErrorCode::CodeNotRequested))?;
-    let secret = state.secrets.decrypt(&encrypted)?;
-    let unix = u64::try_from(now.timestamp()).unwrap_or(0);
-    let Some(step) = totp::matching_step(&secret, &code, unix)? else {
+    let activation = setup.finish()?;
+    let Some(step) = codes::authenticator_step(state, &activation.totp_secret, &code, now)? else {
         tx.audit(
             &invitee_audit(
                 client,
-                "setup.authenticator_code_wrong",
+                AuditAction::SetupAuthenticatorCodeWrong,
                 &open.account,
                 json!({ "invitation_id": open.invitation.id }),
             ),
@@ -409,34 +375,14 @@ pub async fn confirm_authenticator(
         tx.commit().await?;
         return Err(ErrorCode::CodeInvalid.into());
     };
-    let (Some(password_hash), Some(mobile)) = (
-        open.invitation.pending_password_hash.clone(),
-        open.invitation.verified_mobile.clone(),
-    ) else {
-        return Err(ErrorCode::StepOutOfOrder.into());
-    };
-
-    let account = &mut open.account;
-    account.password_hash = Some(password_hash);
-    account.password_changed_at = Some(now);
-    account.mobile = Some(mobile);
-    account.totp_secret = Some(encrypted);
-    account.totp_last_step = i64::try_from(step).ok();
-    account.status = AccountStatus::Active;
-    account.failed_password_attempts = 0;
-    account.updated_at = now;
-    tx.update_account(account).await?;
-
-    let invitation = &mut open.invitation;
-    invitation.status = InvitationStatus::Accepted;
-    invitation.step = SetupStep::Done;
-    invitation.accepted_at = Some(now);
-    invitation.pending_password_hash = None;
-    invitation.pending_totp_secret = None;
-    invitation.pending_mobile = None;
-    invitation.setup_token_hash = None;
-    invitation.setup_token_expires_at = None;
-    tx.update_invitation(invitation).await?;
+    let account = &open.account;
+    tx.activate(account.id, &activation, step, now).await?;
+    if lockout::ends_run(account.wrong_passwords) {
+        tx.clear_wrong_passwords(account.id).await?;
+    }
+    let invitation = &open.invitation;
+    tx.save_invitation_state(invitation.id, &InvitationState::Accepted { at: now })
+        .await?;
     tx.supersede_links_of(invitation.id, now).await?;
     tx.insert_invitation_event(&InvitationEvent {
         invitation_id: invitation.id,
@@ -449,50 +395,25 @@ pub async fn confirm_authenticator(
     tx.audit(
         &invitee_audit(
             client,
-            "invitation.accepted",
-            &open.account,
-            json!({ "invitation_id": open.invitation.id, "kind": open.invitation.kind }),
+            AuditAction::InvitationAccepted,
+            account,
+            json!({ "invitation_id": invitation.id, "kind": invitation.kind }),
         ),
         now,
     )
     .await?;
-    let session_token = start_session(state, tx.as_mut(), open.account.id, client).await?;
+    let session_token = sessions::start(state, tx.as_mut(), account.id, client).await?;
     tx.audit(
         &invitee_audit(
             client,
-            "session.started",
-            &open.account,
+            AuditAction::SessionStarted,
+            account,
             json!({ "via": "setup" }),
         ),
         now,
     )
     .await?;
-    let me = super::accounts::me(tx.as_mut(), &open.account).await?;
+    let me = account.me(office_name(tx.as_mut(), account).await?);
     tx.commit().await?;
     Ok((me, session_token))
-}
-
-/// Creates a session for the account; returns the token for the cookie.
-pub async fn start_session(
-    state: &AppState,
-    tx: &mut dyn Tx,
-    account_id: uuid::Uuid,
-    client: &ClientInfo,
-) -> Result<String, ApiError> {
-    let now = state.now();
-    let token = new_token()?;
-    let session = Session {
-        id: new_id(now),
-        account_id,
-        created_at: now,
-        last_seen_at: now,
-        expires_at: now + Duration::hours(state.settings.policy.session_absolute_hours),
-        ended_at: None,
-        client_ip: client.ip.clone(),
-        user_agent: client.user_agent.clone(),
-        active_portfolio_id: None,
-        reauthenticated_at: None,
-    };
-    tx.insert_session(&session, &token_hash(&token)).await?;
-    Ok(token)
 }

@@ -1,30 +1,29 @@
-//! Signing in, as explicit steps: e-mail and password → second factor (authenticator code, or
-//! an SMS code) → a new password when the current one is too old → signed in.
+//! Signing in, as explicit steps (the step machine is `domain::sign_in`): e-mail and password →
+//! second factor (authenticator code, or an SMS code) → a new password when the current one is
+//! too old → signed in.
 //!
-//! Every step answers with the next one. Wrong passwords in a row are counted on the account
-//! in the database (so all instances share the count) and block it at the threshold; wrong
-//! codes are counted per sign-in and void it. An unknown address costs the same hashing work
-//! and gets the same answer as a wrong password.
+//! Wrong passwords in a row are counted on the account in the database (every instance shares
+//! the count) and block it at the threshold (`domain::lockout`); wrong codes are counted per
+//! sign-in and void it (`domain::code`). An unknown address costs the same hashing work and
+//! gets the same answer as a wrong password.
 
-use chrono::Duration;
 use poort_shared::ErrorCode;
-use poort_shared::dto::{
-    AccountStatus, CodeSentResponse, InvitationStatus, SecondFactor, SignInResponse, SignInStep,
-};
-use poort_shared::password;
-use poort_shared::validate::{Email, MobileNumber, parse_code};
+use poort_shared::dto::{AccountStatus, AuditAction, CodeSentResponse, SignInResponse, SignInStep};
+use poort_shared::validate::{Email, OneTimeCode};
 use serde_json::json;
 
-use super::parse;
+use super::{codes, passwords, sessions};
 use crate::auth::principal::ClientInfo;
-use crate::auth::secrets::{new_code, new_token, token_hash};
-use crate::auth::totp;
+use crate::auth::secrets::{new_token, token_hash};
+use crate::domain::limits::Limit;
+use crate::domain::lockout::{self, AfterWrong, Lockout, WrongPassword};
+use crate::domain::password::PasswordRules;
+use crate::domain::sign_in::{self, SignInStage};
+use crate::domain::{Account, CodePurpose, SignInAttempt};
 use crate::error::ApiError;
 use crate::messages;
-use crate::startup::AppState;
-use crate::store::{Account, SignInAttempt, SignInStage, Tx, VerificationCode, new_id};
-
-pub const SMS_PURPOSE: &str = "sign_in";
+use crate::state::AppState;
+use crate::store::{AuditRecord, Tx};
 
 /// A step's answer, and the session token once signed in (for the cookie).
 pub struct Outcome {
@@ -32,32 +31,27 @@ pub struct Outcome {
     pub session_token: Option<String>,
 }
 
-/// The second factors an account can use, authenticator first.
-pub fn methods(account: &Account) -> Vec<SecondFactor> {
-    let mut methods = Vec::new();
-    if account.totp_secret.is_some() {
-        methods.push(SecondFactor::Authenticator);
+impl Outcome {
+    fn next(step: SignInStep, token: &str, account: Option<&Account>) -> Self {
+        Outcome {
+            response: SignInResponse {
+                step,
+                sign_in_token: Some(token.to_string()),
+                methods: account.map(Account::second_factors).unwrap_or_default(),
+                mobile_hint: account.and_then(Account::mobile_hint),
+                account: None,
+            },
+            session_token: None,
+        }
     }
-    if account.mobile.is_some() {
-        methods.push(SecondFactor::Sms);
-    }
-    methods
-}
-
-pub fn mobile_hint(account: &Account) -> Option<String> {
-    account
-        .mobile
-        .as_deref()
-        .and_then(|m| MobileNumber::parse(m).ok())
-        .map(|m| m.masked())
 }
 
 fn audit(
     client: &ClientInfo,
-    action: &'static str,
+    action: AuditAction,
     account: &Account,
     details: serde_json::Value,
-) -> crate::store::AuditRecord {
+) -> AuditRecord {
     client.audit(
         Some(account.id),
         action,
@@ -67,6 +61,38 @@ fn audit(
     )
 }
 
+/// Finds the account for an address, counting the client's sign-in against its limit (one
+/// statement on PostgreSQL).
+async fn find_counting(
+    state: &AppState,
+    key: &str,
+    client: &ClientInfo,
+) -> Result<Option<Account>, ApiError> {
+    let Some(ip) = &client.ip else {
+        let mut tx = state.store.read().await?;
+        let account = tx.find_account_by_email(key).await?;
+        tx.commit().await?;
+        return Ok(account);
+    };
+    let limit = Limit::SignInsPerClient(ip);
+    let rule = limit.rule(state.policy());
+    let now = state.now();
+    let ((count, started), account) = state
+        .store
+        .hit_and_find_account(&limit.key(), rule.window, now, key)
+        .await?;
+    if let crate::domain::limits::Verdict::Over {
+        retry_after_seconds,
+    } = rule.judge(count, started, now)
+    {
+        tracing::warn!(key = limit.key(), "rate limit reached");
+        return Err(ApiError::RateLimited {
+            retry_after_seconds,
+        });
+    }
+    Ok(account)
+}
+
 /// Step 1: e-mail address and password.
 pub async fn start(
     state: &AppState,
@@ -74,38 +100,10 @@ pub async fn start(
     password: String,
     client: &ClientInfo,
 ) -> Result<Outcome, ApiError> {
-    let policy = &state.settings.policy;
     let key = Email::parse(email)
         .map(|e| e.key())
         .unwrap_or_else(|_| email.trim().to_lowercase());
-    // The client's sign-in count and the account come together (one statement on PostgreSQL).
-    let account = match &client.ip {
-        Some(ip) => {
-            let (limit, window, now) = (
-                format!("sign-in:client:{ip}"),
-                Duration::minutes(1),
-                state.now(),
-            );
-            let (hit, account) = state
-                .store
-                .hit_rate_limit_and_find_account(&limit, window, now, &key)
-                .await?;
-            AppState::over_limit(
-                &limit,
-                hit,
-                policy.sign_ins_per_minute_per_client,
-                window,
-                now,
-            )?;
-            account
-        }
-        None => {
-            let mut tx = state.store.read().await?;
-            let account = tx.find_account_by_email(&key).await?;
-            tx.commit().await?;
-            account
-        }
-    };
+    let account = find_counting(state, &key, client).await?;
     // An invited account whose set-up has begun has a password on its open invitation: with
     // that password (and only with it) the person hears that the set-up is not finished.
     let pending = match &account {
@@ -115,8 +113,10 @@ pub async fn start(
                 .invitations_of_account(a.id)
                 .await?
                 .into_iter()
-                .filter(|i| i.status == InvitationStatus::Open)
-                .find_map(|i| i.pending_password_hash);
+                .find_map(|i| {
+                    i.setup()
+                        .and_then(|s| s.password_hash().map(str::to_string))
+                });
             tx.commit().await?;
             pending
         }
@@ -138,7 +138,7 @@ pub async fn start(
         tx.audit(
             &client.audit(
                 None,
-                "sign_in.failed",
+                AuditAction::SignInFailed,
                 None,
                 None,
                 json!({ "reason": "unknown_or_not_set_up" }),
@@ -149,123 +149,40 @@ pub async fn start(
         tx.commit().await?;
         return Err(ErrorCode::InvalidCredentials.into());
     };
-
     if !correct {
-        let mut tx = state.store.begin().await?;
-        if account.status != AccountStatus::Active {
-            tx.audit(
-                &audit(
-                    client,
-                    "sign_in.failed",
-                    &account,
-                    json!({ "reason": "wrong_password", "status": account.status.as_str() }),
-                ),
-                now,
-            )
-            .await?;
-            tx.commit().await?;
-            return Err(ErrorCode::InvalidCredentials.into());
-        }
-        let in_a_row = tx.count_wrong_password(account.id).await?;
-        tx.audit(
-            &audit(
-                client,
-                "sign_in.failed",
-                &account,
-                json!({ "reason": "wrong_password", "in_a_row": in_a_row }),
-            ),
-            now,
-        )
-        .await?;
-        if in_a_row >= policy.lockout_threshold {
-            let mut blocked = tx
-                .lock_account(account.id)
-                .await?
-                .ok_or(ApiError::from(ErrorCode::InvalidCredentials))?;
-            blocked.status = AccountStatus::Blocked;
-            blocked.updated_at = now;
-            tx.update_account(&blocked).await?;
-            let ended = tx.end_sessions_of_account(blocked.id, now).await?;
-            let reset_page = format!("{}/wachtwoord-vergeten", state.public_url);
-            tx.enqueue(
-                &[messages::account_blocked(
-                    &state.settings,
-                    &blocked.email,
-                    &blocked.name,
-                    &reset_page,
-                )],
-                now,
-            )
-            .await?;
-            tx.audit(
-                &audit(
-                    client,
-                    "account.blocked",
-                    &blocked,
-                    json!({ "wrong_passwords": in_a_row, "sessions_ended": ended }),
-                ),
-                now,
-            )
-            .await?;
-            tx.commit().await?;
-            state.outbox_wake.notify_one();
-            return Err(ErrorCode::AccountBlocked.into());
-        }
-        tx.commit().await?;
-        return Err(ErrorCode::InvalidCredentials.into());
+        return wrong_password(state, &account, client).await;
     }
-
-    match account.status {
-        AccountStatus::Blocked => {
-            return refuse(state, client, &account, ErrorCode::AccountBlocked).await;
-        }
-        AccountStatus::Deactivated => {
-            return refuse(state, client, &account, ErrorCode::AccountDeactivated).await;
-        }
-        AccountStatus::Invited => {
-            return refuse(state, client, &account, ErrorCode::SetUpNotFinished).await;
-        }
-        AccountStatus::Active => {}
-    }
-    let methods = methods(&account);
-    if methods.is_empty() {
-        return refuse(state, client, &account, ErrorCode::TwoFactorNotSetUp).await;
-    }
+    let methods = match sign_in::after_password(&account) {
+        Ok(methods) => methods,
+        Err(refusal) => return refuse(state, client, &account, refusal).await,
+    };
     let new_hash = match rehash_with {
         Some(password) => Some(state.hasher.hash(password).await?),
         None => None,
     };
 
     // A successful step: committed without waiting for the disk where so configured (see
-    // `Store::begin_fast`).
+    // `Store::begin_fast`). The account row is written only when there is something to write
+    // (the usual sign-in has no run of wrong passwords to end and nothing to re-hash).
     let mut tx = state.store.begin_fast().await?;
-    // The right password ends a run of wrong ones; the account row is written only when
-    // there is something to write (the usual sign-in has no earlier wrong password).
-    if account.failed_password_attempts != 0 || new_hash.is_some() {
-        let mut current = tx
-            .lock_account(account.id)
-            .await?
-            .ok_or(ApiError::from(ErrorCode::InvalidCredentials))?;
-        current.failed_password_attempts = 0;
-        if let Some(hash) = new_hash {
-            current.password_hash = Some(hash);
-        }
-        tx.update_account(&current).await?;
+    if lockout::ends_run(account.wrong_passwords) {
+        tx.clear_wrong_passwords(account.id).await?;
+    }
+    if let Some(hash) = &new_hash {
+        tx.rehash_password(account.id, hash).await?;
     }
     let token = new_token()?;
-    let attempt = SignInAttempt {
-        id: new_id(now),
-        account_id: account.id,
-        stage: SignInStage::SecondFactor,
-        failed_codes: 0,
-        created_at: now,
-        expires_at: now + Duration::minutes(policy.sign_in_minutes),
-    };
+    let attempt = sign_in::begin(
+        crate::store::new_id(now),
+        account.id,
+        now,
+        state.policy().sign_in_minutes,
+    );
     tx.insert_sign_in(&attempt, &token_hash(&token)).await?;
     tx.audit(
         &audit(
             client,
-            "sign_in.password_accepted",
+            AuditAction::SignInPasswordAccepted,
             &account,
             json!({ "sign_in_id": attempt.id }),
         ),
@@ -273,16 +190,79 @@ pub async fn start(
     )
     .await?;
     tx.commit().await?;
-    Ok(Outcome {
-        response: SignInResponse {
-            step: SignInStep::SecondFactor,
-            sign_in_token: Some(token),
-            mobile_hint: mobile_hint(&account),
-            methods,
-            account: None,
-        },
-        session_token: None,
-    })
+    let mut outcome = Outcome::next(SignInStep::SecondFactor, &token, Some(&account));
+    outcome.response.methods = methods;
+    Ok(outcome)
+}
+
+/// A wrong password: counted on an active account; at the threshold the account is blocked,
+/// its sessions end and its owner gets an e-mail.
+async fn wrong_password(
+    state: &AppState,
+    account: &Account,
+    client: &ClientInfo,
+) -> Result<Outcome, ApiError> {
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    if !Lockout::counts(account.status) {
+        tx.audit(
+            &audit(
+                client,
+                AuditAction::SignInFailed,
+                account,
+                json!({ "reason": "wrong_password", "status": account.status.as_str() }),
+            ),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(ErrorCode::InvalidCredentials.into());
+    }
+    let in_a_row = tx.count_wrong_password(account.id).await?;
+    tx.audit(
+        &audit(
+            client,
+            AuditAction::SignInFailed,
+            account,
+            json!({ "reason": "wrong_password", "in_a_row": in_a_row }),
+        ),
+        now,
+    )
+    .await?;
+    match Lockout::from_policy(state.policy()).after_wrong_password(in_a_row) {
+        WrongPassword::Block { in_a_row } => {
+            tx.set_status(account.id, AccountStatus::Blocked, now)
+                .await?;
+            let ended = tx.end_sessions_of_account(account.id, now).await?;
+            tx.enqueue(
+                &[messages::account_blocked(
+                    &state.settings,
+                    account.email.as_str(),
+                    &account.name,
+                    &state.page("/wachtwoord-vergeten"),
+                )],
+                now,
+            )
+            .await?;
+            tx.audit(
+                &audit(
+                    client,
+                    AuditAction::AccountBlocked,
+                    account,
+                    json!({ "wrong_passwords": in_a_row, "sessions_ended": ended }),
+                ),
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            state.outbox_wake.notify_one();
+            Err(ErrorCode::AccountBlocked.into())
+        }
+        WrongPassword::Counted { .. } => {
+            tx.commit().await?;
+            Err(ErrorCode::InvalidCredentials.into())
+        }
+    }
 }
 
 async fn refuse<T>(
@@ -295,7 +275,7 @@ async fn refuse<T>(
     tx.audit(
         &audit(
             client,
-            "sign_in.refused",
+            AuditAction::SignInRefused,
             account,
             json!({ "reason": code.as_str() }),
         ),
@@ -306,8 +286,15 @@ async fn refuse<T>(
     Err(code.into())
 }
 
-/// The sign-in behind a token, at `stage`, with its (locked) account and the account's
-/// office name (for the answer when the sign-in completes), in one query.
+/// A sign-in under way with its account and the account's office name.
+struct Signer {
+    attempt: SignInAttempt,
+    account: Account,
+    office_name: Option<String>,
+}
+
+/// The sign-in behind a token, which must be at `stage`, with its account (locked when
+/// `lock`) and the office name for the answer when the sign-in completes, in one query.
 async fn load(
     tx: &mut dyn Tx,
     token: &str,
@@ -319,52 +306,39 @@ async fn load(
         .find_sign_in(&token_hash(token), lock)
         .await?
         .ok_or(ApiError::from(ErrorCode::SignInExpired))?;
-    match attempt.stage {
-        SignInStage::Void => return Err(ErrorCode::SignInAttemptVoid.into()),
-        SignInStage::Done => return Err(ErrorCode::SignInExpired.into()),
-        s if s != stage => return Err(ErrorCode::StepOutOfOrder.into()),
-        _ => {}
-    }
-    if now >= attempt.expires_at {
-        return Err(ErrorCode::SignInExpired.into());
-    }
-    match account.status {
-        AccountStatus::Active => Ok(Signer {
-            attempt,
-            account,
-            office_name,
-        }),
-        AccountStatus::Blocked => Err(ErrorCode::AccountBlocked.into()),
-        AccountStatus::Deactivated => Err(ErrorCode::AccountDeactivated.into()),
-        AccountStatus::Invited => Err(ErrorCode::SignInExpired.into()),
-    }
+    sign_in::may_take_step(&attempt, &account, stage, now)?;
+    Ok(Signer {
+        attempt,
+        account,
+        office_name,
+    })
 }
 
-/// A wrong code: counted; at the limit the sign-in is void. Commits, waiting for the disk.
+/// A wrong code: counted; when the sign-in's budget is spent, the sign-in is void. Commits,
+/// waiting for the disk.
 async fn wrong_code(
     state: &AppState,
     mut tx: Box<dyn Tx>,
-    attempt: &SignInAttempt,
-    account: &Account,
+    signer: &Signer,
     client: &ClientInfo,
     code: ErrorCode,
 ) -> Result<Outcome, ApiError> {
     tx.durable().await?;
-    let now = state.now();
-    let failures = tx.count_sign_in_failure(attempt.id).await?;
+    let (failures, after) =
+        codes::count_wrong(state, tx.as_mut(), CodePurpose::SignIn, signer.attempt.id).await?;
     tx.audit(
         &audit(
             client,
-            "sign_in.code_wrong",
-            account,
-            json!({ "sign_in_id": attempt.id, "failures": failures }),
+            AuditAction::SignInCodeWrong,
+            &signer.account,
+            json!({ "sign_in_id": signer.attempt.id, "failures": failures }),
         ),
-        now,
+        state.now(),
     )
     .await?;
-    let limit = state.settings.policy.sign_in_code_attempts;
-    if failures >= limit {
-        tx.set_sign_in_stage(attempt.id, SignInStage::Void).await?;
+    if after == AfterWrong::Exhausted {
+        tx.set_sign_in_stage(signer.attempt.id, SignInStage::Void)
+            .await?;
         tx.commit().await?;
         return Err(ErrorCode::SignInAttemptVoid.into());
     }
@@ -372,14 +346,8 @@ async fn wrong_code(
     Err(code.into())
 }
 
-/// A sign-in under way with its account and the account's office name, as [`load`] reads them.
-struct Signer {
-    attempt: SignInAttempt,
-    account: Account,
-    office_name: Option<String>,
-}
-
-/// After the second factor: a new password first if the current one is too old.
+/// After the second factor (which accepted `totp_step`, if by authenticator): a new password
+/// first if the current one is too old, else signed in.
 async fn advance(
     state: &AppState,
     mut tx: Box<dyn Tx>,
@@ -387,43 +355,33 @@ async fn advance(
     token: &str,
     client: &ClientInfo,
     via: &str,
+    totp_step: Option<i64>,
 ) -> Result<Outcome, ApiError> {
-    let Signer {
-        attempt, account, ..
-    } = &signer;
     let now = state.now();
-    let max_age = Duration::days(state.settings.policy.password_max_age_days);
-    let expired = account
-        .password_changed_at
-        .is_none_or(|at| now >= at + max_age);
-    if expired {
-        // Keeps the authenticator step just accepted (see `authenticator`).
-        tx.update_account(account).await?;
-        tx.set_sign_in_stage(attempt.id, SignInStage::NewPassword)
+    let rules = PasswordRules::from_policy(state.policy());
+    match sign_in::after_second_factor(rules, signer.account.password_changed_at, now) {
+        SignInStage::NewPassword => {
+            // Keeps the authenticator step just accepted: the code cannot be used again.
+            if let Some(step) = totp_step {
+                tx.set_totp_step(signer.account.id, step).await?;
+            }
+            tx.set_sign_in_stage(signer.attempt.id, SignInStage::NewPassword)
+                .await?;
+            tx.audit(
+                &audit(
+                    client,
+                    AuditAction::SignInPasswordExpired,
+                    &signer.account,
+                    json!({ "sign_in_id": signer.attempt.id, "via": via }),
+                ),
+                now,
+            )
             .await?;
-        tx.audit(
-            &audit(
-                client,
-                "sign_in.password_expired",
-                account,
-                json!({ "sign_in_id": attempt.id, "via": via }),
-            ),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        return Ok(Outcome {
-            response: SignInResponse {
-                step: SignInStep::NewPassword,
-                sign_in_token: Some(token.to_string()),
-                methods: Vec::new(),
-                mobile_hint: None,
-                account: None,
-            },
-            session_token: None,
-        });
+            tx.commit().await?;
+            Ok(Outcome::next(SignInStep::NewPassword, token, None))
+        }
+        _ => complete(state, tx, signer, client, via, totp_step).await,
     }
-    complete(state, tx, signer, client, via).await
 }
 
 async fn complete(
@@ -432,25 +390,27 @@ async fn complete(
     signer: Signer,
     client: &ClientInfo,
     via: &str,
+    totp_step: Option<i64>,
 ) -> Result<Outcome, ApiError> {
     let Signer {
         attempt,
-        mut account,
+        account,
         office_name,
     } = signer;
     let now = state.now();
     tx.set_sign_in_stage(attempt.id, SignInStage::Done).await?;
-    account.last_sign_in_at = Some(now);
-    account.failed_password_attempts = 0;
-    account.updated_at = now;
-    tx.update_account(&account).await?;
-    let session = super::setup::start_session(state, tx.as_mut(), account.id, client).await?;
+    tx.record_sign_in(account.id, now, totp_step).await?;
+    let session = sessions::start(state, tx.as_mut(), account.id, client).await?;
     tx.audit(
-        &audit(client, "session.started", &account, json!({ "via": via })),
+        &audit(
+            client,
+            AuditAction::SessionStarted,
+            &account,
+            json!({ "via": via }),
+        ),
         now,
     )
     .await?;
-    let me = super::accounts::me_of(&account, office_name);
     tx.commit().await?;
     Ok(Outcome {
         response: SignInResponse {
@@ -458,39 +418,10 @@ async fn complete(
             sign_in_token: None,
             methods: Vec::new(),
             mobile_hint: None,
-            account: Some(me),
+            account: Some(account.me(office_name)),
         },
         session_token: Some(session),
     })
-}
-
-/// The time step an authenticator code belongs to (now or the adjacent steps), if any.
-fn totp_step(state: &AppState, encrypted: &[u8], code: &str) -> Result<Option<i64>, ApiError> {
-    let secret = state.secrets.decrypt(encrypted)?;
-    let unix = u64::try_from(state.now().timestamp()).unwrap_or(0);
-    Ok(totp::matching_step(&secret, code, unix)?
-        .map(|step| i64::try_from(step).unwrap_or(i64::MAX)))
-}
-
-/// Accepts an authenticator code once per time step (no replay, across instances) with an
-/// atomic claim, for callers that have not locked the account. On success
-/// `account.totp_last_step` is updated too, so a later save keeps it.
-pub async fn claim_totp(
-    state: &AppState,
-    tx: &mut dyn Tx,
-    account: &mut Account,
-    encrypted: &[u8],
-    code: &str,
-) -> Result<Result<(), ErrorCode>, ApiError> {
-    let Some(step) = totp_step(state, encrypted, code)? else {
-        return Ok(Err(ErrorCode::CodeInvalid));
-    };
-    if tx.claim_totp_step(account.id, step).await? {
-        account.totp_last_step = Some(step);
-        Ok(Ok(()))
-    } else {
-        Ok(Err(ErrorCode::CodeAlreadyUsed))
-    }
 }
 
 /// Step 2, with the authenticator app.
@@ -500,41 +431,39 @@ pub async fn authenticator(
     code: &str,
     client: &ClientInfo,
 ) -> Result<Outcome, ApiError> {
-    let code = parse(parse_code(code))?;
+    let code = OneTimeCode::parse(code)?;
     // Fast unless the code is wrong (`wrong_code` makes it durable).
     let mut tx = state.store.begin_fast().await?;
-    let mut signer = load(
-        tx.as_mut(),
-        token,
-        SignInStage::SecondFactor,
-        state.now(),
-        true,
-    )
-    .await?;
-    let Some(encrypted) = signer.account.totp_secret.clone() else {
+    let now = state.now();
+    let signer = load(tx.as_mut(), token, SignInStage::SecondFactor, now, true).await?;
+    let Some(secret) = &signer.account.totp_secret else {
         return Err(ErrorCode::CodeNotRequested.into());
     };
     // The account row is locked (`load` with lock): the step is checked against it here and
     // written with the account when the sign-in goes on, in this transaction; a second use of
     // the code waits for the lock and then finds the step taken.
-    let verdict = match totp_step(state, &encrypted, &code)? {
-        None => Err(ErrorCode::CodeInvalid),
+    match codes::authenticator_step(state, secret, &code, now)? {
+        None => wrong_code(state, tx, &signer, client, ErrorCode::CodeInvalid).await,
         Some(step)
             if signer
                 .account
                 .totp_last_step
                 .is_some_and(|last| last >= step) =>
         {
-            Err(ErrorCode::CodeAlreadyUsed)
+            wrong_code(state, tx, &signer, client, ErrorCode::CodeAlreadyUsed).await
         }
         Some(step) => {
-            signer.account.totp_last_step = Some(step);
-            Ok(())
+            advance(
+                state,
+                tx,
+                signer,
+                token,
+                client,
+                "authenticator",
+                Some(step),
+            )
+            .await
         }
-    };
-    match verdict {
-        Ok(()) => advance(state, tx, signer, token, client, "authenticator").await,
-        Err(wrong) => wrong_code(state, tx, &signer.attempt, &signer.account, client, wrong).await,
     }
 }
 
@@ -544,11 +473,8 @@ pub async fn send_sms(
     token: &str,
     client: &ClientInfo,
 ) -> Result<CodeSentResponse, ApiError> {
-    let policy = &state.settings.policy;
     let mut tx = state.store.read().await?;
-    let Signer {
-        attempt, account, ..
-    } = load(
+    let signer = load(
         tx.as_mut(),
         token,
         SignInStage::SecondFactor,
@@ -556,49 +482,28 @@ pub async fn send_sms(
         false,
     )
     .await?;
-    let previous = tx.latest_code(SMS_PURPOSE, attempt.id).await?;
     tx.commit().await?;
-    let Some(mobile) = account.mobile.clone() else {
+    let Some(mobile) = signer.account.mobile.clone() else {
         return Err(ErrorCode::NoMobileNumber.into());
     };
-    state
-        .sms_allowed(previous.as_ref(), &mobile, client.ip.as_deref())
-        .await?;
+    codes::may_send(
+        state,
+        CodePurpose::SignIn,
+        signer.attempt.id,
+        &mobile,
+        client.ip.as_deref(),
+    )
+    .await?;
     let now = state.now();
-    let code = new_code()?;
-    let expires_at = now + Duration::minutes(policy.sms_code_valid_minutes);
     let mut tx = state.store.begin().await?;
     let Signer {
         attempt, account, ..
     } = load(tx.as_mut(), token, SignInStage::SecondFactor, now, true).await?;
-    tx.replace_code(&VerificationCode {
-        id: new_id(now),
-        purpose: SMS_PURPOSE.into(),
-        subject_id: attempt.id,
-        target: mobile.clone(),
-        code_hash: state
-            .secrets
-            .code_hash(SMS_PURPOSE, &attempt.id.to_string(), &code),
-        attempts: 0,
-        created_at: now,
-        expires_at,
-        consumed_at: None,
-    })
-    .await?;
-    tx.enqueue(
-        &[messages::sms_code(
-            &state.settings,
-            &mobile,
-            &code,
-            policy.sms_code_valid_minutes,
-        )],
-        now,
-    )
-    .await?;
+    let sent = codes::send(state, tx.as_mut(), CodePurpose::SignIn, attempt.id, &mobile).await?;
     tx.audit(
         &audit(
             client,
-            "sign_in.sms_sent",
+            AuditAction::SignInSmsSent,
             &account,
             json!({ "sign_in_id": attempt.id }),
         ),
@@ -607,11 +512,7 @@ pub async fn send_sms(
     .await?;
     tx.commit().await?;
     state.outbox_wake.notify_one();
-    Ok(CodeSentResponse {
-        sent_to: mobile_hint(&account).unwrap_or_default(),
-        expires_at,
-        resend_after_seconds: policy.sms_resend_seconds,
-    })
+    Ok(sent)
 }
 
 /// Step 2, by SMS: the code.
@@ -621,32 +522,27 @@ pub async fn verify_sms(
     code: &str,
     client: &ClientInfo,
 ) -> Result<Outcome, ApiError> {
-    let code = parse(parse_code(code))?;
+    let code = OneTimeCode::parse(code)?;
     let now = state.now();
     // Fast unless the code is wrong (`wrong_code` makes it durable).
     let mut tx = state.store.begin_fast().await?;
     let signer = load(tx.as_mut(), token, SignInStage::SecondFactor, now, true).await?;
-    let Signer {
-        attempt, account, ..
-    } = &signer;
-    let stored = tx
-        .latest_code(SMS_PURPOSE, attempt.id)
-        .await?
-        .filter(|c| c.consumed_at.is_none())
-        .ok_or(ApiError::from(ErrorCode::CodeNotRequested))?;
-    if now >= stored.expires_at {
-        return Err(ErrorCode::CodeExpired.into());
-    }
-    if !state.secrets.code_matches(
-        SMS_PURPOSE,
-        &attempt.id.to_string(),
+    match codes::check_sms(
+        state,
+        tx.as_mut(),
+        CodePurpose::SignIn,
+        signer.attempt.id,
         &code,
-        &stored.code_hash,
-    ) {
-        return wrong_code(state, tx, attempt, account, client, ErrorCode::CodeInvalid).await;
+        now,
+    )
+    .await?
+    {
+        Ok(stored) => {
+            tx.consume_code(stored.id, now).await?;
+            advance(state, tx, signer, token, client, "sms", None).await
+        }
+        Err(wrong) => wrong_code(state, tx, &signer, client, wrong).await,
     }
-    tx.consume_code(stored.id, now).await?;
-    advance(state, tx, signer, token, client, "sms").await
 }
 
 /// Step 3 when the password is too old: the new password (policy, not one of the last five).
@@ -666,66 +562,20 @@ pub async fn new_password(
     )
     .await?;
     tx.commit().await?;
-    let hash = check_and_hash_new_password(state, &account, password).await?;
+    let hash = passwords::check_and_hash(state, &account, password).await?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut signer = load(tx.as_mut(), token, SignInStage::NewPassword, now, true).await?;
-    replace_password(tx.as_mut(), &mut signer.account, hash, now).await?;
+    let signer = load(tx.as_mut(), token, SignInStage::NewPassword, now, true).await?;
+    passwords::replace(tx.as_mut(), &signer.account, &hash, now).await?;
     tx.audit(
         &audit(
             client,
-            "password.changed",
+            AuditAction::PasswordChanged,
             &signer.account,
             json!({ "reason": "expired" }),
         ),
         now,
     )
     .await?;
-    complete(state, tx, signer, client, "new_password").await
-}
-
-/// Applies the policy and the history rule (not the current password nor the ones before it,
-/// `policy.password_history` in all), then hashes.
-pub async fn check_and_hash_new_password(
-    state: &AppState,
-    account: &Account,
-    password: String,
-) -> Result<String, ApiError> {
-    let email = Email::parse(&account.email).map_err(ApiError::from)?;
-    parse(password::check(
-        &password,
-        email.local_part(),
-        &account.name,
-    ))?;
-    let keep = state.settings.policy.password_history;
-    let mut tx = state.store.read().await?;
-    let mut earlier = tx.password_history(account.id, (keep - 1).max(0)).await?;
-    tx.commit().await?;
-    if let Some(current) = &account.password_hash {
-        earlier.insert(0, current.clone());
-    }
-    for old in earlier.into_iter().take(usize::try_from(keep).unwrap_or(5)) {
-        if state.hasher.verify(password.clone(), Some(old)).await? {
-            return Err(ErrorCode::PasswordReused.into());
-        }
-    }
-    Ok(state.hasher.hash(password).await?)
-}
-
-/// Sets a new password hash, keeping the old one in the history.
-pub async fn replace_password(
-    tx: &mut dyn Tx,
-    account: &mut Account,
-    hash: String,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), ApiError> {
-    if let Some(old) = account.password_hash.take() {
-        tx.add_password_history(account.id, &old, now).await?;
-    }
-    account.password_hash = Some(hash);
-    account.password_changed_at = Some(now);
-    account.failed_password_attempts = 0;
-    account.updated_at = now;
-    tx.update_account(account).await?;
-    Ok(())
+    complete(state, tx, signer, client, "new_password", None).await
 }

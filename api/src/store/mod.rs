@@ -1,32 +1,70 @@
-//! Persistence. One [`Store`] trait, implemented for SQLite (the embedded default) and
-//! PostgreSQL (production); one contract test suite (`api/tests/api/contract.rs`) runs on both.
+//! Persistence. One [`Store`] (outside transactions) and one [`Tx`] (inside one), each made
+//! of one trait per aggregate, implemented for SQLite (the embedded default) and PostgreSQL
+//! (production); the contract suite (`api/tests/api/contract.rs`) runs every method on both.
 //!
-//! Both implementations share their SQL: the statements are written in the dialect both
-//! databases accept (`$n` parameters, `RETURNING`, `ON CONFLICT`), instants are integer
-//! milliseconds, ids are UUIDs (PostgreSQL `uuid`, SQLite 16-byte blobs). The bodies live once
-//! in `sql.rs` and are instantiated per database by a macro; only connecting, migrating and
-//! opening a write transaction differ, and those are in `sqlite.rs` and `postgres.rs`.
+//! | file | what it keeps |
+//! |---|---|
+//! | [`offices`] | offices, portfolios, the rights catalogue, accounts' rights |
+//! | [`accounts`] | accounts (narrow writes), password history |
+//! | [`invitations`] | invitations with their set-up state, links, history |
+//! | [`sessions`] | sessions, sign-ins under way, password-reset links |
+//! | [`codes`] | one-time codes and the counter of wrong ones |
+//! | [`audit`] | the audit trail |
+//! | [`outbox`] | e-mail and SMS waiting to be delivered |
+//! | [`limits`] | rate-limit counters |
+//!
+//! Both databases run the same SQL: statements written in the dialect both accept (`$n`
+//! parameters, `RETURNING`, `ON CONFLICT`), instants as integer milliseconds, ids as UUIDs
+//! (PostgreSQL `uuid`, SQLite 16-byte blobs). Each file's statements are instantiated per
+//! database by its macro; only connecting, migrating and opening transactions differ
+//! (`sqlite.rs`, `postgres.rs`). Services bring the traits into scope with
+//! `use crate::store::prelude::*`.
 
 #[macro_use]
-mod sql;
-mod postgres;
-mod records;
-mod session_batches;
-mod sqlite;
+pub(crate) mod sql;
+#[macro_use]
+pub mod accounts;
+#[macro_use]
+pub mod offices;
+#[macro_use]
+pub mod audit;
+#[macro_use]
+pub mod codes;
+#[macro_use]
+pub mod invitations;
+#[macro_use]
+pub mod limits;
+#[macro_use]
+pub mod outbox;
+#[macro_use]
+pub mod sessions;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use poort_shared::dto::{Channel, DeliveryStatus};
-use uuid::Uuid;
 
 use crate::configuration::{DatabaseKind, DatabaseSettings};
 
+pub use audit::{AuditFilter, AuditRecord, AuditRow};
+pub use limits::Hit;
+pub use outbox::{AttemptOutcome, NewMessage, OutboxMessage, OutboxStats};
 pub use postgres::PostgresStore;
-pub use records::*;
+pub use sessions::SignedIn;
 pub use sql::new_id;
 pub use sqlite::SqliteStore;
+
+/// Every store trait, for `use crate::store::prelude::*` (a trait's methods need it in scope).
+pub mod prelude {
+    pub use super::accounts::Accounts as _;
+    pub use super::audit::{AuditLog as _, AuditStore as _};
+    pub use super::codes::Codes as _;
+    pub use super::invitations::Invitations as _;
+    pub use super::limits::LimitStore as _;
+    pub use super::offices::Offices as _;
+    pub use super::outbox::{Outbox as _, OutboxStore as _};
+    pub use super::sessions::{SessionStore as _, Sessions as _};
+    pub use super::{Store, Tx};
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -50,54 +88,18 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// A message to be delivered, written in the same transaction as the change that causes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewMessage {
-    pub channel: Channel,
-    /// E-mail address or E.164 mobile number.
-    pub recipient: String,
-    /// E-mail subject; `None` for SMS.
-    pub subject: Option<String>,
-    pub body: String,
-}
-
-/// A message in the outbox. Its `id` is also its idempotency key: the e-mail's Message-ID and
-/// the SMS gateway's `Idempotency-Key`, so a retried delivery can be recognised downstream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxMessage {
-    pub id: Uuid,
-    pub channel: Channel,
-    pub recipient: String,
-    pub subject: Option<String>,
-    pub body: String,
-    pub status: DeliveryStatus,
-    /// Delivery attempts started so far (a claim counts as an attempt).
-    pub attempts: i32,
-    pub created_at: DateTime<Utc>,
-    pub next_attempt_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
-    pub last_error: Option<String>,
-}
-
-/// Counts for readiness and metrics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct OutboxStats {
-    pub pending: i64,
-    pub dead: i64,
-}
-
-/// What happened to a delivery attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AttemptOutcome {
-    Sent,
-    /// Try again at the given time.
-    RetryAt(DateTime<Utc>, String),
-    /// Give up: a dead letter.
-    Dead(String),
-}
-
+/// The database outside a transaction: what needs no transaction (the session lookup, rate
+/// counters, the outbox worker, the audit trail's reads) and how transactions begin.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store:
+    sessions::SessionStore
+    + limits::LimitStore
+    + audit::AuditStore
+    + outbox::OutboxStore
+    + Send
+    + Sync
+    + 'static
+{
     fn kind(&self) -> DatabaseKind;
 
     /// Cheap round trip for readiness.
@@ -116,77 +118,87 @@ pub trait Store: Send + Sync + 'static {
     /// A connection for reads, without a transaction (no BEGIN/COMMIT round trips on the hot
     /// paths; SQLite readers never block writers). Write only through [`Store::begin`].
     async fn read(&self) -> Result<Box<dyn Tx>, StoreError>;
-
-    /// The open session with this token hash, with its account, the office's name and the
-    /// account's rights (the hot path of every signed-in request: one query).
-    async fn find_session(&self, token_hash: &[u8]) -> Result<Option<SignedIn>, StoreError>;
-
-    /// Session lookups made and the queries that answered them, when lookups that arrive
-    /// together share a query (PostgreSQL); None where each lookup is its own query.
-    fn session_lookup_counts(&self) -> Option<(u64, u64)>;
-
-    /// Records activity on a session (sliding idle timeout): sets `last_seen_at` to `now` if it
-    /// is before `if_before`.
-    async fn touch_session(
-        &self,
-        id: Uuid,
-        now: DateTime<Utc>,
-        if_before: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-
-    /// Counts one event against a fixed-window limit shared by all instances; returns the
-    /// count in the current window (including this one) and when the window started.
-    async fn hit_rate_limit(
-        &self,
-        key: &str,
-        window: chrono::Duration,
-        now: DateTime<Utc>,
-    ) -> Result<(i64, DateTime<Utc>), StoreError>;
-
-    /// [`Store::hit_rate_limit`] and the account with this e-mail key, as the first sign-in step
-    /// needs both (PostgreSQL: one statement).
-    async fn hit_rate_limit_and_find_account(
-        &self,
-        key: &str,
-        window: chrono::Duration,
-        now: DateTime<Utc>,
-        email_key: &str,
-    ) -> Result<((i64, DateTime<Utc>), Option<Account>), StoreError>;
-
-    /// The audit trail, newest first.
-    async fn query_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>, StoreError>;
-
-    /// Writes messages on their own (for `poort outbox send-test`); feature code writes them
-    /// inside its own transaction instead.
-    async fn enqueue(
-        &self,
-        messages: &[NewMessage],
-        now: DateTime<Utc>,
-    ) -> Result<Vec<Uuid>, StoreError>;
-
-    /// Reserves up to `limit` due messages for this worker until `lease_until`, counting an
-    /// attempt for each. A message reserved by one worker is not handed to another until its
-    /// lease ends (crash recovery), on every database and across instances.
-    async fn claim_due(
-        &self,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: i64,
-    ) -> Result<Vec<OutboxMessage>, StoreError>;
-
-    /// Records the outcome of an attempt on a claimed message.
-    async fn record_attempt(
-        &self,
-        id: Uuid,
-        outcome: &AttemptOutcome,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-
-    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError>;
-
-    /// Newest first; for the development outbox page.
-    async fn list_outbox(&self, limit: i64) -> Result<Vec<OutboxMessage>, StoreError>;
 }
+
+/// Everything done inside one database transaction. Dropping it without [`Tx::commit`] rolls
+/// back.
+#[async_trait]
+pub trait Tx:
+    offices::Offices
+    + accounts::Accounts
+    + invitations::Invitations
+    + sessions::Sessions
+    + codes::Codes
+    + audit::AuditLog
+    + outbox::Outbox
+    + Send
+{
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+
+    /// Makes a transaction from [`Store::begin_fast`] wait for the disk at commit after all
+    /// (it found something that must survive a crash: a wrong code, say). No-op otherwise.
+    async fn durable(&mut self) -> Result<(), StoreError>;
+
+    /// Whether this transaction's commit will wait for the disk (for tests and diagnostics).
+    async fn waits_for_disk(&mut self) -> Result<bool, StoreError>;
+}
+
+/// Implements every transaction trait for a connection type `$tx` of database `$db` (which
+/// has `conn`, `defer`, `make_durable` and `finish`; see `sql::tx_plumbing!`).
+macro_rules! all_tx_impls {
+    ($tx:ty, $db:ty) => {
+        tx_base!($tx, $db);
+        offices_sql!($tx, $db);
+        accounts_sql!($tx, $db);
+        invitations_sql!($tx, $db);
+        sessions_sql!($tx, $db);
+        codes_sql!($tx, $db);
+        audit_sql!($tx, $db);
+        outbox_sql!($tx, $db);
+    };
+}
+
+/// Implements [`Store`] for `$store` (with a `pool`, `fast_pool()`, `begin_write()`,
+/// `read_conn()`, `begin_tx()`, `begin_fast_tx()`, `lookup_session()` and `lookup_counts()`).
+macro_rules! all_store_impls {
+    ($store:ty, $db:ty, $kind:expr) => {
+        session_store_sql!($store, $db);
+        limit_store_sql!($store, $db);
+        audit_store_sql!($store, $db);
+        outbox_store_sql!($store, $db);
+
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            fn kind(&self) -> $crate::configuration::DatabaseKind {
+                $kind
+            }
+
+            async fn ping(&self) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn begin(&self) -> Result<Box<dyn $crate::store::Tx>, $crate::store::StoreError> {
+                Ok(Box::new(self.begin_tx().await?))
+            }
+
+            async fn begin_fast(
+                &self,
+            ) -> Result<Box<dyn $crate::store::Tx>, $crate::store::StoreError> {
+                Ok(Box::new(self.begin_fast_tx().await?))
+            }
+
+            async fn read(&self) -> Result<Box<dyn $crate::store::Tx>, $crate::store::StoreError> {
+                Ok(Box::new(self.read_conn().await?))
+            }
+        }
+    };
+}
+
+// After the macros above: a `macro_rules!` is visible only below its definition.
+mod postgres;
+mod session_batches;
+mod sqlite;
 
 /// Opens the configured database and brings its schema up to date.
 pub async fn connect(

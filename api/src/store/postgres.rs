@@ -91,15 +91,15 @@ impl PostgresStore {
     fn fast_pool(&self) -> &PgPool {
         &self.fast
     }
+
+    async fn read_conn(&self) -> Result<PgRead, sqlx::Error> {
+        Ok(PgRead {
+            tx: self.pool.acquire().await?,
+        })
+    }
 }
 
-sql_store_impl!(
-    PostgresStore,
-    PgTx,
-    PgRead,
-    Postgres,
-    DatabaseKind::Postgres
-);
+all_store_impls!(PostgresStore, Postgres, DatabaseKind::Postgres);
 /// A write transaction that saves round trips, each a query and two context switches on a
 /// small machine. It begins (takes a connection and sends `BEGIN`) at its first statement that
 /// is not a plain write. Plain writes whose outcome nobody waits for (an audit event, a new
@@ -193,5 +193,14 @@ async fn write(
     Ok(())
 }
 
-sql_tx_impl!(own PgTx, Postgres, PostgresStore);
-sql_tx_impl!(read PgRead, Postgres, PostgresStore);
+all_tx_impls!(PgTx, Postgres);
+tx_plumbing!(
+    PgRead,
+    Postgres,
+    sqlx::pool::PoolConnection<Postgres>,
+    |this| {
+        drop(this.tx);
+        Ok::<(), sqlx::Error>(())
+    }
+);
+all_tx_impls!(PgRead, Postgres);

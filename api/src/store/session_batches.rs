@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 
-use super::sql::{SessionAccountRow, signed_in};
+use super::sessions::{SessionAccountRow, signed_in};
 use super::{SignedIn, StoreError};
 
 /// At most this many token hashes in one query (the rest wait for the next one).

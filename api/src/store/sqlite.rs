@@ -77,6 +77,12 @@ impl SqliteStore {
         })
     }
 
+    async fn read_conn(&self) -> Result<SqliteRead, sqlx::Error> {
+        Ok(SqliteRead {
+            tx: self.pool.acquire().await?,
+        })
+    }
+
     fn lookup_counts(&self) -> Option<(u64, u64)> {
         None
     }
@@ -86,21 +92,30 @@ impl SqliteStore {
         &self,
         token_hash: &[u8],
     ) -> Result<Option<super::SignedIn>, StoreError> {
-        let row: Option<super::sql::SessionAccountRow> =
+        let row: Option<super::sessions::SessionAccountRow> =
             sqlx::query_as(concat!(session_select!(), "= $1"))
                 .bind(token_hash)
                 .fetch_optional(&self.pool)
                 .await?;
-        row.map(super::sql::signed_in).transpose()
+        row.map(super::sessions::signed_in).transpose()
     }
 }
 
-sql_store_impl!(
-    SqliteStore,
+all_store_impls!(SqliteStore, Sqlite, DatabaseKind::Sqlite);
+tx_plumbing!(
     SqliteTx,
+    Sqlite,
+    sqlx::Transaction<'static, Sqlite>,
+    |this| this.tx.commit().await
+);
+tx_plumbing!(
     SqliteRead,
     Sqlite,
-    DatabaseKind::Sqlite
+    sqlx::pool::PoolConnection<Sqlite>,
+    |this| {
+        drop(this.tx);
+        Ok::<(), sqlx::Error>(())
+    }
 );
-sql_tx_impl!(SqliteTx, Sqlite, SqliteStore);
-sql_tx_impl!(read SqliteRead, Sqlite, SqliteStore);
+all_tx_impls!(SqliteTx, Sqlite);
+all_tx_impls!(SqliteRead, Sqlite);

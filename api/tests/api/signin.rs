@@ -528,10 +528,10 @@ async fn an_account_without_second_factors_is_told_two_step_verification_is_not_
     let (email, password, _, _, _) = adviser(app, 7).await;
     // Arrange: an account from before two-step verification (no authenticator, no number).
     let mut tx = app.state.store.begin().await.unwrap();
-    let mut account = tx.find_account_by_email(&email).await.unwrap().unwrap();
-    account.totp_secret = None;
-    account.mobile = None;
-    tx.update_account(&account).await.unwrap();
+    let account = tx.find_account_by_email(&email).await.unwrap().unwrap();
+    let now = chrono::Utc::now();
+    tx.set_totp(account.id, None, now).await.unwrap();
+    tx.set_mobile(account.id, None, now).await.unwrap();
     tx.commit().await.unwrap();
 
     let (status, body) = app

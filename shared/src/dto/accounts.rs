@@ -6,69 +6,29 @@ use uuid::Uuid;
 
 use super::InvitationResponse;
 
-/// What an account may do in Poort.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// An adviser of an office.
-    Adviser,
-    /// An adviser who also manages the accounts of their office.
-    OfficeAdmin,
-    /// Staff of the insurer's relations team.
-    Operator,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Adviser => "adviser",
-            Role::OfficeAdmin => "office_admin",
-            Role::Operator => "operator",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "adviser" => Some(Role::Adviser),
-            "office_admin" => Some(Role::OfficeAdmin),
-            "operator" => Some(Role::Operator),
-            _ => None,
-        }
+crate::wire_enum! {
+    /// What an account may do in Poort.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Role {
+        /// An adviser of an office.
+        Adviser = "adviser",
+        /// An adviser who also manages the accounts of their office.
+        OfficeAdmin = "office_admin",
+        /// Staff of the insurer's relations team.
+        Operator = "operator",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum AccountStatus {
-    /// Invited (or sign-in set-up reset); the set-up is not finished.
-    Invited,
-    Active,
-    /// Too many wrong passwords; unblocked by resetting the password.
-    Blocked,
-    /// Switched off by the office's user administrator.
-    Deactivated,
-}
-
-impl AccountStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccountStatus::Invited => "invited",
-            AccountStatus::Active => "active",
-            AccountStatus::Blocked => "blocked",
-            AccountStatus::Deactivated => "deactivated",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "invited" => Some(AccountStatus::Invited),
-            "active" => Some(AccountStatus::Active),
-            "blocked" => Some(AccountStatus::Blocked),
-            "deactivated" => Some(AccountStatus::Deactivated),
-            _ => None,
-        }
+crate::wire_enum! {
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum AccountStatus {
+        /// Invited (or sign-in set-up reset); the set-up is not finished.
+        Invited = "invited",
+        Active = "active",
+        /// Too many wrong passwords; unblocked by resetting the password.
+        Blocked = "blocked",
+        /// Switched off by the office's user administrator.
+        Deactivated = "deactivated",
     }
 }
 

@@ -6,60 +6,37 @@ use uuid::Uuid;
 
 use super::{RightsGrant, Role, redacted_debug};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum InvitationKind {
-    /// A new account.
-    Invitation,
-    /// An existing account whose sign-in set-up the relations team reset.
-    Reset,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum InvitationStatus {
-    /// Waiting for the invitee (see `expired` for the current link).
-    Open,
-    Accepted,
-    Withdrawn,
-}
-
-/// What happened to an invitation, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum InvitationEventKind {
-    Sent,
-    /// Sent again by an administrator or the relations team (new link; the old one stops working).
-    Resent,
-    /// The invitee opened an expired link and a new one was sent automatically.
-    Renewed,
-    Accepted,
-    Withdrawn,
-}
-
-impl InvitationEventKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InvitationEventKind::Sent => "sent",
-            InvitationEventKind::Resent => "resent",
-            InvitationEventKind::Renewed => "renewed",
-            InvitationEventKind::Accepted => "accepted",
-            InvitationEventKind::Withdrawn => "withdrawn",
-        }
+crate::wire_enum! {
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum InvitationKind {
+        /// A new account.
+        Invitation = "invitation",
+        /// An existing account whose sign-in set-up the relations team reset.
+        Reset = "reset",
     }
+}
 
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "sent" => Some(InvitationEventKind::Sent),
-            "resent" => Some(InvitationEventKind::Resent),
-            "renewed" => Some(InvitationEventKind::Renewed),
-            "accepted" => Some(InvitationEventKind::Accepted),
-            "withdrawn" => Some(InvitationEventKind::Withdrawn),
-            _ => None,
-        }
+crate::wire_enum! {
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum InvitationStatus {
+        /// Waiting for the invitee (see `expired` for the current link).
+        Open = "open",
+        Accepted = "accepted",
+        Withdrawn = "withdrawn",
+    }
+}
+
+crate::wire_enum! {
+    /// What happened to an invitation, in order.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum InvitationEventKind {
+        Sent = "sent",
+        /// Sent again by an administrator or the relations team (new link; the old one stops working).
+        Resent = "resent",
+        /// The invitee opened an expired link and a new one was sent automatically.
+        Renewed = "renewed",
+        Accepted = "accepted",
+        Withdrawn = "withdrawn",
     }
 }
 
@@ -120,35 +97,14 @@ pub struct InviteOperatorRequest {
     pub email: String,
 }
 
-/// Where a set-up stands: the next step to take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum SetupStep {
-    Password,
-    Mobile,
-    Authenticator,
-    Done,
-}
-
-impl SetupStep {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SetupStep::Password => "password",
-            SetupStep::Mobile => "mobile",
-            SetupStep::Authenticator => "authenticator",
-            SetupStep::Done => "done",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "password" => Some(SetupStep::Password),
-            "mobile" => Some(SetupStep::Mobile),
-            "authenticator" => Some(SetupStep::Authenticator),
-            "done" => Some(SetupStep::Done),
-            _ => None,
-        }
+crate::wire_enum! {
+    /// Where a set-up stands: the next step to take.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum SetupStep {
+        Password = "password",
+        Mobile = "mobile",
+        Authenticator = "authenticator",
+        Done = "done",
     }
 }
 

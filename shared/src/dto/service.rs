@@ -28,15 +28,15 @@ pub struct ReadyResponse {
     pub outbox_pending: i64,
 }
 
-/// How the service runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum RunMode {
-    /// Development: e-mail and SMS stay in the local outbox, readable at `/api/dev/outbox`.
-    Dev,
-    /// Production: e-mail goes out over SMTP and SMS over the HTTP gateway.
-    Production,
+crate::wire_enum! {
+    /// How the service runs.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum RunMode {
+        /// Development: e-mail and SMS stay in the local outbox, readable at `/api/dev/outbox`.
+        Dev = "dev",
+        /// Production: e-mail goes out over SMTP and SMS over the HTTP gateway.
+        Production = "production",
+    }
 }
 
 /// What the SPA (and anyone) may know before signing in: branding and contact details.
@@ -53,61 +53,25 @@ pub struct PublicConfigResponse {
     pub mode: RunMode,
 }
 
-/// The channel a message goes out on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Email,
-    Sms,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "email" => Some(Channel::Email),
-            "sms" => Some(Channel::Sms),
-            _ => None,
-        }
+crate::wire_enum! {
+    /// The channel a message goes out on.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Channel {
+        Email = "email",
+        Sms = "sms",
     }
 }
 
-/// Where a message is in its delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryStatus {
-    /// Waiting for (another) delivery attempt.
-    Pending,
-    /// Handed to the SMTP server or SMS gateway (in dev mode: kept in the local outbox).
-    Sent,
-    /// Gave up after the configured number of attempts, or refused permanently.
-    Dead,
-}
-
-impl DeliveryStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => "pending",
-            DeliveryStatus::Sent => "sent",
-            DeliveryStatus::Dead => "dead",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "pending" => Some(DeliveryStatus::Pending),
-            "sent" => Some(DeliveryStatus::Sent),
-            "dead" => Some(DeliveryStatus::Dead),
-            _ => None,
-        }
+crate::wire_enum! {
+    /// Where a message is in its delivery.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum DeliveryStatus {
+        /// Waiting for (another) delivery attempt.
+        Pending = "pending",
+        /// Handed to the SMTP server or SMS gateway (in dev mode: kept in the local outbox).
+        Sent = "sent",
+        /// Gave up after the configured number of attempts, or refused permanently.
+        Dead = "dead",
     }
 }
 

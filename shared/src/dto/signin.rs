@@ -16,28 +16,28 @@ pub struct SignInRequest {
     pub password: String,
 }
 
-/// A second factor the account can use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum SecondFactor {
-    /// A 6-digit code from the authenticator app.
-    Authenticator,
-    /// A 6-digit code sent by SMS to the mobile number.
-    Sms,
+crate::wire_enum! {
+    /// A second factor the account can use.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum SecondFactor {
+        /// A 6-digit code from the authenticator app.
+        Authenticator = "authenticator",
+        /// A 6-digit code sent by SMS to the mobile number.
+        Sms = "sms",
+    }
 }
 
-/// What the client must do next in a sign-in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum SignInStep {
-    /// Give a code: see `methods`.
-    SecondFactor,
-    /// The password is older than the maximum age: choose a new one before anything else.
-    NewPassword,
-    /// Signed in: the session cookie is set and `account` is filled.
-    Done,
+crate::wire_enum! {
+    /// What the client must do next in a sign-in.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum SignInStep {
+        /// Give a code: see `methods`.
+        SecondFactor = "second_factor",
+        /// The password is older than the maximum age: choose a new one before anything else.
+        NewPassword = "new_password",
+        /// Signed in: the session cookie is set and `account` is filled.
+        Done = "done",
+    }
 }
 
 /// The answer to every sign-in step.

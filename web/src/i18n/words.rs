@@ -31,7 +31,7 @@ impl I18n {
 
     /// An audit action in words, or its code when unknown (reactive inside a closure).
     pub fn action(&self, action: &str) -> String {
-        words::action_text(action).map_or_else(
+        words::action_words(action).map_or_else(
             || action.to_string(),
             |t| t[self.lang().index()].to_string(),
         )

@@ -1,0 +1,235 @@
+//! An account: who it is, how it signs in, and what its status allows an administrator or the
+//! relations team to do with it.
+//!
+//! Statuses: *invited* (set-up not finished) → *active* (set-up done) ⇄ *blocked* (too many
+//! wrong passwords; only *forgot password* unblocks) and *deactivated* (by an administrator;
+//! reactivating restores what the set-up had reached). The name never changes once the
+//! account exists.
+
+use chrono::{DateTime, Utc};
+use poort_shared::ErrorCode;
+use poort_shared::dto::{AccountStatus, Factors, MeResponse, OfficeRef, Role, SecondFactor};
+use poort_shared::validate::{Email, MobileNumber};
+use uuid::Uuid;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: Uuid,
+    /// None for the relations team.
+    pub office_id: Option<Uuid>,
+    pub role: Role,
+    pub email: Email,
+    pub name: String,
+    pub mobile: Option<MobileNumber>,
+    pub status: AccountStatus,
+    pub password_hash: Option<String>,
+    pub password_changed_at: Option<DateTime<Utc>>,
+    /// Encrypted.
+    pub totp_secret: Option<Vec<u8>>,
+    /// The last authenticator time step accepted (a code is accepted once).
+    pub totp_last_step: Option<i64>,
+    /// A new authenticator waiting for its first code (encrypted); replaces `totp_secret` then.
+    pub pending_totp_secret: Option<Vec<u8>>,
+    pub ehk_pseudonym: Option<String>,
+    /// Wrong passwords in a row (see [`super::lockout`]).
+    pub wrong_passwords: i32,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("id", &self.id)
+            .field("office_id", &self.office_id)
+            .field("role", &self.role)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Account {
+    /// The form of the address that decides uniqueness.
+    pub fn email_key(&self) -> String {
+        self.email.key()
+    }
+
+    pub fn factors(&self) -> Factors {
+        Factors {
+            password: self.password_hash.is_some(),
+            mobile: self.mobile.is_some(),
+            authenticator: self.totp_secret.is_some(),
+            eherkenning: self.ehk_pseudonym.is_some(),
+        }
+    }
+
+    /// The second factors it can sign in with, the authenticator first.
+    pub fn second_factors(&self) -> Vec<SecondFactor> {
+        let mut methods = Vec::new();
+        if self.totp_secret.is_some() {
+            methods.push(SecondFactor::Authenticator);
+        }
+        if self.mobile.is_some() {
+            methods.push(SecondFactor::Sms);
+        }
+        methods
+    }
+
+    /// Where an SMS code would go, partly hidden.
+    pub fn mobile_hint(&self) -> Option<String> {
+        self.mobile.as_ref().map(MobileNumber::masked)
+    }
+
+    /// The account as `/api/me` shows it, with its office's name.
+    pub fn me(&self, office_name: Option<String>) -> MeResponse {
+        MeResponse {
+            id: self.id,
+            name: self.name.clone(),
+            email: self.email.to_string(),
+            role: self.role,
+            office: self
+                .office_id
+                .zip(office_name)
+                .map(|(id, name)| OfficeRef { id, name }),
+        }
+    }
+}
+
+/// An administrator deactivates an account: possible unless it is deactivated already. Its
+/// sessions end at once.
+pub fn may_deactivate(status: AccountStatus) -> Result<(), ErrorCode> {
+    match status {
+        AccountStatus::Active | AccountStatus::Blocked | AccountStatus::Invited => Ok(()),
+        AccountStatus::Deactivated => Err(ErrorCode::AccountNotActive),
+    }
+}
+
+/// The status a deactivated account returns to: active when its set-up was finished (it has a
+/// password), else invited.
+pub fn reactivated(account: &Account) -> Result<AccountStatus, ErrorCode> {
+    if account.status != AccountStatus::Deactivated {
+        return Err(ErrorCode::AccountNotActive);
+    }
+    Ok(if account.password_hash.is_some() {
+        AccountStatus::Active
+    } else {
+        AccountStatus::Invited
+    })
+}
+
+/// The relations team resets the sign-in set-up of an account that finished it (active or
+/// blocked); an invited one gets its invitation re-sent instead, a deactivated one must be
+/// reactivated first.
+pub fn may_reset_sign_in(status: AccountStatus) -> Result<(), ErrorCode> {
+    match status {
+        AccountStatus::Active | AccountStatus::Blocked => Ok(()),
+        AccountStatus::Invited => Err(ErrorCode::NotInvited),
+        AccountStatus::Deactivated => Err(ErrorCode::AccountNotActive),
+    }
+}
+
+/// An address that has an account may be invited again only when that account never finished
+/// a set-up and has no open invitation (its invitation was withdrawn before acceptance).
+pub fn may_invite_again(existing: &Account, has_open_invitation: bool) -> Result<(), ErrorCode> {
+    if existing.status != AccountStatus::Invited
+        || has_open_invitation
+        || existing.password_hash.is_some()
+    {
+        return Err(ErrorCode::EmailTaken);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// An account for rule tests: no factors, no office.
+    pub(crate) fn account(role: Role, status: AccountStatus) -> Account {
+        let now = DateTime::UNIX_EPOCH;
+        Account {
+            id: Uuid::from_u128(42),
+            office_id: None,
+            role,
+            email: Email::parse("jan@kantoor.nl").unwrap(),
+            name: "Jan".into(),
+            mobile: None,
+            status,
+            password_hash: None,
+            password_changed_at: None,
+            totp_secret: None,
+            totp_last_step: None,
+            pending_totp_secret: None,
+            ehk_pseudonym: None,
+            wrong_passwords: 0,
+            last_sign_in_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn second_factors_come_authenticator_first() {
+        let mut a = account(Role::Adviser, AccountStatus::Active);
+        assert!(a.second_factors().is_empty());
+        a.mobile = Some(MobileNumber::parse("0612345678").unwrap());
+        assert_eq!(a.second_factors(), [SecondFactor::Sms]);
+        a.totp_secret = Some(vec![1]);
+        assert_eq!(
+            a.second_factors(),
+            [SecondFactor::Authenticator, SecondFactor::Sms]
+        );
+        assert_eq!(a.mobile_hint().as_deref(), Some("+31 6 ••••• 678"));
+        let f = a.factors();
+        assert!(f.mobile && f.authenticator && !f.password && !f.eherkenning);
+    }
+
+    #[test]
+    fn reactivating_restores_what_the_set_up_reached() {
+        let mut a = account(Role::Adviser, AccountStatus::Deactivated);
+        assert_eq!(reactivated(&a), Ok(AccountStatus::Invited));
+        a.password_hash = Some("h".into());
+        assert_eq!(reactivated(&a), Ok(AccountStatus::Active));
+        a.status = AccountStatus::Active;
+        assert_eq!(reactivated(&a), Err(ErrorCode::AccountNotActive));
+        assert_eq!(
+            may_deactivate(AccountStatus::Deactivated),
+            Err(ErrorCode::AccountNotActive)
+        );
+        assert_eq!(may_deactivate(AccountStatus::Blocked), Ok(()));
+    }
+
+    #[test]
+    fn only_a_finished_set_up_can_be_reset() {
+        assert_eq!(may_reset_sign_in(AccountStatus::Active), Ok(()));
+        assert_eq!(may_reset_sign_in(AccountStatus::Blocked), Ok(()));
+        assert_eq!(
+            may_reset_sign_in(AccountStatus::Invited),
+            Err(ErrorCode::NotInvited)
+        );
+        assert_eq!(
+            may_reset_sign_in(AccountStatus::Deactivated),
+            Err(ErrorCode::AccountNotActive)
+        );
+    }
+
+    #[test]
+    fn an_address_is_invited_again_only_after_a_withdrawn_invitation() {
+        let invited = account(Role::Adviser, AccountStatus::Invited);
+        assert_eq!(may_invite_again(&invited, false), Ok(()));
+        assert_eq!(may_invite_again(&invited, true), Err(ErrorCode::EmailTaken));
+        let active = account(Role::Adviser, AccountStatus::Active);
+        assert_eq!(may_invite_again(&active, false), Err(ErrorCode::EmailTaken));
+    }
+
+    #[test]
+    fn me_names_the_office_only_for_office_accounts() {
+        let mut a = account(Role::Operator, AccountStatus::Active);
+        assert!(a.me(None).office.is_none());
+        a.office_id = Some(Uuid::from_u128(7));
+        let me = a.me(Some("Kantoor".into()));
+        assert_eq!(me.office.map(|o| o.name).as_deref(), Some("Kantoor"));
+        assert_eq!(me.email, "jan@kantoor.nl");
+    }
+}

@@ -1,0 +1,37 @@
+//! Poort's rules, as types and plain functions: no database, no HTTP, no clock of their own
+//! (time is passed in). A service loads what a rule needs, asks the rule, and stores what it
+//! decided; each rule is unit-tested in its file, without a database (`cargo test -p poort-api
+//! --lib domain`).
+//!
+//! | module | the rules |
+//! |---|---|
+//! | [`lockout`] | wrong passwords in a row and wrong codes: when they block an account, void a sign-in or spend a link; what ends a run |
+//! | [`password`] | password age and expiry; which earlier passwords may not come back |
+//! | [`session`] | idle and absolute expiry, when activity is written, re-authentication for sensitive changes |
+//! | [`invitation`] | invitation links (validity, renewal budget) and the set-up step machine |
+//! | [`sign_in`] | the sign-in step machine: who may sign in, which step comes next |
+//! | [`account`] | an account's factors, and what its status allows (deactivate, reactivate, reset, invite again) |
+//! | [`office`] | offices, portfolios and rights; whose data a request may touch; the last-administrator rule |
+//! | [`code`] | one-time codes: purposes, expiry, tries and the wait before another is sent |
+//! | [`limits`] | every rate limit by name: its key, maximum and window |
+//!
+//! Records here are what the store reads and writes ([`crate::store`]); they hold parsed values
+//! (`Email`, `MobileNumber`, `KvkNumber`, `AgencyNumber`), never text to parse again.
+
+pub mod account;
+pub mod code;
+pub mod invitation;
+pub mod limits;
+pub mod lockout;
+pub mod office;
+pub mod password;
+pub mod session;
+pub mod sign_in;
+
+pub use account::Account;
+pub use code::{CodePurpose, VerificationCode};
+pub use invitation::{Invitation, InvitationEvent, InvitationLink, InvitationState, Setup};
+pub use limits::Limit;
+pub use office::{AccountRight, Office, OfficeSummary, Portfolio, Right, Scope};
+pub use session::Session;
+pub use sign_in::{PasswordReset, SignInAttempt, SignInStage};

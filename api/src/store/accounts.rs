@@ -1,0 +1,648 @@
+//! Accounts: created whole, then changed by narrow writes, each naming what changes (a status,
+//! a password, a mobile number, an authenticator…) so two changes to different parts of an
+//! account never overwrite each other. Writes whose result nobody waits for are deferred (on
+//! PostgreSQL they go with the transaction's next statement; see `PgTx`). The e-mail address
+//! is unique case-insensitively (`Conflict`).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use poort_shared::dto::{AccountStatus, Role};
+use poort_shared::validate::{Email, MobileNumber};
+use uuid::Uuid;
+
+use super::StoreError;
+use super::sql::{opt_millis, parse_enum, parse_text};
+use crate::clock::from_millis;
+use crate::domain::Account;
+use crate::domain::invitation::Activation;
+
+#[async_trait]
+pub trait Accounts: Send {
+    /// Fails with `Conflict` when the e-mail address is taken.
+    async fn insert_account(&mut self, account: &Account) -> Result<(), StoreError>;
+    async fn get_account(&mut self, id: Uuid) -> Result<Option<Account>, StoreError>;
+    /// Reads the account and takes its row lock (PostgreSQL; an SQLite write transaction
+    /// excludes other writers already). Only in write transactions.
+    async fn lock_account(&mut self, id: Uuid) -> Result<Option<Account>, StoreError>;
+    async fn find_account_by_email(
+        &mut self,
+        email_key: &str,
+    ) -> Result<Option<Account>, StoreError>;
+    /// Accounts of one office (or of all), optionally matching part of an e-mail address,
+    /// name or mobile number; by name.
+    async fn list_accounts(
+        &mut self,
+        office_id: Option<Uuid>,
+        query: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Account>, StoreError>;
+    /// The office's active user administrators, by name.
+    async fn office_admins(&mut self, office_id: Uuid) -> Result<Vec<Account>, StoreError>;
+    async fn count_active_admins(&mut self, office_id: Uuid) -> Result<i64, StoreError>;
+    async fn count_active_operators(&mut self) -> Result<i64, StoreError>;
+    /// Active and blocked accounts with this mobile number (forgot e-mail address).
+    async fn accounts_with_mobile(
+        &mut self,
+        mobile: &MobileNumber,
+    ) -> Result<Vec<Account>, StoreError>;
+    async fn delete_account(&mut self, id: Uuid) -> Result<(), StoreError>;
+    /// Removes what else identifies a person about to be deleted: their codes and code
+    /// counters, messages to `recipients` in the outbox, the rate-limit counters under
+    /// `limit_keys`, and the addresses and browsers in audit events they caused (the events
+    /// stay, pseudonymous).
+    async fn forget_personal_data(
+        &mut self,
+        account_id: Uuid,
+        recipients: &[String],
+        limit_keys: &[String],
+    ) -> Result<(), StoreError>;
+
+    /// Counts a wrong password (atomic, so instances share it); returns the new count of wrong
+    /// passwords in a row.
+    async fn count_wrong_password(&mut self, id: Uuid) -> Result<i32, StoreError>;
+    /// Ends a run of wrong passwords (see `domain::lockout::ends_run`).
+    async fn clear_wrong_passwords(&mut self, id: Uuid) -> Result<(), StoreError>;
+    async fn set_status(
+        &mut self,
+        id: Uuid,
+        status: AccountStatus,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn set_role(
+        &mut self,
+        id: Uuid,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// A new password (its age starts now).
+    async fn set_password(
+        &mut self,
+        id: Uuid,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The same password hashed with today's cost (its age stays).
+    async fn rehash_password(&mut self, id: Uuid, hash: &str) -> Result<(), StoreError>;
+    /// A completed sign-in: its time, the authenticator step it used (if any), and the end of
+    /// any run of wrong passwords.
+    async fn record_sign_in(
+        &mut self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        totp_step: Option<i64>,
+    ) -> Result<(), StoreError>;
+    /// Accepts an authenticator time step once: true if it is newer than the last accepted
+    /// (atomic: of two uses of one code, one wins, across instances).
+    async fn claim_totp_step(&mut self, id: Uuid, step: i64) -> Result<bool, StoreError>;
+    /// Writes an authenticator step already checked against the locked account row.
+    async fn set_totp_step(&mut self, id: Uuid, step: i64) -> Result<(), StoreError>;
+    async fn set_mobile(
+        &mut self,
+        id: Uuid,
+        mobile: Option<&MobileNumber>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// A new authenticator waiting for its first code (encrypted), or none.
+    async fn set_pending_totp(
+        &mut self,
+        id: Uuid,
+        secret: Option<&[u8]>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The authenticator (encrypted) and the step of its first code, replacing the previous
+    /// one and any waiting one; `None` removes it.
+    async fn set_totp(
+        &mut self,
+        id: Uuid,
+        secret: Option<(&[u8], i64)>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// A finished set-up: password, mobile number and authenticator, and the account active.
+    async fn activate(
+        &mut self,
+        id: Uuid,
+        activation: &Activation,
+        totp_step: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// A reset of the sign-in set-up: password, authenticator and eHerkenning link removed,
+    /// the account invited again (its mobile number stays).
+    async fn clear_sign_in_set_up(
+        &mut self,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// An account whose invitation was withdrawn, invited again: who it is now.
+    async fn reinvite(
+        &mut self,
+        id: Uuid,
+        name: &str,
+        email: &Email,
+        role: Role,
+        office_id: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Earlier password hashes, newest first.
+    async fn password_history(&mut self, id: Uuid, limit: i64) -> Result<Vec<String>, StoreError>;
+    /// Keeps a replaced password's hash (the last ten are kept).
+    async fn add_password_history(
+        &mut self,
+        id: Uuid,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountRow {
+    pub id: Uuid,
+    pub office_id: Option<Uuid>,
+    pub role: String,
+    pub email: String,
+    pub name: String,
+    pub mobile: Option<String>,
+    pub status: String,
+    pub password_hash: Option<String>,
+    pub password_changed_at: Option<i64>,
+    pub totp_secret: Option<Vec<u8>>,
+    pub totp_last_step: Option<i64>,
+    pub ehk_pseudonym: Option<String>,
+    pub failed_password_attempts: i32,
+    pub last_sign_in_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub pending_totp_secret: Option<Vec<u8>>,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+    fn try_from(r: AccountRow) -> Result<Self, StoreError> {
+        Ok(Account {
+            id: r.id,
+            office_id: r.office_id,
+            role: parse_enum(&r.role, "accounts.role", Role::parse)?,
+            email: parse_text(&r.email, "accounts.email", Email::parse)?,
+            name: r.name,
+            mobile: r
+                .mobile
+                .map(|m| parse_text(&m, "accounts.mobile", MobileNumber::parse))
+                .transpose()?,
+            status: parse_enum(&r.status, "accounts.status", AccountStatus::parse)?,
+            password_hash: r.password_hash,
+            password_changed_at: opt_millis(r.password_changed_at),
+            totp_secret: r.totp_secret,
+            totp_last_step: r.totp_last_step,
+            pending_totp_secret: r.pending_totp_secret,
+            ehk_pseudonym: r.ehk_pseudonym,
+            wrong_passwords: r.failed_password_attempts,
+            last_sign_in_at: opt_millis(r.last_sign_in_at),
+            created_at: from_millis(r.created_at),
+            updated_at: from_millis(r.updated_at),
+        })
+    }
+}
+
+/// The columns of `accounts` as [`AccountRow`] reads them, as macros so `concat!` can build
+/// `&'static str` statements from them.
+macro_rules! account_cols {
+    () => {
+        "id, office_id, role, email, name, mobile, status, password_hash, password_changed_at, totp_secret, totp_last_step, ehk_pseudonym, failed_password_attempts, last_sign_in_at, created_at, updated_at, pending_totp_secret"
+    };
+}
+/// [`account_cols`] of the table aliased `a`, for joins.
+macro_rules! account_cols_a {
+    () => {
+        "a.id, a.office_id, a.role, a.email, a.name, a.mobile, a.status, a.password_hash, a.password_changed_at, a.totp_secret, a.totp_last_step, a.ehk_pseudonym, a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at, a.pending_totp_secret"
+    };
+}
+
+macro_rules! accounts_sql {
+    ($tx:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::accounts::Accounts for $tx {
+            async fn insert_account(&mut self, a: &$crate::domain::Account) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(concat!(
+                    "INSERT INTO accounts (email_key, ",
+                    account_cols!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+                ))
+                .bind(a.email_key())
+                .bind(a.id)
+                .bind(a.office_id)
+                .bind(a.role.as_str())
+                .bind(a.email.as_str())
+                .bind(&a.name)
+                .bind(a.mobile.as_ref().map(|m| m.as_str()))
+                .bind(a.status.as_str())
+                .bind(&a.password_hash)
+                .bind($crate::store::sql::opt_to_millis(a.password_changed_at))
+                .bind(&a.totp_secret)
+                .bind(a.totp_last_step)
+                .bind(&a.ehk_pseudonym)
+                .bind(a.wrong_passwords)
+                .bind($crate::store::sql::opt_to_millis(a.last_sign_in_at))
+                .bind($crate::clock::to_millis(a.created_at))
+                .bind($crate::clock::to_millis(a.updated_at))
+                .bind(&a.pending_totp_secret)
+                .execute(self.conn().await?)
+                .await?;
+                Ok(())
+            }
+
+            async fn get_account(&mut self, id: uuid::Uuid) -> Result<Option<$crate::domain::Account>, $crate::store::StoreError> {
+                let row: Option<$crate::store::accounts::AccountRow> =
+                    sqlx::query_as(concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = $1"))
+                        .bind(id)
+                        .fetch_optional(self.conn().await?)
+                        .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn lock_account(&mut self, id: uuid::Uuid) -> Result<Option<$crate::domain::Account>, $crate::store::StoreError> {
+                let sql = if $crate::store::sql::is_postgres::<$db>() {
+                    concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = $1 FOR UPDATE")
+                } else {
+                    concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = $1")
+                };
+                let row: Option<$crate::store::accounts::AccountRow> = sqlx::query_as(sql)
+                    .bind(id)
+                    .fetch_optional(self.conn().await?)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn find_account_by_email(&mut self, email_key: &str) -> Result<Option<$crate::domain::Account>, $crate::store::StoreError> {
+                let row: Option<$crate::store::accounts::AccountRow> =
+                    sqlx::query_as(concat!("SELECT ", account_cols!(), " FROM accounts WHERE email_key = $1"))
+                        .bind(email_key)
+                        .fetch_optional(self.conn().await?)
+                        .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn list_accounts(
+                &mut self,
+                office_id: Option<uuid::Uuid>,
+                query: Option<&str>,
+                limit: i64,
+            ) -> Result<Vec<$crate::domain::Account>, $crate::store::StoreError> {
+                let pattern = query.map($crate::store::sql::like_pattern);
+                let digits: Option<String> = query
+                    .map(|q| q.chars().filter(char::is_ascii_digit).collect::<String>())
+                    .filter(|d| d.len() >= 3)
+                    .map(|d| {
+                        // Dutch numbers are stored as +316…: search without the leading 0 of 06…
+                        let d = d.strip_prefix('0').map(str::to_string).unwrap_or(d);
+                        format!("%{d}%")
+                    });
+                let rows: Vec<$crate::store::accounts::AccountRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    account_cols!(),
+                    " FROM accounts \
+                     WHERE ($1 IS NULL OR office_id = $1) \
+                       AND ($2 IS NULL OR email_key LIKE $2 ESCAPE '\\' OR LOWER(name) LIKE $2 ESCAPE '\\' OR mobile LIKE $3) \
+                     ORDER BY LOWER(name), id LIMIT $4"
+                ))
+                .bind(office_id)
+                .bind(pattern)
+                .bind(digits)
+                .bind(limit)
+                .fetch_all(self.conn().await?)
+                .await?;
+                $crate::store::offices::all(rows)
+            }
+
+            async fn office_admins(&mut self, office_id: uuid::Uuid) -> Result<Vec<$crate::domain::Account>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::accounts::AccountRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    account_cols!(),
+                    " FROM accounts WHERE office_id = $1 AND role = 'office_admin' AND status = 'active' ORDER BY LOWER(name)"
+                ))
+                .bind(office_id)
+                .fetch_all(self.conn().await?)
+                .await?;
+                $crate::store::offices::all(rows)
+            }
+
+            async fn count_active_admins(&mut self, office_id: uuid::Uuid) -> Result<i64, $crate::store::StoreError> {
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM accounts WHERE office_id = $1 AND role = 'office_admin' AND status = 'active'",
+                )
+                .bind(office_id)
+                .fetch_one(self.conn().await?)
+                .await?;
+                Ok(n)
+            }
+
+            async fn count_active_operators(&mut self) -> Result<i64, $crate::store::StoreError> {
+                let (n,): (i64,) =
+                    sqlx::query_as("SELECT COUNT(*) FROM accounts WHERE role = 'operator' AND status = 'active'")
+                        .fetch_one(self.conn().await?)
+                        .await?;
+                Ok(n)
+            }
+
+            async fn accounts_with_mobile(
+                &mut self,
+                mobile: &poort_shared::validate::MobileNumber,
+            ) -> Result<Vec<$crate::domain::Account>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::accounts::AccountRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    account_cols!(),
+                    " FROM accounts WHERE mobile = $1 AND status IN ('active', 'blocked') ORDER BY id"
+                ))
+                .bind(mobile.as_str())
+                .fetch_all(self.conn().await?)
+                .await?;
+                $crate::store::offices::all(rows)
+            }
+
+            async fn delete_account(&mut self, id: uuid::Uuid) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("DELETE FROM accounts WHERE id = $1").bind(id).execute(self.conn().await?).await?;
+                Ok(())
+            }
+
+            async fn forget_personal_data(
+                &mut self,
+                account_id: uuid::Uuid,
+                recipients: &[String],
+                limit_keys: &[String],
+            ) -> Result<(), $crate::store::StoreError> {
+                // Every subject a code can be for: the account, its invitations, sign-ins and
+                // reset links.
+                for table in [
+                    "DELETE FROM verification_codes WHERE subject_id = $1 \
+                       OR subject_id IN (SELECT id FROM invitations WHERE account_id = $1) \
+                       OR subject_id IN (SELECT id FROM sign_in_attempts WHERE account_id = $1) \
+                       OR subject_id IN (SELECT id FROM password_resets WHERE account_id = $1)",
+                    "DELETE FROM code_attempts WHERE subject_id = $1 \
+                       OR subject_id IN (SELECT id FROM invitations WHERE account_id = $1) \
+                       OR subject_id IN (SELECT id FROM sign_in_attempts WHERE account_id = $1) \
+                       OR subject_id IN (SELECT id FROM password_resets WHERE account_id = $1)",
+                    "UPDATE audit_events SET client_ip = NULL, user_agent = NULL WHERE actor_id = $1",
+                ] {
+                    sqlx::query(table).bind(account_id).execute(self.conn().await?).await?;
+                }
+                for recipient in recipients {
+                    sqlx::query("DELETE FROM outbox WHERE recipient = $1")
+                        .bind(recipient)
+                        .execute(self.conn().await?)
+                        .await?;
+                }
+                for key in limit_keys {
+                    sqlx::query("DELETE FROM rate_limits WHERE key = $1")
+                        .bind(key)
+                        .execute(self.conn().await?)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            async fn count_wrong_password(&mut self, id: uuid::Uuid) -> Result<i32, $crate::store::StoreError> {
+                let (n,): (i32,) = sqlx::query_as(
+                    "UPDATE accounts SET failed_password_attempts = failed_password_attempts + 1 WHERE id = $1 \
+                     RETURNING failed_password_attempts",
+                )
+                .bind(id)
+                .fetch_one(self.conn().await?)
+                .await?;
+                Ok(n)
+            }
+
+            async fn clear_wrong_passwords(&mut self, id: uuid::Uuid) -> Result<(), $crate::store::StoreError> {
+                self.defer(
+                    "accounts",
+                    "UPDATE accounts SET failed_password_attempts = 0 WHERE id = $1",
+                    Box::new(move |q| q.bind(id)),
+                )
+                .await
+            }
+
+            async fn set_status(
+                &mut self,
+                id: uuid::Uuid,
+                status: poort_shared::dto::AccountStatus,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                self.defer(
+                    "accounts",
+                    "UPDATE accounts SET status = $2, updated_at = $3 WHERE id = $1",
+                    Box::new(move |q| q.bind(id).bind(status.as_str()).bind($crate::clock::to_millis(now))),
+                )
+                .await
+            }
+
+            async fn set_role(
+                &mut self,
+                id: uuid::Uuid,
+                role: poort_shared::dto::Role,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                self.defer(
+                    "accounts",
+                    "UPDATE accounts SET role = $2, updated_at = $3 WHERE id = $1",
+                    Box::new(move |q| q.bind(id).bind(role.as_str()).bind($crate::clock::to_millis(now))),
+                )
+                .await
+            }
+
+            async fn set_password(&mut self, id: uuid::Uuid, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), $crate::store::StoreError> {
+                let (hash, now) = (hash.to_string(), $crate::clock::to_millis(now));
+                self.defer(
+                    "accounts",
+                    "UPDATE accounts SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1",
+                    Box::new(move |q| q.bind(id).bind(hash).bind(now)),
+                )
+                .await
+            }
+
+            async fn rehash_password(&mut self, id: uuid::Uuid, hash: &str) -> Result<(), $crate::store::StoreError> {
+                let hash = hash.to_string();
+                self.defer(
+                    "accounts",
+                    "UPDATE accounts SET password_hash = $2 WHERE id = $1",
+                    Box::new(move |q| q.bind(id).bind(hash)),
+                )
+                .await
+            }
+
+            async fn record_sign_in(
+                &mut self,
+                id: uuid::Uuid,
+                now: chrono::DateTime<chrono::Utc>,
+                totp_step: Option<i64>,
+            ) -> Result<(), $crate::store::StoreError> {
+                let now = $crate::clock::to_millis(now);
+                self.defer(
+                    "accounts",
+                    "UPDATE accounts SET last_sign_in_at = $2, updated_at = $2, failed_password_attempts = 0, \
+                     totp_last_step = COALESCE($3, totp_last_step) WHERE id = $1",
+                    Box::new(move |q| q.bind(id).bind(now).bind(totp_step)),
+                )
+                .await
+            }
+
+            async fn claim_totp_step(&mut self, id: uuid::Uuid, step: i64) -> Result<bool, $crate::store::StoreError> {
+                let done = sqlx::query(
+                    "UPDATE accounts SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+                )
+                .bind(id)
+                .bind(step)
+                .execute(self.conn().await?)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn set_totp_step(&mut self, id: uuid::Uuid, step: i64) -> Result<(), $crate::store::StoreError> {
+                self.defer(
+                    "accounts",
+                    "UPDATE accounts SET totp_last_step = $2 WHERE id = $1",
+                    Box::new(move |q| q.bind(id).bind(step)),
+                )
+                .await
+            }
+
+            async fn set_mobile(
+                &mut self,
+                id: uuid::Uuid,
+                mobile: Option<&poort_shared::validate::MobileNumber>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mobile = mobile.map(|m| m.as_str().to_string());
+                self.defer(
+                    "accounts",
+                    "UPDATE accounts SET mobile = $2, updated_at = $3 WHERE id = $1",
+                    Box::new(move |q| q.bind(id).bind(mobile).bind($crate::clock::to_millis(now))),
+                )
+                .await
+            }
+
+            async fn set_pending_totp(
+                &mut self,
+                id: uuid::Uuid,
+                secret: Option<&[u8]>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                let secret = secret.map(<[u8]>::to_vec);
+                self.defer(
+                    "accounts",
+                    "UPDATE accounts SET pending_totp_secret = $2, updated_at = $3 WHERE id = $1",
+                    Box::new(move |q| q.bind(id).bind(secret).bind($crate::clock::to_millis(now))),
+                )
+                .await
+            }
+
+            async fn set_totp(
+                &mut self,
+                id: uuid::Uuid,
+                secret: Option<(&[u8], i64)>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                let (secret, step) = match secret {
+                    Some((s, step)) => (Some(s.to_vec()), Some(step)),
+                    None => (None, None),
+                };
+                self.defer(
+                    "accounts",
+                    "UPDATE accounts SET totp_secret = $2, totp_last_step = $3, pending_totp_secret = NULL, updated_at = $4 \
+                     WHERE id = $1",
+                    Box::new(move |q| q.bind(id).bind(secret).bind(step).bind($crate::clock::to_millis(now))),
+                )
+                .await
+            }
+
+            async fn activate(
+                &mut self,
+                id: uuid::Uuid,
+                activation: &$crate::domain::invitation::Activation,
+                totp_step: i64,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                let a = activation.clone();
+                let now = $crate::clock::to_millis(now);
+                self.defer(
+                    "accounts",
+                    "UPDATE accounts SET status = 'active', password_hash = $2, password_changed_at = $3, mobile = $4, \
+                     totp_secret = $5, totp_last_step = $6, updated_at = $3 WHERE id = $1",
+                    Box::new(move |q| {
+                        q.bind(id)
+                            .bind(a.password_hash)
+                            .bind(now)
+                            .bind(a.mobile.as_str().to_string())
+                            .bind(a.totp_secret)
+                            .bind(totp_step)
+                    }),
+                )
+                .await
+            }
+
+            async fn clear_sign_in_set_up(&mut self, id: uuid::Uuid, now: chrono::DateTime<chrono::Utc>) -> Result<(), $crate::store::StoreError> {
+                self.defer(
+                    "accounts",
+                    "UPDATE accounts SET status = 'invited', password_hash = NULL, password_changed_at = NULL, \
+                     totp_secret = NULL, totp_last_step = NULL, pending_totp_secret = NULL, ehk_pseudonym = NULL, \
+                     updated_at = $2 WHERE id = $1",
+                    Box::new(move |q| q.bind(id).bind($crate::clock::to_millis(now))),
+                )
+                .await
+            }
+
+            async fn reinvite(
+                &mut self,
+                id: uuid::Uuid,
+                name: &str,
+                email: &poort_shared::validate::Email,
+                role: poort_shared::dto::Role,
+                office_id: Option<uuid::Uuid>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                let (name, email) = (name.to_string(), email.clone());
+                self.defer(
+                    "accounts",
+                    "UPDATE accounts SET name = $2, email = $3, email_key = $4, role = $5, office_id = $6, updated_at = $7 \
+                     WHERE id = $1",
+                    Box::new(move |q| {
+                        q.bind(id)
+                            .bind(name)
+                            .bind(email.as_str().to_string())
+                            .bind(email.key())
+                            .bind(role.as_str())
+                            .bind(office_id)
+                            .bind($crate::clock::to_millis(now))
+                    }),
+                )
+                .await
+            }
+
+            async fn password_history(&mut self, id: uuid::Uuid, limit: i64) -> Result<Vec<String>, $crate::store::StoreError> {
+                let rows: Vec<(String,)> = sqlx::query_as(
+                    "SELECT password_hash FROM password_history WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(id)
+                .bind(limit)
+                .fetch_all(self.conn().await?)
+                .await?;
+                Ok(rows.into_iter().map(|(h,)| h).collect())
+            }
+
+            async fn add_password_history(&mut self, id: uuid::Uuid, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("INSERT INTO password_history (id, account_id, password_hash, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind($crate::store::sql::new_id(now))
+                    .bind(id)
+                    .bind(hash)
+                    .bind($crate::clock::to_millis(now))
+                    .execute(self.conn().await?)
+                    .await?;
+                // Keep the last ten; older ones serve no rule.
+                sqlx::query(
+                    "DELETE FROM password_history WHERE account_id = $1 AND id NOT IN \
+                     (SELECT id FROM password_history WHERE account_id = $1 ORDER BY id DESC LIMIT 10)",
+                )
+                .bind(id)
+                .execute(self.conn().await?)
+                .await?;
+                Ok(())
+            }
+        }
+    };
+}

@@ -1,0 +1,169 @@
+//! The audit trail: written in the transaction of the change it records, read newest first
+//! with filters and keyset paging (by event id, which grows with time).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use poort_shared::dto::AuditAction;
+use uuid::Uuid;
+
+use super::StoreError;
+use crate::clock::from_millis;
+
+/// An audit event to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub actor_id: Option<Uuid>,
+    pub action: AuditAction,
+    pub target_account_id: Option<Uuid>,
+    pub office_id: Option<Uuid>,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub details: serde_json::Value,
+}
+
+/// An audit event as read, with the names of accounts that still exist. The action is the
+/// text stored (an older or newer version may have written one this version does not know).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRow {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: Option<String>,
+    pub actor_email: Option<String>,
+    pub target_account_id: Option<Uuid>,
+    pub target_name: Option<String>,
+    pub target_email: Option<String>,
+    pub office_id: Option<Uuid>,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub details: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub office_id: Option<Uuid>,
+    /// Events where this account is the actor or the target.
+    pub account_id: Option<Uuid>,
+    pub action: Option<String>,
+    /// Only events older than this one (paging).
+    pub before: Option<Uuid>,
+    pub limit: i64,
+}
+
+#[async_trait]
+pub trait AuditLog: Send {
+    async fn audit(&mut self, record: &AuditRecord, now: DateTime<Utc>) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// The audit trail, newest first.
+    async fn query_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>, StoreError>;
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRowDb {
+    pub id: Uuid,
+    pub at: i64,
+    pub action: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: Option<String>,
+    pub actor_email: Option<String>,
+    pub target_account_id: Option<Uuid>,
+    pub target_name: Option<String>,
+    pub target_email: Option<String>,
+    pub office_id: Option<Uuid>,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub details: String,
+}
+
+impl TryFrom<AuditRowDb> for AuditRow {
+    type Error = StoreError;
+    fn try_from(r: AuditRowDb) -> Result<Self, StoreError> {
+        Ok(AuditRow {
+            id: r.id,
+            at: from_millis(r.at),
+            action: r.action,
+            actor_id: r.actor_id,
+            actor_name: r.actor_name,
+            actor_email: r.actor_email,
+            target_account_id: r.target_account_id,
+            target_name: r.target_name,
+            target_email: r.target_email,
+            office_id: r.office_id,
+            client_ip: r.client_ip,
+            user_agent: r.user_agent,
+            details: serde_json::from_str(&r.details).map_err(|e| {
+                StoreError::Corrupt(format!("audit_events.details of {}: {e}", r.id))
+            })?,
+        })
+    }
+}
+
+macro_rules! audit_store_sql {
+    ($store:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::audit::AuditStore for $store {
+            async fn query_audit(
+                &self,
+                filter: &$crate::store::audit::AuditFilter,
+            ) -> Result<Vec<$crate::store::audit::AuditRow>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::audit::AuditRowDb> = sqlx::query_as(
+                    "SELECT e.id, e.at, e.action, e.actor_id, ac.name AS actor_name, ac.email AS actor_email, \
+                            e.target_account_id, t.name AS target_name, t.email AS target_email, e.office_id, \
+                            e.client_ip, e.user_agent, e.details \
+                     FROM audit_events e \
+                     LEFT JOIN accounts ac ON ac.id = e.actor_id \
+                     LEFT JOIN accounts t ON t.id = e.target_account_id \
+                     WHERE ($1 IS NULL OR e.office_id = $1) \
+                       AND ($2 IS NULL OR e.actor_id = $2 OR e.target_account_id = $2) \
+                       AND ($3 IS NULL OR e.action = $3) \
+                       AND ($4 IS NULL OR e.id < $4) \
+                     ORDER BY e.id DESC LIMIT $5",
+                )
+                .bind(filter.office_id)
+                .bind(filter.account_id)
+                .bind(filter.action.clone())
+                .bind(filter.before)
+                .bind(filter.limit)
+                .fetch_all(&self.pool)
+                .await?;
+                $crate::store::offices::all(rows)
+            }
+        }
+    };
+}
+
+macro_rules! audit_sql {
+    ($tx:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::audit::AuditLog for $tx {
+            async fn audit(
+                &mut self,
+                r: &$crate::store::audit::AuditRecord,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                let (id, r) = ($crate::store::sql::new_id(now), r.clone());
+                self.defer(
+                    "audit_events",
+                    "INSERT INTO audit_events (id, at, actor_id, action, target_account_id, office_id, client_ip, user_agent, details) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    Box::new(move |q| {
+                        q.bind(id)
+                            .bind($crate::clock::to_millis(now))
+                            .bind(r.actor_id)
+                            .bind(r.action.as_str())
+                            .bind(r.target_account_id)
+                            .bind(r.office_id)
+                            .bind(r.client_ip)
+                            .bind(r.user_agent)
+                            .bind(r.details.to_string())
+                    }),
+                )
+                .await
+            }
+        }
+    };
+}

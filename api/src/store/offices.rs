@@ -1,0 +1,368 @@
+//! Offices, their portfolios, the rights catalogue and the rights accounts hold on portfolios.
+//! An office's KvK number and a portfolio's agency number are unique (a write that repeats one
+//! fails with [`StoreError::Conflict`]).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use poort_shared::validate::{AgencyNumber, KvkNumber};
+use uuid::Uuid;
+
+use super::StoreError;
+use super::sql::parse_text;
+use crate::clock::from_millis;
+use crate::domain::{AccountRight, Office, OfficeSummary, Portfolio, Right};
+
+#[async_trait]
+pub trait Offices: Send {
+    /// Fails with `Conflict` when the KvK number is taken.
+    async fn insert_office(&mut self, office: &Office) -> Result<(), StoreError>;
+    /// Writes name, KvK number and `updated_at`; `Conflict` when the KvK number is taken.
+    async fn update_office(&mut self, office: &Office) -> Result<(), StoreError>;
+    async fn get_office(&mut self, id: Uuid) -> Result<Option<Office>, StoreError>;
+    /// Takes the office's row lock: serialises changes that must keep an office invariant
+    /// (at least one administrator) across instances.
+    async fn lock_office(&mut self, id: Uuid) -> Result<(), StoreError>;
+    /// Offices by name (case-insensitive), optionally matching part of the name or KvK number,
+    /// with their numbers of portfolios and accounts.
+    async fn list_offices(
+        &mut self,
+        query: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<OfficeSummary>, StoreError>;
+    /// One office with its numbers of portfolios and accounts.
+    async fn office_summary(&mut self, id: Uuid) -> Result<Option<OfficeSummary>, StoreError>;
+
+    /// Fails with `Conflict` when the agency number is taken.
+    async fn insert_portfolio(&mut self, portfolio: &Portfolio) -> Result<(), StoreError>;
+    /// Writes agency number, name and `updated_at` (the rights copies of the accounts with
+    /// rights on it follow); `Conflict` when the agency number is taken.
+    async fn update_portfolio(&mut self, portfolio: &Portfolio) -> Result<(), StoreError>;
+    async fn get_portfolio(&mut self, id: Uuid) -> Result<Option<Portfolio>, StoreError>;
+    /// The office's portfolios by agency number.
+    async fn portfolios_of(&mut self, office_id: Uuid) -> Result<Vec<Portfolio>, StoreError>;
+
+    /// The rights that can be granted, in catalogue order.
+    async fn rights_catalogue(&mut self) -> Result<Vec<Right>, StoreError>;
+    /// The account's rights by agency number and catalogue order.
+    async fn rights_of_account(
+        &mut self,
+        account_id: Uuid,
+    ) -> Result<Vec<AccountRight>, StoreError>;
+    /// The rights of every account of the office, by account, agency number and catalogue order.
+    async fn rights_in_office(&mut self, office_id: Uuid) -> Result<Vec<AccountRight>, StoreError>;
+    /// Replaces all rights of the account by `rights` (portfolio, right code).
+    async fn replace_rights(
+        &mut self,
+        account_id: Uuid,
+        rights: &[(Uuid, String)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OfficeRow {
+    pub id: Uuid,
+    pub name: String,
+    pub kvk_number: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl TryFrom<OfficeRow> for Office {
+    type Error = StoreError;
+    fn try_from(r: OfficeRow) -> Result<Self, StoreError> {
+        Ok(Office {
+            id: r.id,
+            name: r.name,
+            kvk_number: parse_text(&r.kvk_number, "offices.kvk_number", KvkNumber::parse)?,
+            created_at: from_millis(r.created_at),
+            updated_at: from_millis(r.updated_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OfficeSummaryRow {
+    #[sqlx(flatten)]
+    pub office: OfficeRow,
+    pub portfolio_count: i64,
+    pub account_count: i64,
+}
+
+impl TryFrom<OfficeSummaryRow> for OfficeSummary {
+    type Error = StoreError;
+    fn try_from(r: OfficeSummaryRow) -> Result<Self, StoreError> {
+        Ok(OfficeSummary {
+            office: r.office.try_into()?,
+            portfolio_count: r.portfolio_count,
+            account_count: r.account_count,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PortfolioRow {
+    pub id: Uuid,
+    pub office_id: Uuid,
+    pub agency_number: String,
+    pub name: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl TryFrom<PortfolioRow> for Portfolio {
+    type Error = StoreError;
+    fn try_from(r: PortfolioRow) -> Result<Self, StoreError> {
+        Ok(Portfolio {
+            id: r.id,
+            office_id: r.office_id,
+            agency_number: parse_text(
+                &r.agency_number,
+                "portfolios.agency_number",
+                AgencyNumber::parse,
+            )?,
+            name: r.name,
+            created_at: from_millis(r.created_at),
+            updated_at: from_millis(r.updated_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountRightRow {
+    pub account_id: Uuid,
+    pub portfolio_id: Uuid,
+    pub agency_number: String,
+    pub portfolio_name: String,
+    pub right_code: String,
+}
+
+impl TryFrom<AccountRightRow> for AccountRight {
+    type Error = StoreError;
+    fn try_from(r: AccountRightRow) -> Result<Self, StoreError> {
+        Ok(AccountRight {
+            account_id: r.account_id,
+            portfolio_id: r.portfolio_id,
+            agency_number: parse_text(
+                &r.agency_number,
+                "portfolios.agency_number",
+                AgencyNumber::parse,
+            )?,
+            portfolio_name: r.portfolio_name,
+            right_code: r.right_code,
+        })
+    }
+}
+
+pub(crate) fn all<R, T: TryFrom<R, Error = StoreError>>(
+    rows: Vec<R>,
+) -> Result<Vec<T>, StoreError> {
+    rows.into_iter().map(T::try_from).collect()
+}
+
+macro_rules! portfolio_cols {
+    () => {
+        "id, office_id, agency_number, name, created_at, updated_at"
+    };
+}
+
+macro_rules! office_summary_select {
+    () => {
+        "SELECT o.id, o.name, o.kvk_number, o.created_at, o.updated_at, \
+                (SELECT COUNT(*) FROM portfolios p WHERE p.office_id = o.id) AS portfolio_count, \
+                (SELECT COUNT(*) FROM accounts a WHERE a.office_id = o.id) AS account_count \
+         FROM offices o "
+    };
+}
+
+macro_rules! account_rights_select {
+    () => {
+        "SELECT r.account_id, r.portfolio_id, p.agency_number, p.name AS portfolio_name, r.right_code \
+         FROM account_rights r JOIN portfolios p ON p.id = r.portfolio_id JOIN rights c ON c.code = r.right_code "
+    };
+}
+
+macro_rules! offices_sql {
+    ($tx:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::offices::Offices for $tx {
+            async fn insert_office(&mut self, o: &$crate::domain::Office) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("INSERT INTO offices (id, name, kvk_number, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(o.id)
+                    .bind(&o.name)
+                    .bind(o.kvk_number.as_str())
+                    .bind($crate::clock::to_millis(o.created_at))
+                    .bind($crate::clock::to_millis(o.updated_at))
+                    .execute(self.conn().await?)
+                    .await?;
+                Ok(())
+            }
+
+            async fn update_office(&mut self, o: &$crate::domain::Office) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE offices SET name = $2, kvk_number = $3, updated_at = $4 WHERE id = $1")
+                    .bind(o.id)
+                    .bind(&o.name)
+                    .bind(o.kvk_number.as_str())
+                    .bind($crate::clock::to_millis(o.updated_at))
+                    .execute(self.conn().await?)
+                    .await?;
+                Ok(())
+            }
+
+            async fn get_office(&mut self, id: uuid::Uuid) -> Result<Option<$crate::domain::Office>, $crate::store::StoreError> {
+                let row: Option<$crate::store::offices::OfficeRow> =
+                    sqlx::query_as("SELECT id, name, kvk_number, created_at, updated_at FROM offices WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(self.conn().await?)
+                        .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn lock_office(&mut self, id: uuid::Uuid) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE offices SET updated_at = updated_at WHERE id = $1")
+                    .bind(id)
+                    .execute(self.conn().await?)
+                    .await?;
+                Ok(())
+            }
+
+            async fn list_offices(
+                &mut self,
+                query: Option<&str>,
+                limit: i64,
+            ) -> Result<Vec<$crate::domain::OfficeSummary>, $crate::store::StoreError> {
+                let pattern = query.map($crate::store::sql::like_pattern);
+                let rows: Vec<$crate::store::offices::OfficeSummaryRow> = sqlx::query_as(concat!(
+                    office_summary_select!(),
+                    "WHERE ($1 IS NULL OR LOWER(o.name) LIKE $1 ESCAPE '\\' OR o.kvk_number LIKE $1 ESCAPE '\\') \
+                     ORDER BY LOWER(o.name), o.id LIMIT $2"
+                ))
+                .bind(pattern)
+                .bind(limit)
+                .fetch_all(self.conn().await?)
+                .await?;
+                $crate::store::offices::all(rows)
+            }
+
+            async fn office_summary(&mut self, id: uuid::Uuid) -> Result<Option<$crate::domain::OfficeSummary>, $crate::store::StoreError> {
+                let row: Option<$crate::store::offices::OfficeSummaryRow> =
+                    sqlx::query_as(concat!(office_summary_select!(), "WHERE o.id = $1"))
+                        .bind(id)
+                        .fetch_optional(self.conn().await?)
+                        .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn insert_portfolio(&mut self, p: &$crate::domain::Portfolio) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(concat!("INSERT INTO portfolios (", portfolio_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6)"))
+                    .bind(p.id)
+                    .bind(p.office_id)
+                    .bind(p.agency_number.as_str())
+                    .bind(&p.name)
+                    .bind($crate::clock::to_millis(p.created_at))
+                    .bind($crate::clock::to_millis(p.updated_at))
+                    .execute(self.conn().await?)
+                    .await?;
+                Ok(())
+            }
+
+            async fn update_portfolio(&mut self, p: &$crate::domain::Portfolio) -> Result<(), $crate::store::StoreError> {
+                if $crate::store::sql::is_postgres::<$db>() {
+                    // The accounts whose rights copy the rename rewrites, locked before the
+                    // portfolio row: the order in which a change of rights takes them.
+                    sqlx::query(
+                        "SELECT 1 FROM accounts WHERE id IN \
+                         (SELECT account_id FROM account_rights WHERE portfolio_id = $1) ORDER BY id FOR UPDATE",
+                    )
+                    .bind(p.id)
+                    .execute(self.conn().await?)
+                    .await?;
+                }
+                sqlx::query("UPDATE portfolios SET agency_number = $2, name = $3, updated_at = $4 WHERE id = $1")
+                    .bind(p.id)
+                    .bind(p.agency_number.as_str())
+                    .bind(&p.name)
+                    .bind($crate::clock::to_millis(p.updated_at))
+                    .execute(self.conn().await?)
+                    .await?;
+                Ok(())
+            }
+
+            async fn get_portfolio(&mut self, id: uuid::Uuid) -> Result<Option<$crate::domain::Portfolio>, $crate::store::StoreError> {
+                let row: Option<$crate::store::offices::PortfolioRow> =
+                    sqlx::query_as(concat!("SELECT ", portfolio_cols!(), " FROM portfolios WHERE id = $1"))
+                        .bind(id)
+                        .fetch_optional(self.conn().await?)
+                        .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn portfolios_of(&mut self, office_id: uuid::Uuid) -> Result<Vec<$crate::domain::Portfolio>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::offices::PortfolioRow> = sqlx::query_as(concat!(
+                    "SELECT ", portfolio_cols!(), " FROM portfolios WHERE office_id = $1 ORDER BY agency_number"
+                ))
+                .bind(office_id)
+                .fetch_all(self.conn().await?)
+                .await?;
+                $crate::store::offices::all(rows)
+            }
+
+            async fn rights_catalogue(&mut self) -> Result<Vec<$crate::domain::Right>, $crate::store::StoreError> {
+                let rows: Vec<(String, String, String)> =
+                    sqlx::query_as("SELECT code, label_nl, label_en FROM rights ORDER BY position, code")
+                        .fetch_all(self.conn().await?)
+                        .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(code, label_nl, label_en)| $crate::domain::Right { code, label_nl, label_en })
+                    .collect())
+            }
+
+            async fn rights_of_account(&mut self, account_id: uuid::Uuid) -> Result<Vec<$crate::domain::AccountRight>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::offices::AccountRightRow> = sqlx::query_as(concat!(
+                    account_rights_select!(),
+                    "WHERE r.account_id = $1 ORDER BY p.agency_number, c.position"
+                ))
+                .bind(account_id)
+                .fetch_all(self.conn().await?)
+                .await?;
+                $crate::store::offices::all(rows)
+            }
+
+            async fn rights_in_office(&mut self, office_id: uuid::Uuid) -> Result<Vec<$crate::domain::AccountRight>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::offices::AccountRightRow> = sqlx::query_as(concat!(
+                    account_rights_select!(),
+                    "WHERE p.office_id = $1 ORDER BY r.account_id, p.agency_number, c.position"
+                ))
+                .bind(office_id)
+                .fetch_all(self.conn().await?)
+                .await?;
+                $crate::store::offices::all(rows)
+            }
+
+            async fn replace_rights(
+                &mut self,
+                account_id: uuid::Uuid,
+                rights: &[(uuid::Uuid, String)],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("DELETE FROM account_rights WHERE account_id = $1")
+                    .bind(account_id)
+                    .execute(self.conn().await?)
+                    .await?;
+                for (portfolio_id, code) in rights {
+                    sqlx::query(
+                        "INSERT INTO account_rights (account_id, portfolio_id, right_code, granted_at) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(account_id)
+                    .bind(*portfolio_id)
+                    .bind(code)
+                    .bind($crate::clock::to_millis(now))
+                    .execute(self.conn().await?)
+                    .await?;
+                }
+                Ok(())
+            }
+        }
+    };
+}
