@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod architecture;
 mod contract;
 mod helpers;
 mod invitations;
@@ -10,4 +11,5 @@ mod openapi;
 mod scoping;
 mod service;
 mod signin;
+mod store_contract;
 mod validation;
