@@ -86,7 +86,15 @@ use crate::routes;
         routes::operator::withdraw,
         routes::operator::audit,
     ),
-    components(schemas(poort_shared::ErrorBody, poort_shared::ErrorCode)),
+    // The shared answer lists (`routes::answers`) refer to their bodies without registering them.
+    components(schemas(
+        poort_shared::ErrorBody,
+        poort_shared::ErrorCode,
+        poort_shared::dto::AccountDetailResponse,
+        poort_shared::dto::AuditPageResponse,
+        poort_shared::dto::InvitationListResponse,
+        poort_shared::dto::InvitationResponse,
+    )),
     modifiers(&SessionCookie),
     tags(
         (name = "service", description = "Health, readiness and public configuration"),

@@ -1,7 +1,8 @@
 //! Who is asking. [`ClientInfo`] is where a request comes from (for the audit trail and rate
 //! limits); [`Principal`] is the signed-in account, from the session cookie. Authentication
-//! is this extractor; authorization is the first line of each handler
-//! (`principal.require_operator()?`, `principal.admin_office()?`).
+//! is this extractor; authorization is the role a handler asks for: [`OfficeAdmin`] and
+//! [`Operator`] extract a principal of that role (403 for anyone else), and handlers open to
+//! every signed-in account take [`Principal`].
 
 use std::future::Future;
 use std::pin::Pin;
@@ -150,16 +151,6 @@ impl Principal {
         }
     }
 
-    /// Only an office's user administrator; the scope of their own office.
-    pub fn admin_scope(&self) -> Result<Scope, ApiError> {
-        self.admin_office().map(Scope::Office)
-    }
-
-    /// Only the relations team; the scope of every office.
-    pub fn operator_scope(&self) -> Result<Scope, ApiError> {
-        self.require_operator().map(|()| Scope::All)
-    }
-
     /// An audit record for something this account did.
     pub fn audit(
         &self,
@@ -230,6 +221,75 @@ impl FromRequest for Principal {
                 rights,
                 client,
             })
+        })
+    }
+}
+
+/// A signed-in user administrator of an office, with that office: the extractor of the
+/// office endpoints (401 without a session, 403 `forbidden` for anyone else).
+#[derive(Debug, Clone)]
+pub struct OfficeAdmin {
+    pub principal: Principal,
+    pub office: Uuid,
+}
+
+impl OfficeAdmin {
+    /// Their own office: all they may touch.
+    pub fn scope(&self) -> Scope {
+        Scope::Office(self.office)
+    }
+}
+
+/// A signed-in member of the relations team: the extractor of the operator endpoints (401
+/// without a session, 403 `forbidden` for anyone else).
+#[derive(Debug, Clone)]
+pub struct Operator(pub Principal);
+
+impl Operator {
+    /// Every office.
+    pub fn scope(&self) -> Scope {
+        Scope::All
+    }
+}
+
+impl std::ops::Deref for OfficeAdmin {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.principal
+    }
+}
+
+impl std::ops::Deref for Operator {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.0
+    }
+}
+
+impl FromRequest for OfficeAdmin {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let principal = Principal::from_request(req, payload);
+        Box::pin(async move {
+            let principal = principal.await?;
+            let office = principal.admin_office()?;
+            Ok(OfficeAdmin { principal, office })
+        })
+    }
+}
+
+impl FromRequest for Operator {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let principal = Principal::from_request(req, payload);
+        Box::pin(async move {
+            let principal = principal.await?;
+            principal.require_operator()?;
+            Ok(Operator(principal))
         })
     }
 }

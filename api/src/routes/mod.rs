@@ -3,6 +3,7 @@
 //! route cannot ship undocumented and the document cannot list a route that does not exist.
 
 pub mod account;
+pub mod answers;
 pub mod health;
 pub mod invitations;
 pub mod me;

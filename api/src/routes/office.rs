@@ -1,6 +1,6 @@
 //! An office's user administrator manages the accounts of their own office. Every handler
-//! starts with `principal.admin_office()?` (403 for anyone else) and works only inside that
-//! office (another office's accounts and invitations answer 404).
+//! takes an [`OfficeAdmin`] (401 without a session, 403 for anyone else) and works only inside
+//! that office (another office's accounts and invitations answer 404).
 
 use actix_web::{HttpResponse, web};
 use poort_shared::ErrorBody;
@@ -12,7 +12,10 @@ use poort_shared::dto::{
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::auth::principal::Principal;
+use super::answers::{
+    AccountDetailAnswers, AuditAnswers, InvitationListAnswers, ResendAnswers, WithdrawAnswers,
+};
+use crate::auth::principal::OfficeAdmin;
 use crate::error::ApiError;
 use crate::services::audit::AuditQuery;
 use crate::services::invitations::NewInvitee;
@@ -65,11 +68,10 @@ impl From<OfficeAuditQuery> for AuditQuery {
 )]
 pub async fn list_accounts(
     state: web::Data<AppState>,
-    principal: Principal,
+    admin: OfficeAdmin,
     query: web::Query<SearchQuery>,
 ) -> Result<web::Json<AccountListResponse>, ApiError> {
-    let scope = principal.admin_scope()?;
-    let accounts = accounts::list(&state, scope, query.q.as_deref()).await?;
+    let accounts = accounts::list(&state, admin.scope(), query.q.as_deref()).await?;
     Ok(web::Json(AccountListResponse { accounts }))
 }
 
@@ -77,21 +79,17 @@ pub async fn list_accounts(
 #[utoipa::path(
     operation_id = "office_get_account",
     get, path = "/api/office/accounts/{id}", tag = "office", params(("id" = Uuid, Path)),
-    responses(
-        (status = 200, description = "The account", body = AccountDetailResponse),
-        (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`", body = ErrorBody),
-        (status = 404, description = "`not_found` (also for accounts of other offices)", body = ErrorBody),
-    ),
+    responses(AccountDetailAnswers),
     security(("session" = []))
 )]
 pub async fn get_account(
     state: web::Data<AppState>,
-    principal: Principal,
+    admin: OfficeAdmin,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountDetailResponse>, ApiError> {
-    let scope = principal.admin_scope()?;
-    Ok(web::Json(accounts::detail(&state, scope, *id).await?))
+    Ok(web::Json(
+        accounts::detail(&state, admin.scope(), *id).await?,
+    ))
 }
 
 /// Sets the account's rights: the complete list per portfolio; what is left out is revoked.
@@ -109,12 +107,12 @@ pub async fn get_account(
 )]
 pub async fn set_rights(
     state: web::Data<AppState>,
-    principal: Principal,
+    admin: OfficeAdmin,
     id: web::Path<Uuid>,
     body: web::Json<SetRightsRequest>,
 ) -> Result<web::Json<AccountResponse>, ApiError> {
-    let scope = principal.admin_scope()?;
-    let account = accounts::set_rights(&state, &principal, scope, *id, &body.portfolios).await?;
+    let account =
+        accounts::set_rights(&state, &admin, admin.scope(), *id, &body.portfolios).await?;
     Ok(web::Json(account))
 }
 
@@ -132,12 +130,11 @@ pub async fn set_rights(
 )]
 pub async fn deactivate(
     state: web::Data<AppState>,
-    principal: Principal,
+    admin: OfficeAdmin,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountResponse>, ApiError> {
-    let scope = principal.admin_scope()?;
     Ok(web::Json(
-        accounts::set_active(&state, &principal, scope, *id, false).await?,
+        accounts::set_active(&state, &admin, admin.scope(), *id, false).await?,
     ))
 }
 
@@ -155,12 +152,11 @@ pub async fn deactivate(
 )]
 pub async fn reactivate(
     state: web::Data<AppState>,
-    principal: Principal,
+    admin: OfficeAdmin,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountResponse>, ApiError> {
-    let scope = principal.admin_scope()?;
     Ok(web::Json(
-        accounts::set_active(&state, &principal, scope, *id, true).await?,
+        accounts::set_active(&state, &admin, admin.scope(), *id, true).await?,
     ))
 }
 
@@ -177,12 +173,11 @@ pub async fn reactivate(
 )]
 pub async fn appoint_admin(
     state: web::Data<AppState>,
-    principal: Principal,
+    admin: OfficeAdmin,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountResponse>, ApiError> {
-    let scope = principal.admin_scope()?;
     Ok(web::Json(
-        accounts::set_admin(&state, &principal, scope, *id, true).await?,
+        accounts::set_admin(&state, &admin, admin.scope(), *id, true).await?,
     ))
 }
 
@@ -200,30 +195,25 @@ pub async fn appoint_admin(
 )]
 pub async fn remove_admin(
     state: web::Data<AppState>,
-    principal: Principal,
+    admin: OfficeAdmin,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountResponse>, ApiError> {
-    let scope = principal.admin_scope()?;
     Ok(web::Json(
-        accounts::set_admin(&state, &principal, scope, *id, false).await?,
+        accounts::set_admin(&state, &admin, admin.scope(), *id, false).await?,
     ))
 }
 
 /// The office's invitations with their history (sent, re-sent, renewed, accepted, withdrawn).
 #[utoipa::path(
     get, path = "/api/office/invitations", tag = "office",
-    responses(
-        (status = 200, description = "Invitations, newest first", body = InvitationListResponse),
-        (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`", body = ErrorBody),
-    ),
+    responses(InvitationListAnswers),
     security(("session" = []))
 )]
 pub async fn list_invitations(
     state: web::Data<AppState>,
-    principal: Principal,
+    admin: OfficeAdmin,
 ) -> Result<web::Json<InvitationListResponse>, ApiError> {
-    let office = principal.admin_office()?;
+    let office = admin.office;
     let invitations = invitations::list_in_office(&state, office).await?;
     Ok(web::Json(InvitationListResponse { invitations }))
 }
@@ -245,12 +235,12 @@ pub async fn list_invitations(
 )]
 pub async fn invite(
     state: web::Data<AppState>,
-    principal: Principal,
+    admin: OfficeAdmin,
     body: web::Json<InviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let office = principal.admin_office()?;
+    let office = admin.office;
     let who = NewInvitee::of_office(&body, office);
-    let invitation = invitations::invite(&state, &principal.actor(), &who).await?;
+    let invitation = invitations::invite(&state, &admin.actor(), &who).await?;
     Ok(HttpResponse::Created().json(invitation))
 }
 
@@ -258,24 +248,16 @@ pub async fn invite(
 #[utoipa::path(
     operation_id = "office_resend",
     post, path = "/api/office/invitations/{id}/resend", tag = "office", params(("id" = Uuid, Path)),
-    responses(
-        (status = 200, description = "Sent again", body = InvitationResponse),
-        (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
-        (status = 404, description = "`not_found`", body = ErrorBody),
-        (status = 409, description = "`not_invited` (accepted or withdrawn)", body = ErrorBody),
-        (status = 429, description = "`rate_limited`", body = ErrorBody),
-    ),
+    responses(ResendAnswers),
     security(("session" = []))
 )]
 pub async fn resend(
     state: web::Data<AppState>,
-    principal: Principal,
+    admin: OfficeAdmin,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<InvitationResponse>, ApiError> {
-    let scope = principal.admin_scope()?;
     Ok(web::Json(
-        invitations::resend(&state, &principal.actor(), *id, scope).await?,
+        invitations::resend(&state, &admin.actor(), *id, admin.scope()).await?,
     ))
 }
 
@@ -283,23 +265,16 @@ pub async fn resend(
 #[utoipa::path(
     operation_id = "office_withdraw",
     post, path = "/api/office/invitations/{id}/withdraw", tag = "office", params(("id" = Uuid, Path)),
-    responses(
-        (status = 200, description = "Withdrawn", body = InvitationResponse),
-        (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
-        (status = 404, description = "`not_found`", body = ErrorBody),
-        (status = 409, description = "`not_invited` (accepted or withdrawn already)", body = ErrorBody),
-    ),
+    responses(WithdrawAnswers),
     security(("session" = []))
 )]
 pub async fn withdraw(
     state: web::Data<AppState>,
-    principal: Principal,
+    admin: OfficeAdmin,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<InvitationResponse>, ApiError> {
-    let scope = principal.admin_scope()?;
     Ok(web::Json(
-        invitations::withdraw(&state, &principal.actor(), *id, scope).await?,
+        invitations::withdraw(&state, &admin.actor(), *id, admin.scope()).await?,
     ))
 }
 
@@ -316,9 +291,9 @@ pub async fn withdraw(
 )]
 pub async fn portfolios(
     state: web::Data<AppState>,
-    principal: Principal,
+    admin: OfficeAdmin,
 ) -> Result<web::Json<PortfolioListResponse>, ApiError> {
-    let office = principal.admin_office()?;
+    let office = admin.office;
     let portfolios = offices::portfolios(&state, office).await?;
     Ok(web::Json(PortfolioListResponse { portfolios }))
 }
@@ -327,20 +302,14 @@ pub async fn portfolios(
 #[utoipa::path(
     operation_id = "office_audit",
     get, path = "/api/office/audit", tag = "office", params(OfficeAuditQuery),
-    responses(
-        (status = 200, description = "A page of events", body = AuditPageResponse),
-        (status = 400, description = "`invalid_request`", body = ErrorBody),
-        (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`", body = ErrorBody),
-    ),
+    responses(AuditAnswers),
     security(("session" = []))
 )]
 pub async fn audit(
     state: web::Data<AppState>,
-    principal: Principal,
+    admin: OfficeAdmin,
     query: web::Query<OfficeAuditQuery>,
 ) -> Result<web::Json<AuditPageResponse>, ApiError> {
-    let scope = principal.admin_scope()?;
-    let page = audit_service::page(&state, scope, query.into_inner().into()).await?;
+    let page = audit_service::page(&state, admin.scope(), query.into_inner().into()).await?;
     Ok(web::Json(page))
 }

@@ -1,7 +1,7 @@
 //! The relations team (operators): offices and portfolios, inviting an office's first user
 //! administrator (or other members of the team), finding any account, re-sending and
 //! withdrawing invitations, deleting accounts, resetting sign-in set-ups, the audit trail.
-//! Every handler starts with `principal.require_operator()?`.
+//! Every handler takes an [`Operator`] (401 without a session, 403 for anyone else).
 
 use actix_web::{HttpResponse, web};
 use poort_shared::ErrorBody;
@@ -14,7 +14,10 @@ use poort_shared::dto::{
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::auth::principal::Principal;
+use super::answers::{
+    AccountDetailAnswers, AuditAnswers, InvitationListAnswers, ResendAnswers, WithdrawAnswers,
+};
+use crate::auth::principal::Operator;
 use crate::domain::Scope;
 use crate::error::ApiError;
 use crate::services::audit::AuditQuery;
@@ -79,10 +82,9 @@ impl From<OperatorAuditQuery> for AuditQuery {
 )]
 pub async fn list_offices(
     state: web::Data<AppState>,
-    principal: Principal,
+    _operator: Operator,
     query: web::Query<OfficeSearchQuery>,
 ) -> Result<web::Json<OfficeListResponse>, ApiError> {
-    principal.require_operator()?;
     Ok(web::Json(OfficeListResponse {
         offices: offices::list(&state, query.q.as_deref()).await?,
     }))
@@ -102,11 +104,10 @@ pub async fn list_offices(
 )]
 pub async fn create_office(
     state: web::Data<AppState>,
-    principal: Principal,
+    operator: Operator,
     body: web::Json<CreateOfficeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_operator()?;
-    let office = offices::create(&state, &principal, &body.name, &body.kvk_number).await?;
+    let office = offices::create(&state, &operator, &body.name, &body.kvk_number).await?;
     Ok(HttpResponse::Created().json(office))
 }
 
@@ -123,10 +124,9 @@ pub async fn create_office(
 )]
 pub async fn get_office(
     state: web::Data<AppState>,
-    principal: Principal,
+    _operator: Operator,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<OfficeResponse>, ApiError> {
-    principal.require_operator()?;
     Ok(web::Json(offices::get(&state, *id).await?))
 }
 
@@ -146,15 +146,14 @@ pub async fn get_office(
 )]
 pub async fn update_office(
     state: web::Data<AppState>,
-    principal: Principal,
+    operator: Operator,
     id: web::Path<Uuid>,
     body: web::Json<UpdateOfficeRequest>,
 ) -> Result<web::Json<OfficeResponse>, ApiError> {
-    principal.require_operator()?;
     Ok(web::Json(
         offices::update(
             &state,
-            &principal,
+            &operator,
             *id,
             body.name.as_deref(),
             body.kvk_number.as_deref(),
@@ -177,10 +176,9 @@ pub async fn update_office(
 )]
 pub async fn portfolios(
     state: web::Data<AppState>,
-    principal: Principal,
+    _operator: Operator,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<PortfolioListResponse>, ApiError> {
-    principal.require_operator()?;
     Ok(web::Json(PortfolioListResponse {
         portfolios: offices::portfolios(&state, *id).await?,
     }))
@@ -202,13 +200,12 @@ pub async fn portfolios(
 )]
 pub async fn create_portfolio(
     state: web::Data<AppState>,
-    principal: Principal,
+    operator: Operator,
     id: web::Path<Uuid>,
     body: web::Json<CreatePortfolioRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_operator()?;
     let portfolio =
-        offices::create_portfolio(&state, &principal, *id, &body.agency_number, &body.name).await?;
+        offices::create_portfolio(&state, &operator, *id, &body.agency_number, &body.name).await?;
     Ok(HttpResponse::Created().json(portfolio))
 }
 
@@ -228,15 +225,14 @@ pub async fn create_portfolio(
 )]
 pub async fn update_portfolio(
     state: web::Data<AppState>,
-    principal: Principal,
+    operator: Operator,
     id: web::Path<Uuid>,
     body: web::Json<UpdatePortfolioRequest>,
 ) -> Result<web::Json<PortfolioResponse>, ApiError> {
-    principal.require_operator()?;
     Ok(web::Json(
         offices::update_portfolio(
             &state,
-            &principal,
+            &operator,
             *id,
             body.agency_number.as_deref(),
             body.name.as_deref(),
@@ -248,19 +244,14 @@ pub async fn update_portfolio(
 /// The invitations of an office.
 #[utoipa::path(
     get, path = "/api/operator/offices/{id}/invitations", tag = "operator", params(("id" = Uuid, Path)),
-    responses(
-        (status = 200, description = "Invitations, newest first", body = InvitationListResponse),
-        (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`", body = ErrorBody),
-    ),
+    responses(InvitationListAnswers),
     security(("session" = []))
 )]
 pub async fn office_invitations(
     state: web::Data<AppState>,
-    principal: Principal,
+    _operator: Operator,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<InvitationListResponse>, ApiError> {
-    principal.require_operator()?;
     Ok(web::Json(InvitationListResponse {
         invitations: invitations::list_in_office(&state, *id).await?,
     }))
@@ -283,13 +274,12 @@ pub async fn office_invitations(
 )]
 pub async fn invite_into_office(
     state: web::Data<AppState>,
-    principal: Principal,
+    operator: Operator,
     id: web::Path<Uuid>,
     body: web::Json<InviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_operator()?;
     let who = NewInvitee::of_office(&body, *id);
-    let invitation = invitations::invite(&state, &principal.actor(), &who).await?;
+    let invitation = invitations::invite(&state, &operator.actor(), &who).await?;
     Ok(HttpResponse::Created().json(invitation))
 }
 
@@ -308,10 +298,9 @@ pub async fn invite_into_office(
 )]
 pub async fn invite_operator(
     state: web::Data<AppState>,
-    principal: Principal,
+    operator: Operator,
     body: web::Json<InviteOperatorRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_operator()?;
     let who = NewInvitee {
         name: &body.name,
         email: &body.email,
@@ -319,7 +308,7 @@ pub async fn invite_operator(
         office_id: None,
         rights: &[],
     };
-    let invitation = invitations::invite(&state, &principal.actor(), &who).await?;
+    let invitation = invitations::invite(&state, &operator.actor(), &who).await?;
     Ok(HttpResponse::Created().json(invitation))
 }
 
@@ -335,10 +324,9 @@ pub async fn invite_operator(
 )]
 pub async fn search_accounts(
     state: web::Data<AppState>,
-    principal: Principal,
+    _operator: Operator,
     query: web::Query<AccountSearchQuery>,
 ) -> Result<web::Json<AccountListResponse>, ApiError> {
-    principal.require_operator()?;
     let scope = query.office_id.map(Scope::Office).unwrap_or(Scope::All);
     Ok(web::Json(AccountListResponse {
         accounts: accounts::list(&state, scope, query.q.as_deref()).await?,
@@ -349,21 +337,17 @@ pub async fn search_accounts(
 #[utoipa::path(
     operation_id = "operator_get_account",
     get, path = "/api/operator/accounts/{id}", tag = "operator", params(("id" = Uuid, Path)),
-    responses(
-        (status = 200, description = "The account", body = AccountDetailResponse),
-        (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`", body = ErrorBody),
-        (status = 404, description = "`not_found`", body = ErrorBody),
-    ),
+    responses(AccountDetailAnswers),
     security(("session" = []))
 )]
 pub async fn get_account(
     state: web::Data<AppState>,
-    principal: Principal,
+    operator: Operator,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountDetailResponse>, ApiError> {
-    let scope = principal.operator_scope()?;
-    Ok(web::Json(accounts::detail(&state, scope, *id).await?))
+    Ok(web::Json(
+        accounts::detail(&state, operator.scope(), *id).await?,
+    ))
 }
 
 /// Deletes an account: its sessions end at once and its personal data is removed; the audit
@@ -380,11 +364,10 @@ pub async fn get_account(
 )]
 pub async fn delete_account(
     state: web::Data<AppState>,
-    principal: Principal,
+    operator: Operator,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_operator()?;
-    accounts::delete(&state, &principal, *id).await?;
+    accounts::delete(&state, &operator, *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -403,12 +386,11 @@ pub async fn delete_account(
 )]
 pub async fn reset_sign_in(
     state: web::Data<AppState>,
-    principal: Principal,
+    operator: Operator,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountDetailResponse>, ApiError> {
-    principal.require_operator()?;
     Ok(web::Json(
-        accounts::reset_sign_in(&state, &principal, *id).await?,
+        accounts::reset_sign_in(&state, &operator, *id).await?,
     ))
 }
 
@@ -416,24 +398,16 @@ pub async fn reset_sign_in(
 #[utoipa::path(
     operation_id = "operator_resend",
     post, path = "/api/operator/invitations/{id}/resend", tag = "operator", params(("id" = Uuid, Path)),
-    responses(
-        (status = 200, description = "Sent again", body = InvitationResponse),
-        (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
-        (status = 404, description = "`not_found`", body = ErrorBody),
-        (status = 409, description = "`not_invited`", body = ErrorBody),
-        (status = 429, description = "`rate_limited`", body = ErrorBody),
-    ),
+    responses(ResendAnswers),
     security(("session" = []))
 )]
 pub async fn resend(
     state: web::Data<AppState>,
-    principal: Principal,
+    operator: Operator,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<InvitationResponse>, ApiError> {
-    let scope = principal.operator_scope()?;
     Ok(web::Json(
-        invitations::resend(&state, &principal.actor(), *id, scope).await?,
+        invitations::resend(&state, &operator.actor(), *id, operator.scope()).await?,
     ))
 }
 
@@ -441,23 +415,16 @@ pub async fn resend(
 #[utoipa::path(
     operation_id = "operator_withdraw",
     post, path = "/api/operator/invitations/{id}/withdraw", tag = "operator", params(("id" = Uuid, Path)),
-    responses(
-        (status = 200, description = "Withdrawn", body = InvitationResponse),
-        (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
-        (status = 404, description = "`not_found`", body = ErrorBody),
-        (status = 409, description = "`not_invited`", body = ErrorBody),
-    ),
+    responses(WithdrawAnswers),
     security(("session" = []))
 )]
 pub async fn withdraw(
     state: web::Data<AppState>,
-    principal: Principal,
+    operator: Operator,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<InvitationResponse>, ApiError> {
-    let scope = principal.operator_scope()?;
     Ok(web::Json(
-        invitations::withdraw(&state, &principal.actor(), *id, scope).await?,
+        invitations::withdraw(&state, &operator.actor(), *id, operator.scope()).await?,
     ))
 }
 
@@ -465,20 +432,14 @@ pub async fn withdraw(
 #[utoipa::path(
     operation_id = "operator_audit",
     get, path = "/api/operator/audit", tag = "operator", params(OperatorAuditQuery),
-    responses(
-        (status = 200, description = "A page of events", body = AuditPageResponse),
-        (status = 400, description = "`invalid_request`", body = ErrorBody),
-        (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`", body = ErrorBody),
-    ),
+    responses(AuditAnswers),
     security(("session" = []))
 )]
 pub async fn audit(
     state: web::Data<AppState>,
-    principal: Principal,
+    operator: Operator,
     query: web::Query<OperatorAuditQuery>,
 ) -> Result<web::Json<AuditPageResponse>, ApiError> {
-    let scope = principal.operator_scope()?;
-    let page = audit_service::page(&state, scope, query.into_inner().into()).await?;
+    let page = audit_service::page(&state, operator.scope(), query.into_inner().into()).await?;
     Ok(web::Json(page))
 }
