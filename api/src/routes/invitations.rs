@@ -12,7 +12,7 @@ use poort_shared::dto::{
 
 use crate::auth::principal::{ClientInfo, session_cookie};
 use crate::error::ApiError;
-use crate::services::{invitations, setup};
+use crate::services::{links, setup};
 use crate::state::AppState;
 
 /// Opens an invitation link: who it is for and which step is next. An expired link sends a
@@ -33,7 +33,7 @@ pub async fn open(
     token: web::Path<String>,
     client: ClientInfo,
 ) -> Result<web::Json<InvitationLinkResponse>, ApiError> {
-    Ok(web::Json(invitations::open(&state, &token, &client).await?))
+    Ok(web::Json(links::open(&state, &token, &client).await?))
 }
 
 /// Step 1: chooses the password. Returns the set-up token for the next steps.

@@ -11,7 +11,8 @@
 //! | [`recovery`] | forgot password, forgot e-mail address |
 //! | [`my_account`] | *Mijn account*: profile, re-authentication, mobile number, password, authenticator, sessions |
 //! | [`context`] | the portfolio context and the signed token for other applications |
-//! | [`invitations`] | inviting, re-sending, withdrawing, renewing, bootstrapping the first operator |
+//! | [`invitations`] | inviting, re-sending, withdrawing, bootstrapping the first operator |
+//! | [`links`] | opening an invitation link; renewing an expired one |
 //! | [`accounts`] | managing accounts: lists, rights, (de)activation, the administrator role, deletion, reset |
 //! | [`offices`] | offices, portfolios, the rights catalogue |
 //! | [`audit`] | reading the audit trail |
@@ -24,6 +25,7 @@ pub mod codes;
 pub mod context;
 pub mod demo;
 pub mod invitations;
+pub mod links;
 pub mod my_account;
 pub mod offices;
 pub mod passwords;

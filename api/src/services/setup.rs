@@ -16,7 +16,8 @@ use poort_shared::password;
 use poort_shared::validate::{MobileNumber, OneTimeCode};
 use serde_json::json;
 
-use super::invitations::{OpenLink, invitee_audit, office_name, usable_link};
+use super::invitations::{invitee_audit, office_name};
+use super::links::{OpenLink, usable_link};
 use super::{codes, sessions};
 use crate::auth::principal::ClientInfo;
 use crate::auth::secrets::{new_token, token_hash};
