@@ -45,6 +45,7 @@ pub struct Settings {
     pub branding: BrandingSettings,
     pub policy: PolicySettings,
     pub log: LogSettings,
+    pub metrics: MetricsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -65,6 +66,10 @@ pub struct ServerSettings {
     pub workers: usize,
     /// Take the client address from `X-Forwarded-For` (set only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// How many proxies in front of Poort append to `X-Forwarded-For`: the client address is
+    /// the entry that many from the right (what the outermost trusted proxy saw); anything
+    /// further left was sent by the client and is not believed.
+    pub trusted_proxies: usize,
 }
 
 impl Default for ServerSettings {
@@ -77,6 +82,7 @@ impl Default for ServerSettings {
             data_dir: "data".into(),
             workers: 0,
             trust_forwarded_for: false,
+            trusted_proxies: 1,
         }
     }
 }
@@ -187,6 +193,9 @@ pub struct DeliverySettings {
     pub lease_seconds: u64,
     /// Messages claimed per round.
     pub batch_size: i64,
+    /// Delivered and dead messages (their bodies already erased) are removed after this many
+    /// days; 0 keeps them.
+    pub retention_days: i64,
 }
 
 impl Default for DeliverySettings {
@@ -198,6 +207,7 @@ impl Default for DeliverySettings {
             poll_interval_ms: 1000,
             lease_seconds: 120,
             batch_size: 20,
+            retention_days: 30,
         }
     }
 }
@@ -274,6 +284,9 @@ pub struct PolicySettings {
     pub password_max_age_days: i64,
     /// Wrong passwords in a row that block the account.
     pub lockout_threshold: i32,
+    /// Wrong second-factor codes in a row (sign-in, password reset, re-authentication
+    /// together) that block the account; twice as many close *forgot password* too.
+    pub max_failed_codes: i32,
     /// Wrong codes allowed in one sign-in before it is void, and how long a sign-in may take.
     pub sign_in_code_attempts: i32,
     pub sign_in_minutes: i64,
@@ -321,6 +334,7 @@ impl Default for PolicySettings {
             sms_per_hour_per_client: 20,
             password_max_age_days: 90,
             lockout_threshold: 5,
+            max_failed_codes: 10,
             sign_in_code_attempts: 5,
             sign_in_minutes: 10,
             sign_ins_per_minute_per_client: 60,
@@ -409,6 +423,41 @@ impl Default for LogSettings {
             format: LogFormat::Auto,
         }
     }
+}
+
+/// `/metrics`: open in dev mode; in production only with this bearer token (and off when
+/// none is set), so the counters are not public.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// `Authorization: Bearer <token>` that scrapers send in production.
+    #[serde(serialize_with = "hidden")]
+    pub bearer_token: Option<SecretString>,
+}
+
+/// OWASP's argon2id parameter sets (memory KiB, iterations): a cost is acceptable when it
+/// reaches one of them.
+const OWASP_ARGON2ID: [(u32, u32); 5] = [
+    (47_104, 1),
+    (19_456, 2),
+    (12_288, 3),
+    (9_216, 4),
+    (7_168, 5),
+];
+
+/// Whether a URL's host is this machine (where plain http stays on the machine).
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Which database a URL points at.
@@ -553,6 +602,27 @@ impl Settings {
                     key.to_ascii_uppercase().replace('.', "__")
                 )));
             }
+            if let Some(url) = &self.server.public_url
+                && url.starts_with("http://")
+                && !is_loopback_url(url)
+            {
+                return Err(ConfigError(format!(
+                    "server.public_url: production needs https:// (cookies are Secure, and \
+                     sign-ins must not cross a network in plain text), got {url:?}"
+                )));
+            }
+            let cost = &self.security.password_hash;
+            if !OWASP_ARGON2ID
+                .iter()
+                .any(|&(m, t)| cost.memory_kib >= m && cost.iterations >= t)
+            {
+                return Err(ConfigError(format!(
+                    "security.password_hash: memory_kib = {} with iterations = {} is below OWASP's \
+                     minimum for argon2id (19456 KiB with 2 iterations, or 47104/1, 12288/3, \
+                     9216/4, 7168/5)",
+                    cost.memory_kib, cost.iterations
+                )));
+            }
         }
         Ok(())
     }
@@ -682,7 +752,7 @@ fn dev_keys(data_dir: &Path) -> Result<Keys, ConfigError> {
              signing_key = {:?}\nencryption_key = {:?}\n",
             file.signing_key, file.encryption_key
         );
-        std::fs::write(&path, text).map_err(io)?;
+        write_private(&path, &text).map_err(io)?;
         file
     };
     Ok(Keys {
@@ -696,6 +766,16 @@ fn dev_keys(data_dir: &Path) -> Result<Keys, ConfigError> {
         )?,
         previous_signing_keys: Vec::new(),
     })
+}
+
+/// Writes a file only its owner can read (mode 0600 on Unix): it holds keys.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
 }
 
 /// Figment's messages are good but verbose; keep one line that names the key and its source.
@@ -939,6 +1019,80 @@ mod tests {
             problems.join("\n")
         );
         assert!(keys.len() > 60, "the settings were read: {}", keys.len());
+    }
+
+    fn production(pairs: &[(&str, &str)]) -> Result<(), ConfigError> {
+        let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        let mut all = vec![
+            (
+                "POORT__SERVER__PUBLIC_URL",
+                "https://extranet.verzekeraar.nl",
+            ),
+            ("POORT__MAIL__FROM", "x@verzekeraar.nl"),
+            ("POORT__MAIL__SMTP_HOST", "smtp"),
+            ("POORT__SMS__GATEWAY_URL", "https://sms"),
+            ("POORT__SMS__API_KEY", "k"),
+            ("POORT__SECURITY__SIGNING_KEY", key),
+            ("POORT__SECURITY__ENCRYPTION_KEY", key),
+        ];
+        all.retain(|(k, _)| !pairs.iter().any(|(p, _)| p == k));
+        all.extend_from_slice(pairs);
+        Settings::load(None, env(&all)).unwrap().validate()
+    }
+
+    #[test]
+    fn production_refuses_a_plain_http_public_url_unless_it_is_this_machine() {
+        assert!(production(&[]).is_ok());
+        let err = production(&[(
+            "POORT__SERVER__PUBLIC_URL",
+            "http://extranet.verzekeraar.nl",
+        )])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("server.public_url") && err.contains("https"),
+            "{err}"
+        );
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost",
+            "http://[::1]:9000/",
+        ] {
+            assert!(
+                production(&[("POORT__SERVER__PUBLIC_URL", local)]).is_ok(),
+                "{local}"
+            );
+        }
+    }
+
+    #[test]
+    fn production_refuses_an_argon2_cost_below_owasps_minimum() {
+        let err = production(&[("POORT__SECURITY__PASSWORD_HASH__MEMORY_KIB", "19455")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("security.password_hash"), "{err}");
+        assert!(production(&[("POORT__SECURITY__PASSWORD_HASH__ITERATIONS", "1")]).is_err());
+        assert!(
+            production(&[
+                ("POORT__SECURITY__PASSWORD_HASH__MEMORY_KIB", "47104"),
+                ("POORT__SECURITY__PASSWORD_HASH__ITERATIONS", "1"),
+            ])
+            .is_ok(),
+            "an equivalent set is accepted"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn generated_key_files_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        dev_keys(dir.path()).unwrap();
+        let mode = std::fs::metadata(dir.path().join("dev-keys.toml"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | SignInAttemptVoid
         | ReauthenticationRequired => StatusCode::UNAUTHORIZED,
         Forbidden | OriginMismatch | CannotTargetSelf | AccountBlocked | AccountDeactivated
-        | TwoFactorNotSetUp | SetUpNotFinished | NoAccess => StatusCode::FORBIDDEN,
+        | TwoFactorNotSetUp | SetUpNotFinished | NoAccess | RecoveryClosed => StatusCode::FORBIDDEN,
         CodeAlreadyUsed => StatusCode::BAD_REQUEST,
         NoActivePortfolio => StatusCode::CONFLICT,
         ResetLinkInvalid => StatusCode::GONE,

@@ -7,6 +7,7 @@ pub mod configuration;
 pub mod delivery;
 pub mod domain;
 pub mod error;
+pub mod headers;
 pub mod messages;
 pub mod metrics;
 pub mod openapi;

@@ -239,7 +239,8 @@ async fn send_test(
     if email.is_none() && sms.is_none() {
         anyhow::bail!("give --email ADDRESS and/or --sms NUMBER");
     }
-    let store = store::connect(&settings.database, settings.database_kind()?).await?;
+    let sealer = std::sync::Arc::new(poort_api::auth::secrets::Secrets::new(&settings.keys()?));
+    let store = store::connect(&settings.database, settings.database_kind()?, sealer).await?;
     let insurer = &settings.branding.insurer_name;
     let status_page = format!("{}/status", settings.public_url(settings.server.port));
     let mut messages = Vec::new();

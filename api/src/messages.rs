@@ -107,22 +107,67 @@ fn email(to: &str, subject: String, body: String) -> NewMessage {
     }
 }
 
-/// The account was blocked after too many wrong passwords.
-pub fn account_blocked(settings: &Settings, to: &str, name: &str, reset_page: &str) -> NewMessage {
+/// Why an account was blocked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blocked {
+    WrongPasswords,
+    WrongCodes,
+}
+
+/// The account was blocked after too many wrong passwords or codes.
+pub fn account_blocked(
+    settings: &Settings,
+    why: Blocked,
+    to: &str,
+    name: &str,
+    reset_page: &str,
+) -> NewMessage {
     let insurer = &settings.branding.insurer_name;
     let phone = &settings.branding.support_phone;
+    let (what_nl, what_en) = match why {
+        Blocked::WrongPasswords => (
+            "Er is te vaak een verkeerd wachtwoord ingevuld voor uw account.",
+            "A wrong password was entered too often for your account,",
+        ),
+        Blocked::WrongCodes => (
+            "Er is te vaak een verkeerde code (van de authenticator-app of per sms) ingevuld voor uw account.",
+            "A wrong code (from the authenticator app or by SMS) was entered too often for your account,",
+        ),
+    };
     email(
         to,
         format!(
             "Uw account voor het extranet van {insurer} is geblokkeerd / Your account is blocked"
         ),
         format!(
-            "Beste {name},\n\nEr is te vaak een verkeerd wachtwoord ingevuld voor uw account. Daarom is het \
+            "Beste {name},\n\n{what_nl} Daarom is het \
              geblokkeerd. Stel een nieuw wachtwoord in via 'Wachtwoord vergeten'; daarmee is uw account weer \
              vrijgegeven:\n\n{reset_page}\n\nHeeft u dit niet zelf gedaan? Neem contact op met Team \
-             Relatiebeheer: {phone}.\n\n---\n\nDear {name},\n\nA wrong password was entered too often for your \
-             account, so it has been blocked. Set a new password with 'Forgot password' to unblock it:\n\n\
+             Relatiebeheer: {phone}.\n\n---\n\nDear {name},\n\n{what_en} so it has been blocked. Set a new \
+             password with 'Forgot password' to unblock it:\n\n\
              {reset_page}\n\nWas this not you? Please contact Team Relatiebeheer: {phone}.\n"
+        ),
+    )
+}
+
+/// Forgot password was closed after too many wrong codes: only the relations team helps now.
+pub fn recovery_closed(settings: &Settings, to: &str, name: &str) -> NewMessage {
+    let insurer = &settings.branding.insurer_name;
+    let (phone, mail) = (
+        &settings.branding.support_phone,
+        &settings.branding.support_email,
+    );
+    email(
+        to,
+        format!(
+            "Uw account voor het extranet van {insurer} is afgesloten / Your account is locked"
+        ),
+        format!(
+            "Beste {name},\n\nOok bij 'Wachtwoord vergeten' is te vaak een verkeerde code ingevuld. Daarom kan \
+             uw account alleen nog worden geopend door Team Relatiebeheer; zij stellen uw inlogmethoden opnieuw in. \
+             Neem contact op: {phone} of {mail}.\n\n---\n\nDear {name},\n\nA wrong code was also entered too \
+             often in 'Forgot password'. Your account can now only be opened by Team Relatiebeheer, who will reset \
+             your sign-in methods. Please contact them: {phone} or {mail}.\n"
         ),
     )
 }

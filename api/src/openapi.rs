@@ -109,8 +109,9 @@ use crate::routes;
 )]
 struct ApiDoc;
 
-/// Browser sessions: the `poort_session` cookie set when an invitation is accepted or a
-/// sign-in completes. State-changing requests must also come from the same origin.
+/// Browser sessions: the session cookie set when an invitation is accepted or a sign-in
+/// completes (`__Host-poort_session` in production, `poort_session` in dev mode).
+/// State-changing requests must also come from the same origin.
 struct SessionCookie;
 
 impl utoipa::Modify for SessionCookie {
@@ -119,7 +120,13 @@ impl utoipa::Modify for SessionCookie {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("poort_session"))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::principal::PRODUCTION_SESSION_COOKIE,
+                "The session cookie, set when a sign-in, an invitation's set-up or a password \
+                 reset completes: `__Host-poort_session` in production (HttpOnly, Secure, \
+                 SameSite=Strict, host-only), `poort_session` in dev mode (plain http). \
+                 Requests that change something must also carry the site's own `Origin`.",
+            ))),
         );
     }
 }

@@ -48,6 +48,9 @@ impl Application {
         let port = listener.local_addr()?.port();
         let public_url = settings.public_url(port);
         let state = web::Data::new(AppState::new(settings, clock, public_url).await?);
+        crate::services::upgrade::run(&state)
+            .await
+            .context("cannot upgrade what an earlier version stored")?;
         let settings = state.settings.clone();
 
         let worker = Worker {
@@ -57,6 +60,7 @@ impl Application {
             clock: state.clock.clone(),
             metrics: state.metrics.clone(),
             wake: state.outbox_wake.clone(),
+            erase_delivered: settings.mode == Mode::Production,
         };
         let worker = tokio::spawn(worker.run());
 
@@ -96,6 +100,7 @@ impl Application {
                         .add(("Referrer-Policy", "no-referrer"))
                         .add(("X-Frame-Options", "DENY")),
                 )
+                .wrap(from_fn(crate::headers::security_headers))
                 .wrap(from_fn(crate::metrics::track))
                 .wrap(TracingLogger::<crate::telemetry::PoortRootSpan>::new())
         })
@@ -129,7 +134,36 @@ impl Application {
     }
 }
 
-async fn metrics_endpoint(state: web::Data<AppState>) -> HttpResponse {
+/// Whether a request may read `/metrics`: anyone in dev mode; in production only with the
+/// configured bearer token (none configured: nobody).
+fn may_read_metrics(state: &AppState, req: &actix_web::HttpRequest) -> bool {
+    use secrecy::ExposeSecret as _;
+    if state.settings.mode == Mode::Dev {
+        return true;
+    }
+    let Some(token) = &state.settings.metrics.bearer_token else {
+        return false;
+    };
+    let given = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    // Compared as digests: the time taken says nothing about the token.
+    use sha2::{Digest as _, Sha256};
+    Sha256::digest(given.as_bytes()) == Sha256::digest(token.expose_secret().as_bytes())
+}
+
+async fn metrics_endpoint(state: web::Data<AppState>, req: actix_web::HttpRequest) -> HttpResponse {
+    if !may_read_metrics(&state, &req) {
+        return match state.settings.metrics.bearer_token {
+            Some(_) => HttpResponse::Unauthorized()
+                .insert_header(("WWW-Authenticate", "Bearer"))
+                .finish(),
+            None => HttpResponse::NotFound().finish(),
+        };
+    }
     // Depth gauges come from the database, so every instance reports the shared truth.
     match state.store.outbox_stats().await {
         Ok(stats) => {

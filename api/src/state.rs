@@ -52,7 +52,7 @@ impl AppState {
         let secrets = Secrets::new(&keys);
         let signer = Arc::new(Signer::new(&keys));
         let hasher = PasswordHasherPool::new(&settings.security.password_hash)?;
-        let store = store::connect(&settings.database, kind)
+        let store = store::connect(&settings.database, kind, Arc::new(secrets.clone()))
             .await
             .with_context(|| format!("cannot open the {} database", kind.as_str()))?;
         let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);

@@ -57,7 +57,7 @@ impl tracing_actix_web::RootSpanBuilder for PoortRootSpan {
             http.method = %request.method(),
             http.route = %route,
             http.target = %redact_path(request.path()),
-            http.client_ip = %request.connection_info().realip_remote_addr().unwrap_or(""),
+            http.client_ip = %crate::auth::principal::client_ip(request.request()).unwrap_or_default(),
             http.user_agent = %user_agent,
             http.status_code = tracing::field::Empty,
             otel.status_code = tracing::field::Empty,
@@ -75,13 +75,15 @@ impl tracing_actix_web::RootSpanBuilder for PoortRootSpan {
     }
 }
 
-/// `/api/invitations/<token>/…` and `/uitnodiging/<token>` with the token replaced.
+/// Every path that carries a token, with the token replaced: the invitation link
+/// (`/api/invitations/<token>/…`, `/uitnodiging/<token>`) and the password-reset link
+/// (`/api/password-reset/<token>/…`, `/wachtwoord-herstellen/<token>`).
 pub fn redact_path(path: &str) -> String {
     let mut parts: Vec<&str> = path.split('/').collect();
     for i in 1..parts.len() {
         if matches!(
             parts[i - 1],
-            "invitations" | "uitnodiging" | "wachtwoord-herstellen"
+            "invitations" | "uitnodiging" | "password-reset" | "wachtwoord-herstellen"
         ) && parts[i].len() >= 40
         {
             parts[i] = "[token]";

@@ -68,6 +68,9 @@ pub fn base_env(db: &TestDatabase) -> Vec<(String, String)> {
     env
 }
 
+/// The `/metrics` bearer token of [`production_env`] servers.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
+
 /// Production settings with SMTP at `smtp_port` (no TLS: a local sink) and the SMS gateway
 /// at `sms_url`. Keys are fixed test keys (32 bytes each, base64).
 pub fn production_env(
@@ -106,6 +109,7 @@ pub fn production_env(
                 "POORT__SECURITY__ENCRYPTION_KEY",
                 "HxweHRwbGhkYFxYVFBMSERAPDg0MCwoJCAcGBQQDAgE=".to_string(),
             ),
+            ("POORT__METRICS__BEARER_TOKEN", METRICS_TOKEN.to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v)),
@@ -134,6 +138,8 @@ pub struct Poort {
     pub url: String,
     /// Its log (stderr), for reading when a test fails.
     pub log: PathBuf,
+    /// The log, open: readable at drop even when its folder is gone by then.
+    log_reader: Option<std::fs::File>,
 }
 
 impl Poort {
@@ -184,6 +190,7 @@ impl Poort {
             child,
             url,
             log: log.to_path_buf(),
+            log_reader: std::fs::File::open(log).ok(),
         }
     }
 
@@ -200,6 +207,30 @@ impl Poort {
 
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Poort {
+    /// A test that fails while the server runs shows the end of the server's log with its
+    /// panic: the log lives in a temporary folder that is gone afterwards.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            use std::io::{Read as _, Seek as _};
+            let mut text = String::new();
+            if let Some(file) = &mut self.log_reader {
+                let _ = file.rewind();
+                let _ = file.read_to_string(&mut text);
+            }
+            let tail: Vec<&str> = text.lines().rev().take(80).collect();
+            eprintln!(
+                "--- the last {} lines of poort's log ({}):",
+                tail.len(),
+                self.log.display()
+            );
+            for line in tail.into_iter().rev() {
+                eprintln!("{line}");
+            }
+        }
     }
 }
 

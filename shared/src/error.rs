@@ -140,6 +140,9 @@ crate::wire_enum! {
         ResetLinkInvalid = "reset_link_invalid",
         /// Give the SMS or authenticator code first.
         ResetNotVerified = "reset_not_verified",
+        /// Too many wrong codes, also in forgot password: Team Relatiebeheer must reset this
+        /// account's sign-in set-up.
+        RecoveryClosed = "recovery_closed",
     }
 }
 
@@ -258,6 +261,9 @@ impl ErrorCode {
                 "This password-reset link is not valid, used or expired; request a new one."
             }
             ErrorCode::ResetNotVerified => "Give the SMS or authenticator code first.",
+            ErrorCode::RecoveryClosed => {
+                "Too many wrong codes, also in forgot password: Team Relatiebeheer must reset this account's sign-in set-up."
+            }
         }
     }
 }

@@ -30,12 +30,16 @@ pub fn action_text(action: AuditAction) -> [&'static str; 2] {
         AccountAdminAppointed => ["Benoemd tot beheerder", "Appointed administrator"],
         AccountAdminRemoved => ["Geen beheerder meer", "Administrator role removed"],
         AccountBlocked => [
-            "Account geblokkeerd na te veel verkeerde wachtwoorden",
-            "Account blocked after too many wrong passwords",
+            "Account geblokkeerd na te veel verkeerde wachtwoorden of codes",
+            "Account blocked after too many wrong passwords or codes",
         ],
         AccountDeactivated => ["Account gedeactiveerd", "Account deactivated"],
         AccountDeleted => ["Account verwijderd", "Account deleted"],
         AccountReactivated => ["Account weer actief gemaakt", "Account reactivated"],
+        AccountRecoveryClosed => [
+            "Wachtwoord vergeten afgesloten na te veel verkeerde codes",
+            "Forgot password closed after too many wrong codes",
+        ],
         AccountRightsChanged => ["Rechten gewijzigd", "Rights changed"],
         AccountSignInReset => [
             "Inlogmethoden gewist om opnieuw in te stellen",

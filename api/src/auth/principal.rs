@@ -16,14 +16,17 @@ use poort_shared::dto::{AccountStatus, AuditAction, Role};
 use uuid::Uuid;
 
 use super::secrets::token_hash;
-use crate::configuration::Mode;
+use crate::configuration::{Mode, Settings};
 use crate::domain::session::SessionRules;
 use crate::domain::{Account, AccountRight, Scope, Session};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{AuditRecord, SignedIn};
 
+/// The session cookie in dev mode; see [`session_cookie_name`].
 pub const SESSION_COOKIE: &str = "poort_session";
+/// The session cookie in production.
+pub const PRODUCTION_SESSION_COOKIE: &str = "__Host-poort_session";
 
 /// Where a request comes from.
 #[derive(Debug, Clone, Default)]
@@ -34,22 +37,15 @@ pub struct ClientInfo {
 
 impl ClientInfo {
     pub fn of(req: &HttpRequest) -> Self {
-        let trust = req
-            .app_data::<web::Data<AppState>>()
-            .is_some_and(|s| s.settings.server.trust_forwarded_for);
-        let ip = if trust {
-            req.connection_info()
-                .realip_remote_addr()
-                .map(str::to_string)
-        } else {
-            req.peer_addr().map(|a| a.ip().to_string())
-        };
         let user_agent = req
             .headers()
             .get(actix_web::http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|s| s.chars().take(300).collect());
-        Self { ip, user_agent }
+        Self {
+            ip: client_ip(req),
+            user_agent,
+        }
     }
 
     /// An audit record for something done by `actor` (None: the invitee or the system).
@@ -92,6 +88,38 @@ impl Actor<'_> {
     ) -> AuditRecord {
         self.client.audit(self.id, action, target, office, details)
     }
+}
+
+/// The client's address: the connection's peer; behind trusted proxies
+/// (`server.trust_forwarded_for`) the `X-Forwarded-For` entry that the outermost trusted proxy
+/// appended (`server.trusted_proxies` from the right). Entries further left came from the
+/// client and are not believed. Rate limits, the audit trail and the access log all use it.
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    let peer = req.peer_addr().map(|a| a.ip().to_string());
+    let server = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| &s.settings.server);
+    match server {
+        Some(server) if server.trust_forwarded_for => {
+            let header = req
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok());
+            forwarded_client(header, server.trusted_proxies).or(peer)
+        }
+        _ => peer,
+    }
+}
+
+/// The entry `hops` from the right of an `X-Forwarded-For` list, if it is an address.
+fn forwarded_client(header: Option<&str>, hops: usize) -> Option<String> {
+    let entries: Vec<&str> = header?.split(',').map(str::trim).collect();
+    let index = entries.len().checked_sub(hops.max(1))?;
+    let entry = entries.get(index)?;
+    entry
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_string())
 }
 
 impl FromRequest for ClientInfo {
@@ -180,7 +208,10 @@ impl FromRequest for Principal {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        let token = state
+            .as_ref()
+            .and_then(|s| req.cookie(session_cookie_name(&s.settings)))
+            .map(|c| c.value().to_string());
         let client = ClientInfo::of(req);
         let origin_ok = same_origin(req);
         Box::pin(async move {
@@ -294,47 +325,182 @@ impl FromRequest for Operator {
     }
 }
 
-/// State-changing requests carrying a cookie must come from our own pages: the `Origin`
-/// (or, failing that, `Referer`) must name this host. SameSite=Strict already keeps the
-/// cookie off cross-site requests; this is the second lock.
+/// State-changing requests carrying a cookie must come from our own pages: the `Origin` (or,
+/// failing that, the `Referer`'s origin) must be `server.public_url`'s — scheme, host and port,
+/// whatever `Host` the client sent. In dev mode any loopback origin is ours too (`trunk serve`
+/// on another port). SameSite=Strict already keeps the cookie off cross-site requests; this is
+/// the second lock.
 fn same_origin(req: &HttpRequest) -> bool {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
     }
-    let headers = req.headers();
-    let origin = headers
-        .get("origin")
-        .or_else(|| headers.get("referer"))
-        .and_then(|v| v.to_str().ok());
-    let Some(origin) = origin else {
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
         return false;
     };
-    let authority = origin
-        .split_once("://")
-        .map(|(_, rest)| rest.split('/').next().unwrap_or(rest))
-        .unwrap_or("");
-    let host = req.connection_info().host().to_string();
-    let public = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.public_url.clone())
-        .unwrap_or_default();
-    let public_authority = public
-        .split_once("://")
-        .map(|(_, rest)| rest.split('/').next().unwrap_or(rest).to_string())
-        .unwrap_or_default();
-    !authority.is_empty() && (authority == host || authority == public_authority)
+    let headers = req.headers();
+    let sent = headers
+        .get("origin")
+        .or_else(|| headers.get("referer"))
+        .and_then(|v| v.to_str().ok())
+        .and_then(origin_of);
+    let Some(sent) = sent else {
+        return false;
+    };
+    if Some(&sent) == origin_of(&state.public_url).as_ref() {
+        return true;
+    }
+    state.settings.mode == Mode::Dev && is_loopback_origin(&sent)
+}
+
+/// `scheme://host[:port]` of a URL, lower-cased, without a default port.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    if authority.is_empty()
+        || authority.contains('@')
+        || !matches!(scheme.as_str(), "http" | "https")
+    {
+        return None;
+    }
+    let default = if scheme == "https" { ":443" } else { ":80" };
+    let authority = authority.strip_suffix(default).unwrap_or(&authority);
+    Some(format!("{scheme}://{authority}"))
+}
+
+fn is_loopback_origin(origin: &str) -> bool {
+    let Some(authority) = origin.strip_prefix("http://") else {
+        return false;
+    };
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        authority.split(':').next().unwrap_or("")
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The session cookie's name: in production with the `__Host-` prefix, which browsers accept
+/// only from a secure origin, Secure, for path `/` and without a Domain (so no other host, not
+/// even a sibling subdomain, can set or overwrite it). Dev mode runs on plain http, where
+/// that prefix cannot be used.
+pub fn session_cookie_name(settings: &Settings) -> &'static str {
+    match settings.mode {
+        Mode::Production => PRODUCTION_SESSION_COOKIE,
+        Mode::Dev => SESSION_COOKIE,
+    }
 }
 
 /// The session cookie: host-only, HttpOnly, SameSite=Strict, Secure outside dev mode.
-pub fn session_cookie(state: &AppState, token: &str) -> Cookie<'static> {
+pub fn session_cookie(settings: &Settings, token: &str) -> Cookie<'static> {
+    let mut cookie = session_cookie_template(settings, token.to_string());
+    cookie.set_max_age(actix_web::cookie::time::Duration::hours(
+        settings.policy.session_absolute_hours,
+    ));
+    cookie
+}
+
+/// The cookie that removes the session cookie: the same name and attributes, no value, expired.
+pub fn removal_cookie(settings: &Settings) -> Cookie<'static> {
+    let mut cookie = session_cookie_template(settings, String::new());
+    cookie.make_removal();
+    cookie
+}
+
+fn session_cookie_template(settings: &Settings, value: String) -> Cookie<'static> {
     // No Domain attribute: the cookie stays host-only.
-    Cookie::build(SESSION_COOKIE, token.to_string())
+    Cookie::build(session_cookie_name(settings), value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(state.settings.mode == Mode::Production)
-        .max_age(actix_web::cookie::time::Duration::hours(
-            state.settings.policy.session_absolute_hours,
-        ))
+        .secure(settings.mode == Mode::Production)
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_is_the_entry_the_trusted_proxy_appended() {
+        let forged = Some("6.6.6.6, 203.0.113.7");
+        assert_eq!(forwarded_client(forged, 1).as_deref(), Some("203.0.113.7"));
+        assert_eq!(
+            forwarded_client(Some("6.6.6.6, 203.0.113.7, 10.0.0.2"), 2).as_deref(),
+            Some("203.0.113.7"),
+            "two proxies: the outer one's entry"
+        );
+        assert_eq!(
+            forwarded_client(Some("203.0.113.7"), 2),
+            None,
+            "too few entries"
+        );
+        assert_eq!(forwarded_client(Some("nonsense"), 1), None);
+        assert_eq!(forwarded_client(None, 1), None);
+    }
+
+    #[test]
+    fn the_production_cookie_is_a_host_cookie_and_its_removal_matches_it() {
+        let mut settings = Settings::default();
+        let cookie = session_cookie(&settings, "t");
+        assert_eq!(cookie.name(), "__Host-poort_session");
+        assert_eq!(
+            (
+                cookie.secure(),
+                cookie.http_only(),
+                cookie.path(),
+                cookie.domain()
+            ),
+            (Some(true), Some(true), Some("/"), None)
+        );
+        assert_eq!(cookie.same_site(), Some(SameSite::Strict));
+        let removal = removal_cookie(&settings);
+        assert_eq!(removal.name(), cookie.name());
+        assert_eq!(
+            (
+                removal.secure(),
+                removal.http_only(),
+                removal.path(),
+                removal.same_site()
+            ),
+            (Some(true), Some(true), Some("/"), Some(SameSite::Strict))
+        );
+        assert_eq!(removal.value(), "");
+        assert_eq!(
+            removal.max_age(),
+            Some(actix_web::cookie::time::Duration::ZERO)
+        );
+        settings.mode = Mode::Dev;
+        assert_eq!(session_cookie(&settings, "t").name(), "poort_session");
+        assert_eq!(removal_cookie(&settings).secure(), Some(false));
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        assert_eq!(
+            origin_of("https://Extranet.nl/a/b").as_deref(),
+            Some("https://extranet.nl")
+        );
+        assert_eq!(
+            origin_of("https://extranet.nl:443").as_deref(),
+            Some("https://extranet.nl")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080/x?y").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_ne!(
+            origin_of("http://extranet.nl"),
+            origin_of("https://extranet.nl")
+        );
+        assert_eq!(origin_of("null"), None);
+        assert_eq!(origin_of("https://evil@extranet.nl"), None);
+        assert!(is_loopback_origin("http://localhost:8081"));
+        assert!(is_loopback_origin("http://[::1]:8081"));
+        assert!(!is_loopback_origin("https://127.0.0.1"));
+        assert!(!is_loopback_origin("http://extranet.nl"));
+    }
 }

@@ -4,7 +4,9 @@
 //!   once and stored only as their SHA-256: enough, because they cannot be guessed.
 //! - Six-digit codes can be guessed offline from a plain hash, so they are stored as an
 //!   HMAC keyed with a secret derived from `security.encryption_key`.
-//! - Authenticator secrets must be read back, so they are encrypted (AES-256-GCM).
+//! - Authenticator secrets and the bodies of messages waiting in the outbox must be read back,
+//!   so they are encrypted (AES-256-GCM), each bound to what it belongs to as associated data
+//!   (the account, the message): a value copied onto another row does not decrypt there.
 
 use aes_gcm::aead::{Aead, Generate, KeyInit};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
@@ -90,19 +92,56 @@ impl Secrets {
         self.mac_state(parts).finalize().into_bytes().to_vec()
     }
 
-    /// Encrypts a secret: nonce (12 bytes) followed by ciphertext and tag.
-    pub fn encrypt(&self, plaintext: &[u8]) -> anyhow::Result<Vec<u8>> {
+    /// Encrypts `plaintext` bound to `context` (what it belongs to): a version byte, the
+    /// nonce (12 bytes), then ciphertext and tag. Opens only with the same context.
+    pub fn seal(&self, context: Context, plaintext: &[u8]) -> anyhow::Result<Vec<u8>> {
         let nonce = Nonce::generate();
+        let aad = context.bytes();
         let ciphertext = self
             .cipher
-            .encrypt(&nonce, plaintext)
+            .encrypt(
+                &nonce,
+                aes_gcm::aead::Payload {
+                    msg: plaintext,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| anyhow::anyhow!("encryption failed"))?;
-        let mut out = nonce.to_vec();
+        let mut out = Vec::with_capacity(1 + 12 + ciphertext.len());
+        out.push(SEALED_V2);
+        out.extend_from_slice(&nonce);
         out.extend_from_slice(&ciphertext);
         Ok(out)
     }
 
-    pub fn decrypt(&self, stored: &[u8]) -> anyhow::Result<Vec<u8>> {
+    /// Decrypts what [`Self::seal`] made for the same `context`.
+    pub fn open(&self, context: Context, stored: &[u8]) -> anyhow::Result<Vec<u8>> {
+        let Some((&SEALED_V2, rest)) = stored.split_first() else {
+            anyhow::bail!("not a sealed value");
+        };
+        if rest.len() < 12 + 16 {
+            anyhow::bail!("encrypted value too short");
+        }
+        let (nonce, ciphertext) = rest.split_at(12);
+        let nonce = Nonce::try_from(nonce).map_err(|_| anyhow::anyhow!("bad nonce"))?;
+        self.cipher
+            .decrypt(
+                &nonce,
+                aes_gcm::aead::Payload {
+                    msg: ciphertext,
+                    aad: &context.bytes(),
+                },
+            )
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "cannot decrypt: wrong security.encryption_key, or the value belongs to another row"
+                )
+            })
+    }
+
+    /// Decrypts a value written before values were bound to their row (nonce, ciphertext and
+    /// tag, no associated data): only for upgrading such values to [`Self::seal`]'s form.
+    pub fn open_unbound(&self, stored: &[u8]) -> anyhow::Result<Vec<u8>> {
         if stored.len() < 12 + 16 {
             anyhow::bail!("encrypted value too short");
         }
@@ -111,6 +150,42 @@ impl Secrets {
         self.cipher
             .decrypt(&nonce, ciphertext)
             .map_err(|_| anyhow::anyhow!("cannot decrypt: wrong security.encryption_key?"))
+    }
+}
+
+impl crate::store::BodySealer for Secrets {
+    fn seal(&self, message: uuid::Uuid, body: &str) -> Result<Vec<u8>, crate::store::StoreError> {
+        Secrets::seal(self, Context::Message(message), body.as_bytes())
+            .map_err(|e| crate::store::StoreError::Corrupt(format!("message {message}: {e}")))
+    }
+
+    fn open(&self, message: uuid::Uuid, sealed: &[u8]) -> Result<String, crate::store::StoreError> {
+        let bytes = Secrets::open(self, Context::Message(message), sealed)
+            .map_err(|e| crate::store::StoreError::Corrupt(format!("message {message}: {e}")))?;
+        String::from_utf8(bytes)
+            .map_err(|e| crate::store::StoreError::Corrupt(format!("message {message}: {e}")))
+    }
+}
+
+/// The first byte of a value sealed with its context.
+const SEALED_V2: u8 = 2;
+
+/// What an encrypted value belongs to; the associated data of its encryption.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// An authenticator secret of this account (current, waiting, or in its set-up).
+    Authenticator(uuid::Uuid),
+    /// The body of this outbox message.
+    Message(uuid::Uuid),
+}
+
+impl Context {
+    fn bytes(self) -> Vec<u8> {
+        let (kind, id): (&[u8], uuid::Uuid) = match self {
+            Context::Authenticator(account) => (b"poort authenticator v2:", account),
+            Context::Message(message) => (b"poort message v2:", message),
+        };
+        [kind, id.as_bytes().as_slice()].concat()
     }
 }
 
@@ -157,13 +232,40 @@ mod tests {
     }
 
     #[test]
-    fn encryption_round_trips_and_hides_the_plaintext() {
+    fn encryption_round_trips_hides_the_plaintext_and_is_bound_to_its_row() {
         let s = secrets();
-        let stored = s.encrypt(b"JBSWY3DPEHPK3PXP").unwrap();
+        let (alice, bob) = (uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2));
+        let stored = s
+            .seal(Context::Authenticator(alice), b"JBSWY3DPEHPK3PXP")
+            .unwrap();
         assert!(!stored.windows(16).any(|w| w == b"JBSWY3DPEHPK3PXP"));
-        assert_eq!(s.decrypt(&stored).unwrap(), b"JBSWY3DPEHPK3PXP");
+        assert_eq!(
+            s.open(Context::Authenticator(alice), &stored).unwrap(),
+            b"JBSWY3DPEHPK3PXP"
+        );
+        assert!(
+            s.open(Context::Authenticator(bob), &stored).is_err(),
+            "copied to another account, it does not decrypt"
+        );
+        assert!(s.open(Context::Message(alice), &stored).is_err());
         let mut tampered = stored.clone();
         tampered[20] ^= 1;
-        assert!(s.decrypt(&tampered).is_err());
+        assert!(s.open(Context::Authenticator(alice), &tampered).is_err());
+    }
+
+    #[test]
+    fn values_from_before_the_binding_can_be_read_for_their_upgrade_only() {
+        let s = secrets();
+        let nonce = Nonce::generate();
+        let old = [
+            nonce.to_vec(),
+            s.cipher.encrypt(&nonce, b"secret".as_slice()).unwrap(),
+        ]
+        .concat();
+        assert_eq!(s.open_unbound(&old).unwrap(), b"secret");
+        assert!(
+            s.open(Context::Authenticator(uuid::Uuid::nil()), &old)
+                .is_err()
+        );
     }
 }

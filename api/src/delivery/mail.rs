@@ -73,7 +73,7 @@ impl Transport for SmtpTransport {
                 self.from.email.domain()
             )))
             .header(ContentType::TEXT_PLAIN)
-            .body(message.body.clone())
+            .body(message.body.clone().unwrap_or_default())
             .map_err(|e| DeliveryError::Permanent(format!("cannot build e-mail: {e}")))?;
         match self.mailer.send(email).await {
             Ok(_) => Ok(()),

@@ -122,6 +122,9 @@ pub fn outcome(
     }
 }
 
+/// How often old messages are removed.
+const CLEANUP_EVERY: Duration = Duration::from_secs(3600);
+
 pub struct Worker {
     pub store: Arc<dyn Store>,
     pub transports: Transports,
@@ -130,13 +133,23 @@ pub struct Worker {
     pub metrics: Arc<Metrics>,
     /// Woken when this process writes a message, so delivery does not wait for the next poll.
     pub wake: Arc<Notify>,
+    /// Erase a message's body once it is delivered or dead (production; dev mode keeps them
+    /// readable in its local outbox).
+    pub erase_delivered: bool,
 }
 
 impl Worker {
     /// Runs until the task is dropped. Errors are logged and retried; the worker never exits.
     pub async fn run(self) {
         let poll = Duration::from_millis(self.settings.poll_interval_ms.max(10));
+        let mut cleaned = tokio::time::Instant::now() - CLEANUP_EVERY;
         loop {
+            if cleaned.elapsed() >= CLEANUP_EVERY {
+                cleaned = tokio::time::Instant::now();
+                if let Err(error) = self.clean_up().await {
+                    tracing::error!(error = %error, "outbox: removing old messages failed");
+                }
+            }
             match self.round().await {
                 Ok(claimed) if claimed > 0 => continue,
                 Ok(_) => {}
@@ -147,6 +160,20 @@ impl Worker {
                 _ = tokio::time::sleep(poll) => {}
             }
         }
+    }
+
+    /// Removes delivered and dead messages older than `delivery.retention_days` (0: keeps
+    /// them). Safe with several instances: each deletes what is old, once.
+    pub async fn clean_up(&self) -> anyhow::Result<u64> {
+        if self.settings.retention_days <= 0 {
+            return Ok(0);
+        }
+        let cutoff = self.clock.now() - chrono::Duration::days(self.settings.retention_days);
+        let removed = self.store.delete_outbox_before(cutoff).await?;
+        if removed > 0 {
+            tracing::info!(removed, "outbox: removed delivered and dead messages past their retention");
+        }
+        Ok(removed)
     }
 
     /// Claims one batch and attempts each message; returns how many were claimed.
@@ -195,7 +222,9 @@ impl Worker {
                     tracing::error!(message_id = %message.id, channel, attempts = message.attempts, error = %why, "outbox: dead letter, delivery abandoned");
                 }
             }
-            self.store.record_attempt(message.id, &outcome, now).await?;
+            self.store
+                .record_attempt(message.id, &outcome, now, self.erase_delivered)
+                .await?;
         }
         Ok(claimed)
     }
@@ -213,7 +242,7 @@ mod tests {
             channel: Channel::Email,
             recipient: "a@example.nl".into(),
             subject: Some("s".into()),
-            body: "b".into(),
+            body: Some("b".into()),
             status: DeliveryStatus::Pending,
             attempts,
             created_at: now,

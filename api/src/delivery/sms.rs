@@ -67,7 +67,7 @@ impl Transport for HttpSmsTransport {
         let body = SmsRequest {
             to: &message.recipient,
             from: &self.sender,
-            text: &message.body,
+            text: message.body.as_deref().unwrap_or_default(),
             reference: message.id.to_string(),
         };
         let response = self

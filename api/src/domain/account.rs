@@ -33,6 +33,10 @@ pub struct Account {
     pub ehk_pseudonym: Option<String>,
     /// Wrong passwords in a row (see [`super::lockout`]).
     pub wrong_passwords: i32,
+    /// Wrong second-factor codes in a row, across sign-ins, resets and re-authentication.
+    pub wrong_codes: i32,
+    /// The status it had when it was deactivated (restored on reactivation).
+    pub deactivated_from: Option<AccountStatus>,
     pub last_sign_in_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -105,16 +109,17 @@ pub fn may_deactivate(status: AccountStatus) -> Result<(), ErrorCode> {
     }
 }
 
-/// The status a deactivated account returns to: active when its set-up was finished (it has a
-/// password), else invited.
+/// The status a deactivated account returns to: the one it had (a blocked account stays
+/// blocked: deactivating is no way around *forgot password*). For accounts deactivated before
+/// that was recorded: active when the set-up was finished (it has a password), else invited.
 pub fn reactivated(account: &Account) -> Result<AccountStatus, ErrorCode> {
     if account.status != AccountStatus::Deactivated {
         return Err(ErrorCode::AccountNotActive);
     }
-    Ok(if account.password_hash.is_some() {
-        AccountStatus::Active
-    } else {
-        AccountStatus::Invited
+    Ok(match account.deactivated_from {
+        Some(status) if status != AccountStatus::Deactivated => status,
+        _ if account.password_hash.is_some() => AccountStatus::Active,
+        _ => AccountStatus::Invited,
     })
 }
 
@@ -130,11 +135,19 @@ pub fn may_reset_sign_in(status: AccountStatus) -> Result<(), ErrorCode> {
 }
 
 /// An address that has an account may be invited again only when that account never finished
-/// a set-up and has no open invitation (its invitation was withdrawn before acceptance).
-pub fn may_invite_again(existing: &Account, has_open_invitation: bool) -> Result<(), ErrorCode> {
+/// a set-up and has no open invitation (its invitation was withdrawn before acceptance), and
+/// only by whoever may manage it: its own office, or the relations team. Another office gets
+/// `email_taken` like for any other address in use (the record never moves between offices,
+/// and the answer does not say whose it is).
+pub fn may_invite_again(
+    existing: &Account,
+    has_open_invitation: bool,
+    inviter: super::Scope,
+) -> Result<(), ErrorCode> {
     if existing.status != AccountStatus::Invited
         || has_open_invitation
         || existing.password_hash.is_some()
+        || !inviter.may_manage(existing)
     {
         return Err(ErrorCode::EmailTaken);
     }
@@ -163,6 +176,8 @@ pub(crate) mod tests {
             pending_totp_secret: None,
             ehk_pseudonym: None,
             wrong_passwords: 0,
+            wrong_codes: 0,
+            deactivated_from: None,
             last_sign_in_at: None,
             created_at: now,
             updated_at: now,
@@ -201,6 +216,16 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_blocked_account_stays_blocked_through_deactivation() {
+        let mut a = account(Role::Adviser, AccountStatus::Deactivated);
+        a.password_hash = Some("h".into());
+        a.deactivated_from = Some(AccountStatus::Blocked);
+        assert_eq!(reactivated(&a), Ok(AccountStatus::Blocked));
+        a.deactivated_from = Some(AccountStatus::Invited);
+        assert_eq!(reactivated(&a), Ok(AccountStatus::Invited));
+    }
+
+    #[test]
     fn only_a_finished_set_up_can_be_reset() {
         assert_eq!(may_reset_sign_in(AccountStatus::Active), Ok(()));
         assert_eq!(may_reset_sign_in(AccountStatus::Blocked), Ok(()));
@@ -216,11 +241,30 @@ pub(crate) mod tests {
 
     #[test]
     fn an_address_is_invited_again_only_after_a_withdrawn_invitation() {
-        let invited = account(Role::Adviser, AccountStatus::Invited);
-        assert_eq!(may_invite_again(&invited, false), Ok(()));
-        assert_eq!(may_invite_again(&invited, true), Err(ErrorCode::EmailTaken));
-        let active = account(Role::Adviser, AccountStatus::Active);
-        assert_eq!(may_invite_again(&active, false), Err(ErrorCode::EmailTaken));
+        use crate::domain::Scope;
+        let (mine, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let mut invited = account(Role::Adviser, AccountStatus::Invited);
+        invited.office_id = Some(mine);
+        assert_eq!(
+            may_invite_again(&invited, false, Scope::Office(mine)),
+            Ok(())
+        );
+        assert_eq!(may_invite_again(&invited, false, Scope::All), Ok(()));
+        assert_eq!(
+            may_invite_again(&invited, false, Scope::Office(other)),
+            Err(ErrorCode::EmailTaken),
+            "never to another office"
+        );
+        assert_eq!(
+            may_invite_again(&invited, true, Scope::All),
+            Err(ErrorCode::EmailTaken)
+        );
+        let mut active = account(Role::Adviser, AccountStatus::Active);
+        active.office_id = Some(mine);
+        assert_eq!(
+            may_invite_again(&active, false, Scope::Office(mine)),
+            Err(ErrorCode::EmailTaken)
+        );
     }
 
     #[test]

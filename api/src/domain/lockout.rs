@@ -3,6 +3,12 @@
 //! password-reset link or refuse a set-up code (their budgets per purpose are in
 //! [`super::code`]).
 //!
+//! Wrong second-factor codes are counted on the account too (across sign-ins, password resets
+//! and re-authentication; a right code ends the run): at `policy.max_failed_codes` (10) in a
+//! row the account is blocked like after wrong passwords, and *forgot password* — whose own
+//! code step must not become the way to keep guessing — stays open for as many again; after
+//! that only the relations team's reset of the sign-in set-up opens the account.
+//!
 //! Wrong passwords are counted on the account, atomically in the database, so every instance
 //! shares the count. Only an active account counts them: a blocked one stays blocked, and a
 //! deactivated or unfinished one has no run to protect. A run ends ([`ends_run`]) with the right
@@ -46,11 +52,31 @@ impl Tries {
     }
 }
 
-/// The lockout of accounts by wrong passwords.
+/// The lockout of accounts by wrong passwords and by wrong second-factor codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lockout {
     /// Wrong passwords in a row that block the account (`policy.lockout_threshold`).
     pub passwords: Tries,
+    /// Wrong codes in a row that block the account (`policy.max_failed_codes`), counted on the
+    /// account across sign-ins, password resets and re-authentication.
+    pub codes: Tries,
+}
+
+/// What a wrong second-factor code does to the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WrongCode {
+    Counted {
+        in_a_row: i32,
+    },
+    /// This one reaches `max_failed_codes`: block the account, as after wrong passwords.
+    Block {
+        in_a_row: i32,
+    },
+    /// Twice `max_failed_codes`: the codes of *forgot password* were guessed at too; only the
+    /// relations team's reset of the sign-in set-up opens the account again.
+    CloseRecovery {
+        in_a_row: i32,
+    },
 }
 
 /// What a wrong password does to the account.
@@ -69,7 +95,27 @@ impl Lockout {
             passwords: Tries {
                 max: policy.lockout_threshold,
             },
+            codes: Tries {
+                max: policy.max_failed_codes,
+            },
         }
+    }
+
+    /// A wrong code, now `in_a_row` in a row on the account.
+    pub fn after_wrong_code(self, in_a_row: i32) -> WrongCode {
+        if in_a_row >= self.codes.max.saturating_mul(2) {
+            WrongCode::CloseRecovery { in_a_row }
+        } else if self.codes.spent(in_a_row) {
+            WrongCode::Block { in_a_row }
+        } else {
+            WrongCode::Counted { in_a_row }
+        }
+    }
+
+    /// Whether *forgot password* is closed to the account: its wrong codes reached twice the
+    /// maximum, and only a reset of its sign-in set-up by the relations team opens it.
+    pub fn recovery_closed(self, wrong_codes: i32) -> bool {
+        wrong_codes >= self.codes.max.saturating_mul(2)
     }
 
     /// Whether a wrong password for an account in `status` is counted at all.
@@ -99,7 +145,22 @@ mod tests {
     fn lockout(max: i32) -> Lockout {
         Lockout {
             passwords: Tries { max },
+            codes: Tries { max: 10 },
         }
+    }
+
+    #[test]
+    fn wrong_codes_block_at_ten_and_close_recovery_at_twenty() {
+        let l = lockout(5);
+        assert_eq!(l.after_wrong_code(9), WrongCode::Counted { in_a_row: 9 });
+        assert_eq!(l.after_wrong_code(10), WrongCode::Block { in_a_row: 10 });
+        assert_eq!(l.after_wrong_code(19), WrongCode::Block { in_a_row: 19 });
+        assert_eq!(
+            l.after_wrong_code(20),
+            WrongCode::CloseRecovery { in_a_row: 20 }
+        );
+        assert!(!l.recovery_closed(19));
+        assert!(l.recovery_closed(20));
     }
 
     #[test]

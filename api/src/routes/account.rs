@@ -11,7 +11,7 @@ use poort_shared::dto::{
 };
 use uuid::Uuid;
 
-use crate::auth::principal::Principal;
+use crate::auth::principal::{Principal, session_cookie};
 use crate::error::ApiError;
 use crate::services::{context, my_account};
 use crate::state::AppState;
@@ -37,7 +37,8 @@ pub async fn profile(
 #[utoipa::path(
     post, path = "/api/me/reauthenticate", tag = "account", request_body = ReauthenticateRequest,
     responses(
-        (status = 200, description = "Sensitive changes allowed until `until`", body = ReauthenticatedResponse),
+        (status = 200, description = "Sensitive changes allowed until `until`; the session has a new token (the previous cookie no longer works)", body = ReauthenticatedResponse,
+            headers(("Set-Cookie" = String, description = "The session cookie with the session's new token"))),
         (status = 400, description = "`wrong_password`, `code_invalid`, `code_already_used`, `invalid_code`, `invalid_request`", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`origin_mismatch`", body = ErrorBody),
@@ -50,11 +51,14 @@ pub async fn reauthenticate(
     state: web::Data<AppState>,
     principal: Principal,
     body: web::Json<ReauthenticateRequest>,
-) -> Result<web::Json<ReauthenticatedResponse>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    Ok(web::Json(
-        my_account::reauthenticate(&state, &principal, body.password, body.code).await?,
-    ))
+    let (proof, token) =
+        my_account::reauthenticate(&state, &principal, body.password, body.code).await?;
+    // The session's new token: the one the browser held before stops working.
+    Ok(HttpResponse::Ok()
+        .cookie(session_cookie(&state.settings, &token))
+        .json(proof))
 }
 
 /// Starts changing the mobile number: a code goes to the new number.

@@ -205,6 +205,6 @@ pub async fn confirm_authenticator(
         setup::confirm_authenticator(&state, &token, &body.setup_token, &body.code, &client)
             .await?;
     Ok(HttpResponse::Ok()
-        .cookie(session_cookie(&state, &session))
+        .cookie(session_cookie(&state.settings, &session))
         .json(me))
 }

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use poort_shared::ErrorBody;
 use poort_shared::dto::{MeResponse, RightsCatalogueResponse};
 
-use crate::auth::principal::{Principal, SESSION_COOKIE};
+use crate::auth::principal::{Principal, removal_cookie};
 use crate::error::ApiError;
 use crate::services::offices;
 use crate::state::AppState;
@@ -41,10 +41,9 @@ pub async fn logout(
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
     crate::services::sessions::end_own(&state, &principal).await?;
-    let mut cookie = actix_web::cookie::Cookie::new(SESSION_COOKIE, "");
-    cookie.set_path("/");
-    cookie.make_removal();
-    Ok(HttpResponse::NoContent().cookie(cookie).finish())
+    Ok(HttpResponse::NoContent()
+        .cookie(removal_cookie(&state.settings))
+        .finish())
 }
 
 /// The rights that can be granted on a portfolio, with Dutch and English labels.

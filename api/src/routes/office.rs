@@ -240,7 +240,7 @@ pub async fn invite(
 ) -> Result<HttpResponse, ApiError> {
     let office = admin.office;
     let who = NewInvitee::of_office(&body, office);
-    let invitation = invitations::invite(&state, &admin.actor(), &who).await?;
+    let invitation = invitations::invite(&state, &admin.actor(), admin.scope(), &who).await?;
     Ok(HttpResponse::Created().json(invitation))
 }
 

@@ -279,7 +279,7 @@ pub async fn invite_into_office(
     body: web::Json<InviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let who = NewInvitee::of_office(&body, *id);
-    let invitation = invitations::invite(&state, &operator.actor(), &who).await?;
+    let invitation = invitations::invite(&state, &operator.actor(), operator.scope(), &who).await?;
     Ok(HttpResponse::Created().json(invitation))
 }
 
@@ -308,7 +308,7 @@ pub async fn invite_operator(
         office_id: None,
         rights: &[],
     };
-    let invitation = invitations::invite(&state, &operator.actor(), &who).await?;
+    let invitation = invitations::invite(&state, &operator.actor(), operator.scope(), &who).await?;
     Ok(HttpResponse::Created().json(invitation))
 }
 

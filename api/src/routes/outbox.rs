@@ -1,6 +1,7 @@
-//! The development outbox: in dev mode e-mail and SMS are not sent but kept, and this lists
-//! them so a developer can click an invitation link or read an SMS code. The route does not
-//! exist outside dev mode (404).
+//! The development outbox: in dev mode e-mail and SMS are not sent but kept (sealed at rest
+//! like every body; dev mode does not erase them after "delivery"), and this lists them so a
+//! developer can click an invitation link or read an SMS code. The route does not exist
+//! outside dev mode (404).
 
 use actix_web::web;
 use poort_shared::dto::{OutboxListResponse, OutboxMessageResponse};
@@ -52,7 +53,7 @@ fn to_response(m: OutboxMessage) -> OutboxMessageResponse {
         channel: m.channel,
         recipient: m.recipient,
         subject: m.subject,
-        body: m.body,
+        body: m.body.unwrap_or_default(),
         status: m.status,
         attempts: m.attempts,
         created_at: m.created_at,

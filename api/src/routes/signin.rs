@@ -17,7 +17,7 @@ use crate::state::AppState;
 fn answer(state: &AppState, outcome: signin::Outcome) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     if let Some(token) = &outcome.session_token {
-        response.cookie(session_cookie(state, token));
+        response.cookie(session_cookie(&state.settings, token));
     }
     response.json(outcome.response)
 }
@@ -229,7 +229,7 @@ pub async fn complete_reset(
     let body = body.into_inner();
     let (me, session) = recovery::complete(&state, &token, body.password, &client).await?;
     Ok(HttpResponse::Ok()
-        .cookie(session_cookie(&state, &session))
+        .cookie(session_cookie(&state.settings, &session))
         .json(me))
 }
 

@@ -206,8 +206,9 @@ pub async fn set_active(
     } else {
         may_deactivate(account.status)?;
         keep_an_admin(tx.as_mut(), &account).await?;
+        account.deactivated_from = Some(account.status);
         account.status = AccountStatus::Deactivated;
-        tx.set_status(account.id, account.status, now).await?;
+        tx.deactivate(account.id, now).await?;
         let ended = tx.end_sessions_of_account(account.id, now).await?;
         tx.audit(
             &by.audit(
@@ -321,6 +322,8 @@ pub async fn reset_sign_in(
         pending_totp_secret: None,
         ehk_pseudonym: None,
         wrong_passwords: 0,
+        wrong_codes: 0,
+        deactivated_from: None,
         updated_at: now,
         ..account
     };

@@ -13,7 +13,7 @@ use poort_shared::dto::CodeSentResponse;
 use poort_shared::validate::{MobileNumber, OneTimeCode};
 use uuid::Uuid;
 
-use crate::auth::secrets::new_code;
+use crate::auth::secrets::{Context, new_code};
 use crate::auth::totp;
 use crate::domain::code::{self, CodeRules};
 use crate::domain::limits::Limit;
@@ -132,13 +132,17 @@ pub async fn check_sms(
 }
 
 /// The authenticator time step a typed code belongs to (now or an adjacent step), if any.
+/// The secret is the account's (`account`: it is encrypted bound to that account).
 pub fn authenticator_step(
     state: &AppState,
+    account: Uuid,
     encrypted_secret: &[u8],
     typed: &OneTimeCode,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, ApiError> {
-    let secret = state.secrets.decrypt(encrypted_secret)?;
+    let secret = state
+        .secrets
+        .open(Context::Authenticator(account), encrypted_secret)?;
     let unix = u64::try_from(now.timestamp()).unwrap_or(0);
     Ok(totp::matching_step(&secret, typed.as_str(), unix)?
         .map(|step| i64::try_from(step).unwrap_or(i64::MAX)))
@@ -156,7 +160,7 @@ pub async fn claim_authenticator(
     let Some(secret) = &account.totp_secret else {
         return Err(ErrorCode::CodeNotRequested.into());
     };
-    let Some(step) = authenticator_step(state, secret, typed, state.now())? else {
+    let Some(step) = authenticator_step(state, account.id, secret, typed, state.now())? else {
         return Ok(Err(ErrorCode::CodeInvalid));
     };
     Ok(if tx.claim_totp_step(account.id, step).await? {

@@ -7,6 +7,7 @@ use poort_shared::dto::{AccountStatus, Role};
 use poort_shared::validate::{AgencyNumber, Email, KvkNumber, MobileNumber};
 use sha2::{Digest, Sha256};
 
+use crate::auth::secrets::Context;
 use crate::domain::{Account, Office, Portfolio};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -72,8 +73,9 @@ pub async fn seed(
     for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
         let mut tx = state.store.begin().await?;
         for &i in chunk {
+            let id = new_id(now);
             let account = Account {
-                id: new_id(now),
+                id,
                 office_id: Some(office.id),
                 role: if i == 0 {
                     Role::OfficeAdmin
@@ -86,11 +88,17 @@ pub async fn seed(
                 status: AccountStatus::Active,
                 password_hash: Some(hash.clone()),
                 password_changed_at: Some(now),
-                totp_secret: Some(state.secrets.encrypt(&demo_secret(seed, i))?),
+                totp_secret: Some(
+                    state
+                        .secrets
+                        .seal(Context::Authenticator(id), &demo_secret(seed, i))?,
+                ),
                 totp_last_step: None,
                 pending_totp_secret: None,
                 ehk_pseudonym: None,
                 wrong_passwords: 0,
+                wrong_codes: 0,
+                deactivated_from: None,
                 last_sign_in_at: None,
                 created_at: now,
                 updated_at: now,

@@ -97,9 +97,10 @@ pub async fn validate_grants(
 pub async fn invite(
     state: &AppState,
     by: &Actor<'_>,
+    scope: Scope,
     who: &NewInvitee<'_>,
 ) -> Result<InvitationResponse, ApiError> {
-    Ok(invite_with_link(state, by, who).await?.0)
+    Ok(invite_with_link(state, by, scope, who).await?.0)
 }
 
 /// [`invite`], also returning the link (only `poort bootstrap-operator` shows it: everyone
@@ -107,6 +108,7 @@ pub async fn invite(
 pub async fn invite_with_link(
     state: &AppState,
     by: &Actor<'_>,
+    scope: Scope,
     who: &NewInvitee<'_>,
 ) -> Result<(InvitationResponse, String), ApiError> {
     let name = parse_name(who.name)?;
@@ -138,7 +140,7 @@ pub async fn invite_with_link(
                 .await?
                 .iter()
                 .any(Invitation::is_open);
-            crate::domain::account::may_invite_again(&existing, open)?;
+            crate::domain::account::may_invite_again(&existing, open, scope)?;
             tx.reinvite(existing.id, &name, &email, who.role, who.office_id, now)
                 .await?;
             Account {
@@ -166,6 +168,8 @@ pub async fn invite_with_link(
                 pending_totp_secret: None,
                 ehk_pseudonym: None,
                 wrong_passwords: 0,
+                wrong_codes: 0,
+                deactivated_from: None,
                 last_sign_in_at: None,
                 created_at: now,
                 updated_at: now,
@@ -535,6 +539,7 @@ pub async fn bootstrap_operator(
             id: None,
             client: &client,
         },
+        Scope::All,
         &NewInvitee {
             name,
             email,

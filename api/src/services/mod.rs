@@ -16,8 +16,9 @@
 //! | [`accounts`] | managing accounts: lists, rights, (de)activation, the administrator role, deletion, reset |
 //! | [`offices`] | offices, portfolios, the rights catalogue |
 //! | [`audit`] | reading the audit trail |
-//! | [`codes`], [`passwords`], [`sessions`] | what several of the above share: one-time codes, new passwords, starting a session |
+//! | [`codes`], [`lockout`], [`passwords`], [`sessions`] | what several of the above share: one-time codes, blocking, new passwords, starting a session |
 //! | [`demo`] | demo data for development and the benchmark |
+//! | [`upgrade`] | bringing what an earlier version stored up to date, once at start-up |
 
 pub mod accounts;
 pub mod audit;
@@ -26,6 +27,7 @@ pub mod context;
 pub mod demo;
 pub mod invitations;
 pub mod links;
+pub mod lockout;
 pub mod my_account;
 pub mod offices;
 pub mod passwords;
@@ -33,3 +35,14 @@ pub mod recovery;
 pub mod sessions;
 pub mod setup;
 pub mod signin;
+pub mod upgrade;
+
+/// Answers that must not tell a stranger whether an address or number is known (a wrong
+/// password, forgot password, forgot e-mail address) are given no sooner than this after the
+/// request came in, so the extra work a known one causes does not show in the time taken.
+pub(crate) const EQUAL_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Waits until [`EQUAL_ANSWER_TIME`] has passed since `started`.
+pub(crate) async fn no_sooner_than_equal_time(started: tokio::time::Instant) {
+    tokio::time::sleep_until(started + EQUAL_ANSWER_TIME).await;
+}

@@ -1,7 +1,8 @@
 //! *Mijn account*: what a signed-in person sees and changes of their own account. Changing
 //! the mobile number or the authenticator needs proof it is still them (password or
-//! authenticator code, within `policy.reauthentication_minutes`: `domain::session`); changing
-//! the password needs the current one. Each change is audited and announced by e-mail.
+//! authenticator code, within `policy.reauthentication_minutes`: `domain::session`; the proof
+//! gives the session a new token); changing the password needs the current one. Each change
+//! of a factor ends the account's other sessions, is audited and announced by e-mail.
 
 use poort_shared::ErrorCode;
 use poort_shared::dto::{
@@ -14,10 +15,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::audit::AuditQuery;
-use super::{codes, passwords};
+use super::{codes, lockout, passwords};
 use crate::auth::principal::Principal;
+use crate::auth::secrets::{Context, new_token, token_hash};
 use crate::auth::totp;
 use crate::domain::limits::Limit;
+use crate::domain::lockout::WrongCode;
 use crate::domain::office::portfolios_of;
 use crate::domain::password::PasswordRules;
 use crate::domain::session::SessionRules;
@@ -51,7 +54,7 @@ pub async fn reauthenticate(
     principal: &Principal,
     password: Option<String>,
     code: Option<String>,
-) -> Result<ReauthenticatedResponse, ApiError> {
+) -> Result<(ReauthenticatedResponse, String), ApiError> {
     state
         .limit(Limit::Reauthentications(principal.id()))
         .await?;
@@ -66,10 +69,37 @@ pub async fn reauthenticate(
         (None, Some(code)) => {
             let code = OneTimeCode::parse(&code)?;
             let mut tx = state.store.begin().await?;
-            let verdict =
-                codes::claim_authenticator(state, tx.as_mut(), &principal.account, &code).await?;
-            tx.commit().await?;
-            verdict?;
+            match codes::claim_authenticator(state, tx.as_mut(), &principal.account, &code).await? {
+                Ok(_) => {
+                    lockout::right_code(tx.as_mut(), &principal.account).await?;
+                    tx.commit().await?;
+                }
+                Err(wrong) => {
+                    // Counted on the account, as at sign-in: no way around its limit.
+                    tx.audit(
+                        &principal.audit_self(
+                            AuditAction::SessionReauthenticationFailed,
+                            json!({ "method": "authenticator" }),
+                        ),
+                        now,
+                    )
+                    .await?;
+                    let on_account = lockout::wrong_code(
+                        state,
+                        tx.as_mut(),
+                        &principal.account,
+                        &principal.client,
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    state.outbox_wake.notify_one();
+                    return Err(match on_account {
+                        WrongCode::Counted { .. } => wrong,
+                        _ => ErrorCode::AccountBlocked,
+                    }
+                    .into());
+                }
+            }
             true
         }
         (None, None) => return Err(ApiError::invalid_request("give password or code")),
@@ -86,15 +116,18 @@ pub async fn reauthenticate(
     }
     tx.set_session_reauthenticated(principal.session_id, now)
         .await?;
+    // A session that just proved itself gets a new token: one taken before is useless now.
+    let token = new_token()?;
+    tx.rotate_session_token(principal.session_id, &token_hash(&token))
+        .await?;
     tx.audit(
         &principal.audit_self(AuditAction::SessionReauthenticated, json!({})),
         now,
     )
     .await?;
     tx.commit().await?;
-    Ok(ReauthenticatedResponse {
-        until: session_rules(state).proof_valid_until(now),
-    })
+    let until = session_rules(state).proof_valid_until(now);
+    Ok((ReauthenticatedResponse { until }, token))
 }
 
 fn require_recent_proof(state: &AppState, principal: &Principal) -> Result<(), ApiError> {
@@ -185,6 +218,9 @@ pub async fn confirm_mobile_change(
     };
     tx.consume_code(stored.id, now).await?;
     tx.set_mobile(account.id, Some(&stored.target), now).await?;
+    let ended = tx
+        .end_other_sessions(account.id, principal.session_id, now)
+        .await?;
     let mut notices = vec![notice(
         state,
         &account,
@@ -198,7 +234,7 @@ pub async fn confirm_mobile_change(
     tx.audit(
         &principal.audit_self(
             AuditAction::MobileChanged,
-            json!({ "had_number": account.mobile.is_some() }),
+            json!({ "had_number": account.mobile.is_some(), "other_sessions_ended": ended }),
         ),
         now,
     )
@@ -228,6 +264,9 @@ pub async fn remove_mobile(
     }
     if account.mobile.is_some() {
         tx.set_mobile(account.id, None, now).await?;
+        let ended = tx
+            .end_other_sessions(account.id, principal.session_id, now)
+            .await?;
         tx.enqueue(
             &[notice(
                 state,
@@ -239,7 +278,10 @@ pub async fn remove_mobile(
         )
         .await?;
         tx.audit(
-            &principal.audit_self(AuditAction::MobileRemoved, json!({})),
+            &principal.audit_self(
+                AuditAction::MobileRemoved,
+                json!({ "other_sessions_ended": ended }),
+            ),
             now,
         )
         .await?;
@@ -321,7 +363,11 @@ pub async fn start_authenticator(
     let account = lock_own(tx.as_mut(), principal).await?;
     tx.set_pending_totp(
         account.id,
-        Some(&state.secrets.encrypt(&secret)?),
+        Some(
+            &state
+                .secrets
+                .seal(Context::Authenticator(account.id), &secret)?,
+        ),
         state.now(),
     )
     .await?;
@@ -345,10 +391,13 @@ pub async fn confirm_authenticator(
     let Some(pending) = account.pending_totp_secret.clone() else {
         return Err(ErrorCode::CodeNotRequested.into());
     };
-    let Some(step) = codes::authenticator_step(state, &pending, &code, now)? else {
+    let Some(step) = codes::authenticator_step(state, account.id, &pending, &code, now)? else {
         return Err(ErrorCode::CodeInvalid.into());
     };
     tx.set_totp(account.id, Some((&pending, step)), now).await?;
+    let ended = tx
+        .end_other_sessions(account.id, principal.session_id, now)
+        .await?;
     tx.enqueue(
         &[notice(
             state,
@@ -360,7 +409,10 @@ pub async fn confirm_authenticator(
     )
     .await?;
     tx.audit(
-        &principal.audit_self(AuditAction::AuthenticatorReplaced, json!({})),
+        &principal.audit_self(
+            AuditAction::AuthenticatorReplaced,
+            json!({ "other_sessions_ended": ended }),
+        ),
         now,
     )
     .await?;

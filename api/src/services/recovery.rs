@@ -12,11 +12,11 @@ use poort_shared::validate::{Email, MobileNumber, OneTimeCode};
 use serde_json::json;
 
 use super::invitations::office_name;
-use super::{codes, passwords, sessions};
+use super::{codes, lockout, passwords, sessions};
 use crate::auth::principal::ClientInfo;
 use crate::auth::secrets::{new_token, token_hash};
 use crate::domain::limits::Limit;
-use crate::domain::lockout::AfterWrong;
+use crate::domain::lockout::{AfterWrong, Lockout, WrongCode};
 use crate::domain::sign_in::{self, may_reset_password};
 use crate::domain::{Account, CodePurpose, PasswordReset};
 use crate::error::ApiError;
@@ -50,61 +50,90 @@ pub async fn request(
         state.limit(Limit::PasswordResetsPerClient(ip)).await?;
     }
     let email = Email::parse(email)?;
+    let started = tokio::time::Instant::now();
+    send_reset_link(state, &email, client).await?;
+    super::no_sooner_than_equal_time(started).await;
+    Ok(accepted())
+}
+
+/// The work behind a reset request, the same whether or not the address is known: the
+/// per-address counter, a token, and one committed transaction (for an unknown address it
+/// only records the request in the audit trail, without the address).
+async fn send_reset_link(
+    state: &AppState,
+    email: &Email,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
     let mut tx = state.store.read().await?;
     let account = tx.find_account_by_email(&email.key()).await?;
     tx.commit().await?;
-    let Some(account) = account.filter(|a| may_reset_password(a.status)) else {
-        return Ok(accepted());
-    };
+    let closed = |a: &Account| Lockout::from_policy(state.policy()).recovery_closed(a.wrong_codes);
+    let account = account.filter(|a| may_reset_password(a.status) && !closed(a));
     // Over the per-address limit: the same answer, nothing sent (nothing to learn from it).
-    if !state
-        .within(Limit::PasswordResetsPerAddress(&account.email_key()))
-        .await?
-    {
-        return Ok(accepted());
-    }
+    let within = state
+        .within(Limit::PasswordResetsPerAddress(&email.key()))
+        .await?;
     let now = state.now();
     let token = new_token()?;
-    let minutes = state.policy().password_reset_minutes;
-    let reset = PasswordReset {
-        id: crate::store::new_id(now),
-        account_id: account.id,
-        created_at: now,
-        expires_at: now + chrono::Duration::minutes(minutes),
-        verified_at: None,
-        used_at: None,
-    };
     let mut tx = state.store.begin().await?;
-    tx.insert_password_reset(&reset, &token_hash(&token))
-        .await?;
-    tx.enqueue(
-        &[messages::password_reset(
-            &state.settings,
-            account.email.as_str(),
-            &account.name,
-            &state.reset_link(&token),
-            minutes,
-        )],
-        now,
-    )
-    .await?;
-    tx.audit(
-        &about(
-            client,
-            AuditAction::PasswordResetRequested,
-            &account,
-            json!({}),
-        ),
-        now,
-    )
-    .await?;
+    match account.filter(|_| within) {
+        Some(account) => {
+            let minutes = state.policy().password_reset_minutes;
+            let reset = PasswordReset {
+                id: crate::store::new_id(now),
+                account_id: account.id,
+                created_at: now,
+                expires_at: now + chrono::Duration::minutes(minutes),
+                verified_at: None,
+                used_at: None,
+            };
+            tx.insert_password_reset(&reset, &token_hash(&token))
+                .await?;
+            tx.enqueue(
+                &[messages::password_reset(
+                    &state.settings,
+                    account.email.as_str(),
+                    &account.name,
+                    &state.reset_link(&token),
+                    minutes,
+                )],
+                now,
+            )
+            .await?;
+            tx.audit(
+                &about(
+                    client,
+                    AuditAction::PasswordResetRequested,
+                    &account,
+                    json!({}),
+                ),
+                now,
+            )
+            .await?;
+        }
+        None => {
+            let details = json!({ "sent": false, "within_limit": within });
+            tx.audit(
+                &client.audit(
+                    None,
+                    AuditAction::PasswordResetRequested,
+                    None,
+                    None,
+                    details,
+                ),
+                now,
+            )
+            .await?;
+        }
+    }
     tx.commit().await?;
     state.outbox_wake.notify_one();
-    Ok(accepted())
+    Ok(())
 }
 
 /// The reset behind a link, usable now, with its (locked) account.
 async fn load(
+    state: &AppState,
     tx: &mut dyn Tx,
     token: &str,
     now: chrono::DateTime<chrono::Utc>,
@@ -121,6 +150,9 @@ async fn load(
     }
     .ok_or(ApiError::from(ErrorCode::ResetLinkInvalid))?;
     sign_in::reset_usable(&reset, account.status, now)?;
+    if Lockout::from_policy(state.policy()).recovery_closed(account.wrong_codes) {
+        return Err(ErrorCode::RecoveryClosed.into());
+    }
     Ok((reset, account))
 }
 
@@ -140,7 +172,7 @@ fn link_response(
 /// Step 2: what the link allows. Without mobile number and authenticator: not set up.
 pub async fn open(state: &AppState, token: &str) -> Result<PasswordResetLinkResponse, ApiError> {
     let mut tx = state.store.read().await?;
-    let (reset, account) = load(tx.as_mut(), token, state.now(), false).await?;
+    let (reset, account) = load(state, tx.as_mut(), token, state.now(), false).await?;
     tx.commit().await?;
     if account.second_factors().is_empty() {
         return Err(ErrorCode::TwoFactorNotSetUp.into());
@@ -155,7 +187,7 @@ pub async fn send_sms(
     client: &ClientInfo,
 ) -> Result<CodeSentResponse, ApiError> {
     let mut tx = state.store.read().await?;
-    let (reset, account) = load(tx.as_mut(), token, state.now(), false).await?;
+    let (reset, account) = load(state, tx.as_mut(), token, state.now(), false).await?;
     tx.commit().await?;
     let Some(mobile) = account.mobile.clone() else {
         return Err(ErrorCode::NoMobileNumber.into());
@@ -170,7 +202,7 @@ pub async fn send_sms(
     .await?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let (reset, account) = load(tx.as_mut(), token, now, true).await?;
+    let (reset, account) = load(state, tx.as_mut(), token, now, true).await?;
     let sent = codes::send(
         state,
         tx.as_mut(),
@@ -206,7 +238,7 @@ pub async fn verify(
     let code = OneTimeCode::parse(code)?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let (reset, account) = load(tx.as_mut(), token, now, true).await?;
+    let (reset, account) = load(state, tx.as_mut(), token, now, true).await?;
     let verdict = match method {
         SecondFactor::Sms => {
             match codes::check_sms(
@@ -235,9 +267,6 @@ pub async fn verify(
     if let Err(wrong) = verdict {
         let (failures, after) =
             codes::count_wrong(state, tx.as_mut(), CodePurpose::PasswordReset, reset.id).await?;
-        if after == AfterWrong::Exhausted {
-            tx.mark_reset_used(reset.id, now).await?;
-        }
         tx.audit(
             &about(
                 client,
@@ -248,14 +277,24 @@ pub async fn verify(
             now,
         )
         .await?;
+        // Counted on the account too: a reset's codes are no way to keep guessing.
+        let on_account = lockout::wrong_code(state, tx.as_mut(), &account, client).await?;
+        let closed = matches!(on_account, WrongCode::CloseRecovery { .. });
+        if after == AfterWrong::Exhausted || closed {
+            tx.mark_reset_used(reset.id, now).await?;
+        }
         tx.commit().await?;
-        return Err(if after == AfterWrong::Exhausted {
+        state.outbox_wake.notify_one();
+        return Err(if closed {
+            ErrorCode::RecoveryClosed
+        } else if after == AfterWrong::Exhausted {
             ErrorCode::CodeAttemptsExceeded
         } else {
             wrong
         }
         .into());
     }
+    lockout::right_code(tx.as_mut(), &account).await?;
     tx.mark_reset_verified(reset.id, now).await?;
     tx.audit(
         &about(
@@ -280,7 +319,7 @@ pub async fn complete(
     client: &ClientInfo,
 ) -> Result<(MeResponse, String), ApiError> {
     let mut tx = state.store.read().await?;
-    let (reset, account) = load(tx.as_mut(), token, state.now(), false).await?;
+    let (reset, account) = load(state, tx.as_mut(), token, state.now(), false).await?;
     tx.commit().await?;
     if reset.verified_at.is_none() {
         return Err(ErrorCode::ResetNotVerified.into());
@@ -288,7 +327,7 @@ pub async fn complete(
     let hash = passwords::check_and_hash(state, &account, password).await?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let (reset, account) = load(tx.as_mut(), token, now, true).await?;
+    let (reset, account) = load(state, tx.as_mut(), token, now, true).await?;
     if reset.verified_at.is_none() {
         return Err(ErrorCode::ResetNotVerified.into());
     }
@@ -359,14 +398,26 @@ pub async fn forgot_email(
     if let Some(ip) = &client.ip {
         state.limit(Limit::ForgotEmailPerClient(ip)).await?;
     }
-    let for_number = state.within(Limit::ForgotEmailPerNumber(&number)).await?;
+    let started = tokio::time::Instant::now();
+    send_addresses(state, &number, client).await?;
+    super::no_sooner_than_equal_time(started).await;
+    Ok(accepted())
+}
+
+/// The work behind *forgot e-mail address*; the answer is the same whatever it finds.
+async fn send_addresses(
+    state: &AppState,
+    number: &MobileNumber,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    let for_number = state.within(Limit::ForgotEmailPerNumber(number)).await?;
     let in_budget = state.within(Limit::ForgotEmailTotal).await?;
     if !(for_number && in_budget) {
-        return Ok(accepted());
+        return Ok(());
     }
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let accounts = tx.accounts_with_mobile(&number).await?;
+    let accounts = tx.accounts_with_mobile(number).await?;
     if !accounts.is_empty() {
         let addresses: Vec<String> = accounts.iter().map(|a| a.email.to_string()).collect();
         tx.enqueue(
@@ -388,5 +439,5 @@ pub async fn forgot_email(
     }
     tx.commit().await?;
     state.outbox_wake.notify_one();
-    Ok(accepted())
+    Ok(())
 }

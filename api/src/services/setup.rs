@@ -20,7 +20,7 @@ use super::invitations::{invitee_audit, office_name};
 use super::links::{OpenLink, usable_link};
 use super::{codes, sessions};
 use crate::auth::principal::ClientInfo;
-use crate::auth::secrets::{new_token, token_hash};
+use crate::auth::secrets::{Context, new_token, token_hash};
 use crate::auth::totp;
 use crate::domain::invitation::InvitationRules;
 use crate::domain::limits::Limit;
@@ -315,7 +315,11 @@ pub async fn start_authenticator(
     save(
         tx.as_mut(),
         &open,
-        setup.secret_shown(state.secrets.encrypt(&secret)?)?,
+        setup.secret_shown(
+            state
+                .secrets
+                .seal(Context::Authenticator(open.account.id), &secret)?,
+        )?,
     )
     .await?;
     tx.commit().await?;
@@ -362,7 +366,9 @@ pub async fn confirm_authenticator(
     )
     .await?;
     let activation = setup.finish()?;
-    let Some(step) = codes::authenticator_step(state, &activation.totp_secret, &code, now)? else {
+    let Some(step) =
+        codes::authenticator_step(state, open.account.id, &activation.totp_secret, &code, now)?
+    else {
         tx.audit(
             &invitee_audit(
                 client,

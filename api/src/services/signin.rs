@@ -4,24 +4,27 @@
 //!
 //! Wrong passwords in a row are counted on the account in the database (every instance shares
 //! the count) and block it at the threshold (`domain::lockout`); wrong codes are counted per
-//! sign-in and void it (`domain::code`). An unknown address costs the same hashing work and
-//! gets the same answer as a wrong password.
+//! sign-in, voiding it (`domain::code`), and on the account, blocking it (`services::lockout`).
+//! An unknown address costs the same hashing work and gets the same answer as a wrong password,
+//! also when that wrong password blocks the account.
 
 use poort_shared::ErrorCode;
 use poort_shared::dto::{AccountStatus, AuditAction, CodeSentResponse, SignInResponse, SignInStep};
 use poort_shared::validate::{Email, OneTimeCode};
 use serde_json::json;
 
-use super::{codes, passwords, sessions};
+use super::{codes, lockout, passwords, sessions};
 use crate::auth::principal::ClientInfo;
 use crate::auth::secrets::{new_token, token_hash};
 use crate::domain::limits::Limit;
-use crate::domain::lockout::{self, AfterWrong, Lockout, WrongPassword};
+use crate::domain::lockout::{
+    self as lockout_rules, AfterWrong, Lockout, WrongCode, WrongPassword,
+};
 use crate::domain::password::PasswordRules;
 use crate::domain::sign_in::{self, SignInStage};
 use crate::domain::{Account, CodePurpose, SignInAttempt};
 use crate::error::ApiError;
-use crate::messages;
+use crate::messages::Blocked;
 use crate::state::AppState;
 use crate::store::{AuditRecord, Tx};
 
@@ -93,8 +96,23 @@ async fn find_counting(
     Ok(account)
 }
 
-/// Step 1: e-mail address and password.
+/// Step 1: e-mail address and password. A wrong password takes as long to answer as an
+/// unknown address (both verify a hash, and both answers wait for the same moment).
 pub async fn start(
+    state: &AppState,
+    email: &str,
+    password: String,
+    client: &ClientInfo,
+) -> Result<Outcome, ApiError> {
+    let started = tokio::time::Instant::now();
+    let outcome = check_password(state, email, password, client).await;
+    if matches!(&outcome, Err(e) if e.code() == ErrorCode::InvalidCredentials) {
+        super::no_sooner_than_equal_time(started).await;
+    }
+    outcome
+}
+
+async fn check_password(
     state: &AppState,
     email: &str,
     password: String,
@@ -165,7 +183,7 @@ pub async fn start(
     // `Store::begin_fast`). The account row is written only when there is something to write
     // (the usual sign-in has no run of wrong passwords to end and nothing to re-hash).
     let mut tx = state.store.begin_fast().await?;
-    if lockout::ends_run(account.wrong_passwords) {
+    if lockout_rules::ends_run(account.wrong_passwords) {
         tx.clear_wrong_passwords(account.id).await?;
     }
     if let Some(hash) = &new_hash {
@@ -229,40 +247,26 @@ async fn wrong_password(
         now,
     )
     .await?;
-    match Lockout::from_policy(state.policy()).after_wrong_password(in_a_row) {
-        WrongPassword::Block { in_a_row } => {
-            tx.set_status(account.id, AccountStatus::Blocked, now)
-                .await?;
-            let ended = tx.end_sessions_of_account(account.id, now).await?;
-            tx.enqueue(
-                &[messages::account_blocked(
-                    &state.settings,
-                    account.email.as_str(),
-                    &account.name,
-                    &state.page("/wachtwoord-vergeten"),
-                )],
-                now,
-            )
-            .await?;
-            tx.audit(
-                &audit(
-                    client,
-                    AuditAction::AccountBlocked,
-                    account,
-                    json!({ "wrong_passwords": in_a_row, "sessions_ended": ended }),
-                ),
-                now,
-            )
-            .await?;
-            tx.commit().await?;
-            state.outbox_wake.notify_one();
-            Err(ErrorCode::AccountBlocked.into())
-        }
-        WrongPassword::Counted { .. } => {
-            tx.commit().await?;
-            Err(ErrorCode::InvalidCredentials.into())
-        }
+    if let WrongPassword::Block { in_a_row } =
+        Lockout::from_policy(state.policy()).after_wrong_password(in_a_row)
+    {
+        lockout::block(
+            state,
+            tx.as_mut(),
+            account,
+            Blocked::WrongPasswords,
+            client,
+            json!({ "wrong_passwords": in_a_row }),
+        )
+        .await?;
+        tx.commit().await?;
+        state.outbox_wake.notify_one();
+    } else {
+        tx.commit().await?;
     }
+    // The same answer as for an unknown address or any other wrong password, also on the one
+    // that blocks (its owner learns of the block by e-mail; a stranger learns nothing).
+    Err(ErrorCode::InvalidCredentials.into())
 }
 
 async fn refuse<T>(
@@ -336,6 +340,14 @@ async fn wrong_code(
         state.now(),
     )
     .await?;
+    let on_account = lockout::wrong_code(state, tx.as_mut(), &signer.account, client).await?;
+    if !matches!(on_account, WrongCode::Counted { .. }) {
+        tx.set_sign_in_stage(signer.attempt.id, SignInStage::Void)
+            .await?;
+        tx.commit().await?;
+        state.outbox_wake.notify_one();
+        return Err(ErrorCode::AccountBlocked.into());
+    }
     if after == AfterWrong::Exhausted {
         tx.set_sign_in_stage(signer.attempt.id, SignInStage::Void)
             .await?;
@@ -365,6 +377,7 @@ async fn advance(
             if let Some(step) = totp_step {
                 tx.set_totp_step(signer.account.id, step).await?;
             }
+            lockout::right_code(tx.as_mut(), &signer.account).await?;
             tx.set_sign_in_stage(signer.attempt.id, SignInStage::NewPassword)
                 .await?;
             tx.audit(
@@ -442,7 +455,7 @@ pub async fn authenticator(
     // The account row is locked (`load` with lock): the step is checked against it here and
     // written with the account when the sign-in goes on, in this transaction; a second use of
     // the code waits for the lock and then finds the step taken.
-    match codes::authenticator_step(state, secret, &code, now)? {
+    match codes::authenticator_step(state, signer.account.id, secret, &code, now)? {
         None => wrong_code(state, tx, &signer, client, ErrorCode::CodeInvalid).await,
         Some(step)
             if signer

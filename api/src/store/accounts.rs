@@ -62,12 +62,20 @@ pub trait Accounts: Send {
     async fn count_wrong_password(&mut self, id: Uuid) -> Result<i32, StoreError>;
     /// Ends a run of wrong passwords (see `domain::lockout::ends_run`).
     async fn clear_wrong_passwords(&mut self, id: Uuid) -> Result<(), StoreError>;
+    /// Counts a wrong second-factor code on the account (atomic); returns the new count of
+    /// wrong codes in a row.
+    async fn count_wrong_second_factor(&mut self, id: Uuid) -> Result<i32, StoreError>;
+    /// Ends a run of wrong codes (a right code).
+    async fn clear_wrong_second_factors(&mut self, id: Uuid) -> Result<(), StoreError>;
+    /// A new status (not deactivation: see [`Self::deactivate`]).
     async fn set_status(
         &mut self,
         id: Uuid,
         status: AccountStatus,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+    /// Deactivates, keeping the status it had for a reactivation.
+    async fn deactivate(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError>;
     async fn set_role(
         &mut self,
         id: Uuid,
@@ -84,7 +92,7 @@ pub trait Accounts: Send {
     /// The same password hashed with today's cost (its age stays).
     async fn rehash_password(&mut self, id: Uuid, hash: &str) -> Result<(), StoreError>;
     /// A completed sign-in: its time, the authenticator step it used (if any), and the end of
-    /// any run of wrong passwords.
+    /// any run of wrong passwords or codes.
     async fn record_sign_in(
         &mut self,
         id: Uuid,
@@ -126,7 +134,7 @@ pub trait Accounts: Send {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     /// A reset of the sign-in set-up: password, authenticator and eHerkenning link removed,
-    /// the account invited again (its mobile number stays).
+    /// the count of wrong codes ended, the account invited again (its mobile number stays).
     async fn clear_sign_in_set_up(
         &mut self,
         id: Uuid,
@@ -172,6 +180,8 @@ pub(crate) struct AccountRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub pending_totp_secret: Option<Vec<u8>>,
+    pub failed_codes: i32,
+    pub deactivated_from: Option<String>,
 }
 
 impl TryFrom<AccountRow> for Account {
@@ -195,6 +205,11 @@ impl TryFrom<AccountRow> for Account {
             pending_totp_secret: r.pending_totp_secret,
             ehk_pseudonym: r.ehk_pseudonym,
             wrong_passwords: r.failed_password_attempts,
+            wrong_codes: r.failed_codes,
+            deactivated_from: r
+                .deactivated_from
+                .map(|s| parse_enum(&s, "accounts.deactivated_from", AccountStatus::parse))
+                .transpose()?,
             last_sign_in_at: opt_millis(r.last_sign_in_at),
             created_at: from_millis(r.created_at),
             updated_at: from_millis(r.updated_at),
@@ -206,13 +221,13 @@ impl TryFrom<AccountRow> for Account {
 /// `&'static str` statements from them.
 macro_rules! account_cols {
     () => {
-        "id, office_id, role, email, name, mobile, status, password_hash, password_changed_at, totp_secret, totp_last_step, ehk_pseudonym, failed_password_attempts, last_sign_in_at, created_at, updated_at, pending_totp_secret"
+        "id, office_id, role, email, name, mobile, status, password_hash, password_changed_at, totp_secret, totp_last_step, ehk_pseudonym, failed_password_attempts, last_sign_in_at, created_at, updated_at, pending_totp_secret, failed_codes, deactivated_from"
     };
 }
 /// [`account_cols`] of the table aliased `a`, for joins.
 macro_rules! account_cols_a {
     () => {
-        "a.id, a.office_id, a.role, a.email, a.name, a.mobile, a.status, a.password_hash, a.password_changed_at, a.totp_secret, a.totp_last_step, a.ehk_pseudonym, a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at, a.pending_totp_secret"
+        "a.id, a.office_id, a.role, a.email, a.name, a.mobile, a.status, a.password_hash, a.password_changed_at, a.totp_secret, a.totp_last_step, a.ehk_pseudonym, a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at, a.pending_totp_secret, a.failed_codes, a.deactivated_from"
     };
 }
 
@@ -224,7 +239,7 @@ macro_rules! accounts_sql {
                 sqlx::query(concat!(
                     "INSERT INTO accounts (email_key, ",
                     account_cols!(),
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
                 ))
                 .bind(a.email_key())
                 .bind(a.id)
@@ -244,6 +259,8 @@ macro_rules! accounts_sql {
                 .bind($crate::clock::to_millis(a.created_at))
                 .bind($crate::clock::to_millis(a.updated_at))
                 .bind(&a.pending_totp_secret)
+                .bind(a.wrong_codes)
+                .bind(a.deactivated_from.map(|s| s.as_str()))
                 .execute(self.conn().await?)
                 .await?;
                 Ok(())
@@ -418,6 +435,35 @@ macro_rules! accounts_sql {
                 .await
             }
 
+            async fn count_wrong_second_factor(&mut self, id: uuid::Uuid) -> Result<i32, $crate::store::StoreError> {
+                let (n,): (i32,) = sqlx::query_as(
+                    "UPDATE accounts SET failed_codes = failed_codes + 1 WHERE id = $1 RETURNING failed_codes",
+                )
+                .bind(id)
+                .fetch_one(self.conn().await?)
+                .await?;
+                Ok(n)
+            }
+
+            async fn clear_wrong_second_factors(&mut self, id: uuid::Uuid) -> Result<(), $crate::store::StoreError> {
+                self.defer(
+                    "accounts",
+                    "UPDATE accounts SET failed_codes = 0 WHERE id = $1",
+                    Box::new(move |q| q.bind(id)),
+                )
+                .await
+            }
+
+            async fn deactivate(&mut self, id: uuid::Uuid, now: chrono::DateTime<chrono::Utc>) -> Result<(), $crate::store::StoreError> {
+                // The right-hand sides read the row as it was: `status` is the one it had.
+                self.defer(
+                    "accounts",
+                    "UPDATE accounts SET deactivated_from = status, status = 'deactivated', updated_at = $2 WHERE id = $1",
+                    Box::new(move |q| q.bind(id).bind($crate::clock::to_millis(now))),
+                )
+                .await
+            }
+
             async fn set_status(
                 &mut self,
                 id: uuid::Uuid,
@@ -426,7 +472,7 @@ macro_rules! accounts_sql {
             ) -> Result<(), $crate::store::StoreError> {
                 self.defer(
                     "accounts",
-                    "UPDATE accounts SET status = $2, updated_at = $3 WHERE id = $1",
+                    "UPDATE accounts SET status = $2, deactivated_from = NULL, updated_at = $3 WHERE id = $1",
                     Box::new(move |q| q.bind(id).bind(status.as_str()).bind($crate::clock::to_millis(now))),
                 )
                 .await
@@ -476,7 +522,7 @@ macro_rules! accounts_sql {
                 self.defer(
                     "accounts",
                     "UPDATE accounts SET last_sign_in_at = $2, updated_at = $2, failed_password_attempts = 0, \
-                     totp_last_step = COALESCE($3, totp_last_step) WHERE id = $1",
+                     failed_codes = 0, totp_last_step = COALESCE($3, totp_last_step) WHERE id = $1",
                     Box::new(move |q| q.bind(id).bind(now).bind(totp_step)),
                 )
                 .await
@@ -581,7 +627,7 @@ macro_rules! accounts_sql {
                     "accounts",
                     "UPDATE accounts SET status = 'invited', password_hash = NULL, password_changed_at = NULL, \
                      totp_secret = NULL, totp_last_step = NULL, pending_totp_secret = NULL, ehk_pseudonym = NULL, \
-                     updated_at = $2 WHERE id = $1",
+                     failed_codes = 0, updated_at = $2 WHERE id = $1",
                     Box::new(move |q| q.bind(id).bind($crate::clock::to_millis(now))),
                 )
                 .await

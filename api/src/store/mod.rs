@@ -12,6 +12,7 @@
 //! | [`audit`] | the audit trail |
 //! | [`outbox`] | e-mail and SMS waiting to be delivered |
 //! | [`limits`] | rate-limit counters |
+//! | [`maintenance`] | upgrades done once at start-up |
 //!
 //! Both databases run the same SQL: statements written in the dialect both accept (`$n`
 //! parameters, `RETURNING`, `ON CONFLICT`), instants as integer milliseconds, ids as UUIDs
@@ -35,6 +36,8 @@ pub mod invitations;
 #[macro_use]
 pub mod limits;
 #[macro_use]
+pub mod maintenance;
+#[macro_use]
 pub mod outbox;
 #[macro_use]
 pub mod sessions;
@@ -47,7 +50,7 @@ use crate::configuration::{DatabaseKind, DatabaseSettings};
 
 pub use audit::{AuditFilter, AuditRecord, AuditRow};
 pub use limits::Hit;
-pub use outbox::{AttemptOutcome, NewMessage, OutboxMessage, OutboxStats};
+pub use outbox::{AttemptOutcome, BodySealer, NewMessage, OutboxMessage, OutboxStats};
 pub use postgres::PostgresStore;
 pub use sessions::SignedIn;
 pub use sql::new_id;
@@ -60,6 +63,7 @@ pub mod prelude {
     pub use super::codes::Codes as _;
     pub use super::invitations::Invitations as _;
     pub use super::limits::LimitStore as _;
+    pub use super::maintenance::MaintenanceStore as _;
     pub use super::offices::Offices as _;
     pub use super::outbox::{Outbox as _, OutboxStore as _};
     pub use super::sessions::{SessionStore as _, Sessions as _};
@@ -96,6 +100,7 @@ pub trait Store:
     + limits::LimitStore
     + audit::AuditStore
     + outbox::OutboxStore
+    + maintenance::MaintenanceStore
     + Send
     + Sync
     + 'static
@@ -166,6 +171,7 @@ macro_rules! all_store_impls {
         limit_store_sql!($store, $db);
         audit_store_sql!($store, $db);
         outbox_store_sql!($store, $db);
+        maintenance_store_sql!($store, $db);
 
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
@@ -201,12 +207,14 @@ mod session_batches;
 mod sqlite;
 
 /// Opens the configured database and brings its schema up to date.
+/// Message bodies are sealed with `sealer` (the store keeps no keys).
 pub async fn connect(
     settings: &DatabaseSettings,
     kind: DatabaseKind,
+    sealer: Arc<dyn BodySealer>,
 ) -> Result<Arc<dyn Store>, StoreError> {
     Ok(match kind {
-        DatabaseKind::Sqlite => Arc::new(SqliteStore::connect(settings).await?),
-        DatabaseKind::Postgres => Arc::new(PostgresStore::connect(settings).await?),
+        DatabaseKind::Sqlite => Arc::new(SqliteStore::connect(settings, sealer).await?),
+        DatabaseKind::Postgres => Arc::new(PostgresStore::connect(settings, sealer).await?),
     })
 }

@@ -1,6 +1,11 @@
 //! The outbox: every e-mail and SMS is written in the transaction of the change that causes
 //! it ([`Outbox::enqueue`]), then claimed and delivered by the worker (`delivery`) with leases,
 //! retries and dead letters ([`OutboxStore`]), safely across instances.
+//!
+//! Bodies carry links and codes, so they are never stored readable: the store seals each one
+//! bound to its message id ([`BodySealer`], given when the store is opened) and opens it for
+//! delivery; once a message is delivered or given up on its body is erased (recipient,
+//! channel, status and times stay for the trail), and rows older than the retention go.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -22,6 +27,12 @@ pub struct NewMessage {
     pub body: String,
 }
 
+/// Seals message bodies at rest, bound to their message id (the store has no keys of its own).
+pub trait BodySealer: Send + Sync {
+    fn seal(&self, message: Uuid, body: &str) -> Result<Vec<u8>, StoreError>;
+    fn open(&self, message: Uuid, sealed: &[u8]) -> Result<String, StoreError>;
+}
+
 /// A message in the outbox. Its `id` is also its idempotency key: the e-mail's Message-ID and
 /// the SMS gateway's `Idempotency-Key`, so a retried delivery can be recognised downstream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +41,8 @@ pub struct OutboxMessage {
     pub channel: Channel,
     pub recipient: String,
     pub subject: Option<String>,
-    pub body: String,
+    /// None once erased (after delivery or giving up).
+    pub body: Option<String>,
     pub status: DeliveryStatus,
     /// Delivery attempts started so far (a claim counts as an attempt).
     pub attempts: i32,
@@ -87,13 +99,22 @@ pub trait OutboxStore: Send + Sync {
         limit: i64,
     ) -> Result<Vec<OutboxMessage>, StoreError>;
 
-    /// Records the outcome of an attempt on a claimed message.
+    /// Records the outcome of an attempt on a claimed message; a delivered or dead message's
+    /// body is erased when `erase_body` (dev mode keeps it readable in its local outbox).
     async fn record_attempt(
         &self,
         id: Uuid,
         outcome: &AttemptOutcome,
         now: DateTime<Utc>,
+        erase_body: bool,
     ) -> Result<(), StoreError>;
+
+    /// Removes delivered and dead messages created before `cutoff`; returns how many.
+    async fn delete_outbox_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    /// Seals bodies stored readable by an earlier version (and, when `erase_finished`, erases
+    /// those of delivered and dead messages); returns how many rows changed.
+    async fn seal_plain_bodies(&self, erase_finished: bool) -> Result<u64, StoreError>;
 
     async fn outbox_stats(&self) -> Result<OutboxStats, StoreError>;
 
@@ -114,18 +135,24 @@ pub(crate) struct OutboxRow {
     pub next_attempt_at: i64,
     pub sent_at: Option<i64>,
     pub last_error: Option<String>,
+    pub sealed_body: Option<Vec<u8>>,
 }
 
-impl TryFrom<OutboxRow> for OutboxMessage {
-    type Error = StoreError;
-
-    fn try_from(row: OutboxRow) -> Result<Self, StoreError> {
+impl OutboxRow {
+    /// The message, its body opened (or read as an earlier version left it).
+    pub(crate) fn open(self, sealer: &dyn BodySealer) -> Result<OutboxMessage, StoreError> {
+        let row = self;
+        let body = match &row.sealed_body {
+            Some(sealed) => Some(sealer.open(row.id, sealed)?),
+            None if row.body.is_empty() => None,
+            None => Some(row.body.clone()),
+        };
         Ok(OutboxMessage {
             id: row.id,
             channel: parse_enum(&row.channel, "outbox.channel", Channel::parse)?,
             recipient: row.recipient,
             subject: row.subject,
-            body: row.body,
+            body,
             status: parse_enum(&row.status, "outbox.status", DeliveryStatus::parse)?,
             attempts: row.attempts,
             created_at: from_millis(row.created_at),
@@ -136,28 +163,35 @@ impl TryFrom<OutboxRow> for OutboxMessage {
     }
 }
 
+/// Opens every row's body.
+pub(crate) fn opened(rows: Vec<OutboxRow>, sealer: &dyn BodySealer) -> Result<Vec<OutboxMessage>, StoreError> {
+    rows.into_iter().map(|row| row.open(sealer)).collect()
+}
+
 macro_rules! outbox_cols {
     () => {
-        "id, channel, recipient, subject, body, status, attempts, created_at, next_attempt_at, sent_at, last_error"
+        "id, channel, recipient, subject, body, status, attempts, created_at, next_attempt_at, sent_at, last_error, sealed_body"
     };
 }
 
-/// Writes messages on a connection (the caller's transaction's, or one of its own).
+/// Writes messages, their bodies sealed, on a connection (the caller's transaction's, or one
+/// of its own).
 macro_rules! insert_messages {
-    ($conn:expr, $messages:expr, $now:expr) => {{
+    ($conn:expr, $sealer:expr, $messages:expr, $now:expr) => {{
         let now_ms = $crate::clock::to_millis($now);
         let mut ids = Vec::with_capacity($messages.len());
         for message in $messages {
             let id = $crate::store::sql::new_id($now);
+            let sealed = $sealer.seal(id, &message.body)?;
             sqlx::query(
-                "INSERT INTO outbox (id, channel, recipient, subject, body, status, attempts, created_at, next_attempt_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
+                "INSERT INTO outbox (id, channel, recipient, subject, body, sealed_body, status, attempts, created_at, next_attempt_at) \
+                 VALUES ($1, $2, $3, $4, '', $5, 'pending', 0, $6, $6)",
             )
             .bind(id)
             .bind(message.channel.as_str())
             .bind(&message.recipient)
             .bind(&message.subject)
-            .bind(&message.body)
+            .bind(sealed)
             .bind(now_ms)
             .execute(&mut *$conn)
             .await?;
@@ -176,8 +210,9 @@ macro_rules! outbox_sql {
                 messages: &[$crate::store::outbox::NewMessage],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<Vec<uuid::Uuid>, $crate::store::StoreError> {
+                let sealer = self.sealer.clone();
                 let conn = self.conn().await?;
-                insert_messages!(conn, messages, now)
+                insert_messages!(conn, sealer, messages, now)
             }
         }
     };
@@ -193,7 +228,7 @@ macro_rules! outbox_store_sql {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<Vec<uuid::Uuid>, $crate::store::StoreError> {
                 let mut tx = self.begin_write().await?;
-                let ids = insert_messages!(&mut *tx, messages, now)?;
+                let ids = insert_messages!(&mut *tx, self.sealer, messages, now)?;
                 tx.commit().await?;
                 Ok(ids)
             }
@@ -222,7 +257,7 @@ macro_rules! outbox_store_sql {
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
-                let mut messages: Vec<$crate::store::outbox::OutboxMessage> = $crate::store::offices::all(rows)?;
+                let mut messages = $crate::store::outbox::opened(rows, self.sealer.as_ref())?;
                 messages.sort_by_key(|m| (m.next_attempt_at, m.id));
                 Ok(messages)
             }
@@ -232,9 +267,16 @@ macro_rules! outbox_store_sql {
                 id: uuid::Uuid,
                 outcome: &$crate::store::outbox::AttemptOutcome,
                 now: chrono::DateTime<chrono::Utc>,
+                erase_body: bool,
             ) -> Result<(), $crate::store::StoreError> {
                 use $crate::store::outbox::AttemptOutcome;
                 let query = match outcome {
+                    AttemptOutcome::Sent if erase_body => sqlx::query(
+                        "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL, \
+                         body = '', sealed_body = NULL WHERE id = $1 AND status = 'pending'",
+                    )
+                    .bind(id)
+                    .bind($crate::clock::to_millis(now)),
                     AttemptOutcome::Sent => sqlx::query(
                         "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL \
                          WHERE id = $1 AND status = 'pending'",
@@ -249,14 +291,58 @@ macro_rules! outbox_store_sql {
                     .bind($crate::clock::to_millis(*at))
                     .bind(error.clone()),
                     AttemptOutcome::Dead(error) => sqlx::query(
-                        "UPDATE outbox SET status = 'dead', locked_until = NULL, last_error = $2 \
+                        "UPDATE outbox SET status = 'dead', locked_until = NULL, last_error = $2, \
+                         body = CASE WHEN $3 THEN '' ELSE body END, \
+                         sealed_body = CASE WHEN $3 THEN NULL ELSE sealed_body END \
                          WHERE id = $1 AND status = 'pending'",
                     )
                     .bind(id)
-                    .bind(error.clone()),
+                    .bind(error.clone())
+                    .bind(erase_body),
                 };
                 query.execute(&self.pool).await?;
                 Ok(())
+            }
+
+            async fn delete_outbox_before(
+                &self,
+                cutoff: chrono::DateTime<chrono::Utc>,
+            ) -> Result<u64, $crate::store::StoreError> {
+                let done = sqlx::query("DELETE FROM outbox WHERE status IN ('sent', 'dead') AND created_at < $1")
+                    .bind($crate::clock::to_millis(cutoff))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn seal_plain_bodies(&self, erase_finished: bool) -> Result<u64, $crate::store::StoreError> {
+                let mut changed = 0;
+                if erase_finished {
+                    changed += sqlx::query(
+                        "UPDATE outbox SET body = '', sealed_body = NULL \
+                         WHERE status IN ('sent', 'dead') AND (body <> '' OR sealed_body IS NOT NULL)",
+                    )
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                }
+                let plain: Vec<(uuid::Uuid, String)> =
+                    sqlx::query_as("SELECT id, body FROM outbox WHERE sealed_body IS NULL AND body <> ''")
+                        .fetch_all(&self.pool)
+                        .await?;
+                for (id, body) in plain {
+                    // Conditional: another instance upgrading at the same time writes it once.
+                    changed += sqlx::query(
+                        "UPDATE outbox SET sealed_body = $2, body = '' WHERE id = $1 AND sealed_body IS NULL AND body = $3",
+                    )
+                    .bind(id)
+                    .bind(self.sealer.seal(id, &body)?)
+                    .bind(&body)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                }
+                Ok(changed)
             }
 
             async fn outbox_stats(&self) -> Result<$crate::store::outbox::OutboxStats, $crate::store::StoreError> {
@@ -277,7 +363,7 @@ macro_rules! outbox_store_sql {
                         .bind(limit)
                         .fetch_all(&self.pool)
                         .await?;
-                $crate::store::offices::all(rows)
+                $crate::store::outbox::opened(rows, self.sealer.as_ref())
             }
         }
     };

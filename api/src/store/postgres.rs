@@ -9,6 +9,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
 use super::StoreError;
+use super::outbox::BodySealer;
 use super::session_batches::SessionBatches;
 use crate::configuration::{DatabaseKind, DatabaseSettings};
 
@@ -19,10 +20,14 @@ pub struct PostgresStore {
     fast: PgPool,
     fast_commits: bool,
     sessions: Arc<SessionBatches>,
+    sealer: Arc<dyn BodySealer>,
 }
 
 impl PostgresStore {
-    pub async fn connect(settings: &DatabaseSettings) -> Result<Self, StoreError> {
+    pub async fn connect(
+        settings: &DatabaseSettings,
+        sealer: Arc<dyn BodySealer>,
+    ) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(&settings.url)?.application_name("poort");
         let fast_options = options.clone().options([("synchronous_commit", "off")]);
         let pool = PgPoolOptions::new()
@@ -51,6 +56,7 @@ impl PostgresStore {
             fast,
             fast_commits: settings.fast_sign_in_commits,
             sessions,
+            sealer,
         })
     }
 
@@ -76,6 +82,7 @@ impl PostgresStore {
             fast: false,
             tx: None,
             pending: Vec::new(),
+            sealer: self.sealer.clone(),
         })
     }
 
@@ -85,6 +92,7 @@ impl PostgresStore {
             fast: self.fast_commits,
             tx: None,
             pending: Vec::new(),
+            sealer: self.sealer.clone(),
         })
     }
 
@@ -95,6 +103,7 @@ impl PostgresStore {
     async fn read_conn(&self) -> Result<PgRead, sqlx::Error> {
         Ok(PgRead {
             tx: self.pool.acquire().await?,
+            sealer: self.sealer.clone(),
         })
     }
 }
@@ -114,6 +123,7 @@ pub struct PgTx {
     fast: bool,
     tx: Option<Transaction<'static, Postgres>>,
     pending: Vec<Pending>,
+    sealer: Arc<dyn BodySealer>,
 }
 
 struct Pending {

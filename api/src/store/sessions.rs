@@ -79,6 +79,9 @@ pub trait Sessions: Send {
         id: Uuid,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+    /// Gives the session a new token (its hash): the old one stops working.
+    async fn rotate_session_token(&mut self, id: Uuid, token_hash: &[u8])
+    -> Result<(), StoreError>;
 
     async fn insert_sign_in(
         &mut self,
@@ -393,6 +396,15 @@ macro_rules! sessions_sql {
                 sqlx::query("UPDATE sessions SET reauthenticated_at = $2 WHERE id = $1")
                     .bind(id)
                     .bind($crate::clock::to_millis(at))
+                    .execute(self.conn().await?)
+                    .await?;
+                Ok(())
+            }
+
+            async fn rotate_session_token(&mut self, id: uuid::Uuid, token_hash: &[u8]) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE sessions SET token_hash = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(token_hash)
                     .execute(self.conn().await?)
                     .await?;
                 Ok(())

@@ -143,6 +143,7 @@ macro_rules! tx_plumbing {
     ($tx:ident, $db:ty, $inner:ty, |$this:ident| $finish:expr) => {
         pub struct $tx {
             tx: $inner,
+            sealer: std::sync::Arc<dyn $crate::store::BodySealer>,
         }
 
         impl $tx {

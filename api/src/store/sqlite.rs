@@ -11,15 +11,22 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
+use std::sync::Arc;
+
 use super::StoreError;
+use super::outbox::BodySealer;
 use crate::configuration::{DatabaseKind, DatabaseSettings};
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    sealer: Arc<dyn BodySealer>,
 }
 
 impl SqliteStore {
-    pub async fn connect(settings: &DatabaseSettings) -> Result<Self, StoreError> {
+    pub async fn connect(
+        settings: &DatabaseSettings,
+        sealer: Arc<dyn BodySealer>,
+    ) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(&settings.url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -55,7 +62,7 @@ impl SqliteStore {
                 .await?
         };
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, sealer })
     }
 
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
@@ -74,12 +81,14 @@ impl SqliteStore {
     async fn begin_tx(&self) -> Result<SqliteTx, sqlx::Error> {
         Ok(SqliteTx {
             tx: self.begin_write().await?,
+            sealer: self.sealer.clone(),
         })
     }
 
     async fn read_conn(&self) -> Result<SqliteRead, sqlx::Error> {
         Ok(SqliteRead {
             tx: self.pool.acquire().await?,
+            sealer: self.sealer.clone(),
         })
     }
 

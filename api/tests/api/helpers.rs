@@ -370,7 +370,19 @@ pub async fn open_store_with(db: &TestDatabase, fast_sign_in_commits: bool) -> A
         Kind::Sqlite => poort_api::configuration::DatabaseKind::Sqlite,
         Kind::Postgres => poort_api::configuration::DatabaseKind::Postgres,
     };
-    store::connect(&settings, kind).await.expect("store opens")
+    store::connect(&settings, kind, Arc::new(test_secrets()))
+        .await
+        .expect("store opens")
+}
+
+/// Secrets with fixed test keys (for sealing message bodies in store tests).
+pub fn test_secrets() -> poort_api::auth::secrets::Secrets {
+    use poort_api::configuration::{Keys, SecretBytes};
+    poort_api::auth::secrets::Secrets::new(&Keys {
+        signing_key: SecretBytes::new([1; 32]),
+        encryption_key: SecretBytes::new([2; 32]),
+        previous_signing_keys: Vec::new(),
+    })
 }
 
 /// Generates one test per database for each listed async fn taking `Arc<dyn Store>`, so the

@@ -5,6 +5,7 @@
 
 mod architecture;
 mod contract;
+mod hardening;
 mod helpers;
 mod invitations;
 mod openapi;

@@ -77,6 +77,8 @@ fn account(office: Option<Uuid>, email: &str, role: Role, status: AccountStatus)
         pending_totp_secret: None,
         ehk_pseudonym: None,
         wrong_passwords: 0,
+        wrong_codes: 0,
+        deactivated_from: None,
         last_sign_in_at: None,
         created_at: at,
         updated_at: at,

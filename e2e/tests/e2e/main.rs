@@ -8,4 +8,5 @@ mod config;
 mod delivery;
 mod http;
 mod journeys;
+mod security;
 mod support;

@@ -20,7 +20,11 @@ pub async fn get_json(url: &str) -> (u16, serde_json::Value) {
 
 /// The value of a metric line such as `poort_outbox_pending 1` (labels included in `name`).
 pub async fn metric(base: &str, name: &str) -> Option<f64> {
-    let text = reqwest::get(format!("{base}/metrics"))
+    // The production servers' token; dev servers don't ask for one.
+    let text = reqwest::Client::new()
+        .get(format!("{base}/metrics"))
+        .bearer_auth(poort_e2e::server::METRICS_TOKEN)
+        .send()
         .await
         .ok()?
         .text()

@@ -50,6 +50,7 @@ crate::wire_enum! {
         AccountDeactivated = "account.deactivated",
         AccountDeleted = "account.deleted",
         AccountReactivated = "account.reactivated",
+        AccountRecoveryClosed = "account.recovery_closed",
         AccountRightsChanged = "account.rights_changed",
         AccountSignInReset = "account.sign_in_reset",
         AccountUnblocked = "account.unblocked",

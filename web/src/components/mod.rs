@@ -1,10 +1,10 @@
 //! Pieces every page uses: header (insurer, the signed-in name, language), footer (contact
 //! details, Mijn account), errors as sentences, labelled form fields, a submit button that
-//! shows progress and cannot be pressed twice, a step indicator and a QR code.
+//! shows progress and cannot be pressed twice, a step indicator and a QR code. Writes (Leptos
+//! actions) are made with [`write`].
 
 use leptos::html;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use poort_shared::ErrorCode;
@@ -12,8 +12,12 @@ use poort_shared::dto::{Role, RunMode};
 
 use crate::api::{self, ApiError};
 use crate::app::PublicConfig;
-use crate::i18n::{Key, Lang, use_i18n};
+use crate::i18n::{Lang, use_i18n};
 use crate::session::use_session;
+
+mod write;
+
+pub use write::{ItemWrite, Write, WriteExt, write};
 
 #[component]
 pub fn Header() -> impl IntoView {
@@ -42,21 +46,22 @@ pub fn Header() -> impl IntoView {
             </button>
         }
     };
-    let sign_out = move |_| {
+    // Signed out whatever the answer: the session is forgotten here either way.
+    let sign_out = Action::new_local(move |_: &()| {
         let navigate = navigate.clone();
-        spawn_local(async move {
+        async move {
             let _ = api::logout().await;
             session.me.set(None);
             navigate("/", Default::default());
-        });
-    };
+        }
+    });
     let role = move || session.me.get().map(|m| m.role);
     view! {
-        <a class="skip" href="#inhoud">{move || i18n.t(Key::SkipToContent)}</a>
+        <a class="skip" href="#inhoud">{move || i18n.tr("Naar de inhoud", "Skip to content")}</a>
         <header class="site">
             <A href="/" attr:class="brand">
                 <span class="insurer" id="insurer-name">{insurer}</span>
-                <span class="product">{move || i18n.t(Key::Extranet)}</span>
+                <span class="product">{move || i18n.tr("Extranet voor adviseurs", "Adviser extranet")}</span>
             </A>
             <div class="tools">
                 <Show when=move || session.me.get().is_some()>
@@ -70,11 +75,13 @@ pub fn Header() -> impl IntoView {
                         </Show>
                     </nav>
                     <span class="user" id="user-name">{move || session.me.get().map(|m| m.name).unwrap_or_default()}</span>
-                    <button type="button" class="link" id="sign-out" on:click=sign_out.clone()>
+                    <button type="button" class="link" id="sign-out" on:click=move |_| {
+                        sign_out.dispatch(());
+                    }>
                         {move || i18n.tr("Uitloggen", "Sign out")}
                     </button>
                 </Show>
-                <div class="langs" role="group" aria-label=move || i18n.t(Key::LanguageLabel)>
+                <div class="langs" role="group" aria-label=move || i18n.tr("Taal", "Language")>
                     {lang_button(Lang::Nl, "NL", "lang-nl")}
                     {lang_button(Lang::En, "EN", "lang-en")}
                 </div>
@@ -100,14 +107,14 @@ pub fn Footer() -> impl IntoView {
                             let mail = format!("mailto:{}", c.support_email);
                             let dev = c.mode == RunMode::Dev;
                             view! {
-                                <p class="help">{move || i18n.t(Key::FooterHelp)}</p>
+                                <p class="help">{move || i18n.tr("Hulp nodig? Neem contact op met Team Relatiebeheer", "Need help? Contact Team Relatiebeheer")}</p>
                                 <ul class="contact">
                                     <li>
-                                        {move || i18n.t(Key::FooterPhone)} ": "
+                                        {move || i18n.tr("Telefoon", "Phone")} ": "
                                         <a href=tel id="support-phone">{c.support_phone.clone()}</a>
                                     </li>
                                     <li>
-                                        {move || i18n.t(Key::FooterEmail)} ": "
+                                        {move || i18n.tr("E-mail", "E-mail")} ": "
                                         <a href=mail id="support-email">{c.support_email.clone()}</a>
                                     </li>
                                 </ul>
@@ -115,9 +122,9 @@ pub fn Footer() -> impl IntoView {
                                     <Show when=move || session.me.get().is_some()>
                                         <A href="/mijn-account" attr:id="nav-my-account">{move || i18n.tr("Mijn account", "My account")}</A>
                                     </Show>
-                                    <A href="/status">{move || i18n.t(Key::FooterStatus)}</A>
+                                    <A href="/status">{move || i18n.tr("Status", "Status")}</A>
                                     <Show when=move || dev>
-                                        <A href="/dev/outbox">{move || i18n.t(Key::FooterOutbox)}</A>
+                                        <A href="/dev/outbox">{move || i18n.tr("Uitgaande berichten", "Outgoing messages")}</A>
                                     </Show>
                                 </nav>
                             }
@@ -170,12 +177,14 @@ pub fn ErrorNotice(error: ApiError) -> impl IntoView {
             <ContactLine />
         }
         .into_any(),
-        Some(ErrorCode::TwoFactorNotSetUp) | Some(ErrorCode::AccountDeactivated) => view! { <ContactLine /> }.into_any(),
+        Some(ErrorCode::TwoFactorNotSetUp)
+        | Some(ErrorCode::AccountDeactivated)
+        | Some(ErrorCode::RecoveryClosed) => view! { <ContactLine /> }.into_any(),
         _ => ().into_any(),
     };
     view! {
         <div class="notice error" role="alert" tabindex="-1" data-code=code node_ref=node>
-            <strong>{move || i18n.t(Key::ErrorTitle)}</strong>
+            <strong>{move || i18n.tr("Dat ging niet goed", "Something went wrong")}</strong>
             <p class="error-text">{move || i18n.error(&error)}</p>
             {extra}
         </div>
@@ -200,9 +209,9 @@ pub fn error_fallback(errors: ArcRwSignal<Errors>) -> impl IntoView {
     }
 }
 
-/// The error of the last attempt, if any.
+/// The error of the last attempt, if any (see [`WriteExt::failure`]).
 #[component]
-pub fn MaybeError(error: RwSignal<Option<ApiError>>) -> impl IntoView {
+pub fn MaybeError(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
     move || error.get().map(|error| view! { <ErrorNotice error /> })
 }
 
@@ -243,7 +252,9 @@ pub fn Field(
 pub fn Submit(
     id: &'static str,
     label: Signal<&'static str>,
-    pending: RwSignal<bool>,
+    /// The write's `pending()`.
+    #[prop(into)]
+    pending: Signal<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     view! {
@@ -293,30 +304,6 @@ pub fn QrCode(data: String, label: Signal<&'static str>) -> impl IntoView {
         })
         .unwrap_or_default();
     view! { <div class="qr" role="img" aria-label=move || label.get() inner_html=svg></div> }
-}
-
-/// Runs `task` unless one is running, with `pending` set meanwhile and its error kept.
-pub fn submit<F, Fut>(pending: RwSignal<bool>, error: RwSignal<Option<ApiError>>, task: F)
-where
-    F: FnOnce() -> Fut + 'static,
-    Fut: std::future::Future<Output = Result<(), ApiError>> + 'static,
-{
-    if pending.get_untracked() {
-        return;
-    }
-    pending.set(true);
-    error.set(None);
-    let session = use_context::<crate::session::Session>();
-    spawn_local(async move {
-        let result = task().await;
-        pending.set(false);
-        if let Err(e) = result {
-            if let Some(session) = session {
-                session.notice(&e);
-            }
-            error.set(Some(e));
-        }
-    });
 }
 
 /// Live feedback on a new password, from the same policy the API applies.

@@ -1,5 +1,8 @@
 //! Every visible string goes through here: Dutch (the default, addressing the user as *u*) and
-//! English. The choice is remembered in the browser's local storage.
+//! English. The choice is remembered in the browser's local storage. A text is written in both
+//! languages where it is used, `i18n.tr("Dutch", "English")`; the sentences for the API's error
+//! codes are one exhaustive match here, and the wording shared with the API's messages is in
+//! `words`.
 
 use leptos::prelude::*;
 use poort_shared::ErrorCode;
@@ -37,117 +40,6 @@ impl Lang {
             Lang::Nl => 0,
             Lang::En => 1,
         }
-    }
-}
-
-/// The texts of the interface, one variant per sentence or label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key {
-    Extranet,
-    SkipToContent,
-    LanguageLabel,
-    Loading,
-    StatusTitle,
-    StatusIntro,
-    StatusWorking,
-    StatusVersion,
-    StatusMode,
-    ModeDev,
-    ModeProduction,
-    StatusDatabase,
-    StatusDatabaseReady,
-    StatusOutboxPending,
-    StatusCheckAgain,
-    NotFoundTitle,
-    NotFoundText,
-    BackHome,
-    OutboxTitle,
-    OutboxIntro,
-    OutboxEmpty,
-    OutboxRefresh,
-    OutboxTo,
-    OutboxSubject,
-    OutboxChannelEmail,
-    OutboxChannelSms,
-    OutboxStatusPending,
-    OutboxStatusSent,
-    OutboxStatusDead,
-    OutboxCreated,
-    FooterHelp,
-    FooterPhone,
-    FooterEmail,
-    FooterStatus,
-    FooterOutbox,
-    ErrorTitle,
-    ErrorNetwork,
-    ErrorUnexpectedAnswer,
-}
-
-fn text(key: Key) -> [&'static str; 2] {
-    use Key::*;
-    match key {
-        Extranet => ["Extranet voor adviseurs", "Adviser extranet"],
-        SkipToContent => ["Naar de inhoud", "Skip to content"],
-        LanguageLabel => ["Taal", "Language"],
-        Loading => ["Bezig met laden…", "Loading…"],
-        StatusTitle => ["Status van de dienst", "Service status"],
-        StatusIntro => [
-            "Deze pagina laat zien of de dienst en de database bereikbaar zijn.",
-            "This page shows whether the service and its database can be reached.",
-        ],
-        StatusWorking => ["De dienst werkt.", "The service is working."],
-        StatusVersion => ["Versie", "Version"],
-        StatusMode => ["Modus", "Mode"],
-        ModeDev => ["ontwikkeling", "development"],
-        ModeProduction => ["productie", "production"],
-        StatusDatabase => ["Database", "Database"],
-        StatusDatabaseReady => ["bereikbaar", "reachable"],
-        StatusOutboxPending => [
-            "Berichten die nog verstuurd worden",
-            "Messages waiting to be sent",
-        ],
-        StatusCheckAgain => ["Opnieuw controleren", "Check again"],
-        NotFoundTitle => ["Pagina niet gevonden", "Page not found"],
-        NotFoundText => [
-            "De pagina die u zocht bestaat niet (meer). Controleer het adres of ga naar de startpagina.",
-            "The page you were looking for does not exist. Check the address or go to the home page.",
-        ],
-        BackHome => ["Naar de startpagina", "Go to the home page"],
-        OutboxTitle => [
-            "Uitgaande berichten (ontwikkelmodus)",
-            "Outgoing messages (development mode)",
-        ],
-        OutboxIntro => [
-            "In de ontwikkelmodus worden e-mail en sms niet echt verstuurd, maar hier bewaard. Links in de berichten kunt u aanklikken.",
-            "In development mode e-mail and SMS are not really sent but kept here. Links in the messages can be clicked.",
-        ],
-        OutboxEmpty => ["Er zijn nog geen berichten.", "There are no messages yet."],
-        OutboxRefresh => ["Vernieuwen", "Refresh"],
-        OutboxTo => ["Aan", "To"],
-        OutboxSubject => ["Onderwerp", "Subject"],
-        OutboxChannelEmail => ["e-mail", "e-mail"],
-        OutboxChannelSms => ["sms", "SMS"],
-        OutboxStatusPending => ["wacht op verzending", "waiting to be sent"],
-        OutboxStatusSent => ["verstuurd", "sent"],
-        OutboxStatusDead => ["niet af te leveren", "could not be delivered"],
-        OutboxCreated => ["Aangemaakt", "Created"],
-        FooterHelp => [
-            "Hulp nodig? Neem contact op met Team Relatiebeheer",
-            "Need help? Contact Team Relatiebeheer",
-        ],
-        FooterPhone => ["Telefoon", "Phone"],
-        FooterEmail => ["E-mail", "E-mail"],
-        FooterStatus => ["Status", "Status"],
-        FooterOutbox => ["Uitgaande berichten", "Outgoing messages"],
-        ErrorTitle => ["Dat ging niet goed", "Something went wrong"],
-        ErrorNetwork => [
-            "De dienst is niet bereikbaar. Controleer uw internetverbinding en probeer het opnieuw.",
-            "The service cannot be reached. Check your internet connection and try again.",
-        ],
-        ErrorUnexpectedAnswer => [
-            "De dienst gaf een onverwacht antwoord. Probeer het later opnieuw.",
-            "The service gave an unexpected answer. Please try again later.",
-        ],
     }
 }
 
@@ -315,8 +207,8 @@ fn error_text(code: ErrorCode) -> [&'static str; 2] {
             "The e-mail address or password is not correct.",
         ],
         ErrorCode::AccountBlocked => [
-            "Uw account is geblokkeerd omdat er te vaak een verkeerd wachtwoord is ingevuld. Via 'Wachtwoord vergeten' stelt u een nieuw wachtwoord in; daarmee is uw account weer vrijgegeven.",
-            "Your account is blocked because a wrong password was entered too often. Use 'Forgot password' to set a new password; that unblocks your account.",
+            "Uw account is geblokkeerd omdat er te vaak een verkeerd wachtwoord of een verkeerde code is ingevuld. Via 'Wachtwoord vergeten' stelt u een nieuw wachtwoord in; daarmee is uw account weer vrijgegeven.",
+            "Your account is blocked because a wrong password or code was entered too often. Use 'Forgot password' to set a new password; that unblocks your account.",
         ],
         ErrorCode::AccountDeactivated => [
             "Uw account is gedeactiveerd. Neem contact op met de gebruikersbeheerder van uw kantoor.",
@@ -370,6 +262,10 @@ fn error_text(code: ErrorCode) -> [&'static str; 2] {
             "Vul eerst de code in die u per sms of in uw authenticator-app krijgt.",
             "First enter the code you receive by SMS or in your authenticator app.",
         ],
+        ErrorCode::RecoveryClosed => [
+            "Er is te vaak een verkeerde code ingevuld. Uw account kan alleen nog worden geopend door Team Relatiebeheer; zij stellen uw inlogmethoden opnieuw in.",
+            "A wrong code was entered too often. Only Team Relatiebeheer can open your account now; they will reset your sign-in methods.",
+        ],
         ErrorCode::Internal => [
             "Er ging aan onze kant iets mis. Probeer het later opnieuw; blijft het misgaan, neem dan contact op met Team Relatiebeheer.",
             "Something went wrong on our side. Please try again later; if it keeps happening, contact Team Relatiebeheer.",
@@ -400,18 +296,18 @@ impl I18n {
         }
     }
 
-    /// The text for `key` in the current language (reactive when called inside a closure).
-    pub fn t(&self, key: Key) -> &'static str {
-        text(key)[self.lang.get().index()]
-    }
-
     /// The sentence for an API error in the current language.
     pub fn error(&self, error: &ApiError) -> &'static str {
-        let i = self.lang.get().index();
         match error {
-            ApiError::Api { code, .. } => error_text(*code)[i],
-            ApiError::Network(_) => text(Key::ErrorNetwork)[i],
-            ApiError::UnexpectedAnswer(_) => text(Key::ErrorUnexpectedAnswer)[i],
+            ApiError::Api { code, .. } => error_text(*code)[self.lang.get().index()],
+            ApiError::Network(_) => self.tr(
+                "De dienst is niet bereikbaar. Controleer uw internetverbinding en probeer het opnieuw.",
+                "The service cannot be reached. Check your internet connection and try again.",
+            ),
+            ApiError::UnexpectedAnswer(_) => self.tr(
+                "De dienst gaf een onverwacht antwoord. Probeer het later opnieuw.",
+                "The service gave an unexpected answer. Please try again later.",
+            ),
         }
     }
 }

@@ -5,16 +5,15 @@
 //! invitation has been sent. An interrupted set-up continues with the chosen password.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use poort_shared::ErrorCode;
 use poort_shared::dto::{
     AuthenticatorSetupResponse, InvitationKind, InvitationLinkResponse, SetupStep,
 };
 
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::components::{
-    ErrorNotice, Field, MaybeError, PasswordFeedback, QrCode, Steps, Submit, submit,
+    ErrorNotice, Field, MaybeError, PasswordFeedback, QrCode, Steps, Submit, WriteExt, write,
 };
 use crate::i18n::use_i18n;
 use crate::session::use_session;
@@ -69,6 +68,18 @@ pub fn AcceptInvitation() -> impl IntoView {
     }
 }
 
+/// What the person sends: the form of the step on screen, or (on reaching the authenticator
+/// step) the request for the app's secret.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    Password,
+    Resume,
+    SendCode,
+    VerifyMobile,
+    FetchSecret,
+    ConfirmApp,
+}
+
 #[component]
 fn Wizard(token: String, info: InvitationLinkResponse) -> impl IntoView {
     let i18n = use_i18n();
@@ -82,8 +93,6 @@ fn Wizard(token: String, info: InvitationLinkResponse) -> impl IntoView {
     let sms_code = RwSignal::new(String::new());
     let app = RwSignal::new(None::<AuthenticatorSetupResponse>);
     let app_code = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
     let token = StoredValue::new(token);
     let email = info.email.clone();
     let name = info.name.clone();
@@ -92,86 +101,70 @@ fn Wizard(token: String, info: InvitationLinkResponse) -> impl IntoView {
         store_setup_token(&token.get_value(), &setup_token);
         setup.set(Some(setup_token));
     };
-    let on_password = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        submit(pending, error, move || async move {
-            let answer = api::setup_password(token.get_value(), password.get_untracked()).await?;
-            password.set(String::new());
-            remember(answer.setup_token);
-            step.set(answer.step);
+    // One write for every step, so that one attempt runs at a time and the error shown is the
+    // last attempt's.
+    let attempt = write(move |attempt: &Attempt| {
+        let attempt = *attempt;
+        let token = token.get_value();
+        let setup_token = setup.get_untracked().unwrap_or_default();
+        async move {
+            match attempt {
+                Attempt::Password | Attempt::Resume => {
+                    let chosen = password.get_untracked();
+                    let answer = if attempt == Attempt::Password {
+                        api::setup_password(token, chosen).await?
+                    } else {
+                        api::setup_resume(token, chosen).await?
+                    };
+                    password.set(String::new());
+                    remember(answer.setup_token);
+                    step.set(answer.step);
+                }
+                Attempt::SendCode => {
+                    let sent =
+                        api::setup_send_code(token, setup_token, mobile.get_untracked()).await?;
+                    code_sent_to.set(Some(sent.sent_to));
+                }
+                Attempt::VerifyMobile => {
+                    let next =
+                        api::setup_verify_mobile(token, setup_token, sms_code.get_untracked())
+                            .await?;
+                    step.set(next.step);
+                }
+                Attempt::FetchSecret => {
+                    app.set(Some(api::setup_authenticator(token, setup_token).await?));
+                }
+                Attempt::ConfirmApp => {
+                    let me = api::setup_confirm_authenticator(
+                        token,
+                        setup_token,
+                        app_code.get_untracked(),
+                    )
+                    .await?;
+                    step.set(SetupStep::Done);
+                    session.signed_in(me);
+                }
+            }
             Ok(())
-        });
+        }
+    });
+    let pending = attempt.pending();
+    let error = attempt.failure();
+    let send = move |what: Attempt| {
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            attempt.start(what);
+        }
     };
-    let on_resume = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        submit(pending, error, move || async move {
-            let answer = api::setup_resume(token.get_value(), password.get_untracked()).await?;
-            password.set(String::new());
-            remember(answer.setup_token);
-            step.set(answer.step);
-            Ok(())
-        });
-    };
-    let on_mobile = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        submit(pending, error, move || async move {
-            let sent = api::setup_send_code(
-                token.get_value(),
-                setup.get_untracked().unwrap_or_default(),
-                mobile.get_untracked(),
-            )
-            .await?;
-            code_sent_to.set(Some(sent.sent_to));
-            Ok(())
-        });
-    };
-    let on_sms_code = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        submit(pending, error, move || async move {
-            let next = api::setup_verify_mobile(
-                token.get_value(),
-                setup.get_untracked().unwrap_or_default(),
-                sms_code.get_untracked(),
-            )
-            .await?;
-            step.set(next.step);
-            Ok(())
-        });
-    };
-    let on_app_code = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        submit(pending, error, move || async move {
-            let me = api::setup_confirm_authenticator(
-                token.get_value(),
-                setup.get_untracked().unwrap_or_default(),
-                app_code.get_untracked(),
-            )
-            .await?;
-            step.set(SetupStep::Done);
-            session.signed_in(me);
-            Ok(())
-        });
-    };
+    let on_password = send(Attempt::Password);
+    let on_resume = send(Attempt::Resume);
+    let on_mobile = send(Attempt::SendCode);
+    let on_sms_code = send(Attempt::VerifyMobile);
+    let on_app_code = send(Attempt::ConfirmApp);
     // The authenticator step fetches its secret as soon as it is reached.
     Effect::new(move |_| {
-        if step.get() == SetupStep::Authenticator
-            && app.get().is_none()
-            && setup.get().is_some()
-            && !pending.get_untracked()
-        {
-            pending.set(true);
-            spawn_local(async move {
-                match api::setup_authenticator(
-                    token.get_value(),
-                    setup.get_untracked().unwrap_or_default(),
-                )
-                .await
-                {
-                    Ok(secret) => app.set(Some(secret)),
-                    Err(e) => error.set(Some(e)),
-                }
-                pending.set(false);
-            });
+        if step.get() == SetupStep::Authenticator && app.get().is_none() && setup.get().is_some() {
+            attempt.start(Attempt::FetchSecret);
         }
     });
     Effect::new(move |_| {

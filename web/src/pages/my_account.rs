@@ -2,16 +2,46 @@
 //! an SMS code, or remove after a clear warning), password change, replacing the authenticator,
 //! active sessions with "end session", and recent security events. Sensitive changes first
 //! ask the person to confirm it is them.
+//!
+//! The writes the recent activity reloads after are made by `Sections` and handed to their
+//! sections; the mobile number's is made by the page itself, because a verified new number
+//! reloads the whole profile.
 
 use leptos::prelude::*;
 use poort_shared::ErrorCode;
 use poort_shared::dto::{AuthenticatorSetupResponse, ProfileResponse};
+use uuid::Uuid;
 
 use crate::api::{self, ApiError};
 use crate::components::{
-    ErrorNotice, Field, MaybeError, PasswordFeedback, QrCode, RequireSignIn, Submit, submit,
+    ErrorNotice, Field, MaybeError, PasswordFeedback, QrCode, RequireSignIn, Submit, Write,
+    WriteExt, write,
 };
 use crate::i18n::use_i18n;
+
+/// A change of the mobile number: a code to a new number, that code, or removing the number.
+#[derive(Clone)]
+enum MobileChange {
+    SendCode(String),
+    Verify(String),
+    Remove,
+}
+
+/// What a [`MobileChange`] did.
+#[derive(Clone)]
+enum MobileChanged {
+    /// The code went to this number (partly hidden).
+    CodeSent(String),
+    Verified,
+    Removed,
+}
+
+/// Replacing the authenticator app: a new secret, then the new app's first code.
+#[derive(Clone)]
+enum AppChange {
+    Start,
+    Confirm(String),
+}
 
 #[component]
 pub fn MyAccount() -> impl IntoView {
@@ -21,14 +51,36 @@ pub fn MyAccount() -> impl IntoView {
 #[component]
 fn MyAccountPage() -> impl IntoView {
     let i18n = use_i18n();
-    let profile = LocalResource::new(api::profile);
+    let change_mobile = write(|change: &MobileChange| {
+        let change = change.clone();
+        async move {
+            Ok(match change {
+                MobileChange::SendCode(number) => {
+                    MobileChanged::CodeSent(api::change_mobile(number).await?.sent_to)
+                }
+                MobileChange::Verify(code) => {
+                    api::verify_mobile_change(code).await?;
+                    MobileChanged::Verified
+                }
+                MobileChange::Remove => {
+                    api::remove_mobile().await?;
+                    MobileChanged::Removed
+                }
+            })
+        }
+    });
+    let verified = change_mobile.saved_when(|done| matches!(done, MobileChanged::Verified));
+    let profile = LocalResource::new(move || {
+        verified.track();
+        api::profile()
+    });
     view! {
         <section class="page" id="page-my-account">
             <h1>{move || i18n.tr("Mijn account", "My account")}</h1>
             <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
                 {move || Suspend::new(async move {
                     match profile.await {
-                        Ok(p) => view! { <Sections profile=p reload=Callback::new(move |()| profile.refetch()) /> }.into_any(),
+                        Ok(p) => view! { <Sections profile=p change_mobile /> }.into_any(),
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     }
                 })}
@@ -38,7 +90,10 @@ fn MyAccountPage() -> impl IntoView {
 }
 
 #[component]
-fn Sections(profile: ProfileResponse, reload: Callback<()>) -> impl IntoView {
+fn Sections(
+    profile: ProfileResponse,
+    change_mobile: Write<MobileChange, MobileChanged>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let email = profile.account.email.clone();
     let name = profile.account.name.clone();
@@ -47,7 +102,30 @@ fn Sections(profile: ProfileResponse, reload: Callback<()>) -> impl IntoView {
     let mobile = RwSignal::new(profile.mobile.clone());
     // Re-authentication shared by the sensitive sections.
     let needs_proof = RwSignal::new(false);
-    provide_context(Changed(RwSignal::new(0)));
+    let change_password = write(|(current, new): &(String, String)| {
+        api::change_password(current.clone(), new.clone())
+    });
+    let replace_app = write(|change: &AppChange| {
+        let change = change.clone();
+        async move {
+            match change {
+                AppChange::Start => api::new_authenticator().await.map(Some),
+                AppChange::Confirm(code) => {
+                    api::confirm_new_authenticator(code).await?;
+                    Ok(None)
+                }
+            }
+        }
+    });
+    // Moves after every change made on this page, for the list of recent activity.
+    let changes = {
+        let (mobile, password, app) = (
+            change_mobile.saved(),
+            change_password.saved(),
+            replace_app.saved(),
+        );
+        Signal::derive(move || mobile.get() + password.get() + app.get())
+    };
     view! {
         <div class="section">
             <h2>{move || i18n.tr("Gegevens", "Details")}</h2>
@@ -68,11 +146,11 @@ fn Sections(profile: ProfileResponse, reload: Callback<()>) -> impl IntoView {
         <Show when=move || needs_proof.get()>
             <Reauthenticate done=Callback::new(move |()| needs_proof.set(false)) />
         </Show>
-        <MobileSection mobile needs_proof reload />
-        <PasswordSection email=profile.account.email.clone() name=profile.account.name.clone() />
-        <AuthenticatorSection needs_proof />
+        <MobileSection mobile needs_proof change=change_mobile />
+        <PasswordSection email=profile.account.email.clone() name=profile.account.name.clone() change=change_password />
+        <AuthenticatorSection needs_proof replace=replace_app />
         <SessionsSection />
-        <EventsSection />
+        <EventsSection changes />
     }
 }
 
@@ -81,16 +159,17 @@ fn Sections(profile: ProfileResponse, reload: Callback<()>) -> impl IntoView {
 fn Reauthenticate(done: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let password = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
+    let confirm = write(move |_: &()| async move {
+        api::reauthenticate(Some(password.get_untracked()), None).await?;
+        password.set(String::new());
+        done.run(());
+        Ok(())
+    });
+    let pending = confirm.pending();
+    let error = confirm.failure();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submit(pending, error, move || async move {
-            api::reauthenticate(Some(password.get_untracked()), None).await?;
-            password.set(String::new());
-            done.run(());
-            Ok(())
-        });
+        confirm.start(());
     };
     view! {
         <div class="section notice info" id="reauthenticate">
@@ -105,7 +184,7 @@ fn Reauthenticate(done: Callback<()>) -> impl IntoView {
     }
 }
 
-fn watch_proof(error: RwSignal<Option<ApiError>>, needs_proof: RwSignal<bool>) {
+fn watch_proof(error: Signal<Option<ApiError>>, needs_proof: RwSignal<bool>) {
     Effect::new(move |_| {
         if error.get().and_then(|e| e.code()) == Some(ErrorCode::ReauthenticationRequired) {
             needs_proof.set(true);
@@ -117,45 +196,35 @@ fn watch_proof(error: RwSignal<Option<ApiError>>, needs_proof: RwSignal<bool>) {
 fn MobileSection(
     mobile: RwSignal<Option<String>>,
     needs_proof: RwSignal<bool>,
-    reload: Callback<()>,
+    change: Write<MobileChange, MobileChanged>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let changed = Changed::here();
     let new_mobile = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let sent_to = RwSignal::new(None::<String>);
     let confirm_remove = RwSignal::new(false);
     let removed = RwSignal::new(false);
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
+    let pending = change.pending();
+    let error = change.failure();
     watch_proof(error, needs_proof);
+    change.on_success(move |done| match done {
+        MobileChanged::CodeSent(to) => sent_to.set(Some(to.clone())),
+        MobileChanged::Verified => sent_to.set(None),
+        MobileChanged::Removed => {
+            removed.set(true);
+            confirm_remove.set(false);
+            mobile.set(None);
+        }
+    });
     let on_mobile = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submit(pending, error, move || async move {
-            let sent = api::change_mobile(new_mobile.get_untracked()).await?;
-            sent_to.set(Some(sent.sent_to));
-            Ok(())
-        });
+        change.start(MobileChange::SendCode(new_mobile.get_untracked()));
     };
     let on_code = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submit(pending, error, move || async move {
-            api::verify_mobile_change(code.get_untracked()).await?;
-            sent_to.set(None);
-            reload.run(());
-            Ok(())
-        });
+        change.start(MobileChange::Verify(code.get_untracked()));
     };
-    let remove = move |_| {
-        submit(pending, error, move || async move {
-            api::remove_mobile().await?;
-            removed.set(true);
-            Changed::bump(changed);
-            confirm_remove.set(false);
-            mobile.set(None);
-            Ok(())
-        });
-    };
+    let remove = move |_| change.start(MobileChange::Remove);
     view! {
         <div class="section" id="mobile-section">
             <h2>{move || i18n.tr("Mobiel nummer", "Mobile number")}</h2>
@@ -201,43 +270,27 @@ fn MobileSection(
     }
 }
 
-/// Bumped after a change on this page, so the list of recent activity shows it.
-#[derive(Clone, Copy)]
-struct Changed(RwSignal<u32>);
-
-impl Changed {
-    /// Captured when a section is made (contexts are not reachable after an `.await`).
-    fn here() -> Option<Changed> {
-        use_context::<Changed>()
-    }
-
-    fn bump(this: Option<Changed>) {
-        if let Some(Changed(v)) = this {
-            v.update(|n| *n += 1);
-        }
-    }
-}
-
 #[component]
-fn PasswordSection(email: String, name: String) -> impl IntoView {
+fn PasswordSection(
+    email: String,
+    name: String,
+    change: Write<(String, String), ()>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let changed = Changed::here();
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let done = RwSignal::new(false);
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
+    let pending = change.pending();
+    let error = change.failure();
+    change.on_success(move |()| {
+        current.set(String::new());
+        new.set(String::new());
+        done.set(true);
+    });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         done.set(false);
-        submit(pending, error, move || async move {
-            api::change_password(current.get_untracked(), new.get_untracked()).await?;
-            current.set(String::new());
-            new.set(String::new());
-            done.set(true);
-            Changed::bump(changed);
-            Ok(())
-        });
+        change.start((current.get_untracked(), new.get_untracked()));
     };
     view! {
         <div class="section" id="password-section">
@@ -257,31 +310,29 @@ fn PasswordSection(email: String, name: String) -> impl IntoView {
 }
 
 #[component]
-fn AuthenticatorSection(needs_proof: RwSignal<bool>) -> impl IntoView {
+fn AuthenticatorSection(
+    needs_proof: RwSignal<bool>,
+    replace: Write<AppChange, Option<AuthenticatorSetupResponse>>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let changed = Changed::here();
     let secret = RwSignal::new(None::<AuthenticatorSetupResponse>);
     let code = RwSignal::new(String::new());
     let done = RwSignal::new(false);
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
+    let pending = replace.pending();
+    let error = replace.failure();
     watch_proof(error, needs_proof);
+    // A new secret to show, or (after the first code) none: the new app is linked.
+    replace.on_success(move |new_secret| {
+        secret.set(new_secret.clone());
+        done.set(new_secret.is_none());
+    });
     let start = move |_| {
         done.set(false);
-        submit(pending, error, move || async move {
-            secret.set(Some(api::new_authenticator().await?));
-            Ok(())
-        });
+        replace.start(AppChange::Start);
     };
     let on_code = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submit(pending, error, move || async move {
-            api::confirm_new_authenticator(code.get_untracked()).await?;
-            secret.set(None);
-            done.set(true);
-            Changed::bump(changed);
-            Ok(())
-        });
+        replace.start(AppChange::Confirm(code.get_untracked()));
     };
     view! {
         <div class="section" id="authenticator-section">
@@ -317,9 +368,14 @@ fn AuthenticatorSection(needs_proof: RwSignal<bool>) -> impl IntoView {
 #[component]
 fn SessionsSection() -> impl IntoView {
     let i18n = use_i18n();
-    let sessions = LocalResource::new(api::sessions);
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
+    let end_session = write(|id: &Uuid| api::end_session(*id));
+    let ended = end_session.saved();
+    let sessions = LocalResource::new(move || {
+        ended.track();
+        api::sessions()
+    });
+    let pending = end_session.pending();
+    let error = end_session.failure();
     view! {
         <div class="section" id="sessions-section">
             <h2>{move || i18n.tr("Actieve sessies", "Active sessions")}</h2>
@@ -332,11 +388,7 @@ fn SessionsSection() -> impl IntoView {
                             <ul class="sessions" id="session-list">
                                 {list.sessions.into_iter().map(|s| {
                                     let id = s.id;
-                                    let end = move |_| submit(pending, error, move || async move {
-                                        api::end_session(id).await?;
-                                        sessions.refetch();
-                                        Ok(())
-                                    });
+                                    let end = move |_| end_session.start(id);
                                     view! {
                                         <li class="session">
                                             <span>{move || i18n.time(s.created_at)}</span>
@@ -361,13 +413,13 @@ fn SessionsSection() -> impl IntoView {
 }
 
 #[component]
-fn EventsSection() -> impl IntoView {
+fn EventsSection(
+    /// Moves after each change made on the page.
+    changes: Signal<usize>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let version = use_context::<Changed>().map(|c| c.0);
     let events = LocalResource::new(move || {
-        if let Some(v) = version {
-            v.track();
-        }
+        changes.track();
         api::my_events()
     });
     view! {

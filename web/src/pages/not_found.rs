@@ -3,16 +3,19 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::i18n::{Key, use_i18n};
+use crate::i18n::use_i18n;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="page" id="page-not-found">
-            <h1>{move || i18n.t(Key::NotFoundTitle)}</h1>
-            <p>{move || i18n.t(Key::NotFoundText)}</p>
-            <p><A href="/">{move || i18n.t(Key::BackHome)}</A></p>
+            <h1>{move || i18n.tr("Pagina niet gevonden", "Page not found")}</h1>
+            <p>{move || i18n.tr(
+                "De pagina die u zocht bestaat niet (meer). Controleer het adres of ga naar de startpagina.",
+                "The page you were looking for does not exist. Check the address or go to the home page.",
+            )}</p>
+            <p><A href="/">{move || i18n.tr("Naar de startpagina", "Go to the home page")}</A></p>
         </section>
     }
 }

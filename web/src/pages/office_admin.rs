@@ -1,7 +1,8 @@
 //! The office user administrator's screen: the office's accounts (status, last sign-in,
 //! factors, rights; search), inviting a colleague with a rights matrix (portfolios × rights),
 //! the invitations with their history and re-send / withdraw, editing rights, deactivating
-//! and reactivating, and the administrator role.
+//! and reactivating, and the administrator role. The screen makes its writes ([`AdminWrites`])
+//! and both lists reload after each of them.
 
 use leptos::prelude::*;
 use poort_shared::dto::{
@@ -11,7 +12,9 @@ use poort_shared::dto::{
 use uuid::Uuid;
 
 use crate::api::{self, ApiError};
-use crate::components::{ErrorNotice, Field, MaybeError, RequireSignIn, Submit, submit};
+use crate::components::{
+    ErrorNotice, Field, ItemWrite, MaybeError, RequireSignIn, Submit, Write, WriteExt, write,
+};
 use crate::i18n::{I18n, Lang, use_i18n};
 
 #[component]
@@ -35,13 +38,66 @@ async fn load_catalogue(
     })
 }
 
+/// A change to an account from its row.
+#[derive(Clone, Copy)]
+enum AccountChange {
+    Active(bool),
+    Administrator(bool),
+}
+
+/// The screen's writes; the accounts and the invitations both reload after each of them.
+#[derive(Clone, Copy)]
+struct AdminWrites {
+    invite: Write<InviteRequest, InvitationResponse>,
+    account: ItemWrite<AccountChange, AccountResponse>,
+    rights: ItemWrite<Vec<RightsGrant>, AccountResponse>,
+    invitation: ItemWrite<bool, InvitationResponse>,
+    /// Moves after each successful write.
+    saved: Signal<usize>,
+}
+
+impl AdminWrites {
+    fn new() -> Self {
+        let invite = write(|request: &InviteRequest| api::office_invite(request.clone()));
+        let account = ItemWrite::new(|id, change: &AccountChange| {
+            let change = *change;
+            async move {
+                match change {
+                    AccountChange::Active(on) => api::office_set_active(id, on).await,
+                    AccountChange::Administrator(on) => api::office_set_admin(id, on).await,
+                }
+            }
+        });
+        let rights = ItemWrite::new(|id, grants: &Vec<RightsGrant>| {
+            api::office_set_rights(id, grants.clone())
+        });
+        let invitation = invitation_write(false);
+        let saved = {
+            let all = [
+                invite.saved(),
+                account.write.saved(),
+                rights.write.saved(),
+                invitation.write.saved(),
+            ];
+            Signal::derive(move || all.iter().map(|s| s.get()).sum())
+        };
+        AdminWrites {
+            invite,
+            account,
+            rights,
+            invitation,
+            saved,
+        }
+    }
+}
+
 #[component]
 fn OfficeAdminPage() -> impl IntoView {
     let i18n = use_i18n();
     let catalogue = LocalResource::new(|| async {
         load_catalogue(api::office_portfolios().await.map(|p| p.portfolios)).await
     });
-    let refresh = RwSignal::new(0u32);
+    let writes = AdminWrites::new();
     view! {
         <section class="page wide" id="page-office-admin">
             <h1>{move || i18n.tr("Gebruikersbeheer", "User management")}</h1>
@@ -52,9 +108,9 @@ fn OfficeAdminPage() -> impl IntoView {
                         Ok(catalogue) => {
                             let catalogue = StoredValue::new(catalogue);
                             view! {
-                                <InviteForm catalogue refresh />
-                                <Accounts catalogue refresh />
-                                <Invitations refresh />
+                                <InviteForm catalogue invite=writes.invite />
+                                <Accounts catalogue writes />
+                                <Invitations writes />
                             }
                             .into_any()
                         }
@@ -177,33 +233,33 @@ pub fn grants(selected: &[(Uuid, String)]) -> Vec<RightsGrant> {
 }
 
 #[component]
-fn InviteForm(catalogue: StoredValue<Catalogue>, refresh: RwSignal<u32>) -> impl IntoView {
+fn InviteForm(
+    catalogue: StoredValue<Catalogue>,
+    invite: Write<InviteRequest, InvitationResponse>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let admin = RwSignal::new(false);
     let selected = RwSignal::new(Vec::<(Uuid, String)>::new());
     let sent = RwSignal::new(None::<String>);
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
+    let pending = invite.pending();
+    let error = invite.failure();
+    invite.on_success(move |invitation| {
+        sent.set(Some(invitation.email.clone()));
+        name.set(String::new());
+        email.set(String::new());
+        admin.set(false);
+        selected.set(Vec::new());
+    });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         sent.set(None);
-        submit(pending, error, move || async move {
-            let invitation = api::office_invite(InviteRequest {
-                name: name.get_untracked(),
-                email: email.get_untracked(),
-                administrator: admin.get_untracked(),
-                rights: grants(&selected.get_untracked()),
-            })
-            .await?;
-            sent.set(Some(invitation.email));
-            name.set(String::new());
-            email.set(String::new());
-            admin.set(false);
-            selected.set(Vec::new());
-            refresh.update(|n| *n += 1);
-            Ok(())
+        invite.start(InviteRequest {
+            name: name.get_untracked(),
+            email: email.get_untracked(),
+            administrator: admin.get_untracked(),
+            rights: grants(&selected.get_untracked()),
         });
     };
     view! {
@@ -237,15 +293,16 @@ pub fn status_label(i18n: I18n, status: AccountStatus) -> &'static str {
 }
 
 #[component]
-fn Accounts(catalogue: StoredValue<Catalogue>, refresh: RwSignal<u32>) -> impl IntoView {
+fn Accounts(catalogue: StoredValue<Catalogue>, writes: AdminWrites) -> impl IntoView {
     let i18n = use_i18n();
     let query = RwSignal::new(String::new());
     let accounts = LocalResource::new(move || {
-        refresh.track();
+        writes.saved.track();
         let q = query.get();
         async move { api::office_accounts(q).await }
     });
     let editing = RwSignal::new(None::<Uuid>);
+    writes.rights.write.on_success(move |_| editing.set(None));
     view! {
         <div class="section" id="accounts-section">
             <h2>{move || i18n.tr("Accounts van het kantoor", "Accounts of the office")}</h2>
@@ -270,7 +327,7 @@ fn Accounts(catalogue: StoredValue<Catalogue>, refresh: RwSignal<u32>) -> impl I
                                         <th>{move || i18n.tr("Acties", "Actions")}</th>
                                     </tr></thead>
                                     <tbody>
-                                        {list.accounts.into_iter().map(|a| view! { <AccountRow account=a catalogue editing refresh /> }).collect_view()}
+                                        {list.accounts.into_iter().map(|a| view! { <AccountRow account=a catalogue editing writes /> }).collect_view()}
                                     </tbody>
                                 </table>
                             </div>
@@ -283,40 +340,26 @@ fn Accounts(catalogue: StoredValue<Catalogue>, refresh: RwSignal<u32>) -> impl I
     }
 }
 
-/// One of the row's actions on an account.
-type AccountAction = fn(
-    Uuid,
-) -> std::pin::Pin<
-    Box<dyn std::future::Future<Output = Result<AccountResponse, ApiError>>>,
->;
-
 #[component]
 fn AccountRow(
     account: AccountResponse,
     catalogue: StoredValue<Catalogue>,
     editing: RwSignal<Option<Uuid>>,
-    refresh: RwSignal<u32>,
+    writes: AdminWrites,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let id = account.id;
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
+    let change = writes.account;
+    let pending = change.pending();
+    let error = change.failure_for(id);
     let status = account.status;
     let is_admin = account.role == Role::OfficeAdmin;
     let factors = account.factors;
-    let act = move |f: AccountAction| {
-        move |_| {
-            submit(pending, error, move || async move {
-                f(id).await?;
-                refresh.update(|n| *n += 1);
-                Ok(())
-            })
-        }
-    };
-    let deactivate = act(|id| Box::pin(api::office_set_active(id, false)));
-    let reactivate = act(|id| Box::pin(api::office_set_active(id, true)));
-    let appoint = act(|id| Box::pin(api::office_set_admin(id, true)));
-    let unappoint = act(|id| Box::pin(api::office_set_admin(id, false)));
+    let act = move |what: AccountChange| move |_| change.start(id, what);
+    let deactivate = act(AccountChange::Active(false));
+    let reactivate = act(AccountChange::Active(true));
+    let appoint = act(AccountChange::Administrator(true));
+    let unappoint = act(AccountChange::Administrator(false));
     let shown_rights = {
         let rights = account.rights.clone();
         move || catalogue.with_value(|c| rights_text(i18n, &c.rights, &rights))
@@ -359,7 +402,7 @@ fn AccountRow(
             </td>
         </tr>
         <Show when=move || editing.get() == Some(id)>
-            <tr class="editor"><td colspan="7"><RightsEditor id initial=initial.clone() catalogue refresh editing /></td></tr>
+            <tr class="editor"><td colspan="7"><RightsEditor id initial=initial.clone() catalogue rights=writes.rights /></td></tr>
         </Show>
     }
 }
@@ -369,21 +412,16 @@ fn RightsEditor(
     id: Uuid,
     initial: Vec<(Uuid, String)>,
     catalogue: StoredValue<Catalogue>,
-    refresh: RwSignal<u32>,
-    editing: RwSignal<Option<Uuid>>,
+    /// Closes the editor when it succeeds (see `Accounts`).
+    rights: ItemWrite<Vec<RightsGrant>, AccountResponse>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let selected = RwSignal::new(initial);
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
+    let pending = rights.pending();
+    let error = rights.failure_for(id);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submit(pending, error, move || async move {
-            api::office_set_rights(id, grants(&selected.get_untracked())).await?;
-            editing.set(None);
-            refresh.update(|n| *n += 1);
-            Ok(())
-        });
+        rights.start(id, grants(&selected.get_untracked()));
     };
     view! {
         <form id="rights-form" on:submit=on_submit>
@@ -404,30 +442,33 @@ pub fn event_label(i18n: I18n, kind: InvitationEventKind) -> &'static str {
     }
 }
 
-/// One invitation with its history and, while open, re-send and withdraw.
+/// Re-sending (`true`) or withdrawing (`false`) an invitation, as the office's administrator or
+/// as the relations team (`operator`).
+pub fn invitation_write(operator: bool) -> ItemWrite<bool, InvitationResponse> {
+    ItemWrite::new(move |id, resend: &bool| {
+        let resend = *resend;
+        async move {
+            if operator {
+                api::operator_invitation_action(id, resend).await
+            } else {
+                api::office_invitation_action(id, resend).await
+            }
+        }
+    })
+}
+
+/// One invitation with its history and, while open, re-send and withdraw (`write`, made by
+/// [`invitation_write`] where the list is loaded).
 #[component]
 pub fn InvitationItem(
     invitation: InvitationResponse,
-    operator: bool,
-    refresh: RwSignal<u32>,
+    write: ItemWrite<bool, InvitationResponse>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let id = invitation.id;
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
-    let act = move |resend: bool| {
-        move |_| {
-            submit(pending, error, move || async move {
-                if operator {
-                    api::operator_invitation_action(id, resend).await?;
-                } else {
-                    api::office_invitation_action(id, resend).await?;
-                }
-                refresh.update(|n| *n += 1);
-                Ok(())
-            })
-        }
-    };
+    let pending = write.pending();
+    let error = write.failure_for(id);
+    let act = move |resend: bool| move |_| write.start(id, resend);
     let open = invitation.status == InvitationStatus::Open;
     let status = match invitation.status {
         InvitationStatus::Open if invitation.expired => i18n.tr(
@@ -459,10 +500,10 @@ pub fn InvitationItem(
 }
 
 #[component]
-fn Invitations(refresh: RwSignal<u32>) -> impl IntoView {
+fn Invitations(writes: AdminWrites) -> impl IntoView {
     let i18n = use_i18n();
     let invitations = LocalResource::new(move || {
-        refresh.track();
+        writes.saved.track();
         api::office_invitations()
     });
     view! {
@@ -474,7 +515,7 @@ fn Invitations(refresh: RwSignal<u32>) -> impl IntoView {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                         Ok(list) => view! {
                             <ul class="invitations" id="invitation-list">
-                                {list.invitations.into_iter().map(|invitation| view! { <InvitationItem invitation operator=false refresh /> }).collect_view()}
+                                {list.invitations.into_iter().map(|invitation| view! { <InvitationItem invitation write=writes.invitation /> }).collect_view()}
                             </ul>
                         }
                         .into_any(),

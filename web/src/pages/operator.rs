@@ -1,16 +1,34 @@
 //! The relations team's console: offices and their portfolios, inviting an office's first
 //! user administrator, finding accounts across offices, an account's detail (re-send or
 //! withdraw invitations, delete after confirmation, reset the sign-in set-up), and the audit
-//! trail with a filter.
+//! trail with a filter. A list reloads after the writes on what it shows; the writes of an
+//! office's or an account's detail are made by the list above it, whose counts or entries they
+//! change.
 
 use leptos::prelude::*;
 use poort_shared::dto::{AccountDetailResponse, InviteRequest, OfficeResponse, RightResponse};
 use uuid::Uuid;
 
-use crate::api::{self, ApiError};
-use crate::components::{ErrorNotice, Field, MaybeError, RequireSignIn, Submit, submit};
+use crate::api;
+use crate::components::{
+    ErrorNotice, Field, ItemWrite, MaybeError, RequireSignIn, Submit, WriteExt, write,
+};
 use crate::i18n::use_i18n;
-use crate::pages::office_admin::{InvitationItem, rights_text, status_label};
+use crate::pages::office_admin::{InvitationItem, invitation_write, rights_text, status_label};
+
+/// What the relations team adds to an office.
+#[derive(Clone)]
+enum Addition {
+    Portfolio { agency: String, name: String },
+    Administrator { name: String, email: String },
+}
+
+/// What the relations team does to an account, after a confirmation or on its own.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Measure {
+    Delete,
+    ResetSignIn,
+}
 
 #[component]
 pub fn Operator() -> impl IntoView {
@@ -48,27 +66,49 @@ fn OperatorPage() -> impl IntoView {
 #[component]
 fn Offices() -> impl IntoView {
     let i18n = use_i18n();
-    let refresh = RwSignal::new(0u32);
-    let offices = LocalResource::new(move || {
-        refresh.track();
-        api::operator_offices(String::new())
-    });
     let name = RwSignal::new(String::new());
     let kvk = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
     let selected = RwSignal::new(None::<OfficeResponse>);
+    let create = write(move |_: &()| async move {
+        let office = api::operator_create_office(name.get_untracked(), kvk.get_untracked()).await?;
+        name.set(String::new());
+        kvk.set(String::new());
+        selected.set(Some(office));
+        Ok(())
+    });
+    // Made here: a new portfolio or administrator changes the office's counts in the list. Its
+    // answer is what was added.
+    let add = ItemWrite::new(|office, addition: &Addition| {
+        let addition = addition.clone();
+        async move {
+            match addition.clone() {
+                Addition::Portfolio { agency, name } => {
+                    api::operator_create_portfolio(office, agency, name).await?;
+                }
+                Addition::Administrator { name, email } => {
+                    let request = InviteRequest {
+                        name,
+                        email,
+                        administrator: true,
+                        rights: Vec::new(),
+                    };
+                    api::operator_invite(office, request).await?;
+                }
+            }
+            Ok(addition)
+        }
+    });
+    let (created, added) = (create.saved(), add.write.saved());
+    let offices = LocalResource::new(move || {
+        created.track();
+        added.track();
+        api::operator_offices(String::new())
+    });
+    let pending = create.pending();
+    let error = create.failure();
     let on_create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submit(pending, error, move || async move {
-            let office =
-                api::operator_create_office(name.get_untracked(), kvk.get_untracked()).await?;
-            name.set(String::new());
-            kvk.set(String::new());
-            selected.set(Some(office));
-            refresh.update(|n| *n += 1);
-            Ok(())
-        });
+        create.start(());
     };
     view! {
         <div class="section" id="offices-section">
@@ -104,63 +144,68 @@ fn Offices() -> impl IntoView {
                 <Submit id="office-submit" label=Signal::derive(move || i18n.tr("Kantoor toevoegen", "Add office")) pending />
             </form>
         </div>
-        {move || selected.get().map(|office| view! { <OfficeDetail office refresh /> })}
+        {move || selected.get().map(|office| view! { <OfficeDetail office add /> })}
     }
 }
 
 #[component]
-fn OfficeDetail(office: OfficeResponse, refresh: RwSignal<u32>) -> impl IntoView {
+fn OfficeDetail(office: OfficeResponse, add: ItemWrite<Addition, Addition>) -> impl IntoView {
     let i18n = use_i18n();
     let id = office.id;
-    let local = RwSignal::new(0u32);
-    let portfolios = LocalResource::new(move || {
-        local.track();
-        api::operator_portfolios(id)
-    });
-    let invitations_refresh = RwSignal::new(0u32);
     let agency = RwSignal::new(String::new());
     let pname = RwSignal::new(String::new());
     let admin_name = RwSignal::new(String::new());
     let admin_email = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
     let sent = RwSignal::new(false);
+    let pending = add.pending();
+    let error = add.failure_for(id);
     let on_portfolio = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submit(pending, error, move || async move {
-            api::operator_create_portfolio(id, agency.get_untracked(), pname.get_untracked())
-                .await?;
-            agency.set(String::new());
-            pname.set(String::new());
-            local.update(|n| *n += 1);
-            refresh.update(|n| *n += 1);
-            Ok(())
-        });
+        add.start(
+            id,
+            Addition::Portfolio {
+                agency: agency.get_untracked(),
+                name: pname.get_untracked(),
+            },
+        );
     };
     let on_invite = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         sent.set(false);
-        submit(pending, error, move || async move {
-            api::operator_invite(
-                id,
-                InviteRequest {
-                    name: admin_name.get_untracked(),
-                    email: admin_email.get_untracked(),
-                    administrator: true,
-                    rights: Vec::new(),
-                },
-            )
-            .await?;
+        add.start(
+            id,
+            Addition::Administrator {
+                name: admin_name.get_untracked(),
+                email: admin_email.get_untracked(),
+            },
+        );
+    };
+    add.on_success_for(id, move |added| match added {
+        Addition::Portfolio { .. } => {
+            agency.set(String::new());
+            pname.set(String::new());
+        }
+        Addition::Administrator { .. } => {
             admin_name.set(String::new());
             admin_email.set(String::new());
             sent.set(true);
-            invitations_refresh.update(|n| *n += 1);
-            refresh.update(|n| *n += 1);
-            Ok(())
-        });
-    };
+        }
+    });
+    let resend_or_withdraw = invitation_write(true);
+    let portfolio_added = add
+        .write
+        .saved_when(|added| matches!(added, Addition::Portfolio { .. }));
+    let administrator_added = add
+        .write
+        .saved_when(|added| matches!(added, Addition::Administrator { .. }));
+    let invitation_changed = resend_or_withdraw.write.saved();
+    let portfolios = LocalResource::new(move || {
+        portfolio_added.track();
+        api::operator_portfolios(id)
+    });
     let invitations = LocalResource::new(move || {
-        invitations_refresh.track();
+        administrator_added.track();
+        invitation_changed.track();
         async move { api::operator_office_invitations(id).await }
     });
     view! {
@@ -202,7 +247,7 @@ fn OfficeDetail(office: OfficeResponse, refresh: RwSignal<u32>) -> impl IntoView
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                         Ok(list) => view! {
                             <ul class="invitations" id="office-invitations">
-                                {list.invitations.into_iter().map(|invitation| view! { <InvitationItem invitation operator=true refresh=invitations_refresh /> }).collect_view()}
+                                {list.invitations.into_iter().map(|invitation| view! { <InvitationItem invitation write=resend_or_withdraw /> }).collect_view()}
                             </ul>
                         }
                         .into_any(),
@@ -218,9 +263,22 @@ fn AccountSearch() -> impl IntoView {
     let i18n = use_i18n();
     let query = RwSignal::new(String::new());
     let submitted = RwSignal::new(String::new());
-    let refresh = RwSignal::new(0u32);
+    // Made here: a deleted account leaves the results.
+    let measure = ItemWrite::new(|id, measure: &Measure| {
+        let measure = *measure;
+        async move {
+            match measure {
+                Measure::Delete => api::operator_delete_account(id).await?,
+                Measure::ResetSignIn => {
+                    api::operator_reset_sign_in(id).await?;
+                }
+            }
+            Ok(measure)
+        }
+    });
+    let deleted = measure.write.saved_when(|done| *done == Measure::Delete);
     let results = LocalResource::new(move || {
-        refresh.track();
+        deleted.track();
         let q = submitted.get();
         async move { api::operator_accounts(q).await }
     });
@@ -262,7 +320,7 @@ fn AccountSearch() -> impl IntoView {
                 })}
             </Transition>
         </div>
-        {move || selected.get().map(|id| view! { <AccountDetail id selected refresh /> })}
+        {move || selected.get().map(|id| view! { <AccountDetail id selected measure /> })}
     }
 }
 
@@ -270,37 +328,34 @@ fn AccountSearch() -> impl IntoView {
 fn AccountDetail(
     id: Uuid,
     selected: RwSignal<Option<Uuid>>,
-    refresh: RwSignal<u32>,
+    measure: ItemWrite<Measure, Measure>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let local = RwSignal::new(0u32);
+    let resend_or_withdraw = invitation_write(true);
+    let reset = measure
+        .write
+        .saved_when(|done| *done == Measure::ResetSignIn);
+    let invitation_changed = resend_or_withdraw.write.saved();
     let detail = LocalResource::new(move || {
-        local.track();
+        reset.track();
+        invitation_changed.track();
         api::operator_account(id)
     });
     // The catalogue's labels, fetched once (the detail is fetched again after each action).
     let catalogue =
         LocalResource::new(|| async { api::rights_catalogue().await.map(|c| c.rights) });
     let confirm_delete = RwSignal::new(false);
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
+    let pending = measure.pending();
+    let error = measure.failure_for(id);
     let done = RwSignal::new(None::<&'static str>);
-    let delete = move |_| {
-        submit(pending, error, move || async move {
-            api::operator_delete_account(id).await?;
-            done.set(Some("deleted"));
-            refresh.update(|n| *n += 1);
-            Ok(())
-        });
-    };
-    let reset = move |_| {
-        submit(pending, error, move || async move {
-            api::operator_reset_sign_in(id).await?;
-            done.set(Some("reset"));
-            local.update(|n| *n += 1);
-            Ok(())
-        });
-    };
+    measure.on_success_for(id, move |measure| {
+        done.set(Some(match measure {
+            Measure::Delete => "deleted",
+            Measure::ResetSignIn => "reset",
+        }));
+    });
+    let delete = move |_| measure.start(id, Measure::Delete);
+    let reset_sign_in = move |_| measure.start(id, Measure::ResetSignIn);
     let show = move |(d, catalogue): (AccountDetailResponse, Vec<RightResponse>)| {
         let a = d.account;
         let rights = a.rights.clone();
@@ -316,7 +371,7 @@ fn AccountDetail(
             </dl>
             <h3>{move || i18n.tr("Uitnodigingen", "Invitations")}</h3>
             <ul class="invitations">
-                {d.invitations.into_iter().map(|invitation| view! { <InvitationItem invitation operator=true refresh=local /> }).collect_view()}
+                {d.invitations.into_iter().map(|invitation| view! { <InvitationItem invitation write=resend_or_withdraw /> }).collect_view()}
             </ul>
         }
     };
@@ -341,7 +396,7 @@ fn AccountDetail(
                 })}
             </Transition>
             <div class="actions">
-                <button type="button" class="secondary" id="reset-sign-in" disabled=move || pending.get() on:click=reset>
+                <button type="button" class="secondary" id="reset-sign-in" disabled=move || pending.get() on:click=reset_sign_in>
                     {move || i18n.tr("Inlogmethoden opnieuw laten instellen", "Reset sign-in set-up")}
                 </button>
                 " "

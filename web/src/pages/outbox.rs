@@ -6,7 +6,7 @@ use poort_shared::dto::{Channel, DeliveryStatus, OutboxMessageResponse};
 
 use crate::api;
 use crate::components::error_fallback;
-use crate::i18n::{I18n, Key, use_i18n};
+use crate::i18n::{I18n, use_i18n};
 
 #[component]
 pub fn Outbox() -> impl IntoView {
@@ -14,17 +14,20 @@ pub fn Outbox() -> impl IntoView {
     let messages = LocalResource::new(api::dev_outbox);
     view! {
         <section class="page" id="page-outbox">
-            <h1>{move || i18n.t(Key::OutboxTitle)}</h1>
-            <p>{move || i18n.t(Key::OutboxIntro)}</p>
+            <h1>{move || i18n.tr("Uitgaande berichten (ontwikkelmodus)", "Outgoing messages (development mode)")}</h1>
+            <p>{move || i18n.tr(
+                "In de ontwikkelmodus worden e-mail en sms niet echt verstuurd, maar hier bewaard. Links in de berichten kunt u aanklikken.",
+                "In development mode e-mail and SMS are not really sent but kept here. Links in the messages can be clicked.",
+            )}</p>
             <button type="button" class="secondary" on:click=move |_| messages.refetch()>
-                {move || i18n.t(Key::OutboxRefresh)}
+                {move || i18n.tr("Vernieuwen", "Refresh")}
             </button>
-            <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::Loading)}</p> }>
+            <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
                 <ErrorBoundary fallback=error_fallback>
                     {move || Suspend::new(async move {
                         let list = messages.await?;
                         let view = if list.messages.is_empty() {
-                            view! { <p id="outbox-empty">{move || i18n.t(Key::OutboxEmpty)}</p> }.into_any()
+                            view! { <p id="outbox-empty">{move || i18n.tr("Er zijn nog geen berichten.", "There are no messages yet.")}</p> }.into_any()
                         } else {
                             view! {
                                 <ol class="outbox" id="outbox-list">
@@ -42,26 +45,28 @@ pub fn Outbox() -> impl IntoView {
 }
 
 fn message_view(i18n: I18n, m: OutboxMessageResponse) -> impl IntoView {
-    let channel = match m.channel {
-        Channel::Email => Key::OutboxChannelEmail,
-        Channel::Sms => Key::OutboxChannelSms,
+    let kind = m.channel;
+    let channel = move || match kind {
+        Channel::Email => i18n.tr("e-mail", "e-mail"),
+        Channel::Sms => i18n.tr("sms", "SMS"),
     };
-    let status = match m.status {
-        DeliveryStatus::Pending => Key::OutboxStatusPending,
-        DeliveryStatus::Sent => Key::OutboxStatusSent,
-        DeliveryStatus::Dead => Key::OutboxStatusDead,
+    let state = m.status;
+    let status = move || match state {
+        DeliveryStatus::Pending => i18n.tr("wacht op verzending", "waiting to be sent"),
+        DeliveryStatus::Sent => i18n.tr("verstuurd", "sent"),
+        DeliveryStatus::Dead => i18n.tr("niet af te leveren", "could not be delivered"),
     };
     let created = m.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string();
     view! {
         <li class="message" data-channel=m.channel.as_str()>
             <p class="meta">
-                <span class="badge">{move || i18n.t(channel)}</span>
-                " " {move || i18n.t(Key::OutboxTo)} ": " <strong class="recipient">{m.recipient.clone()}</strong>
-                " · " {move || i18n.t(status)}
-                " · " {move || i18n.t(Key::OutboxCreated)} " " {created}
+                <span class="badge">{channel}</span>
+                " " {move || i18n.tr("Aan", "To")} ": " <strong class="recipient">{m.recipient.clone()}</strong>
+                " · " {status}
+                " · " {move || i18n.tr("Aangemaakt", "Created")} " " {created}
             </p>
             {m.subject.clone().map(|s| view! {
-                <p class="subject">{move || i18n.t(Key::OutboxSubject)} ": " {s}</p>
+                <p class="subject">{move || i18n.tr("Onderwerp", "Subject")} ": " {s}</p>
             })}
             <pre class="body">{linkify(&m.body)}</pre>
         </li>

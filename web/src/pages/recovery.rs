@@ -6,8 +6,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use poort_shared::dto::{PasswordResetLinkResponse, SecondFactor};
 
-use crate::api::{self, ApiError};
-use crate::components::{ErrorNotice, Field, MaybeError, PasswordFeedback, Submit, submit};
+use crate::api;
+use crate::components::{
+    ErrorNotice, Field, MaybeError, PasswordFeedback, Submit, WriteExt, write,
+};
 use crate::i18n::use_i18n;
 use crate::session::use_session;
 
@@ -15,16 +17,17 @@ use crate::session::use_session;
 pub fn ForgotPassword() -> impl IntoView {
     let i18n = use_i18n();
     let email = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
     let sent = RwSignal::new(false);
+    let request = write(move |_: &()| async move {
+        api::request_password_reset(email.get_untracked()).await?;
+        sent.set(true);
+        Ok(())
+    });
+    let pending = request.pending();
+    let error = request.failure();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submit(pending, error, move || async move {
-            api::request_password_reset(email.get_untracked()).await?;
-            sent.set(true);
-            Ok(())
-        });
+        request.start(());
     };
     view! {
         <section class="page narrow" id="page-forgot-password">
@@ -52,6 +55,14 @@ pub fn ForgotPassword() -> impl IntoView {
     }
 }
 
+/// What the person sends after opening a reset link.
+#[derive(Clone, Copy)]
+enum Attempt {
+    SendSms,
+    Code(SecondFactor),
+    Password,
+}
+
 #[component]
 pub fn ResetPassword() -> impl IntoView {
     let i18n = use_i18n();
@@ -63,16 +74,31 @@ pub fn ResetPassword() -> impl IntoView {
     let sms_sent = RwSignal::new(false);
     let code = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
-
-    let send_sms = move |_| {
-        submit(pending, error, move || async move {
-            api::password_reset_sms(token()).await?;
-            sms_sent.set(true);
+    // One write for the steps after opening the link: one attempt at a time, its error shown.
+    let attempt = write(move |attempt: &Attempt| {
+        let attempt = *attempt;
+        let token = token();
+        async move {
+            match attempt {
+                Attempt::SendSms => {
+                    api::password_reset_sms(token).await?;
+                    sms_sent.set(true);
+                }
+                Attempt::Code(method) => {
+                    api::verify_password_reset(token, method, code.get_untracked()).await?;
+                    verified.set(true);
+                }
+                Attempt::Password => {
+                    let me = api::complete_password_reset(token, password.get_untracked()).await?;
+                    session.signed_in(me);
+                }
+            }
             Ok(())
-        });
-    };
+        }
+    });
+    let pending = attempt.pending();
+    let error = attempt.failure();
+    let send_sms = move |_| attempt.start(Attempt::SendSms);
     let on_code = move |info: PasswordResetLinkResponse| {
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
@@ -83,20 +109,12 @@ pub fn ResetPassword() -> impl IntoView {
             } else {
                 SecondFactor::Authenticator
             };
-            submit(pending, error, move || async move {
-                api::verify_password_reset(token(), method, code.get_untracked()).await?;
-                verified.set(true);
-                Ok(())
-            });
+            attempt.start(Attempt::Code(method));
         }
     };
     let on_password = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submit(pending, error, move || async move {
-            let me = api::complete_password_reset(token(), password.get_untracked()).await?;
-            session.signed_in(me);
-            Ok(())
-        });
+        attempt.start(Attempt::Password);
     };
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
@@ -110,10 +128,13 @@ pub fn ResetPassword() -> impl IntoView {
             <h1>{move || i18n.tr("Nieuw wachtwoord kiezen", "Choose a new password")}</h1>
             <MaybeError error />
             <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
-                {move || Suspend::new(async move {
+                {move || {
+                    // Read before the await: a signal read after it is not tracked.
+                    let verified = verified.get();
+                    Suspend::new(async move {
                     match link.await {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                        Ok(info) if verified.get() || info.verified => view! {
+                        Ok(info) if verified || info.verified => view! {
                             <form id="reset-password-form" on:submit=on_password>
                                 <Field id="new-password" kind="password" autocomplete="new-password" label=Signal::derive(move || i18n.tr("Nieuw wachtwoord", "New password")) value=password />
                                 <PasswordFeedback password email=Signal::derive(String::new) name=Signal::derive(String::new) />
@@ -151,7 +172,7 @@ pub fn ResetPassword() -> impl IntoView {
                             .into_any()
                         }
                     }
-                })}
+                })}}
             </Transition>
         </section>
     }
@@ -161,16 +182,17 @@ pub fn ResetPassword() -> impl IntoView {
 pub fn ForgotEmail() -> impl IntoView {
     let i18n = use_i18n();
     let mobile = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
     let sent = RwSignal::new(false);
+    let request = write(move |_: &()| async move {
+        api::forgot_email(mobile.get_untracked()).await?;
+        sent.set(true);
+        Ok(())
+    });
+    let pending = request.pending();
+    let error = request.failure();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submit(pending, error, move || async move {
-            api::forgot_email(mobile.get_untracked()).await?;
-            sent.set(true);
-            Ok(())
-        });
+        request.start(());
     };
     view! {
         <section class="page narrow" id="page-forgot-email">

@@ -7,9 +7,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use poort_shared::dto::{SecondFactor, SignInResponse, SignInStep};
 
-use crate::api::{self, ApiError};
-use crate::components::PasswordFeedback;
-use crate::components::{Field, MaybeError, Submit, submit};
+use crate::api;
+use crate::components::{Field, MaybeError, PasswordFeedback, Submit, WriteExt, write};
 use crate::i18n::use_i18n;
 use crate::session::use_session;
 
@@ -25,6 +24,15 @@ enum Step {
     NewPassword {
         token: String,
     },
+}
+
+/// What the person sends: the form of the step on screen, or a request for an SMS code.
+#[derive(Clone, Copy)]
+enum Attempt {
+    Password,
+    Code,
+    SendSms,
+    NewPassword,
 }
 
 #[component]
@@ -46,8 +54,6 @@ pub fn SignIn() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let new_password = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
 
     let advance = move |answer: SignInResponse| match answer.step {
         SignInStep::SecondFactor => step.set(Step::Code {
@@ -65,68 +71,74 @@ pub fn SignIn() -> impl IntoView {
             }
         }
     };
-
-    let on_password = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        submit(pending, error, move || async move {
-            let answer = api::sign_in(email.get_untracked(), password.get_untracked()).await?;
-            password.set(String::new());
-            advance(answer);
+    // One write for every step, so that one attempt runs at a time and the error shown is the
+    // last attempt's.
+    let attempt = write(move |attempt: &Attempt| {
+        let attempt = *attempt;
+        let at = step.get_untracked();
+        async move {
+            match (attempt, at) {
+                (Attempt::Password, _) => {
+                    let answer =
+                        api::sign_in(email.get_untracked(), password.get_untracked()).await?;
+                    password.set(String::new());
+                    advance(answer);
+                }
+                (
+                    Attempt::Code,
+                    Step::Code {
+                        token, sms_sent, ..
+                    },
+                ) => {
+                    let c = code.get_untracked();
+                    let answer = if sms_sent {
+                        api::sign_in_verify_sms(token, c).await?
+                    } else {
+                        api::sign_in_authenticator(token, c).await?
+                    };
+                    code.set(String::new());
+                    advance(answer);
+                }
+                (
+                    Attempt::SendSms,
+                    Step::Code {
+                        token,
+                        methods,
+                        hint,
+                        ..
+                    },
+                ) => {
+                    api::sign_in_send_sms(token.clone()).await?;
+                    step.set(Step::Code {
+                        token,
+                        methods,
+                        hint,
+                        sms_sent: true,
+                    });
+                }
+                (Attempt::NewPassword, Step::NewPassword { token }) => {
+                    let answer =
+                        api::sign_in_new_password(token, new_password.get_untracked()).await?;
+                    advance(answer);
+                }
+                // Only the current step's form is on screen.
+                _ => {}
+            }
             Ok(())
-        });
+        }
+    });
+    let pending = attempt.pending();
+    let error = attempt.failure();
+    let send = move |what: Attempt| {
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            attempt.start(what);
+        }
     };
-    let on_code = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Step::Code {
-            token, sms_sent, ..
-        } = step.get_untracked()
-        else {
-            return;
-        };
-        submit(pending, error, move || async move {
-            let c = code.get_untracked();
-            let answer = if sms_sent {
-                api::sign_in_verify_sms(token, c).await?
-            } else {
-                api::sign_in_authenticator(token, c).await?
-            };
-            code.set(String::new());
-            advance(answer);
-            Ok(())
-        });
-    };
-    let send_sms = move |_| {
-        let Step::Code {
-            token,
-            methods,
-            hint,
-            ..
-        } = step.get_untracked()
-        else {
-            return;
-        };
-        submit(pending, error, move || async move {
-            api::sign_in_send_sms(token.clone()).await?;
-            step.set(Step::Code {
-                token,
-                methods,
-                hint,
-                sms_sent: true,
-            });
-            Ok(())
-        });
-    };
-    let on_new_password = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Step::NewPassword { token } = step.get_untracked() else {
-            return;
-        };
-        submit(pending, error, move || async move {
-            let answer = api::sign_in_new_password(token, new_password.get_untracked()).await?;
-            advance(answer);
-            Ok(())
-        });
-    };
+    let on_password = send(Attempt::Password);
+    let on_code = send(Attempt::Code);
+    let on_new_password = send(Attempt::NewPassword);
+    let send_sms = move |_| attempt.start(Attempt::SendSms);
     // Any error that ends this sign-in sends the person back to the first step.
     Effect::new(move |_| {
         use poort_shared::ErrorCode::*;

@@ -8,7 +8,7 @@ use poort_shared::dto::{PortfolioContextResponse, Role};
 use uuid::Uuid;
 
 use crate::api::{self, ApiError};
-use crate::components::{ErrorNotice, MaybeError, RequireSignIn, submit};
+use crate::components::{ErrorNotice, MaybeError, RequireSignIn, WriteExt, write};
 use crate::i18n::use_i18n;
 use crate::session::use_session;
 
@@ -76,15 +76,15 @@ fn Portfolios(context: PortfolioContextResponse) -> impl IntoView {
     let i18n = use_i18n();
     let active = RwSignal::new(context.active_portfolio_id);
     let portfolios = StoredValue::new(context.portfolios);
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
-    let choose = move |id: Uuid| {
-        submit(pending, error, move || async move {
+    let choose = write(move |id: &Uuid| {
+        let id = *id;
+        async move {
             let context = api::select_portfolio(id).await?;
             active.set(context.active_portfolio_id);
             Ok(())
-        });
-    };
+        }
+    });
+    let error = choose.failure();
     let current = move || {
         active.get().and_then(|id| {
             portfolios.with_value(|ps| ps.iter().find(|p| p.portfolio_id == id).cloned())
@@ -104,7 +104,7 @@ fn Portfolios(context: PortfolioContextResponse) -> impl IntoView {
                 <label for="portfolio-switcher">{move || i18n.tr("Kies een portefeuille", "Choose a portfolio")}</label>
                 <select id="portfolio-switcher" on:change=move |ev| {
                     if let Ok(id) = event_target_value(&ev).parse::<Uuid>() {
-                        choose(id);
+                        choose.start(id);
                     }
                 }>
                     <option value="" selected=move || active.get().is_none()>{move || i18n.tr("— kies —", "— choose —")}</option>

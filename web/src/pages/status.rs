@@ -5,7 +5,7 @@ use poort_shared::dto::RunMode;
 
 use crate::api;
 use crate::components::error_fallback;
-use crate::i18n::{Key, use_i18n};
+use crate::i18n::use_i18n;
 
 #[component]
 pub fn Status() -> impl IntoView {
@@ -18,29 +18,32 @@ pub fn Status() -> impl IntoView {
     };
     view! {
         <section class="page" id="page-status">
-            <h1>{move || i18n.t(Key::StatusTitle)}</h1>
-            <p>{move || i18n.t(Key::StatusIntro)}</p>
-            <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::Loading)}</p> }>
+            <h1>{move || i18n.tr("Status van de dienst", "Service status")}</h1>
+            <p>{move || i18n.tr(
+                "Deze pagina laat zien of de dienst en de database bereikbaar zijn.",
+                "This page shows whether the service and its database can be reached.",
+            )}</p>
+            <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
                 <ErrorBoundary fallback=error_fallback>
                     {move || Suspend::new(async move {
                         let h = health.await?;
                         let r = ready.await?;
-                        let mode = match h.mode {
-                            RunMode::Dev => Key::ModeDev,
-                            RunMode::Production => Key::ModeProduction,
+                        let mode = move || match h.mode {
+                            RunMode::Dev => i18n.tr("ontwikkeling", "development"),
+                            RunMode::Production => i18n.tr("productie", "production"),
                         };
                         Ok::<_, api::ApiError>(view! {
-                            <p class="notice ok" id="status-ok">{move || i18n.t(Key::StatusWorking)}</p>
+                            <p class="notice ok" id="status-ok">{move || i18n.tr("De dienst werkt.", "The service is working.")}</p>
                             <dl class="facts">
-                                <dt>{move || i18n.t(Key::StatusVersion)}</dt>
+                                <dt>{move || i18n.tr("Versie", "Version")}</dt>
                                 <dd id="status-version">{h.version.clone()}</dd>
-                                <dt>{move || i18n.t(Key::StatusMode)}</dt>
-                                <dd>{move || i18n.t(mode)}</dd>
-                                <dt>{move || i18n.t(Key::StatusDatabase)}</dt>
+                                <dt>{move || i18n.tr("Modus", "Mode")}</dt>
+                                <dd>{mode}</dd>
+                                <dt>{move || i18n.tr("Database", "Database")}</dt>
                                 <dd id="status-database">
-                                    {r.database.clone()} " — " {move || i18n.t(Key::StatusDatabaseReady)}
+                                    {r.database.clone()} " — " {move || i18n.tr("bereikbaar", "reachable")}
                                 </dd>
-                                <dt>{move || i18n.t(Key::StatusOutboxPending)}</dt>
+                                <dt>{move || i18n.tr("Berichten die nog verstuurd worden", "Messages waiting to be sent")}</dt>
                                 <dd>{r.outbox_pending}</dd>
                             </dl>
                         })
@@ -48,7 +51,7 @@ pub fn Status() -> impl IntoView {
                 </ErrorBoundary>
             </Transition>
             <button type="button" class="secondary" on:click=refresh>
-                {move || i18n.t(Key::StatusCheckAgain)}
+                {move || i18n.tr("Opnieuw controleren", "Check again")}
             </button>
         </section>
     }
