@@ -83,13 +83,14 @@ impl Browser {
         let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
             .await
             .expect("a Chromium session");
-        // Every page records what its Content-Security-Policy blocked; screenshots check it.
+        // Every page records what its Content-Security-Policy blocked and what it wrote to
+        // console.error (the SPA's panics land there); screenshots and failed waits say so.
         driver
             .cdp()
             .send_raw(
                 "Page.addScriptToEvaluateOnNewDocument",
                 serde_json::json!({
-                    "source": "window.__cspViolations = []; document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));"
+                    "source": "window.__cspViolations = []; document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber)); window.__consoleErrors = []; const poortError = console.error.bind(console); console.error = (...args) => { window.__consoleErrors.push(args.map(String).join(' ')); poortError(...args); };"
                 }),
             )
             .await
@@ -117,6 +118,11 @@ impl Browser {
             None => self.driver.screenshot(&path).await.expect("screenshot"),
         }
         crate::contact_sheet::write(&dir).expect("contact sheet");
+        let errors = self.console_errors().await;
+        assert!(
+            errors.is_empty(),
+            "{label}: the page wrote errors to its console: {errors:?}"
+        );
         let blocked = self
             .driver
             .execute("return window.__cspViolations;", vec![])
@@ -189,12 +195,29 @@ impl Browser {
 
     /// The element with this id, waiting up to 30 s for it to appear.
     pub async fn by_id(&self, id: &str) -> WebElement {
-        self.driver
+        let found = self
+            .driver
             .query(By::Id(id))
             .wait(Duration::from_secs(30), Duration::from_millis(100))
             .first()
+            .await;
+        match found {
+            Ok(element) => element,
+            Err(e) => panic!(
+                "no element #{id}: {e} (the page's console errors: {:?})",
+                self.console_errors().await
+            ),
+        }
+    }
+
+    /// What the current page wrote to `console.error` (a panic of the SPA among it).
+    pub async fn console_errors(&self) -> Vec<String> {
+        self.driver
+            .execute("return window.__consoleErrors || [];", vec![])
             .await
-            .unwrap_or_else(|e| panic!("no element #{id}: {e}"))
+            .ok()
+            .and_then(|v| v.convert().ok())
+            .unwrap_or_default()
     }
 
     /// The first element matching a CSS selector, waiting up to 30 s.

@@ -171,7 +171,10 @@ impl Worker {
         let cutoff = self.clock.now() - chrono::Duration::days(self.settings.retention_days);
         let removed = self.store.delete_outbox_before(cutoff).await?;
         if removed > 0 {
-            tracing::info!(removed, "outbox: removed delivered and dead messages past their retention");
+            tracing::info!(
+                removed,
+                "outbox: removed delivered and dead messages past their retention"
+            );
         }
         Ok(removed)
     }

@@ -25,7 +25,10 @@ pub async fn run(state: &AppState) -> anyhow::Result<()> {
         let Some(stored) = stored else {
             return Ok(None);
         };
-        if secrets.open(Context::Authenticator(account), stored).is_ok() {
+        if secrets
+            .open(Context::Authenticator(account), stored)
+            .is_ok()
+        {
             return Ok(Some(stored.clone()));
         }
         match secrets.open_unbound(stored) {
@@ -35,7 +38,11 @@ pub async fn run(state: &AppState) -> anyhow::Result<()> {
     };
     let mut upgraded = 0;
     for before in store.account_secrets().await? {
-        let after = (before.0, rebind(before.0, &before.1)?, rebind(before.0, &before.2)?);
+        let after = (
+            before.0,
+            rebind(before.0, &before.1)?,
+            rebind(before.0, &before.2)?,
+        );
         if after != before {
             store.replace_account_secrets(&before, &after).await?;
             upgraded += 1;
@@ -45,16 +52,24 @@ pub async fn run(state: &AppState) -> anyhow::Result<()> {
         if let Some(after) = rebind(account, &Some(before.clone()))?
             && after != before
         {
-            store.replace_invitation_secret(invitation, &before, &after).await?;
+            store
+                .replace_invitation_secret(invitation, &before, &after)
+                .await?;
             upgraded += 1;
         }
     }
     let bodies = store
         .seal_plain_bodies(state.settings.mode == Mode::Production)
         .await?;
-    store.mark_maintenance_done(BOUND_SECRETS, Utc::now()).await?;
+    store
+        .mark_maintenance_done(BOUND_SECRETS, Utc::now())
+        .await?;
     if upgraded > 0 || bodies > 0 {
-        tracing::info!(upgraded, bodies, "bound authenticator secrets to their accounts and sealed message bodies");
+        tracing::info!(
+            upgraded,
+            bodies,
+            "bound authenticator secrets to their accounts and sealed message bodies"
+        );
     }
     Ok(())
 }

@@ -16,16 +16,26 @@ pub trait MaintenanceStore: Send + Sync {
     /// Whether the upgrade `name` was done.
     async fn maintenance_done(&self, name: &str) -> Result<bool, StoreError>;
     /// Records the upgrade `name` as done (again: no harm).
-    async fn mark_maintenance_done(&self, name: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn mark_maintenance_done(&self, name: &str, now: DateTime<Utc>)
+    -> Result<(), StoreError>;
     /// Every account that has an authenticator secret, current or waiting.
     async fn account_secrets(&self) -> Result<Vec<AccountSecrets>, StoreError>;
     /// Writes an account's secrets as given, if they are still `before` (another instance
     /// upgrading at the same moment writes them once).
-    async fn replace_account_secrets(&self, before: &AccountSecrets, after: &AccountSecrets) -> Result<(), StoreError>;
+    async fn replace_account_secrets(
+        &self,
+        before: &AccountSecrets,
+        after: &AccountSecrets,
+    ) -> Result<(), StoreError>;
     /// Every open set-up with a secret to scan: (invitation, its account, the secret).
     async fn invitation_secrets(&self) -> Result<Vec<(Uuid, Uuid, Vec<u8>)>, StoreError>;
     /// Writes a set-up's secret, if it is still `before`.
-    async fn replace_invitation_secret(&self, invitation: Uuid, before: &[u8], after: &[u8]) -> Result<(), StoreError>;
+    async fn replace_invitation_secret(
+        &self,
+        invitation: Uuid,
+        before: &[u8],
+        after: &[u8],
+    ) -> Result<(), StoreError>;
 }
 
 macro_rules! maintenance_store_sql {

@@ -164,7 +164,10 @@ impl OutboxRow {
 }
 
 /// Opens every row's body.
-pub(crate) fn opened(rows: Vec<OutboxRow>, sealer: &dyn BodySealer) -> Result<Vec<OutboxMessage>, StoreError> {
+pub(crate) fn opened(
+    rows: Vec<OutboxRow>,
+    sealer: &dyn BodySealer,
+) -> Result<Vec<OutboxMessage>, StoreError> {
     rows.into_iter().map(|row| row.open(sealer)).collect()
 }
 

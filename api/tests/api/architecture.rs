@@ -160,7 +160,15 @@ fn each_layer_imports_only_the_layers_below_it() {
         ),
         (
             "services",
-            &["auth", "configuration", "domain", "error", "messages", "state", "store"],
+            &[
+                "auth",
+                "configuration",
+                "domain",
+                "error",
+                "messages",
+                "state",
+                "store",
+            ],
         ),
     ];
     let mut wrong = Vec::new();

@@ -154,7 +154,10 @@ async fn a_sent_message_is_never_claimed_again(store: Arc<dyn Store>) {
     assert_eq!(listed[0].status, DeliveryStatus::Sent);
     assert!(listed[0].sent_at.is_some());
     assert_eq!(listed[0].body, None, "a delivered message's body is erased");
-    assert_eq!(listed[0].recipient, "a@example.nl", "what it was and to whom stays");
+    assert_eq!(
+        listed[0].recipient, "a@example.nl",
+        "what it was and to whom stays"
+    );
     assert_eq!(store.outbox_stats().await.unwrap().pending, 0);
 }
 
@@ -262,14 +265,29 @@ async fn concurrent_workers_never_get_the_same_message(store: Arc<dyn Store>) {
     assert_eq!(unique.len(), 60);
 }
 
-async fn bodies_are_kept_until_delivery_only_where_asked_and_old_messages_go(store: Arc<dyn Store>) {
+async fn bodies_are_kept_until_delivery_only_where_asked_and_old_messages_go(
+    store: Arc<dyn Store>,
+) {
     let now = Utc::now();
     let ids = store
-        .enqueue(&[email("a@example.nl"), email("b@example.nl"), email("c@example.nl")], now)
+        .enqueue(
+            &[
+                email("a@example.nl"),
+                email("b@example.nl"),
+                email("c@example.nl"),
+            ],
+            now,
+        )
         .await
         .unwrap();
-    store.claim_due(now, now + Duration::seconds(60), 10).await.unwrap();
-    store.record_attempt(ids[0], &AttemptOutcome::Sent, now, false).await.unwrap();
+    store
+        .claim_due(now, now + Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    store
+        .record_attempt(ids[0], &AttemptOutcome::Sent, now, false)
+        .await
+        .unwrap();
     store
         .record_attempt(ids[1], &AttemptOutcome::Dead("550".into()), now, true)
         .await
@@ -277,24 +295,49 @@ async fn bodies_are_kept_until_delivery_only_where_asked_and_old_messages_go(sto
 
     let listed = store.list_outbox(10).await.unwrap();
     let body = |id| listed.iter().find(|m| m.id == id).unwrap().body.clone();
-    assert!(body(ids[0]).unwrap().contains("a@example.nl"), "dev mode keeps it readable");
+    assert!(
+        body(ids[0]).unwrap().contains("a@example.nl"),
+        "dev mode keeps it readable"
+    );
     assert_eq!(body(ids[1]), None, "a dead letter's body is erased");
     assert!(body(ids[2]).is_some(), "a waiting message keeps its body");
-    assert_eq!(store.seal_plain_bodies(false).await.unwrap(), 0, "nothing stored readable");
+    assert_eq!(
+        store.seal_plain_bodies(false).await.unwrap(),
+        0,
+        "nothing stored readable"
+    );
 
     // Delivered and dead ones older than the cut-off go; waiting ones stay whatever their age.
     let later = now + Duration::days(31);
-    assert_eq!(store.delete_outbox_before(now - Duration::seconds(1)).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .delete_outbox_before(now - Duration::seconds(1))
+            .await
+            .unwrap(),
+        0
+    );
     assert_eq!(store.delete_outbox_before(later).await.unwrap(), 2);
-    let left: Vec<_> = store.list_outbox(10).await.unwrap().into_iter().map(|m| m.id).collect();
+    let left: Vec<_> = store
+        .list_outbox(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
     assert_eq!(left, vec![ids[2]]);
 }
 
 async fn upgrades_are_recorded_once_done(store: Arc<dyn Store>) {
     // The store opened here ran no upgrade (the application does, at start-up).
     assert!(!store.maintenance_done("test_upgrade").await.unwrap());
-    store.mark_maintenance_done("test_upgrade", Utc::now()).await.unwrap();
-    store.mark_maintenance_done("test_upgrade", Utc::now()).await.unwrap();
+    store
+        .mark_maintenance_done("test_upgrade", Utc::now())
+        .await
+        .unwrap();
+    store
+        .mark_maintenance_done("test_upgrade", Utc::now())
+        .await
+        .unwrap();
     assert!(store.maintenance_done("test_upgrade").await.unwrap());
     assert!(store.account_secrets().await.unwrap().is_empty());
     assert!(store.invitation_secrets().await.unwrap().is_empty());

@@ -686,7 +686,10 @@ async fn authenticator_secrets_are_bound_to_their_account_and_older_ones_are_upg
     let (email_a, a, admin, _) = adviser(app, 8).await;
     let email_b = "tweede@kantoor8.example";
     let (status, _) = admin
-        .post("/api/office/invitations", json!({ "name": "Tweede", "email": email_b }))
+        .post(
+            "/api/office/invitations",
+            json!({ "name": "Tweede", "email": email_b }),
+        )
         .await;
     assert_eq!(status, 201);
     let b = app
@@ -702,13 +705,20 @@ async fn authenticator_secrets_are_bound_to_their_account_and_older_ones_are_upg
             account
         }
     };
-    let (account_a, account_b) = (id_of(email_a.clone()).await, id_of(email_b.to_string()).await);
+    let (account_a, account_b) = (
+        id_of(email_a.clone()).await,
+        id_of(email_b.to_string()).await,
+    );
 
     // A's stored secret copied onto B's row does not work for B: it is bound to A.
     let mut tx = store.begin().await.unwrap();
-    tx.set_totp(account_b.id, Some((account_a.totp_secret.as_deref().unwrap(), 0)), chrono::Utc::now())
-        .await
-        .unwrap();
+    tx.set_totp(
+        account_b.id,
+        Some((account_a.totp_secret.as_deref().unwrap(), 0)),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     app.advance(Duration::seconds(30));
     let browser = User::new(&app.address);
@@ -725,11 +735,19 @@ async fn authenticator_secrets_are_bound_to_their_account_and_older_ones_are_upg
     // start-up, after which B signs in with it.
     use aes_gcm::aead::{Aead, Generate, KeyInit};
     let keys = app.state.settings.keys().unwrap();
-    let cipher = aes_gcm::Aes256Gcm::new(&aes_gcm::Key::<aes_gcm::Aes256Gcm>::from(*keys.encryption_key.expose()));
+    let cipher = aes_gcm::Aes256Gcm::new(&aes_gcm::Key::<aes_gcm::Aes256Gcm>::from(
+        *keys.encryption_key.expose(),
+    ));
     let nonce = aes_gcm::Nonce::generate();
-    let legacy = [nonce.to_vec(), cipher.encrypt(&nonce, raw_secret(&b).as_slice()).unwrap()].concat();
+    let legacy = [
+        nonce.to_vec(),
+        cipher.encrypt(&nonce, raw_secret(&b).as_slice()).unwrap(),
+    ]
+    .concat();
     let mut tx = store.begin().await.unwrap();
-    tx.set_totp(account_b.id, Some((&legacy, 0)), chrono::Utc::now()).await.unwrap();
+    tx.set_totp(account_b.id, Some((&legacy, 0)), chrono::Utc::now())
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     forget_upgrade(app).await;
     poort_api::services::upgrade::run(&app.state).await.unwrap();
@@ -744,7 +762,11 @@ async fn authenticator_secrets_are_bound_to_their_account_and_older_ones_are_upg
             json!({ "sign_in_token": token, "code": app.totp(b.totp_secret.as_deref().unwrap()) }),
         )
         .await;
-    assert_eq!((status, body["step"].as_str()), (200, Some("done")), "{body}");
+    assert_eq!(
+        (status, body["step"].as_str()),
+        (200, Some("done")),
+        "{body}"
+    );
 }
 
 /// Removes the record that the start-up upgrade was done, so it runs again.

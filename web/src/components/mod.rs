@@ -252,9 +252,10 @@ pub fn Field(
 pub fn Submit(
     id: &'static str,
     label: Signal<&'static str>,
-    /// The write's `pending()`.
-    #[prop(into)]
-    pending: Signal<bool>,
+    /// The write's `pending()`. A `Memo` as it is, not converted into a `Signal`: the
+    /// converted one would belong to this button and be gone when a step's form is replaced
+    /// while the write still ends (reading it then panics).
+    pending: Memo<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     view! {

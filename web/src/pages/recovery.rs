@@ -128,51 +128,57 @@ pub fn ResetPassword() -> impl IntoView {
             <h1>{move || i18n.tr("Nieuw wachtwoord kiezen", "Choose a new password")}</h1>
             <MaybeError error />
             <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
-                {move || {
-                    // Read before the await: a signal read after it is not tracked.
-                    let verified = verified.get();
-                    Suspend::new(async move {
+                {move || Suspend::new(async move {
                     match link.await {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                        Ok(info) if verified || info.verified => view! {
-                            <form id="reset-password-form" on:submit=on_password>
-                                <Field id="new-password" kind="password" autocomplete="new-password" label=Signal::derive(move || i18n.tr("Nieuw wachtwoord", "New password")) value=password />
-                                <PasswordFeedback password email=Signal::derive(String::new) name=Signal::derive(String::new) />
-                                <Submit id="reset-password-submit" label=Signal::derive(move || i18n.tr("Wachtwoord opslaan", "Save password")) pending />
-                            </form>
-                        }
-                        .into_any(),
+                        // The step is switched by a `Show` inside, not by reading `verified`
+                        // here: that would render the whole step again while the write that
+                        // verified the code is still ending, and its button would read props
+                        // that are already gone.
                         Ok(info) => {
+                            let already = info.verified;
                             let can_sms = info.methods.contains(&SecondFactor::Sms);
                             let has_app = info.methods.contains(&SecondFactor::Authenticator);
                             let hint = info.mobile_hint.clone().unwrap_or_default();
-                            let on_code = on_code(info.clone());
+                            let code_step = move || {
+                                let hint = hint.clone();
+                                let on_code = on_code(info.clone());
+                                view! {
+                                    <p>{move || i18n.tr(
+                                        "Bevestig eerst dat u het bent, met een code uit uw authenticator-app of per sms.",
+                                        "First confirm it is you, with a code from your authenticator app or by SMS.",
+                                    )}</p>
+                                    <form id="reset-code-form" on:submit=on_code>
+                                        <p id="reset-code-explanation">{move || if sms_sent.get() || !has_app {
+                                            format!("{}{}", i18n.tr("Vul de code in uit de sms aan ", "Enter the code from the SMS to "), hint)
+                                        } else {
+                                            i18n.tr("Vul de code in uit uw authenticator-app.", "Enter the code from your authenticator app.").to_string()
+                                        }}</p>
+                                        <Field id="reset-code" inputmode="numeric" autocomplete="one-time-code" label=Signal::derive(move || i18n.tr("Code", "Code")) value=code />
+                                        <Submit id="reset-code-submit" label=Signal::derive(move || i18n.tr("Bevestigen", "Confirm")) pending />
+                                    </form>
+                                    {can_sms.then(|| view! {
+                                        <Show when=move || !sms_sent.get()>
+                                            <p><button type="button" class="link" id="reset-send-sms" on:click=send_sms>
+                                                {move || i18n.tr("Stuur mij een code per sms", "Send me a code by SMS")}
+                                            </button></p>
+                                        </Show>
+                                    })}
+                                }
+                            };
                             view! {
-                                <p>{move || i18n.tr(
-                                    "Bevestig eerst dat u het bent, met een code uit uw authenticator-app of per sms.",
-                                    "First confirm it is you, with a code from your authenticator app or by SMS.",
-                                )}</p>
-                                <form id="reset-code-form" on:submit=on_code>
-                                    <p id="reset-code-explanation">{move || if sms_sent.get() || !has_app {
-                                        format!("{}{}", i18n.tr("Vul de code in uit de sms aan ", "Enter the code from the SMS to "), hint)
-                                    } else {
-                                        i18n.tr("Vul de code in uit uw authenticator-app.", "Enter the code from your authenticator app.").to_string()
-                                    }}</p>
-                                    <Field id="reset-code" inputmode="numeric" autocomplete="one-time-code" label=Signal::derive(move || i18n.tr("Code", "Code")) value=code />
-                                    <Submit id="reset-code-submit" label=Signal::derive(move || i18n.tr("Bevestigen", "Confirm")) pending />
-                                </form>
-                                {can_sms.then(|| view! {
-                                    <Show when=move || !sms_sent.get()>
-                                        <p><button type="button" class="link" id="reset-send-sms" on:click=send_sms>
-                                            {move || i18n.tr("Stuur mij een code per sms", "Send me a code by SMS")}
-                                        </button></p>
-                                    </Show>
-                                })}
+                                <Show when=move || already || verified.get() fallback=code_step>
+                                    <form id="reset-password-form" on:submit=on_password>
+                                        <Field id="new-password" kind="password" autocomplete="new-password" label=Signal::derive(move || i18n.tr("Nieuw wachtwoord", "New password")) value=password />
+                                        <PasswordFeedback password email=Signal::derive(String::new) name=Signal::derive(String::new) />
+                                        <Submit id="reset-password-submit" label=Signal::derive(move || i18n.tr("Wachtwoord opslaan", "Save password")) pending />
+                                    </form>
+                                </Show>
                             }
                             .into_any()
                         }
                     }
-                })}}
+                })}
             </Transition>
         </section>
     }
