@@ -7,11 +7,17 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use base64::Engine as _;
 use figment::Figment;
 use figment::providers::{Format, Toml};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
+
+mod keys;
+mod policy;
+
+pub use keys::{Keys, SecretBytes, generate_key_base64};
+use keys::{decode_key, dev_keys};
+pub use policy::PolicySettings;
 
 /// Environment variables with this prefix set keys: `POORT__DATABASE__URL` is `database.url`.
 pub const ENV_PREFIX: &str = "POORT__";
@@ -252,108 +258,6 @@ impl Default for SecuritySettings {
     }
 }
 
-/// The rules of the product that operators may tune.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PolicySettings {
-    /// How long an invitation link is valid.
-    pub invitation_valid_days: i64,
-    /// How often an expired link may renew itself per invitation in 24 hours.
-    pub invitation_renewals_per_day: i64,
-    /// How long the token for the set-up steps after the password is valid.
-    pub setup_token_minutes: i64,
-    /// SMS codes: how long one is valid, and the wait before another may be sent.
-    pub sms_code_valid_minutes: i64,
-    pub sms_resend_seconds: i64,
-    /// Wrong codes allowed, per purpose: confirming the mobile number during set-up (per code
-    /// sent), a password reset (per link; SMS and authenticator codes together), a new mobile
-    /// number in Mijn account (per code sent). A sign-in has `sign_in_code_attempts`.
-    pub setup_code_attempts: i32,
-    pub password_reset_code_attempts: i32,
-    pub mobile_change_code_attempts: i32,
-    /// Sessions end after this long without activity, and after this long in any case.
-    pub session_idle_minutes: i64,
-    pub session_absolute_hours: i64,
-    /// Invitations an account or client may send per hour, and one address may receive per day.
-    pub invitations_per_hour_per_client: i64,
-    pub invitations_per_day_per_address: i64,
-    /// SMS codes one number may receive per hour, and one client may request per hour.
-    pub sms_per_hour_per_number: i64,
-    pub sms_per_hour_per_client: i64,
-    /// A password older than this must be replaced at the next sign-in.
-    pub password_max_age_days: i64,
-    /// Wrong passwords in a row that block the account.
-    pub lockout_threshold: i32,
-    /// Wrong second-factor codes in a row (sign-in, password reset, re-authentication
-    /// together) that block the account; twice as many close *forgot password* too.
-    pub max_failed_codes: i32,
-    /// Wrong codes allowed in one sign-in before it is void, and how long a sign-in may take.
-    pub sign_in_code_attempts: i32,
-    pub sign_in_minutes: i64,
-    /// Sign-in attempts (password step) one client may make per minute.
-    pub sign_ins_per_minute_per_client: i64,
-    /// A password may not be one of this many previous ones.
-    pub password_history: i64,
-    /// How long a password-reset link is valid.
-    pub password_reset_minutes: i64,
-    /// Password-reset e-mails per address per hour, and requests per client per hour.
-    pub password_resets_per_hour_per_address: i64,
-    pub password_resets_per_hour_per_client: i64,
-    /// How long proving it is you again allows sensitive changes in Mijn account.
-    pub reauthentication_minutes: i64,
-    /// Forgot e-mail address: SMS per number per day, requests per client per hour, and a
-    /// budget of SMS per hour for everyone together (SMS costs money).
-    pub forgot_email_per_day_per_number: i64,
-    pub forgot_email_per_hour_per_client: i64,
-    pub forgot_email_per_hour_total: i64,
-    /// Per 15 minutes: tries to resume a set-up with its password (per invitation),
-    /// authenticator codes in the set-up's last step (per invitation), re-authentications and
-    /// password changes in Mijn account (per account).
-    pub setup_resumes_per_15_minutes: i64,
-    pub setup_authenticator_codes_per_15_minutes: i64,
-    pub reauthentications_per_15_minutes: i64,
-    pub password_changes_per_15_minutes: i64,
-}
-
-impl Default for PolicySettings {
-    fn default() -> Self {
-        Self {
-            invitation_valid_days: 7,
-            invitation_renewals_per_day: 3,
-            setup_token_minutes: 60,
-            sms_code_valid_minutes: 10,
-            sms_resend_seconds: 30,
-            setup_code_attempts: 5,
-            password_reset_code_attempts: 5,
-            mobile_change_code_attempts: 5,
-            session_idle_minutes: 30,
-            session_absolute_hours: 12,
-            invitations_per_hour_per_client: 100,
-            invitations_per_day_per_address: 10,
-            sms_per_hour_per_number: 5,
-            sms_per_hour_per_client: 20,
-            password_max_age_days: 90,
-            lockout_threshold: 5,
-            max_failed_codes: 10,
-            sign_in_code_attempts: 5,
-            sign_in_minutes: 10,
-            sign_ins_per_minute_per_client: 60,
-            password_history: 5,
-            password_reset_minutes: 60,
-            password_resets_per_hour_per_address: 3,
-            password_resets_per_hour_per_client: 20,
-            reauthentication_minutes: 10,
-            forgot_email_per_day_per_number: 3,
-            forgot_email_per_hour_per_client: 10,
-            forgot_email_per_hour_total: 200,
-            setup_resumes_per_15_minutes: 5,
-            setup_authenticator_codes_per_15_minutes: 10,
-            reauthentications_per_15_minutes: 5,
-            password_changes_per_15_minutes: 5,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SecuritySettings {
@@ -473,41 +377,6 @@ impl DatabaseKind {
             DatabaseKind::Sqlite => "sqlite",
             DatabaseKind::Postgres => "postgres",
         }
-    }
-}
-
-/// Keys decoded from the settings (or, in dev mode, generated once and kept in `data_dir`).
-#[derive(Clone)]
-pub struct Keys {
-    pub signing_key: SecretBytes,
-    pub encryption_key: SecretBytes,
-    pub previous_signing_keys: Vec<SecretBytes>,
-}
-
-/// 32 secret bytes that never print.
-#[derive(Clone)]
-pub struct SecretBytes(std::sync::Arc<secrecy::SecretBox<[u8; 32]>>);
-
-impl SecretBytes {
-    pub fn new(bytes: [u8; 32]) -> Self {
-        Self(std::sync::Arc::new(secrecy::SecretBox::new(Box::new(
-            bytes,
-        ))))
-    }
-    pub fn expose(&self) -> &[u8; 32] {
-        self.0.expose_secret()
-    }
-}
-
-impl std::fmt::Debug for SecretBytes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretBytes([REDACTED])")
-    }
-}
-
-impl std::fmt::Debug for Keys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Keys { .. }")
     }
 }
 
@@ -706,78 +575,6 @@ fn hidden_all<S: serde::Serializer>(value: &[SecretString], s: S) -> Result<S::O
         .serialize(s)
 }
 
-/// Generates a fresh random key, base64-encoded, for `poort generate-keys` and dev mode.
-pub fn generate_key_base64() -> Result<String, ConfigError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| ConfigError(format!("no randomness from the operating system: {e}")))?;
-    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
-}
-
-fn decode_key(key: &str, secret: &SecretString) -> Result<SecretBytes, ConfigError> {
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(secret.expose_secret().trim())
-        .map_err(|_| ConfigError(format!("{key}: expected 32 random bytes in base64")))?;
-    let bytes: [u8; 32] = raw.try_into().map_err(|v: Vec<u8>| {
-        ConfigError(format!(
-            "{key}: expected 32 bytes in base64, got {} bytes",
-            v.len()
-        ))
-    })?;
-    Ok(SecretBytes::new(bytes))
-}
-
-#[derive(Deserialize, serde::Serialize)]
-struct DevKeyFile {
-    signing_key: String,
-    encryption_key: String,
-}
-
-fn dev_keys(data_dir: &Path) -> Result<Keys, ConfigError> {
-    let path = data_dir.join("dev-keys.toml");
-    let io = |e: std::io::Error| ConfigError(format!("server.data_dir: {}: {e}", path.display()));
-    let file: DevKeyFile = if path.is_file() {
-        let text = std::fs::read_to_string(&path).map_err(io)?;
-        Figment::from(Toml::string(&text))
-            .extract::<DevKeyFile>()
-            .map_err(|e| ConfigError(format!("{}: unreadable ({e})", path.display())))?
-    } else {
-        std::fs::create_dir_all(data_dir).map_err(io)?;
-        let file = DevKeyFile {
-            signing_key: generate_key_base64()?,
-            encryption_key: generate_key_base64()?,
-        };
-        let text = format!(
-            "# Development keys, generated by `poort --dev`. Never use them in production.\n\
-             signing_key = {:?}\nencryption_key = {:?}\n",
-            file.signing_key, file.encryption_key
-        );
-        write_private(&path, &text).map_err(io)?;
-        file
-    };
-    Ok(Keys {
-        signing_key: decode_key(
-            "dev-keys.toml signing_key",
-            &SecretString::from(file.signing_key),
-        )?,
-        encryption_key: decode_key(
-            "dev-keys.toml encryption_key",
-            &SecretString::from(file.encryption_key),
-        )?,
-        previous_signing_keys: Vec::new(),
-    })
-}
-
-/// Writes a file only its owner can read (mode 0600 on Unix): it holds keys.
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(text.as_bytes())
-}
-
 /// Figment's messages are good but verbose; keep one line that names the key and its source.
 fn describe_figment_error(error: figment::Error, file: Option<&Path>) -> ConfigError {
     let key = error.path.join(".");
@@ -814,6 +611,7 @@ fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret as _;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
