@@ -95,7 +95,7 @@ use crate::routes;
         poort_shared::dto::InvitationListResponse,
         poort_shared::dto::InvitationResponse,
     )),
-    modifiers(&SessionCookie),
+    modifiers(&SessionCookie, &AnswerHeaders),
     tags(
         (name = "service", description = "Health, readiness and public configuration"),
         (name = "invitation", description = "Accepting an invitation (or setting up sign-in again after a reset)"),
@@ -128,6 +128,117 @@ impl utoipa::Modify for SessionCookie {
                  Requests that change something must also carry the site's own `Origin`.",
             ))),
         );
+    }
+}
+
+/// The headers answers carry, documented where they are: the ones every answer has (defined
+/// once under `components.headers`, referred to from each response), `Retry-After` on every
+/// 429 and 503, and the session cookie on the answers that set or clear it.
+struct AnswerHeaders;
+
+/// (name, description) of the headers on every `/api` answer (`headers.rs`, `startup.rs`).
+const EVERY_ANSWER: [(&str, &str); 5] = [
+    (
+        "Cache-Control",
+        "`no-store`: no answer of the API may be kept by a cache (they carry profiles, tokens and \
+         authenticator secrets).",
+    ),
+    (
+        "Strict-Transport-Security",
+        "In production only: `max-age=31536000; includeSubDomains`.",
+    ),
+    ("X-Content-Type-Options", "`nosniff`."),
+    ("Referrer-Policy", "`no-referrer`."),
+    ("X-Frame-Options", "`DENY`."),
+];
+
+/// The answers that set the session cookie (a sign-in, a set-up or a password reset that
+/// completes) or clear it (sign-out), as (method, path, status).
+const SETS_SESSION_COOKIE: [(&str, &str, &str); 6] = [
+    ("post", "/api/sign-in/authenticator", "200"),
+    ("post", "/api/sign-in/sms/verify", "200"),
+    ("post", "/api/sign-in/new-password", "200"),
+    ("post", "/api/password-reset/{token}/password", "200"),
+    (
+        "post",
+        "/api/invitations/{token}/authenticator/confirm",
+        "200",
+    ),
+    ("post", "/api/session/logout", "204"),
+];
+
+impl utoipa::Modify for AnswerHeaders {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Header, HeaderBuilder, Ref, RefOr, Type};
+        let header = |description: &str| -> RefOr<Header> {
+            RefOr::T(
+                HeaderBuilder::new()
+                    .schema(Some(
+                        utoipa::openapi::ObjectBuilder::new().schema_type(Type::String),
+                    ))
+                    .description(Some(description))
+                    .build(),
+            )
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (name, description) in EVERY_ANSWER {
+            components
+                .headers
+                .insert(name.to_string(), header(description));
+        }
+        components.headers.insert(
+            "Retry-After".to_string(),
+            RefOr::T(
+                HeaderBuilder::new()
+                    .schema(Some(
+                        utoipa::openapi::ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(1)),
+                    ))
+                    .description(Some("Seconds to wait before trying again."))
+                    .build(),
+            ),
+        );
+        let to = |name: &str| RefOr::Ref(Ref::new(format!("#/components/headers/{name}")));
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                ("get", item.get.as_mut()),
+                ("post", item.post.as_mut()),
+                ("put", item.put.as_mut()),
+                ("patch", item.patch.as_mut()),
+                ("delete", item.delete.as_mut()),
+            ];
+            for (method, operation) in operations {
+                let Some(operation) = operation else { continue };
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    for (name, _) in EVERY_ANSWER {
+                        response.headers.insert(name.to_string(), to(name));
+                    }
+                    if status == "429" || status == "503" {
+                        response
+                            .headers
+                            .insert("Retry-After".to_string(), to("Retry-After"));
+                    }
+                    if SETS_SESSION_COOKIE.contains(&(method, path.as_str(), status.as_str())) {
+                        let what = if status == "204" {
+                            "Clears the session cookie (the same name and attributes, empty, \
+                             expired)."
+                        } else {
+                            "The session cookie: `__Host-poort_session` in production \
+                             (HttpOnly, Secure, SameSite=Strict, Path=/), `poort_session` in \
+                             dev mode."
+                        };
+                        response
+                            .headers
+                            .entry("Set-Cookie".to_string())
+                            .or_insert_with(|| header(what));
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -172,4 +283,54 @@ pub fn registered_routes() -> Vec<(String, String)> {
         .into_iter()
         .map(|r| (r.method, r.path.to_string()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_answer_names_its_headers_and_the_cookie_answers_exist() {
+        let doc = document();
+        let mut cookie_answers = Vec::new();
+        for (path, item) in &doc.paths.paths {
+            for (method, operation) in [
+                ("get", &item.get),
+                ("post", &item.post),
+                ("put", &item.put),
+                ("patch", &item.patch),
+                ("delete", &item.delete),
+            ] {
+                let Some(operation) = operation else { continue };
+                for (status, response) in &operation.responses.responses {
+                    let utoipa::openapi::RefOr::T(response) = response else {
+                        panic!("{method} {path} {status}: a response by reference")
+                    };
+                    for (name, _) in EVERY_ANSWER {
+                        assert!(
+                            response.headers.contains_key(name),
+                            "{method} {path} {status} lacks {name}"
+                        );
+                    }
+                    if status == "429" || status == "503" {
+                        assert!(
+                            response.headers.contains_key("Retry-After"),
+                            "{method} {path} {status} lacks Retry-After"
+                        );
+                    }
+                    if response.headers.contains_key("Set-Cookie") {
+                        cookie_answers.push((method, path.clone(), status.clone()));
+                    }
+                }
+            }
+        }
+        for (method, path, status) in SETS_SESSION_COOKIE {
+            assert!(
+                cookie_answers
+                    .iter()
+                    .any(|(m, p, s)| *m == method && p == path && s == status),
+                "{method} {path} {status} is not in the document"
+            );
+        }
+    }
 }
