@@ -107,23 +107,27 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | CodeAttemptsExceeded
         | CodeNotRequested
         | WrongPassword => StatusCode::BAD_REQUEST,
-        InvalidCredentials | PasswordReused | NoMobileNumber | ResetNotVerified => {
-            StatusCode::BAD_REQUEST
-        }
+        InvalidCredentials | PasswordReused | NoMobileNumber | ResetNotVerified
+        | ScopeNotAllowed | ApiClientKeyInvalid => StatusCode::BAD_REQUEST,
         Unauthenticated
         | SetupTokenInvalid
         | SignInExpired
         | SignInAttemptVoid
-        | ReauthenticationRequired => StatusCode::UNAUTHORIZED,
+        | ReauthenticationRequired
+        | InvalidToken => StatusCode::UNAUTHORIZED,
         Forbidden | OriginMismatch | CannotTargetSelf | AccountBlocked | AccountDeactivated
-        | TwoFactorNotSetUp | SetUpNotFinished | NoAccess | RecoveryClosed => StatusCode::FORBIDDEN,
+        | TwoFactorNotSetUp | SetUpNotFinished | NoAccess | RecoveryClosed | InsufficientScope => {
+            StatusCode::FORBIDDEN
+        }
         CodeAlreadyUsed => StatusCode::BAD_REQUEST,
         NoActivePortfolio => StatusCode::CONFLICT,
         ResetLinkInvalid => StatusCode::GONE,
         NotFound | InvitationNotFound => StatusCode::NOT_FOUND,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         KvkNumberTaken | AgencyNumberTaken | EmailTaken | StepOutOfOrder | LastAdministrator
-        | NotInvited | AccountNotActive | AlreadyExists => StatusCode::CONFLICT,
+        | NotInvited | AccountNotActive | AlreadyExists | ApiClientKeyLimit | ApiClientRevoked
+        | KidTaken | IdempotencyKeyInUse => StatusCode::CONFLICT,
+        IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         InvitationRenewed
         | InvitationRenewalLimit
         | InvitationExpired

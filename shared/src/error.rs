@@ -143,6 +143,24 @@ crate::wire_enum! {
         /// Too many wrong codes, also in forgot password: Team Relatiebeheer must reset this
         /// account's sign-in set-up.
         RecoveryClosed = "recovery_closed",
+        /// The API client's token does not carry the scope this needs (see `WWW-Authenticate`).
+        InsufficientScope = "insufficient_scope",
+        /// The bearer token is not valid: malformed, expired, forged, or its client or credential is revoked.
+        InvalidToken = "invalid_token",
+        /// This scope is for the insurer's own API clients only.
+        ScopeNotAllowed = "scope_not_allowed",
+        /// Not a usable public key: a JWK or PEM public key, Ed25519, P-256 or RSA of at least 2048 bits.
+        ApiClientKeyInvalid = "api_client_key_invalid",
+        /// An API client has at most two keys; remove one first.
+        ApiClientKeyLimit = "api_client_key_limit",
+        /// This API client has been revoked; make a new one.
+        ApiClientRevoked = "api_client_revoked",
+        /// The client already has a key with this `kid`.
+        KidTaken = "kid_taken",
+        /// This `Idempotency-Key` was used for a different request; use a new key.
+        IdempotencyKeyReused = "idempotency_key_reused",
+        /// A request with this `Idempotency-Key` is still being handled; retry shortly.
+        IdempotencyKeyInUse = "idempotency_key_in_use",
     }
 }
 
@@ -263,6 +281,33 @@ impl ErrorCode {
             ErrorCode::ResetNotVerified => "Give the SMS or authenticator code first.",
             ErrorCode::RecoveryClosed => {
                 "Too many wrong codes, also in forgot password: Team Relatiebeheer must reset this account's sign-in set-up."
+            }
+            ErrorCode::InsufficientScope => {
+                "The API client's token does not carry the scope this needs (see `WWW-Authenticate`)."
+            }
+            ErrorCode::InvalidToken => {
+                "The bearer token is not valid: malformed, expired, forged, or its client or credential is revoked."
+            }
+            ErrorCode::ScopeNotAllowed => {
+                "This scope is for the insurer's own API clients only."
+            }
+            ErrorCode::ApiClientKeyInvalid => {
+                "Not a usable public key: a JWK or PEM public key, Ed25519, P-256 or RSA of at least 2048 bits."
+            }
+            ErrorCode::ApiClientKeyLimit => {
+                "An API client has at most two keys; remove one first."
+            }
+            ErrorCode::ApiClientRevoked => {
+                "This API client has been revoked; make a new one."
+            }
+            ErrorCode::KidTaken => {
+                "The client already has a key with this `kid`."
+            }
+            ErrorCode::IdempotencyKeyReused => {
+                "This `Idempotency-Key` was used for a different request; use a new key."
+            }
+            ErrorCode::IdempotencyKeyInUse => {
+                "A request with this `Idempotency-Key` is still being handled; retry shortly."
             }
         }
     }

@@ -59,6 +59,7 @@ impl ClientInfo {
     ) -> AuditRecord {
         AuditRecord {
             actor_id: actor,
+            actor_client_id: None,
             action,
             target_account_id: target,
             office_id: office,

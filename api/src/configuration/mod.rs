@@ -254,6 +254,7 @@ impl Default for SecuritySettings {
             password_hash: PasswordHashSettings::default(),
             token_lifetime_seconds: 300,
             token_audience: "extranet".into(),
+            access_token_lifetime_seconds: 600,
         }
     }
 }
@@ -278,6 +279,8 @@ pub struct SecuritySettings {
     pub token_lifetime_seconds: i64,
     /// The `aud` of those tokens.
     pub token_audience: String,
+    /// Lifetime of API clients' access tokens from `/oauth2/token` (60–600 seconds).
+    pub access_token_lifetime_seconds: i64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -435,6 +438,12 @@ impl Settings {
             return Err(ConfigError(
                 "delivery.batch_size: must be at least 1".into(),
             ));
+        }
+        if !(60..=600).contains(&self.security.access_token_lifetime_seconds) {
+            return Err(ConfigError(format!(
+                "security.access_token_lifetime_seconds: must be 60 to 600, got {}",
+                self.security.access_token_lifetime_seconds
+            )));
         }
         if let Some(url) = &self.sms.gateway_url
             && !(url.starts_with("http://") || url.starts_with("https://"))

@@ -64,6 +64,11 @@ pub struct PolicySettings {
     pub setup_authenticator_codes_per_15_minutes: i64,
     pub reauthentications_per_15_minutes: i64,
     pub password_changes_per_15_minutes: i64,
+    /// Integrators: tokens one API client gets per minute (it should keep a token for its
+    /// lifetime), and `/oauth2/token` plus `/oauth2/introspect` requests per client address per
+    /// minute (failed ones included).
+    pub tokens_per_minute_per_api_client: i64,
+    pub oauth_requests_per_minute_per_client: i64,
 }
 
 impl Default for PolicySettings {
@@ -101,6 +106,8 @@ impl Default for PolicySettings {
             setup_authenticator_codes_per_15_minutes: 10,
             reauthentications_per_15_minutes: 5,
             password_changes_per_15_minutes: 5,
+            tokens_per_minute_per_api_client: 60,
+            oauth_requests_per_minute_per_client: 600,
         }
     }
 }

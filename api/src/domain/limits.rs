@@ -43,6 +43,11 @@ pub enum Limit<'a> {
     Reauthentications(Uuid),
     /// Password changes in *Mijn account*, per account.
     PasswordChanges(Uuid),
+    /// Tokens one API client gets from `/oauth2/token` per minute.
+    TokensPerClient(Uuid),
+    /// Requests to `/oauth2/token` and `/oauth2/introspect` from one address per minute
+    /// (also those that fail to authenticate).
+    OAuthPerClientAddress(&'a str),
 }
 
 /// A limit's maximum per window.
@@ -70,6 +75,8 @@ impl Limit<'_> {
             Limit::SetupAuthenticatorCodes(invitation) => format!("setup-totp:{invitation}"),
             Limit::Reauthentications(account) => format!("reauth:{account}"),
             Limit::PasswordChanges(account) => format!("change-password:{account}"),
+            Limit::TokensPerClient(client) => format!("oauth-token:api-client:{client}"),
+            Limit::OAuthPerClientAddress(ip) => format!("oauth:client:{ip}"),
         }
     }
 
@@ -114,6 +121,12 @@ impl Limit<'_> {
                 policy.password_changes_per_15_minutes,
                 Duration::minutes(15),
             ),
+            Limit::TokensPerClient(_) => {
+                (policy.tokens_per_minute_per_api_client, Duration::minutes(1))
+            }
+            Limit::OAuthPerClientAddress(_) => {
+                (policy.oauth_requests_per_minute_per_client, Duration::minutes(1))
+            }
         };
         Rule { max, window }
     }

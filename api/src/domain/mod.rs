@@ -14,11 +14,13 @@
 //! | [`office`] | offices, portfolios and rights; whose data a request may touch; the last-administrator rule |
 //! | [`code`] | one-time codes: purposes, expiry, tries and the wait before another is sent |
 //! | [`limits`] | every rate limit by name: its key, maximum and window |
+//! | [`api_client`] | integrators' clients: scopes an owner may give, status, token scopes, client assertions, keys, portfolios, idempotent retries |
 //!
 //! Records here are what the store reads and writes ([`crate::store`]); they hold parsed values
 //! (`Email`, `MobileNumber`, `KvkNumber`, `AgencyNumber`), never text to parse again.
 
 pub mod account;
+pub mod api_client;
 pub mod code;
 pub mod invitation;
 pub mod limits;
@@ -29,6 +31,7 @@ pub mod session;
 pub mod sign_in;
 
 pub use account::Account;
+pub use api_client::{ApiClient, ApiClientKey};
 pub use code::{CodePurpose, VerificationCode};
 pub use invitation::{Invitation, InvitationEvent, InvitationLink, InvitationState, Setup};
 pub use limits::Limit;

@@ -36,6 +36,8 @@ pub struct SearchQuery {
 pub struct OfficeAuditQuery {
     /// Events where this account acted or was acted on.
     pub account_id: Option<Uuid>,
+    /// Events this API client did (its `id`, not its `client_id`).
+    pub api_client_id: Option<Uuid>,
     /// Only this action, e.g. `invitation.sent`.
     pub action: Option<String>,
     /// Paging: events older than this event id (`next_before` of the previous page).
@@ -49,6 +51,7 @@ impl From<OfficeAuditQuery> for AuditQuery {
         AuditQuery {
             office_id: None,
             account_id: q.account_id,
+            api_client_id: q.api_client_id,
             action: q.action,
             before: q.before,
             limit: q.limit,

@@ -50,6 +50,8 @@ pub struct OperatorAuditQuery {
     pub office_id: Option<Uuid>,
     /// Events where this account acted or was acted on.
     pub account_id: Option<Uuid>,
+    /// Events this API client did (its `id`, not its `client_id`).
+    pub api_client_id: Option<Uuid>,
     /// Only this action, e.g. `account.deleted`.
     pub action: Option<String>,
     /// Paging: events older than this event id (`next_before` of the previous page).
@@ -63,6 +65,7 @@ impl From<OperatorAuditQuery> for AuditQuery {
         AuditQuery {
             office_id: q.office_id,
             account_id: q.account_id,
+            api_client_id: q.api_client_id,
             action: q.action,
             before: q.before,
             limit: q.limit,

@@ -1,7 +1,7 @@
 //! Reading the audit trail: the relations team everything, an office's administrators their
 //! own office.
 
-use poort_shared::dto::{AuditAccountRef, AuditEventResponse, AuditPageResponse};
+use poort_shared::dto::{AuditAccountRef, AuditClientRef, AuditEventResponse, AuditPageResponse};
 use uuid::Uuid;
 
 use crate::domain::Scope;
@@ -12,6 +12,7 @@ use crate::store::AuditFilter;
 pub struct AuditQuery {
     pub office_id: Option<Uuid>,
     pub account_id: Option<Uuid>,
+    pub api_client_id: Option<Uuid>,
     pub action: Option<String>,
     pub before: Option<Uuid>,
     pub limit: Option<i64>,
@@ -37,6 +38,7 @@ pub async fn page(
         .query_audit(&AuditFilter {
             office_id,
             account_id: q.account_id,
+            api_client_id: q.api_client_id,
             action: q.action.filter(|a| !a.is_empty()),
             before: q.before,
             limit: limit + 1,
@@ -54,6 +56,11 @@ pub async fn page(
                 id,
                 name: r.actor_name,
                 email: r.actor_email,
+            }),
+            actor_client: r.actor_client.map(|(id, client_id, name)| AuditClientRef {
+                id,
+                client_id,
+                name,
             }),
             target: r.target_account_id.map(|id| AuditAccountRef {
                 id,

@@ -489,6 +489,7 @@ pub async fn events(
         AuditQuery {
             office_id: None,
             account_id: Some(principal.id()),
+            api_client_id: None,
             action: None,
             before: None,
             limit: Some(50),

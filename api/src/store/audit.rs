@@ -13,6 +13,8 @@ use crate::clock::from_millis;
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditRecord {
     pub actor_id: Option<Uuid>,
+    /// The API client that acted (then `actor_id` is `None`).
+    pub actor_client_id: Option<Uuid>,
     pub action: AuditAction,
     pub target_account_id: Option<Uuid>,
     pub office_id: Option<Uuid>,
@@ -31,6 +33,8 @@ pub struct AuditRow {
     pub actor_id: Option<Uuid>,
     pub actor_name: Option<String>,
     pub actor_email: Option<String>,
+    /// The acting API client, with its client id and name.
+    pub actor_client: Option<(Uuid, String, String)>,
     pub target_account_id: Option<Uuid>,
     pub target_name: Option<String>,
     pub target_email: Option<String>,
@@ -45,6 +49,8 @@ pub struct AuditFilter {
     pub office_id: Option<Uuid>,
     /// Events where this account is the actor or the target.
     pub account_id: Option<Uuid>,
+    /// Events this API client did.
+    pub api_client_id: Option<Uuid>,
     pub action: Option<String>,
     /// Only events older than this one (paging).
     pub before: Option<Uuid>,
@@ -70,6 +76,9 @@ pub(crate) struct AuditRowDb {
     pub actor_id: Option<Uuid>,
     pub actor_name: Option<String>,
     pub actor_email: Option<String>,
+    pub actor_client_id: Option<Uuid>,
+    pub actor_client_public_id: Option<String>,
+    pub actor_client_name: Option<String>,
     pub target_account_id: Option<Uuid>,
     pub target_name: Option<String>,
     pub target_email: Option<String>,
@@ -89,6 +98,13 @@ impl TryFrom<AuditRowDb> for AuditRow {
             actor_id: r.actor_id,
             actor_name: r.actor_name,
             actor_email: r.actor_email,
+            actor_client: r.actor_client_id.map(|id| {
+                (
+                    id,
+                    r.actor_client_public_id.unwrap_or_default(),
+                    r.actor_client_name.unwrap_or_default(),
+                )
+            }),
             target_account_id: r.target_account_id,
             target_name: r.target_name,
             target_email: r.target_email,
@@ -112,15 +128,18 @@ macro_rules! audit_store_sql {
             ) -> Result<Vec<$crate::store::audit::AuditRow>, $crate::store::StoreError> {
                 let rows: Vec<$crate::store::audit::AuditRowDb> = sqlx::query_as(
                     "SELECT e.id, e.at, e.action, e.actor_id, ac.name AS actor_name, ac.email AS actor_email, \
+                            e.actor_client_id, c.client_id AS actor_client_public_id, c.name AS actor_client_name, \
                             e.target_account_id, t.name AS target_name, t.email AS target_email, e.office_id, \
                             e.client_ip, e.user_agent, e.details \
                      FROM audit_events e \
                      LEFT JOIN accounts ac ON ac.id = e.actor_id \
+                     LEFT JOIN api_clients c ON c.id = e.actor_client_id \
                      LEFT JOIN accounts t ON t.id = e.target_account_id \
                      WHERE ($1 IS NULL OR e.office_id = $1) \
                        AND ($2 IS NULL OR e.actor_id = $2 OR e.target_account_id = $2) \
                        AND ($3 IS NULL OR e.action = $3) \
                        AND ($4 IS NULL OR e.id < $4) \
+                       AND ($6 IS NULL OR e.actor_client_id = $6) \
                      ORDER BY e.id DESC LIMIT $5",
                 )
                 .bind(filter.office_id)
@@ -128,6 +147,7 @@ macro_rules! audit_store_sql {
                 .bind(filter.action.clone())
                 .bind(filter.before)
                 .bind(filter.limit)
+                .bind(filter.api_client_id)
                 .fetch_all(&self.pool)
                 .await?;
                 $crate::store::offices::all(rows)
@@ -148,8 +168,8 @@ macro_rules! audit_sql {
                 let (id, r) = ($crate::store::sql::new_id(now), r.clone());
                 self.defer(
                     "audit_events",
-                    "INSERT INTO audit_events (id, at, actor_id, action, target_account_id, office_id, client_ip, user_agent, details) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    "INSERT INTO audit_events (id, at, actor_id, action, target_account_id, office_id, client_ip, user_agent, details, actor_client_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                     Box::new(move |q| {
                         q.bind(id)
                             .bind($crate::clock::to_millis(now))
@@ -160,6 +180,7 @@ macro_rules! audit_sql {
                             .bind(r.client_ip)
                             .bind(r.user_agent)
                             .bind(r.details.to_string())
+                            .bind(r.actor_client_id)
                     }),
                 )
                 .await

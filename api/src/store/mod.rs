@@ -10,6 +10,7 @@
 //! | [`sessions`] | sessions, sign-ins under way, password-reset links |
 //! | [`codes`] | one-time codes and the counter of wrong ones |
 //! | [`audit`] | the audit trail |
+//! | [`clients`] | API clients, their keys and secrets, used assertions, idempotent answers |
 //! | [`outbox`] | e-mail and SMS waiting to be delivered |
 //! | [`limits`] | rate-limit counters |
 //! | [`maintenance`] | upgrades done once at start-up |
@@ -29,6 +30,8 @@ pub mod accounts;
 pub mod offices;
 #[macro_use]
 pub mod audit;
+#[macro_use]
+pub mod clients;
 #[macro_use]
 pub mod codes;
 #[macro_use]
@@ -60,6 +63,7 @@ pub use sqlite::SqliteStore;
 pub mod prelude {
     pub use super::accounts::Accounts as _;
     pub use super::audit::{AuditLog as _, AuditStore as _};
+    pub use super::clients::{ApiClientStore as _, ApiClients as _};
     pub use super::codes::Codes as _;
     pub use super::invitations::Invitations as _;
     pub use super::limits::LimitStore as _;
@@ -97,6 +101,7 @@ impl From<sqlx::Error> for StoreError {
 #[async_trait]
 pub trait Store:
     sessions::SessionStore
+    + clients::ApiClientStore
     + limits::LimitStore
     + audit::AuditStore
     + outbox::OutboxStore
@@ -135,6 +140,7 @@ pub trait Tx:
     + sessions::Sessions
     + codes::Codes
     + audit::AuditLog
+    + clients::ApiClients
     + outbox::Outbox
     + Send
 {
@@ -159,6 +165,7 @@ macro_rules! all_tx_impls {
         sessions_sql!($tx, $db);
         codes_sql!($tx, $db);
         audit_sql!($tx, $db);
+        api_clients_sql!($tx, $db);
         outbox_sql!($tx, $db);
     };
 }
@@ -170,6 +177,7 @@ macro_rules! all_store_impls {
         session_store_sql!($store, $db);
         limit_store_sql!($store, $db);
         audit_store_sql!($store, $db);
+        api_client_store_sql!($store, $db);
         outbox_store_sql!($store, $db);
         maintenance_store_sql!($store, $db);
 

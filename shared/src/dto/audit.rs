@@ -14,6 +14,15 @@ pub struct AuditAccountRef {
     pub email: Option<String>,
 }
 
+/// An API client in the audit trail (its name is kept after it is revoked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditClientRef {
+    pub id: Uuid,
+    pub client_id: String,
+    pub name: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEventResponse {
@@ -22,6 +31,8 @@ pub struct AuditEventResponse {
     /// What happened, e.g. `invitation.sent`, `account.rights_changed`.
     pub action: String,
     pub actor: Option<AuditAccountRef>,
+    /// The API client that acted (then `actor` is absent).
+    pub actor_client: Option<AuditClientRef>,
     pub target: Option<AuditAccountRef>,
     pub office_id: Option<Uuid>,
     pub client_ip: Option<String>,
@@ -54,6 +65,14 @@ crate::wire_enum! {
         AccountRightsChanged = "account.rights_changed",
         AccountSignInReset = "account.sign_in_reset",
         AccountUnblocked = "account.unblocked",
+        ApiClientChanged = "api_client.changed",
+        ApiClientCreated = "api_client.created",
+        ApiClientKeyAdded = "api_client.key_added",
+        ApiClientKeyRemoved = "api_client.key_removed",
+        ApiClientRevoked = "api_client.revoked",
+        ApiClientSecretCreated = "api_client.secret_created",
+        ApiClientTokenIssued = "api_client.token_issued",
+        ApiClientTokenRefused = "api_client.token_refused",
         AuthenticatorReplaced = "authenticator.replaced",
         ForgotEmailSent = "forgot_email.sent",
         InvitationAccepted = "invitation.accepted",

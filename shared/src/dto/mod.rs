@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod clients;
 mod invitations;
 mod offices;
 mod service;
@@ -10,6 +11,7 @@ mod signin;
 
 pub use accounts::*;
 pub use audit::*;
+pub use clients::*;
 pub use invitations::*;
 pub use offices::*;
 pub use service::*;

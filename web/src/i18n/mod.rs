@@ -266,6 +266,42 @@ fn error_text(code: ErrorCode) -> [&'static str; 2] {
             "Er is te vaak een verkeerde code ingevuld. Uw account kan alleen nog worden geopend door Team Relatiebeheer; zij stellen uw inlogmethoden opnieuw in.",
             "A wrong code was entered too often. Only Team Relatiebeheer can open your account now; they will reset your sign-in methods.",
         ],
+        ErrorCode::InsufficientScope => [
+            "Deze koppeling heeft hiervoor geen toestemming (scope).",
+            "This API client has no permission (scope) for this.",
+        ],
+        ErrorCode::InvalidToken => [
+            "Het token van de koppeling is niet (meer) geldig.",
+            "The API client's token is not valid (any more).",
+        ],
+        ErrorCode::ScopeNotAllowed => [
+            "Deze toestemming is alleen voor koppelingen van de verzekeraar zelf.",
+            "This permission is only for the insurer's own API clients.",
+        ],
+        ErrorCode::ApiClientKeyInvalid => [
+            "Dit is geen bruikbare publieke sleutel. Gebruik een JWK of een PEM-sleutel (Ed25519, P-256 of RSA van minstens 2048 bits).",
+            "This is not a usable public key. Use a JWK or a PEM key (Ed25519, P-256 or RSA of at least 2048 bits).",
+        ],
+        ErrorCode::ApiClientKeyLimit => [
+            "Een koppeling heeft hooguit twee sleutels. Verwijder eerst een sleutel.",
+            "An API client has at most two keys. Remove a key first.",
+        ],
+        ErrorCode::ApiClientRevoked => [
+            "Deze koppeling is ingetrokken. Maak een nieuwe koppeling aan.",
+            "This API client has been revoked. Create a new one.",
+        ],
+        ErrorCode::KidTaken => [
+            "Deze koppeling heeft al een sleutel met deze naam (kid).",
+            "This API client already has a key with this name (kid).",
+        ],
+        ErrorCode::IdempotencyKeyReused => [
+            "Deze Idempotency-Key is al gebruikt voor een ander verzoek.",
+            "This Idempotency-Key was already used for a different request.",
+        ],
+        ErrorCode::IdempotencyKeyInUse => [
+            "Een verzoek met deze Idempotency-Key wordt nog verwerkt. Probeer het zo opnieuw.",
+            "A request with this Idempotency-Key is still being handled. Try again shortly.",
+        ],
         ErrorCode::Internal => [
             "Er ging aan onze kant iets mis. Probeer het later opnieuw; blijft het misgaan, neem dan contact op met Team Relatiebeheer.",
             "Something went wrong on our side. Please try again later; if it keeps happening, contact Team Relatiebeheer.",
