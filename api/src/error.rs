@@ -193,6 +193,25 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
+        // RFC 6750 §3: a bearer token's refusals say why in `WWW-Authenticate`.
+        match (self.code(), self) {
+            (ErrorCode::InvalidToken, _) => {
+                response.insert_header((
+                    "WWW-Authenticate",
+                    "Bearer realm=\"poort\", error=\"invalid_token\"",
+                ));
+            }
+            (ErrorCode::InsufficientScope, ApiError::WithDetails { details, .. }) => {
+                let scope = details["required_scope"].as_str().unwrap_or_default();
+                response.insert_header((
+                    "WWW-Authenticate",
+                    format!(
+                        "Bearer realm=\"poort\", error=\"insufficient_scope\", scope=\"{scope}\""
+                    ),
+                ));
+            }
+            _ => {}
+        }
         let details = match self {
             ApiError::WithDetails { details, .. } => Some(details.clone()),
             _ => None,

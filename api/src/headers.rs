@@ -1,5 +1,5 @@
 //! Headers every answer gets, whatever produced it: `Strict-Transport-Security` in production
-//! (browsers then never try plain http), `Cache-Control: no-store` on the API (its answers carry
+//! (browsers then never try plain http), `Cache-Control: no-store` on the API and `/oauth2/` (its answers carry
 //! profiles, tokens and authenticator secrets, which no cache may keep), and a year's caching
 //! for the SPA's files whose names carry their content's hash (a new build has new names).
 //! `index.html` says `no-cache` itself (`spa.rs`): it names the current build's files.
@@ -20,7 +20,9 @@ pub async fn security_headers(
     let production = req
         .app_data::<web::Data<AppState>>()
         .is_some_and(|s| s.settings.mode == Mode::Production);
-    let api = req.path() == "/api" || req.path().starts_with("/api/");
+    let api = req.path() == "/api"
+        || req.path().starts_with("/api/")
+        || req.path().starts_with("/oauth2/");
     let hashed = is_hashed_asset(req.path());
     let mut response = next.call(req).await?;
     let success = response.status().is_success();

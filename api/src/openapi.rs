@@ -85,6 +85,29 @@ use crate::routes;
         routes::operator::resend,
         routes::operator::withdraw,
         routes::operator::audit,
+        routes::api_clients::office_scopes,
+        routes::api_clients::office_list,
+        routes::api_clients::office_create,
+        routes::api_clients::office_get,
+        routes::api_clients::office_update,
+        routes::api_clients::office_revoke,
+        routes::api_clients::office_add_key,
+        routes::api_clients::office_remove_key,
+        routes::api_clients::office_secret,
+        routes::api_clients::operator_scopes,
+        routes::api_clients::operator_list,
+        routes::api_clients::operator_create,
+        routes::api_clients::operator_get,
+        routes::api_clients::operator_update,
+        routes::api_clients::operator_revoke,
+        routes::api_clients::operator_add_key,
+        routes::api_clients::operator_remove_key,
+        routes::api_clients::operator_secret,
+        routes::oauth::token,
+        routes::oauth::metadata,
+        routes::oauth::introspect,
+        routes::oauth::check,
+        routes::oauth::check_batch,
     ),
     // The shared answer lists (`routes::answers`) refer to their bodies without registering them.
     components(schemas(
@@ -94,6 +117,12 @@ use crate::routes;
         poort_shared::dto::AuditPageResponse,
         poort_shared::dto::InvitationListResponse,
         poort_shared::dto::InvitationResponse,
+        poort_shared::dto::ApiClientResponse,
+        poort_shared::dto::ApiClientListResponse,
+        poort_shared::dto::ApiClientSecretResponse,
+        poort_shared::dto::ApiScopeCatalogueResponse,
+        poort_shared::dto::AccessTokenClaims,
+        poort_shared::dto::UserTokenClaims,
     )),
     modifiers(&SessionCookie, &AnswerHeaders),
     tags(
@@ -104,6 +133,7 @@ use crate::routes;
         (name = "account", description = "The signed-in account: Mijn account, portfolio context, tokens"),
         (name = "office", description = "An office's user administrator, for their own office"),
         (name = "operator", description = "The insurer's relations team"),
+        (name = "oauth", description = "Integrators: OAuth 2.0 client credentials (`/oauth2/token`), token introspection and rights checks"),
         (name = "development", description = "Only in dev mode"),
     )
 )]
@@ -118,6 +148,26 @@ impl utoipa::Modify for SessionCookie {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
+        use utoipa::openapi::security::{ClientCredentials, Flow, OAuth2, Scopes};
+        let scopes = Scopes::from_iter(
+            poort_shared::dto::ApiScope::ALL
+                .iter()
+                .map(|s| (s.as_str(), crate::auth::bearer::scope_description(*s))),
+        );
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new(
+                    "/oauth2/token",
+                    scopes,
+                ))],
+                "API clients (integrators): an access token from `/oauth2/token`, sent as \
+                 `Authorization: Bearer`. The client authenticates with `private_key_jwt` \
+                 (a client assertion signed with a registered key) or its secret over HTTP \
+                 Basic. An office's client reaches its own office only (and its portfolios, \
+                 if limited); the insurer's clients reach the relations team's endpoints.",
+            )),
+        );
         components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
@@ -210,10 +260,35 @@ impl utoipa::Modify for AnswerHeaders {
             ];
             for (method, operation) in operations {
                 let Some(operation) = operation else { continue };
+                // Operations programs may call with a bearer token: say what its refusals are.
+                let bearer = operation.security.as_ref().is_some_and(|list| {
+                    list.iter()
+                        .any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("oauth2").is_some()))
+                });
                 for (status, response) in operation.responses.responses.iter_mut() {
                     let RefOr::T(response) = response else {
                         continue;
                     };
+                    if bearer && (status == "401" || status == "403") {
+                        let (code, header_text) = if status == "401" {
+                            (
+                                "`invalid_token`",
+                                "`Bearer realm=\"poort\", error=\"invalid_token\"` (a bearer token that is malformed, expired, forged, or of a revoked client or removed key)",
+                            )
+                        } else {
+                            (
+                                "`insufficient_scope`",
+                                "`Bearer realm=\"poort\", error=\"insufficient_scope\", scope=\"…\"` (a token without the scope this operation needs)",
+                            )
+                        };
+                        if !response.description.contains(code) {
+                            response.description =
+                                format!("{}; with a bearer token: {code}", response.description);
+                        }
+                        response
+                            .headers
+                            .insert("WWW-Authenticate".to_string(), header(header_text));
+                    }
                     for (name, _) in EVERY_ANSWER {
                         response.headers.insert(name.to_string(), to(name));
                     }

@@ -12,10 +12,10 @@ CREATE TABLE api_scopes (
 );
 INSERT INTO api_scopes (code, label_nl, label_en, insurer_only, position) VALUES
     ('accounts:read',   'Accounts en uitnodigingen inzien', 'Read accounts and invitations', FALSE, 1),
-    ('accounts:manage', 'Accounts uitnodigen en beheren',   'Invite and manage accounts',    0, 2),
-    ('rights:manage',   'Rechten beheren',                  'Manage rights',                 0, 3),
-    ('audit:read',      'Logboek inzien',                   'Read the audit trail',          0, 4),
-    ('rights:check',    'Rechten controleren',              'Check rights',                  0, 5),
+    ('accounts:manage', 'Accounts uitnodigen en beheren',   'Invite and manage accounts',    FALSE, 2),
+    ('rights:manage',   'Rechten beheren',                  'Manage rights',                 FALSE, 3),
+    ('audit:read',      'Logboek inzien',                   'Read the audit trail',          FALSE, 4),
+    ('rights:check',    'Rechten controleren',              'Check rights',                  FALSE, 5),
     ('offices:manage',  'Kantoren en portefeuilles beheren', 'Manage offices and portfolios', TRUE, 6);
 
 CREATE TABLE api_clients (

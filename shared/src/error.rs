@@ -288,21 +288,13 @@ impl ErrorCode {
             ErrorCode::InvalidToken => {
                 "The bearer token is not valid: malformed, expired, forged, or its client or credential is revoked."
             }
-            ErrorCode::ScopeNotAllowed => {
-                "This scope is for the insurer's own API clients only."
-            }
+            ErrorCode::ScopeNotAllowed => "This scope is for the insurer's own API clients only.",
             ErrorCode::ApiClientKeyInvalid => {
                 "Not a usable public key: a JWK or PEM public key, Ed25519, P-256 or RSA of at least 2048 bits."
             }
-            ErrorCode::ApiClientKeyLimit => {
-                "An API client has at most two keys; remove one first."
-            }
-            ErrorCode::ApiClientRevoked => {
-                "This API client has been revoked; make a new one."
-            }
-            ErrorCode::KidTaken => {
-                "The client already has a key with this `kid`."
-            }
+            ErrorCode::ApiClientKeyLimit => "An API client has at most two keys; remove one first.",
+            ErrorCode::ApiClientRevoked => "This API client has been revoked; make a new one.",
+            ErrorCode::KidTaken => "The client already has a key with this `kid`.",
             ErrorCode::IdempotencyKeyReused => {
                 "This `Idempotency-Key` was used for a different request; use a new key."
             }

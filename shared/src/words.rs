@@ -43,24 +43,12 @@ pub fn action_text(action: AuditAction) -> [&'static str; 2] {
         AccountRightsChanged => ["Rechten gewijzigd", "Rights changed"],
         ApiClientChanged => ["Koppeling gewijzigd", "API client changed"],
         ApiClientCreated => ["Koppeling aangemaakt", "API client created"],
-        ApiClientKeyAdded => [
-            "Sleutel van koppeling toegevoegd",
-            "API client key added",
-        ],
-        ApiClientKeyRemoved => [
-            "Sleutel van koppeling verwijderd",
-            "API client key removed",
-        ],
+        ApiClientKeyAdded => ["Sleutel van koppeling toegevoegd", "API client key added"],
+        ApiClientKeyRemoved => ["Sleutel van koppeling verwijderd", "API client key removed"],
         ApiClientRevoked => ["Koppeling ingetrokken", "API client revoked"],
-        ApiClientSecretCreated => [
-            "Nieuw geheim voor koppeling",
-            "New API client secret",
-        ],
+        ApiClientSecretCreated => ["Nieuw geheim voor koppeling", "New API client secret"],
         ApiClientTokenIssued => ["Koppeling kreeg een token", "API client got a token"],
-        ApiClientTokenRefused => [
-            "Token voor koppeling geweigerd",
-            "API client token refused",
-        ],
+        ApiClientTokenRefused => ["Token voor koppeling geweigerd", "API client token refused"],
         AccountSignInReset => [
             "Inlogmethoden gewist om opnieuw in te stellen",
             "Sign-in set-up reset",

@@ -64,10 +64,7 @@ fn from_jwk(text: &str) -> Result<PublicKey, ErrorCode> {
     {
         return invalid();
     }
-    if jwk
-        .get("use")
-        .is_some_and(|u| u.as_str() != Some("sig"))
-    {
+    if jwk.get("use").is_some_and(|u| u.as_str() != Some("sig")) {
         return invalid();
     }
     let key = match member(&jwk, "kty")? {
@@ -77,7 +74,9 @@ fn from_jwk(text: &str) -> Result<PublicKey, ErrorCode> {
                 .map_err(|_| ErrorCode::ApiClientKeyInvalid)?;
             ed25519(&x)?
         }
-        "EC" if member(&jwk, "crv")? == "P-256" => p256_key(&decoded(&jwk, "x")?, &decoded(&jwk, "y")?)?,
+        "EC" if member(&jwk, "crv")? == "P-256" => {
+            p256_key(&decoded(&jwk, "x")?, &decoded(&jwk, "y")?)?
+        }
         "RSA" => rsa_key(&decoded(&jwk, "n")?, &decoded(&jwk, "e")?)?,
         _ => return invalid(),
     };
@@ -88,7 +87,11 @@ fn from_jwk(text: &str) -> Result<PublicKey, ErrorCode> {
     }
     let given_kid = match jwk.get("kid") {
         None => None,
-        Some(kid) => Some(kid.as_str().ok_or(ErrorCode::ApiClientKeyInvalid)?.to_string()),
+        Some(kid) => Some(
+            kid.as_str()
+                .ok_or(ErrorCode::ApiClientKeyInvalid)?
+                .to_string(),
+        ),
     };
     Ok(PublicKey { given_kid, ..key })
 }
@@ -98,7 +101,8 @@ fn from_pem(text: &str) -> Result<PublicKey, ErrorCode> {
     use rsa::pkcs1::DecodeRsaPublicKey as _;
     use rsa::traits::PublicKeyParts as _;
     if text.starts_with("-----BEGIN RSA PUBLIC KEY-----") {
-        let key = rsa::RsaPublicKey::from_pkcs1_pem(text).map_err(|_| ErrorCode::ApiClientKeyInvalid)?;
+        let key =
+            rsa::RsaPublicKey::from_pkcs1_pem(text).map_err(|_| ErrorCode::ApiClientKeyInvalid)?;
         return rsa_key(&key.n().to_bytes_be(), &key.e().to_bytes_be());
     }
     if let Ok(key) = ed25519_dalek::VerifyingKey::from_public_key_pem(text) {
@@ -151,7 +155,7 @@ fn rsa_key(n: &[u8], e: &[u8]) -> Result<PublicKey, ErrorCode> {
     // At least 2048 bits: the modulus' top byte is non-zero, so 256 bytes are 2041+ bits;
     // count the bits exactly.
     let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
-    if bits < 2048 || bits > 16384 || e.is_empty() || e.len() > 8 {
+    if !(2048..=16384).contains(&bits) || e.is_empty() || e.len() > 8 {
         return invalid();
     }
     rsa::RsaPublicKey::new(
@@ -221,7 +225,10 @@ mod tests {
     fn p256_and_rsa_pems_are_read() {
         let ec = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEqFD/Ki6JcH0comITjRZC1M5qDWKb\nbAj+xnO0WNn9HS6DiYmP1XTm4FE7QvgdNaddrEw+HjrkYO432OYhXi2L7A==\n-----END PUBLIC KEY-----\n";
         let key = parse(ec).unwrap();
-        assert_eq!((key.alg, key.jwk["crv"].as_str()), (KeyAlg::Es256, Some("P-256")));
+        assert_eq!(
+            (key.alg, key.jwk["crv"].as_str()),
+            (KeyAlg::Es256, Some("P-256"))
+        );
         assert!(decoding_key(&key.jwk.to_string()).is_ok());
     }
 
@@ -229,8 +236,12 @@ mod tests {
     fn the_thumbprint_of_rfc_7638s_example_is_its_own() {
         // RFC 7638 §3.1.
         let n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
-        let key = parse(&json!({ "kty": "RSA", "n": n, "e": "AQAB", "alg": "RS256" }).to_string()).unwrap();
-        assert_eq!(key.thumbprint, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+        let key = parse(&json!({ "kty": "RSA", "n": n, "e": "AQAB", "alg": "RS256" }).to_string())
+            .unwrap();
+        assert_eq!(
+            key.thumbprint,
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
         assert_eq!(key.alg, KeyAlg::Rs256);
     }
 

@@ -3,8 +3,9 @@
 //! earlier keys stay published (`security.previous_signing_keys`) so keys can rotate.
 
 use base64::Engine as _;
-use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::configuration::Keys;
@@ -13,6 +14,8 @@ pub struct Signer {
     key: EncodingKey,
     kid: String,
     jwks: serde_json::Value,
+    /// The current and previous public keys by `kid`, to verify what Poort signed.
+    verifying: Vec<(String, DecodingKey)>,
 }
 
 impl std::fmt::Debug for Signer {
@@ -63,21 +66,73 @@ impl Signer {
     pub fn new(keys: &Keys) -> Self {
         let seed = keys.signing_key.expose();
         let public = public_key(seed);
-        let mut published = vec![jwk(&public)];
-        for previous in &keys.previous_signing_keys {
-            published.push(jwk(&public_key(previous.expose())));
-        }
+        let mut publics = vec![public];
+        publics.extend(
+            keys.previous_signing_keys
+                .iter()
+                .map(|previous| public_key(previous.expose())),
+        );
+        let published: Vec<serde_json::Value> = publics.iter().map(jwk).collect();
+        let verifying = publics
+            .iter()
+            .map(|p| (kid_of(p), DecodingKey::from_ed_der(p)))
+            .collect();
         Self {
             key: EncodingKey::from_ed_der(&pkcs8(seed)),
             kid: kid_of(&public),
             jwks: serde_json::json!({ "keys": published }),
+            verifying,
         }
     }
 
+    /// Signs `claims` as a JWT (`typ: JWT`).
     pub fn sign<T: Serialize>(&self, claims: &T) -> anyhow::Result<String> {
+        self.sign_typed(claims, "JWT")
+    }
+
+    /// Signs `claims` with this `typ` header (`at+jwt` for access tokens, RFC 9068).
+    pub fn sign_typed<T: Serialize>(&self, claims: &T, typ: &str) -> anyhow::Result<String> {
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
+        header.typ = Some(typ.to_string());
         encode(&header, claims, &self.key).map_err(|e| anyhow::anyhow!("signing a token: {e}"))
+    }
+
+    /// The claims of a token Poort signed with one of its keys, of this `typ`, for this
+    /// audience and issuer, not expired at `now` (Poort's clock, which made `exp`: no leeway).
+    /// `None` for anything else.
+    pub fn verify<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        typ: &str,
+        audience: &str,
+        issuer: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<T> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        if header.alg != Algorithm::EdDSA
+            || !header
+                .typ
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case(typ))
+        {
+            return None;
+        }
+        let kid = header.kid?;
+        let (_, key) = self.verifying.iter().find(|(k, _)| *k == kid)?;
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        // Expiry against the clock passed in (the library would read the system's).
+        validation.validate_exp = false;
+        validation.set_audience(&[audience]);
+        validation.set_issuer(&[issuer]);
+        validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+        let claims = decode::<serde_json::Value>(token, key, &validation)
+            .ok()?
+            .claims;
+        if claims.get("exp")?.as_i64()? <= now.timestamp() {
+            return None;
+        }
+        serde_json::from_value(claims).ok()
     }
 
     /// The JSON Web Key Set with the current key first.

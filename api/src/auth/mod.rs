@@ -1,8 +1,10 @@
 //! Authentication: password hashing, authenticator codes, tokens and codes with their hashes,
-//! who is asking ([`principal::Principal`], from the session cookie) and the recording of a
+//! who is asking ([`principal::Principal`], from the session cookie; [`bearer`], an API client
+//! with an access token) and the recording of a
 //! session's activity ([`activity`]), and API clients' public keys ([`client_keys`]).
 
 pub mod activity;
+pub mod bearer;
 pub mod client_keys;
 pub mod jwt;
 pub mod password;

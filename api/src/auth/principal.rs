@@ -70,15 +70,25 @@ impl ClientInfo {
     }
 }
 
-/// Who acts: a signed-in account (`id`), or nobody signed in (an invitee, the system), and
-/// from where.
+/// Who acts: a signed-in account (`id`), an API client (`api_client`), or nobody signed in
+/// (an invitee, the system), and from where.
 #[derive(Debug, Clone, Copy)]
 pub struct Actor<'a> {
     pub id: Option<Uuid>,
+    pub api_client: Option<Uuid>,
     pub client: &'a ClientInfo,
 }
 
-impl Actor<'_> {
+impl<'a> Actor<'a> {
+    /// Nobody signed in (an invitee, the system).
+    pub fn nobody(client: &'a ClientInfo) -> Self {
+        Actor {
+            id: None,
+            api_client: None,
+            client,
+        }
+    }
+
     /// An audit record for something this actor did.
     pub fn audit(
         &self,
@@ -87,7 +97,10 @@ impl Actor<'_> {
         office: Option<Uuid>,
         details: serde_json::Value,
     ) -> AuditRecord {
-        self.client.audit(self.id, action, target, office, details)
+        AuditRecord {
+            actor_client_id: self.api_client,
+            ..self.client.audit(self.id, action, target, office, details)
+        }
     }
 }
 
@@ -159,6 +172,7 @@ impl Principal {
     pub fn actor(&self) -> Actor<'_> {
         Actor {
             id: Some(self.account.id),
+            api_client: None,
             client: &self.client,
         }
     }

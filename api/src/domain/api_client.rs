@@ -150,6 +150,30 @@ pub fn check_portfolios(
     Ok(Some(ids))
 }
 
+/// A client limited to some portfolios grants and revokes rights on those only: every grant
+/// must name one of them (else `unknown_portfolio`), and the rights on the office's other
+/// portfolios stay as they are. `current` and the result are (portfolio, right) pairs.
+pub fn rights_within_limit(
+    current: &[(Uuid, String)],
+    wanted: Vec<(Uuid, String)>,
+    limit: Option<&[Uuid]>,
+) -> Result<Vec<(Uuid, String)>, ErrorCode> {
+    let Some(limit) = limit else {
+        return Ok(wanted);
+    };
+    if wanted.iter().any(|(p, _)| !limit.contains(p)) {
+        return Err(ErrorCode::UnknownPortfolio);
+    }
+    let mut all = wanted;
+    all.extend(current.iter().filter(|(p, _)| !limit.contains(p)).cloned());
+    Ok(all)
+}
+
+/// Whether a grant names only portfolios within the limit.
+pub fn grants_within_limit(portfolios: &[Uuid], limit: Option<&[Uuid]>) -> bool {
+    limit.is_none_or(|limit| portfolios.iter().all(|p| limit.contains(p)))
+}
+
 /// The scopes a token request gets: all of the client's when it names none, else exactly the
 /// ones named, each of which the client must hold (RFC 6749 §3.3). Sorted, without repeats.
 pub fn granted_scopes(
@@ -245,7 +269,11 @@ pub fn check_assertion(
     audiences: &[String],
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, TokenRefusal> {
-    let refuse = |why: &str| Err(TokenRefusal::InvalidClient(format!("client assertion: {why}")));
+    let refuse = |why: &str| {
+        Err(TokenRefusal::InvalidClient(format!(
+            "client assertion: {why}"
+        )))
+    };
     if claims.iss.as_deref() != Some(client_id) || claims.sub.as_deref() != Some(client_id) {
         return refuse("iss and sub must both be the client id");
     }
@@ -400,7 +428,11 @@ mod tests {
     #[test]
     fn a_portfolio_limit_names_the_offices_own_portfolios() {
         let office = Owner::Office(Uuid::from_u128(1));
-        let (a, b, c) = (Uuid::from_u128(10), Uuid::from_u128(11), Uuid::from_u128(12));
+        let (a, b, c) = (
+            Uuid::from_u128(10),
+            Uuid::from_u128(11),
+            Uuid::from_u128(12),
+        );
         assert_eq!(check_portfolios(office, None, &[a]), Ok(None));
         assert_eq!(
             check_portfolios(office, Some(&[b, a, b]), &[a, b]),
@@ -418,6 +450,34 @@ mod tests {
         limited.portfolio_ids = Some(vec![a]);
         assert!(limited.reaches_portfolio(a) && !limited.reaches_portfolio(b));
         assert!(client().reaches_portfolio(b));
+    }
+
+    #[test]
+    fn a_limited_client_changes_rights_on_its_portfolios_only() {
+        let (a, b) = (Uuid::from_u128(10), Uuid::from_u128(11));
+        let current = vec![
+            (a, "view_policies".to_string()),
+            (b, "report_claims".to_string()),
+        ];
+        let wanted = vec![(a, "change_policies".to_string())];
+        assert_eq!(
+            rights_within_limit(&current, wanted.clone(), Some(&[a])),
+            Ok(vec![
+                (a, "change_policies".into()),
+                (b, "report_claims".into())
+            ]),
+            "b's rights stay"
+        );
+        assert_eq!(
+            rights_within_limit(&current, wanted.clone(), None),
+            Ok(wanted)
+        );
+        assert_eq!(
+            rights_within_limit(&current, vec![(b, "view_policies".into())], Some(&[a])),
+            Err(ErrorCode::UnknownPortfolio)
+        );
+        assert!(grants_within_limit(&[a], Some(&[a, b])) && !grants_within_limit(&[b], Some(&[a])));
+        assert!(grants_within_limit(&[b], None));
     }
 
     #[test]
@@ -465,12 +525,48 @@ mod tests {
             )
         };
         assert!(refused(claims(), at(90)), "expired (with the skew)");
-        assert!(refused(AssertionClaims { sub: Some("pc_2".into()), ..claims() }, at(0)));
-        assert!(refused(AssertionClaims { aud: vec!["https://elsewhere".into()], ..claims() }, at(0)));
-        assert!(refused(AssertionClaims { exp: Some(at(331).timestamp()), ..claims() }, at(0)));
-        assert!(refused(AssertionClaims { exp: None, ..claims() }, at(0)));
-        assert!(refused(AssertionClaims { jti: None, ..claims() }, at(0)));
-        assert!(refused(AssertionClaims { iat: Some(at(60).timestamp()), ..claims() }, at(0)));
+        assert!(refused(
+            AssertionClaims {
+                sub: Some("pc_2".into()),
+                ..claims()
+            },
+            at(0)
+        ));
+        assert!(refused(
+            AssertionClaims {
+                aud: vec!["https://elsewhere".into()],
+                ..claims()
+            },
+            at(0)
+        ));
+        assert!(refused(
+            AssertionClaims {
+                exp: Some(at(331).timestamp()),
+                ..claims()
+            },
+            at(0)
+        ));
+        assert!(refused(
+            AssertionClaims {
+                exp: None,
+                ..claims()
+            },
+            at(0)
+        ));
+        assert!(refused(
+            AssertionClaims {
+                jti: None,
+                ..claims()
+            },
+            at(0)
+        ));
+        assert!(refused(
+            AssertionClaims {
+                iat: Some(at(60).timestamp()),
+                ..claims()
+            },
+            at(0)
+        ));
     }
 
     #[test]
@@ -495,6 +591,10 @@ mod tests {
         assert_eq!(on_repeat(&stored(None), &[1], at(10)), Repeat::Wait);
         assert_eq!(on_repeat(&stored(None), &[1], at(60)), Repeat::Expired);
         assert!(keeps_answer(201) && keeps_answer(409) && !keeps_answer(429) && !keeps_answer(503));
-        assert!(valid_idempotency_key("a1-b2") && !valid_idempotency_key("a b") && !valid_idempotency_key(""));
+        assert!(
+            valid_idempotency_key("a1-b2")
+                && !valid_idempotency_key("a b")
+                && !valid_idempotency_key("")
+        );
     }
 }

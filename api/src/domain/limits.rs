@@ -121,12 +121,14 @@ impl Limit<'_> {
                 policy.password_changes_per_15_minutes,
                 Duration::minutes(15),
             ),
-            Limit::TokensPerClient(_) => {
-                (policy.tokens_per_minute_per_api_client, Duration::minutes(1))
-            }
-            Limit::OAuthPerClientAddress(_) => {
-                (policy.oauth_requests_per_minute_per_client, Duration::minutes(1))
-            }
+            Limit::TokensPerClient(_) => (
+                policy.tokens_per_minute_per_api_client,
+                Duration::minutes(1),
+            ),
+            Limit::OAuthPerClientAddress(_) => (
+                policy.oauth_requests_per_minute_per_client,
+                Duration::minutes(1),
+            ),
         };
         Rule { max, window }
     }

@@ -152,6 +152,39 @@ pub fn rights_diff<'a>(
     (granted, revoked)
 }
 
+/// What a rights check answers for one (portfolio, right): an unknown right or portfolio
+/// first, then whether the caller reaches the portfolio, whether it is the account's office's,
+/// whether the account may do anything at all, and only then whether it holds the right.
+pub fn check_right(
+    account: &Account,
+    portfolio: Option<&Portfolio>,
+    right_known: bool,
+    reachable: bool,
+    held: &[AccountRight],
+    right: &str,
+) -> poort_shared::dto::RightsCheckReason {
+    use poort_shared::dto::RightsCheckReason as R;
+    let Some(portfolio) = portfolio else {
+        return R::UnknownPortfolio;
+    };
+    if !right_known {
+        R::UnknownRight
+    } else if !reachable {
+        R::PortfolioNotAllowed
+    } else if account.office_id != Some(portfolio.office_id) {
+        R::PortfolioOfAnotherOffice
+    } else if account.status != AccountStatus::Active {
+        R::AccountNotActive
+    } else if held
+        .iter()
+        .any(|r| r.portfolio_id == portfolio.id && r.right_code == right)
+    {
+        R::Granted
+    } else {
+        R::NotGranted
+    }
+}
+
 /// Rights grouped per portfolio, in the order the rights come (the store sorts them by agency
 /// number and catalogue order).
 pub fn portfolios_of<'a>(
@@ -176,6 +209,67 @@ pub fn portfolios_of<'a>(
 mod tests {
     use super::*;
     use crate::domain::account::tests::account;
+
+    #[test]
+    fn a_rights_check_says_why() {
+        use poort_shared::dto::RightsCheckReason as R;
+        let office = Uuid::from_u128(1);
+        let mut adviser = account(Role::Adviser, AccountStatus::Active);
+        adviser.office_id = Some(office);
+        let now = chrono::DateTime::UNIX_EPOCH;
+        let portfolio = Portfolio {
+            id: Uuid::from_u128(10),
+            office_id: office,
+            agency_number: AgencyNumber::parse("A-1").unwrap(),
+            name: "P".into(),
+            created_at: now,
+            updated_at: now,
+        };
+        let held = vec![AccountRight {
+            account_id: adviser.id,
+            portfolio_id: portfolio.id,
+            agency_number: portfolio.agency_number.clone(),
+            portfolio_name: "P".into(),
+            right_code: "view_policies".into(),
+        }];
+        let check = |a: &Account, p: Option<&Portfolio>, known, reachable, right| {
+            check_right(a, p, known, reachable, &held, right)
+        };
+        assert_eq!(
+            check(&adviser, Some(&portfolio), true, true, "view_policies"),
+            R::Granted
+        );
+        assert_eq!(
+            check(&adviser, Some(&portfolio), true, true, "report_claims"),
+            R::NotGranted
+        );
+        assert_eq!(
+            check(&adviser, Some(&portfolio), false, true, "x"),
+            R::UnknownRight
+        );
+        assert_eq!(
+            check(&adviser, None, true, true, "view_policies"),
+            R::UnknownPortfolio
+        );
+        assert_eq!(
+            check(&adviser, Some(&portfolio), true, false, "view_policies"),
+            R::PortfolioNotAllowed
+        );
+        let foreign = Portfolio {
+            office_id: Uuid::from_u128(2),
+            ..portfolio.clone()
+        };
+        assert_eq!(
+            check(&adviser, Some(&foreign), true, true, "view_policies"),
+            R::PortfolioOfAnotherOffice
+        );
+        adviser.status = AccountStatus::Deactivated;
+        assert_eq!(
+            check(&adviser, Some(&portfolio), true, true, "view_policies"),
+            R::AccountNotActive,
+            "a right held by an account that may do nothing counts for nothing"
+        );
+    }
 
     #[test]
     fn an_office_administrator_sees_only_their_own_office() {

@@ -4,9 +4,11 @@
 
 pub mod account;
 pub mod answers;
+pub mod api_clients;
 pub mod health;
 pub mod invitations;
 pub mod me;
+pub mod oauth;
 pub mod office;
 pub mod operator;
 pub mod outbox;
@@ -246,6 +248,58 @@ pub fn api(dev: bool) -> Registrar {
             operator::withdraw,
         )
         .get("/api/operator/audit", operator::audit);
+    // API clients, managed by an office's administrators and the relations team.
+    r.get("/api/office/api-scopes", api_clients::office_scopes)
+        .get("/api/office/api-clients", api_clients::office_list)
+        .post("/api/office/api-clients", api_clients::office_create)
+        .get("/api/office/api-clients/{id}", api_clients::office_get)
+        .put("/api/office/api-clients/{id}", api_clients::office_update)
+        .post(
+            "/api/office/api-clients/{id}/revoke",
+            api_clients::office_revoke,
+        )
+        .post(
+            "/api/office/api-clients/{id}/keys",
+            api_clients::office_add_key,
+        )
+        .delete(
+            "/api/office/api-clients/{id}/keys/{key_id}",
+            api_clients::office_remove_key,
+        )
+        .post(
+            "/api/office/api-clients/{id}/secret",
+            api_clients::office_secret,
+        )
+        .get("/api/operator/api-scopes", api_clients::operator_scopes)
+        .get("/api/operator/api-clients", api_clients::operator_list)
+        .post("/api/operator/api-clients", api_clients::operator_create)
+        .get("/api/operator/api-clients/{id}", api_clients::operator_get)
+        .put(
+            "/api/operator/api-clients/{id}",
+            api_clients::operator_update,
+        )
+        .post(
+            "/api/operator/api-clients/{id}/revoke",
+            api_clients::operator_revoke,
+        )
+        .post(
+            "/api/operator/api-clients/{id}/keys",
+            api_clients::operator_add_key,
+        )
+        .delete(
+            "/api/operator/api-clients/{id}/keys/{key_id}",
+            api_clients::operator_remove_key,
+        )
+        .post(
+            "/api/operator/api-clients/{id}/secret",
+            api_clients::operator_secret,
+        );
+    // Programs: OAuth 2.0 and rights checks.
+    r.post("/oauth2/token", oauth::token)
+        .post("/oauth2/introspect", oauth::introspect)
+        .get("/.well-known/oauth-authorization-server", oauth::metadata)
+        .get("/api/rights/check", oauth::check)
+        .post("/api/rights/check", oauth::check_batch);
     if dev {
         r.get("/api/dev/outbox", outbox::dev_outbox);
     }

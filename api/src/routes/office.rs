@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::answers::{
     AccountDetailAnswers, AuditAnswers, InvitationListAnswers, ResendAnswers, WithdrawAnswers,
 };
-use crate::auth::principal::OfficeAdmin;
+use crate::auth::bearer::{ManageAccounts, ManageRights, OfficeCaller, ReadAccounts, ReadAudit};
 use crate::error::ApiError;
 use crate::services::audit::AuditQuery;
 use crate::services::invitations::NewInvitee;
@@ -67,14 +67,15 @@ impl From<OfficeAuditQuery> for AuditQuery {
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`: not a user administrator", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:read"]))
 )]
 pub async fn list_accounts(
     state: web::Data<AppState>,
-    admin: OfficeAdmin,
+    caller: OfficeCaller<ReadAccounts>,
     query: web::Query<SearchQuery>,
 ) -> Result<web::Json<AccountListResponse>, ApiError> {
-    let accounts = accounts::list(&state, admin.scope(), query.q.as_deref()).await?;
+    let accounts = accounts::list(&state, caller.scope(), query.q.as_deref()).await?;
+    let accounts = accounts.into_iter().map(|a| caller.shown(a)).collect();
     Ok(web::Json(AccountListResponse { accounts }))
 }
 
@@ -83,16 +84,18 @@ pub async fn list_accounts(
     operation_id = "office_get_account",
     get, path = "/api/office/accounts/{id}", tag = "office", params(("id" = Uuid, Path)),
     responses(AccountDetailAnswers),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:read"]))
 )]
 pub async fn get_account(
     state: web::Data<AppState>,
-    admin: OfficeAdmin,
+    caller: OfficeCaller<ReadAccounts>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountDetailResponse>, ApiError> {
-    Ok(web::Json(
-        accounts::detail(&state, admin.scope(), *id).await?,
-    ))
+    let detail = accounts::detail(&state, caller.scope(), *id).await?;
+    Ok(web::Json(AccountDetailResponse {
+        account: caller.shown(detail.account),
+        ..detail
+    }))
 }
 
 /// Sets the account's rights: the complete list per portfolio; what is left out is revoked.
@@ -106,17 +109,24 @@ pub async fn get_account(
         (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["rights:manage"]))
 )]
 pub async fn set_rights(
     state: web::Data<AppState>,
-    admin: OfficeAdmin,
+    caller: OfficeCaller<ManageRights>,
     id: web::Path<Uuid>,
     body: web::Json<SetRightsRequest>,
 ) -> Result<web::Json<AccountResponse>, ApiError> {
-    let account =
-        accounts::set_rights(&state, &admin, admin.scope(), *id, &body.portfolios).await?;
-    Ok(web::Json(account))
+    let account = accounts::set_rights(
+        &state,
+        &caller.actor(),
+        caller.scope(),
+        *id,
+        &body.portfolios,
+        caller.portfolio_limit(),
+    )
+    .await?;
+    Ok(web::Json(caller.shown(account)))
 }
 
 /// Deactivates an account: its sessions end at once and it cannot sign in.
@@ -129,16 +139,15 @@ pub async fn set_rights(
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 409, description = "`last_administrator`, `account_not_active`", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:manage"]))
 )]
 pub async fn deactivate(
     state: web::Data<AppState>,
-    admin: OfficeAdmin,
+    caller: OfficeCaller<ManageAccounts>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountResponse>, ApiError> {
-    Ok(web::Json(
-        accounts::set_active(&state, &admin, admin.scope(), *id, false).await?,
-    ))
+    let account = accounts::set_active(&state, &caller.actor(), caller.scope(), *id, false).await?;
+    Ok(web::Json(caller.shown(account)))
 }
 
 /// Reactivates a deactivated account.
@@ -151,16 +160,15 @@ pub async fn deactivate(
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 409, description = "`account_not_active` (it was not deactivated)", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:manage"]))
 )]
 pub async fn reactivate(
     state: web::Data<AppState>,
-    admin: OfficeAdmin,
+    caller: OfficeCaller<ManageAccounts>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountResponse>, ApiError> {
-    Ok(web::Json(
-        accounts::set_active(&state, &admin, admin.scope(), *id, true).await?,
-    ))
+    let account = accounts::set_active(&state, &caller.actor(), caller.scope(), *id, true).await?;
+    Ok(web::Json(caller.shown(account)))
 }
 
 /// Makes the account a user administrator of the office too.
@@ -172,16 +180,15 @@ pub async fn reactivate(
         (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:manage"]))
 )]
 pub async fn appoint_admin(
     state: web::Data<AppState>,
-    admin: OfficeAdmin,
+    caller: OfficeCaller<ManageAccounts>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountResponse>, ApiError> {
-    Ok(web::Json(
-        accounts::set_admin(&state, &admin, admin.scope(), *id, true).await?,
-    ))
+    let account = accounts::set_admin(&state, &caller.actor(), caller.scope(), *id, true).await?;
+    Ok(web::Json(caller.shown(account)))
 }
 
 /// Takes the administrator role away; the office always keeps at least one active one.
@@ -194,29 +201,28 @@ pub async fn appoint_admin(
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 409, description = "`last_administrator`", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:manage"]))
 )]
 pub async fn remove_admin(
     state: web::Data<AppState>,
-    admin: OfficeAdmin,
+    caller: OfficeCaller<ManageAccounts>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountResponse>, ApiError> {
-    Ok(web::Json(
-        accounts::set_admin(&state, &admin, admin.scope(), *id, false).await?,
-    ))
+    let account = accounts::set_admin(&state, &caller.actor(), caller.scope(), *id, false).await?;
+    Ok(web::Json(caller.shown(account)))
 }
 
 /// The office's invitations with their history (sent, re-sent, renewed, accepted, withdrawn).
 #[utoipa::path(
     get, path = "/api/office/invitations", tag = "office",
     responses(InvitationListAnswers),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:read"]))
 )]
 pub async fn list_invitations(
     state: web::Data<AppState>,
-    admin: OfficeAdmin,
+    caller: OfficeCaller<ReadAccounts>,
 ) -> Result<web::Json<InvitationListResponse>, ApiError> {
-    let office = admin.office;
+    let office = caller.office;
     let invitations = invitations::list_in_office(&state, office).await?;
     Ok(web::Json(InvitationListResponse { invitations }))
 }
@@ -234,16 +240,17 @@ pub async fn list_invitations(
         (status = 409, description = "`email_taken`", body = ErrorBody),
         (status = 429, description = "`rate_limited`", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:manage"]))
 )]
 pub async fn invite(
     state: web::Data<AppState>,
-    admin: OfficeAdmin,
+    caller: OfficeCaller<ManageAccounts>,
     body: web::Json<InviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let office = admin.office;
-    let who = NewInvitee::of_office(&body, office);
-    let invitation = invitations::invite(&state, &admin.actor(), admin.scope(), &who).await?;
+    let granted: Vec<Uuid> = body.rights.iter().map(|g| g.portfolio_id).collect();
+    caller.may_grant(&granted)?;
+    let who = NewInvitee::of_office(&body, caller.office);
+    let invitation = invitations::invite(&state, &caller.actor(), caller.scope(), &who).await?;
     Ok(HttpResponse::Created().json(invitation))
 }
 
@@ -252,15 +259,15 @@ pub async fn invite(
     operation_id = "office_resend",
     post, path = "/api/office/invitations/{id}/resend", tag = "office", params(("id" = Uuid, Path)),
     responses(ResendAnswers),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:manage"]))
 )]
 pub async fn resend(
     state: web::Data<AppState>,
-    admin: OfficeAdmin,
+    caller: OfficeCaller<ManageAccounts>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<InvitationResponse>, ApiError> {
     Ok(web::Json(
-        invitations::resend(&state, &admin.actor(), *id, admin.scope()).await?,
+        invitations::resend(&state, &caller.actor(), *id, caller.scope()).await?,
     ))
 }
 
@@ -269,15 +276,15 @@ pub async fn resend(
     operation_id = "office_withdraw",
     post, path = "/api/office/invitations/{id}/withdraw", tag = "office", params(("id" = Uuid, Path)),
     responses(WithdrawAnswers),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:manage"]))
 )]
 pub async fn withdraw(
     state: web::Data<AppState>,
-    admin: OfficeAdmin,
+    caller: OfficeCaller<ManageAccounts>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<InvitationResponse>, ApiError> {
     Ok(web::Json(
-        invitations::withdraw(&state, &admin.actor(), *id, admin.scope()).await?,
+        invitations::withdraw(&state, &caller.actor(), *id, caller.scope()).await?,
     ))
 }
 
@@ -290,14 +297,16 @@ pub async fn withdraw(
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:read"]))
 )]
 pub async fn portfolios(
     state: web::Data<AppState>,
-    admin: OfficeAdmin,
+    caller: OfficeCaller<ReadAccounts>,
 ) -> Result<web::Json<PortfolioListResponse>, ApiError> {
-    let office = admin.office;
-    let portfolios = offices::portfolios(&state, office).await?;
+    let mut portfolios = offices::portfolios(&state, caller.office).await?;
+    if let Some(limit) = caller.portfolio_limit() {
+        portfolios.retain(|p| limit.contains(&p.id));
+    }
     Ok(web::Json(PortfolioListResponse { portfolios }))
 }
 
@@ -306,13 +315,13 @@ pub async fn portfolios(
     operation_id = "office_audit",
     get, path = "/api/office/audit", tag = "office", params(OfficeAuditQuery),
     responses(AuditAnswers),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["audit:read"]))
 )]
 pub async fn audit(
     state: web::Data<AppState>,
-    admin: OfficeAdmin,
+    caller: OfficeCaller<ReadAudit>,
     query: web::Query<OfficeAuditQuery>,
 ) -> Result<web::Json<AuditPageResponse>, ApiError> {
-    let page = audit_service::page(&state, admin.scope(), query.into_inner().into()).await?;
+    let page = audit_service::page(&state, caller.scope(), query.into_inner().into()).await?;
     Ok(web::Json(page))
 }

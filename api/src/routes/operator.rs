@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::answers::{
     AccountDetailAnswers, AuditAnswers, InvitationListAnswers, ResendAnswers, WithdrawAnswers,
 };
+use crate::auth::bearer::{ManageAccounts, ManageOffices, OperatorCaller, ReadAccounts, ReadAudit};
 use crate::auth::principal::Operator;
 use crate::domain::Scope;
 use crate::error::ApiError;
@@ -81,11 +82,11 @@ impl From<OperatorAuditQuery> for AuditQuery {
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`: not in the relations team", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["offices:manage"]))
 )]
 pub async fn list_offices(
     state: web::Data<AppState>,
-    _operator: Operator,
+    _caller: OperatorCaller<ManageOffices>,
     query: web::Query<OfficeSearchQuery>,
 ) -> Result<web::Json<OfficeListResponse>, ApiError> {
     Ok(web::Json(OfficeListResponse {
@@ -103,14 +104,14 @@ pub async fn list_offices(
         (status = 403, description = "`forbidden`, `origin_mismatch`", body = ErrorBody),
         (status = 409, description = "`kvk_number_taken`", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["offices:manage"]))
 )]
 pub async fn create_office(
     state: web::Data<AppState>,
-    operator: Operator,
+    operator: OperatorCaller<ManageOffices>,
     body: web::Json<CreateOfficeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let office = offices::create(&state, &operator, &body.name, &body.kvk_number).await?;
+    let office = offices::create(&state, &operator.actor(), &body.name, &body.kvk_number).await?;
     Ok(HttpResponse::Created().json(office))
 }
 
@@ -123,11 +124,11 @@ pub async fn create_office(
         (status = 403, description = "`forbidden`", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["offices:manage"]))
 )]
 pub async fn get_office(
     state: web::Data<AppState>,
-    _operator: Operator,
+    _caller: OperatorCaller<ManageOffices>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<OfficeResponse>, ApiError> {
     Ok(web::Json(offices::get(&state, *id).await?))
@@ -145,18 +146,18 @@ pub async fn get_office(
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 409, description = "`kvk_number_taken`", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["offices:manage"]))
 )]
 pub async fn update_office(
     state: web::Data<AppState>,
-    operator: Operator,
+    operator: OperatorCaller<ManageOffices>,
     id: web::Path<Uuid>,
     body: web::Json<UpdateOfficeRequest>,
 ) -> Result<web::Json<OfficeResponse>, ApiError> {
     Ok(web::Json(
         offices::update(
             &state,
-            &operator,
+            &operator.actor(),
             *id,
             body.name.as_deref(),
             body.kvk_number.as_deref(),
@@ -175,11 +176,11 @@ pub async fn update_office(
         (status = 403, description = "`forbidden`", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["offices:manage"]))
 )]
 pub async fn portfolios(
     state: web::Data<AppState>,
-    _operator: Operator,
+    _caller: OperatorCaller<ManageOffices>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<PortfolioListResponse>, ApiError> {
     Ok(web::Json(PortfolioListResponse {
@@ -199,16 +200,22 @@ pub async fn portfolios(
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 409, description = "`agency_number_taken`", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["offices:manage"]))
 )]
 pub async fn create_portfolio(
     state: web::Data<AppState>,
-    operator: Operator,
+    operator: OperatorCaller<ManageOffices>,
     id: web::Path<Uuid>,
     body: web::Json<CreatePortfolioRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let portfolio =
-        offices::create_portfolio(&state, &operator, *id, &body.agency_number, &body.name).await?;
+    let portfolio = offices::create_portfolio(
+        &state,
+        &operator.actor(),
+        *id,
+        &body.agency_number,
+        &body.name,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(portfolio))
 }
 
@@ -224,18 +231,18 @@ pub async fn create_portfolio(
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 409, description = "`agency_number_taken`", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["offices:manage"]))
 )]
 pub async fn update_portfolio(
     state: web::Data<AppState>,
-    operator: Operator,
+    operator: OperatorCaller<ManageOffices>,
     id: web::Path<Uuid>,
     body: web::Json<UpdatePortfolioRequest>,
 ) -> Result<web::Json<PortfolioResponse>, ApiError> {
     Ok(web::Json(
         offices::update_portfolio(
             &state,
-            &operator,
+            &operator.actor(),
             *id,
             body.agency_number.as_deref(),
             body.name.as_deref(),
@@ -248,11 +255,11 @@ pub async fn update_portfolio(
 #[utoipa::path(
     get, path = "/api/operator/offices/{id}/invitations", tag = "operator", params(("id" = Uuid, Path)),
     responses(InvitationListAnswers),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:read"]))
 )]
 pub async fn office_invitations(
     state: web::Data<AppState>,
-    _operator: Operator,
+    _caller: OperatorCaller<ReadAccounts>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<InvitationListResponse>, ApiError> {
     Ok(web::Json(InvitationListResponse {
@@ -273,14 +280,16 @@ pub async fn office_invitations(
         (status = 409, description = "`email_taken`", body = ErrorBody),
         (status = 429, description = "`rate_limited`", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:manage"]))
 )]
 pub async fn invite_into_office(
     state: web::Data<AppState>,
-    operator: Operator,
+    operator: OperatorCaller<ManageAccounts>,
     id: web::Path<Uuid>,
     body: web::Json<InviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let granted: Vec<Uuid> = body.rights.iter().map(|g| g.portfolio_id).collect();
+    operator.may_grant(&granted)?;
     let who = NewInvitee::of_office(&body, *id);
     let invitation = invitations::invite(&state, &operator.actor(), operator.scope(), &who).await?;
     Ok(HttpResponse::Created().json(invitation))
@@ -323,11 +332,11 @@ pub async fn invite_operator(
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:read"]))
 )]
 pub async fn search_accounts(
     state: web::Data<AppState>,
-    _operator: Operator,
+    _caller: OperatorCaller<ReadAccounts>,
     query: web::Query<AccountSearchQuery>,
 ) -> Result<web::Json<AccountListResponse>, ApiError> {
     let scope = query.office_id.map(Scope::Office).unwrap_or(Scope::All);
@@ -341,11 +350,11 @@ pub async fn search_accounts(
     operation_id = "operator_get_account",
     get, path = "/api/operator/accounts/{id}", tag = "operator", params(("id" = Uuid, Path)),
     responses(AccountDetailAnswers),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:read"]))
 )]
 pub async fn get_account(
     state: web::Data<AppState>,
-    operator: Operator,
+    operator: OperatorCaller<ReadAccounts>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountDetailResponse>, ApiError> {
     Ok(web::Json(
@@ -363,14 +372,14 @@ pub async fn get_account(
         (status = 403, description = "`forbidden`, `origin_mismatch`, `cannot_target_self`", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:manage"]))
 )]
 pub async fn delete_account(
     state: web::Data<AppState>,
-    operator: Operator,
+    operator: OperatorCaller<ManageAccounts>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    accounts::delete(&state, &operator, *id).await?;
+    accounts::delete(&state, &operator.actor(), *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -385,15 +394,15 @@ pub async fn delete_account(
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 409, description = "`not_invited` (still invited: re-send instead), `account_not_active` (deactivated)", body = ErrorBody),
     ),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:manage"]))
 )]
 pub async fn reset_sign_in(
     state: web::Data<AppState>,
-    operator: Operator,
+    operator: OperatorCaller<ManageAccounts>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AccountDetailResponse>, ApiError> {
     Ok(web::Json(
-        accounts::reset_sign_in(&state, &operator, *id).await?,
+        accounts::reset_sign_in(&state, &operator.actor(), *id).await?,
     ))
 }
 
@@ -402,11 +411,11 @@ pub async fn reset_sign_in(
     operation_id = "operator_resend",
     post, path = "/api/operator/invitations/{id}/resend", tag = "operator", params(("id" = Uuid, Path)),
     responses(ResendAnswers),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:manage"]))
 )]
 pub async fn resend(
     state: web::Data<AppState>,
-    operator: Operator,
+    operator: OperatorCaller<ManageAccounts>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<InvitationResponse>, ApiError> {
     Ok(web::Json(
@@ -419,11 +428,11 @@ pub async fn resend(
     operation_id = "operator_withdraw",
     post, path = "/api/operator/invitations/{id}/withdraw", tag = "operator", params(("id" = Uuid, Path)),
     responses(WithdrawAnswers),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["accounts:manage"]))
 )]
 pub async fn withdraw(
     state: web::Data<AppState>,
-    operator: Operator,
+    operator: OperatorCaller<ManageAccounts>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<InvitationResponse>, ApiError> {
     Ok(web::Json(
@@ -436,11 +445,11 @@ pub async fn withdraw(
     operation_id = "operator_audit",
     get, path = "/api/operator/audit", tag = "operator", params(OperatorAuditQuery),
     responses(AuditAnswers),
-    security(("session" = []))
+    security(("session" = []), ("oauth2" = ["audit:read"]))
 )]
 pub async fn audit(
     state: web::Data<AppState>,
-    operator: Operator,
+    operator: OperatorCaller<ReadAudit>,
     query: web::Query<OperatorAuditQuery>,
 ) -> Result<web::Json<AuditPageResponse>, ApiError> {
     let page = audit_service::page(&state, operator.scope(), query.into_inner().into()).await?;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::invitations::{
     list_for_account, office_name, start_setup, validate_grants, withdraw_open,
 };
-use crate::auth::principal::Principal;
+use crate::auth::principal::Actor;
 use crate::domain::account::{may_deactivate, may_reset_sign_in, reactivated};
 use crate::domain::limits::Limit;
 use crate::domain::office::{
@@ -114,10 +114,11 @@ pub async fn detail(
 /// what revoked.
 pub async fn set_rights(
     state: &AppState,
-    by: &Principal,
+    by: &Actor<'_>,
     scope: Scope,
     id: Uuid,
     grants: &[RightsGrant],
+    limit: Option<&[Uuid]>,
 ) -> Result<AccountResponse, ApiError> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
@@ -137,6 +138,7 @@ pub async fn set_rights(
             .find(|r| r.portfolio_id == *pid)
             .map_or_else(|| pid.to_string(), |r| r.agency_number.to_string())
     };
+    let wanted = crate::domain::api_client::rights_within_limit(&current, wanted, limit)?;
     let (granted, revoked) = rights_diff(&current, &wanted);
     let granted: Vec<serde_json::Value> = granted
         .into_iter()
@@ -179,12 +181,12 @@ async fn keep_an_admin(tx: &mut dyn Tx, account: &Account) -> Result<(), ApiErro
 /// Deactivates (sessions end at once) or reactivates an account.
 pub async fn set_active(
     state: &AppState,
-    by: &Principal,
+    by: &Actor<'_>,
     scope: Scope,
     id: Uuid,
     active: bool,
 ) -> Result<AccountResponse, ApiError> {
-    if id == by.id() {
+    if by.id == Some(id) {
         return Err(ErrorCode::CannotTargetSelf.into());
     }
     let now = state.now();
@@ -229,7 +231,7 @@ pub async fn set_active(
 /// Appoints or removes a user administrator of the office (one always remains).
 pub async fn set_admin(
     state: &AppState,
-    by: &Principal,
+    by: &Actor<'_>,
     scope: Scope,
     id: Uuid,
     admin: bool,
@@ -262,8 +264,8 @@ pub async fn set_admin(
 
 /// Deletes an account (relations team): its sessions end at once and its personal data is
 /// removed; the audit trail keeps a pseudonymous record (the account id only).
-pub async fn delete(state: &AppState, by: &Principal, id: Uuid) -> Result<(), ApiError> {
-    if id == by.id() {
+pub async fn delete(state: &AppState, by: &Actor<'_>, id: Uuid) -> Result<(), ApiError> {
+    if by.id == Some(id) {
         return Err(ErrorCode::CannotTargetSelf.into());
     }
     let now = state.now();
@@ -298,10 +300,10 @@ pub async fn delete(state: &AppState, by: &Principal, id: Uuid) -> Result<(), Ap
 /// are removed, sessions end, and an e-mail with a set-up link goes out (the invitation flow).
 pub async fn reset_sign_in(
     state: &AppState,
-    by: &Principal,
+    by: &Actor<'_>,
     id: Uuid,
 ) -> Result<AccountDetailResponse, ApiError> {
-    if id == by.id() {
+    if by.id == Some(id) {
         return Err(ErrorCode::CannotTargetSelf.into());
     }
     let now = state.now();
@@ -335,7 +337,7 @@ pub async fn reset_sign_in(
         &account,
         office.as_deref(),
         InvitationKind::Reset,
-        Some(by.id()),
+        by.id,
     )
     .await?;
     tx.audit(

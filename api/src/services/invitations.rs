@@ -535,10 +535,7 @@ pub async fn bootstrap_operator(
     };
     let (_, link) = invite_with_link(
         state,
-        &Actor {
-            id: None,
-            client: &client,
-        },
+        &Actor::nobody(&client),
         Scope::All,
         &NewInvitee {
             name,

@@ -16,11 +16,14 @@
 //! | [`accounts`] | managing accounts: lists, rights, (de)activation, the administrator role, deletion, reset |
 //! | [`offices`] | offices, portfolios, the rights catalogue |
 //! | [`audit`] | reading the audit trail |
+//! | [`api_clients`] | integrators' API clients: settings, keys, secrets, revocation |
+//! | [`oauth`] | the token endpoint, introspection and rights checks for programs |
 //! | [`codes`], [`lockout`], [`passwords`], [`sessions`] | what several of the above share: one-time codes, blocking, new passwords, starting a session |
 //! | [`demo`] | demo data for development and the benchmark |
 //! | [`upgrade`] | bringing what an earlier version stored up to date, once at start-up |
 
 pub mod accounts;
+pub mod api_clients;
 pub mod audit;
 pub mod codes;
 pub mod context;
@@ -29,6 +32,7 @@ pub mod invitations;
 pub mod links;
 pub mod lockout;
 pub mod my_account;
+pub mod oauth;
 pub mod offices;
 pub mod passwords;
 pub mod recovery;

@@ -7,7 +7,7 @@ use poort_shared::validate::{AgencyNumber, KvkNumber, parse_name};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::principal::Principal;
+use crate::auth::principal::Actor;
 use crate::domain::{Office, OfficeSummary, Portfolio};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -64,7 +64,7 @@ pub async fn get(state: &AppState, id: Uuid) -> Result<OfficeResponse, ApiError>
 
 pub async fn create(
     state: &AppState,
-    by: &Principal,
+    by: &Actor<'_>,
     name: &str,
     kvk: &str,
 ) -> Result<OfficeResponse, ApiError> {
@@ -98,7 +98,7 @@ pub async fn create(
 
 pub async fn update(
     state: &AppState,
-    by: &Principal,
+    by: &Actor<'_>,
     id: Uuid,
     name: Option<&str>,
     kvk: Option<&str>,
@@ -151,7 +151,7 @@ pub async fn portfolios(
 
 pub async fn create_portfolio(
     state: &AppState,
-    by: &Principal,
+    by: &Actor<'_>,
     office_id: Uuid,
     agency: &str,
     name: &str,
@@ -190,7 +190,7 @@ pub async fn create_portfolio(
 
 pub async fn update_portfolio(
     state: &AppState,
-    by: &Principal,
+    by: &Actor<'_>,
     id: Uuid,
     agency: Option<&str>,
     name: Option<&str>,

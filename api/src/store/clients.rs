@@ -83,7 +83,7 @@ pub trait ApiClientStore: Send + Sync {
     /// removed key stops working at once on every instance.
     async fn bearer_client(
         &self,
-        id: Uuid,
+        client_id: &str,
         credential: Uuid,
     ) -> Result<Option<ApiClient>, StoreError>;
     /// Claims `(owner, key)` for a request with this fingerprint: `None` when this request
@@ -209,10 +209,9 @@ pub(crate) fn scopes_text(client: &ApiClient) -> String {
 }
 
 pub(crate) fn portfolios_text(client: &ApiClient) -> Option<String> {
-    client
-        .portfolio_ids
-        .as_ref()
-        .map(|ids| serde_json::Value::from(ids.iter().map(Uuid::to_string).collect::<Vec<_>>()).to_string())
+    client.portfolio_ids.as_ref().map(|ids| {
+        serde_json::Value::from(ids.iter().map(Uuid::to_string).collect::<Vec<_>>()).to_string()
+    })
 }
 
 #[derive(sqlx::FromRow)]
@@ -504,14 +503,14 @@ macro_rules! api_client_store_sql {
 
             async fn bearer_client(
                 &self,
-                id: uuid::Uuid,
+                client_id: &str,
                 credential: uuid::Uuid,
             ) -> Result<Option<$crate::domain::ApiClient>, $crate::store::StoreError> {
                 let row: Option<$crate::store::clients::ApiClientRow> = sqlx::query_as(concat!(
-                    "SELECT ", api_client_cols!(), " FROM api_clients c WHERE c.id = $1 AND c.revoked_at IS NULL \
+                    "SELECT ", api_client_cols!(), " FROM api_clients c WHERE c.client_id = $1 AND c.revoked_at IS NULL \
                      AND (c.secret_id = $2 OR EXISTS (SELECT 1 FROM api_client_keys k WHERE k.client = c.id AND k.id = $2))"
                 ))
-                .bind(id)
+                .bind(client_id)
                 .bind(credential)
                 .fetch_optional(&self.pool)
                 .await?;

@@ -38,6 +38,10 @@ pub trait Offices: Send {
     /// rights on it follow); `Conflict` when the agency number is taken.
     async fn update_portfolio(&mut self, portfolio: &Portfolio) -> Result<(), StoreError>;
     async fn get_portfolio(&mut self, id: Uuid) -> Result<Option<Portfolio>, StoreError>;
+    async fn find_portfolio_by_agency_number(
+        &mut self,
+        agency_number: &AgencyNumber,
+    ) -> Result<Option<Portfolio>, StoreError>;
     /// The office's portfolios by agency number.
     async fn portfolios_of(&mut self, office_id: Uuid) -> Result<Vec<Portfolio>, StoreError>;
 
@@ -292,6 +296,18 @@ macro_rules! offices_sql {
                 let row: Option<$crate::store::offices::PortfolioRow> =
                     sqlx::query_as(concat!("SELECT ", portfolio_cols!(), " FROM portfolios WHERE id = $1"))
                         .bind(id)
+                        .fetch_optional(self.conn().await?)
+                        .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn find_portfolio_by_agency_number(
+                &mut self,
+                agency_number: &poort_shared::validate::AgencyNumber,
+            ) -> Result<Option<$crate::domain::Portfolio>, $crate::store::StoreError> {
+                let row: Option<$crate::store::offices::PortfolioRow> =
+                    sqlx::query_as(concat!("SELECT ", portfolio_cols!(), " FROM portfolios WHERE agency_number = $1"))
+                        .bind(agency_number.as_str())
                         .fetch_optional(self.conn().await?)
                         .await?;
                 row.map(TryInto::try_into).transpose()

@@ -7,6 +7,7 @@ mod architecture;
 mod contract;
 mod hardening;
 mod helpers;
+mod integrators;
 mod invitations;
 mod openapi;
 mod scoping;

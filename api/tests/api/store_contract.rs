@@ -1219,6 +1219,7 @@ fn record(
 ) -> AuditRecord {
     AuditRecord {
         actor_id: actor,
+        actor_client_id: None,
         action,
         target_account_id: target,
         office_id: office,

@@ -377,15 +377,33 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// Every column of the tables that hold secrets, as raw bytes, read straight from the
 /// database with its own connection.
 async fn raw_rows(app: &TestApp) -> Vec<(String, Vec<u8>)> {
+    raw_rows_in(
+        app,
+        &[
+            "invitation_links",
+            "invitations",
+            "verification_codes",
+            "sessions",
+            "accounts",
+            "outbox",
+        ],
+    )
+    .await
+}
+
+/// The rows of one table, each as its bytes (see [`raw_rows_in`]).
+pub(crate) async fn raw_rows_of(app: &TestApp, table: &str) -> Vec<Vec<u8>> {
+    raw_rows_in(app, &[table])
+        .await
+        .into_iter()
+        .map(|(_, row)| row)
+        .collect()
+}
+
+/// Every row of these tables as the bytes of its columns (text, and blobs raw).
+async fn raw_rows_in(app: &TestApp, tables: &[&str]) -> Vec<(String, Vec<u8>)> {
     use sqlx::{Connection as _, Row as _};
-    let tables = [
-        "invitation_links",
-        "invitations",
-        "verification_codes",
-        "sessions",
-        "accounts",
-        "outbox",
-    ];
+    let tables = tables.to_vec();
     let mut out = Vec::new();
     match app.db.kind {
         Kind::Sqlite => {
