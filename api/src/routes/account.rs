@@ -284,7 +284,10 @@ pub async fn select_portfolio(
 }
 
 /// A signed token (JWT, EdDSA, 5 minutes) for the signed-in person and the active portfolio,
-/// with the rights as claims; verify it with `/.well-known/jwks.json`.
+/// for the extranet's other applications: its claims are `UserTokenClaims` (the person's id,
+/// name, role, office, the portfolio and the rights on it, the session; no e-mail address).
+/// Verify it with `/.well-known/jwks.json`, or ask `/oauth2/introspect` whether it is still
+/// active and which rights hold now.
 #[utoipa::path(
     post, path = "/api/me/token", tag = "account",
     responses(

@@ -4,8 +4,9 @@
 
 use chrono::Duration;
 use poort_shared::ErrorCode;
-use poort_shared::dto::{AuditAction, PortfolioContextResponse, Role, TokenResponse};
-use serde::Serialize;
+use poort_shared::dto::{
+    AuditAction, PortfolioClaim, PortfolioContextResponse, Role, TokenResponse, UserTokenClaims,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -80,29 +81,8 @@ pub async fn select(
     Ok(context)
 }
 
-#[derive(Serialize)]
-struct PortfolioClaim {
-    id: Uuid,
-    agency_number: String,
-}
-
-#[derive(Serialize)]
-struct Claims {
-    iss: String,
-    sub: Uuid,
-    aud: String,
-    iat: i64,
-    exp: i64,
-    jti: Uuid,
-    name: String,
-    email: String,
-    role: &'static str,
-    office_id: Option<Uuid>,
-    portfolio: PortfolioClaim,
-    rights: Vec<String>,
-}
-
-/// A token for the signed-in person and the active portfolio, with the rights as claims.
+/// A token for the signed-in person and the active portfolio, with the rights as claims
+/// ([`UserTokenClaims`]: no e-mail address, as the applications that receive it log it).
 pub async fn token(state: &AppState, principal: &Principal) -> Result<TokenResponse, ApiError> {
     let context = context(state, principal).await?;
     let active = context
@@ -116,16 +96,16 @@ pub async fn token(state: &AppState, principal: &Principal) -> Result<TokenRespo
     let now = state.now();
     let expires_at = now + Duration::seconds(state.settings.security.token_lifetime_seconds);
     let account = &principal.account;
-    let claims = Claims {
+    let claims = UserTokenClaims {
         iss: state.public_url.clone(),
         sub: account.id,
         aud: state.settings.security.token_audience.clone(),
         iat: now.timestamp(),
         exp: expires_at.timestamp(),
         jti: crate::store::new_id(now),
+        sid: principal.session_id,
         name: account.name.clone(),
-        email: account.email.to_string(),
-        role: account.role.as_str(),
+        role: account.role,
         office_id: account.office_id,
         portfolio: PortfolioClaim {
             id: portfolio.portfolio_id,

@@ -7,6 +7,7 @@ mod architecture;
 mod contract;
 mod hardening;
 mod helpers;
+mod integrator_access;
 mod integrators;
 mod invitations;
 mod openapi;

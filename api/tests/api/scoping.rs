@@ -318,7 +318,7 @@ async fn a_state_change_from_another_site_is_refused(app: &TestApp) {
     );
 }
 
-fn office_endpoints(
+pub(crate) fn office_endpoints(
     account: &str,
     invitation: &str,
 ) -> Vec<(reqwest::Method, String, Option<serde_json::Value>)> {

@@ -862,6 +862,33 @@ async fn the_portfolio_context_names_administrators_when_there_is_no_access_and_
         .claims;
     assert_eq!(claims["portfolio"]["id"], portfolios[1].as_str());
     assert_eq!(claims["rights"], json!(["view_policies", "report_claims"]));
+    // The claims are exactly the documented `UserTokenClaims`: no e-mail address (tokens end
+    // up in other applications' logs), the session they came from.
+    let mut names: Vec<&str> = claims
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "aud",
+            "exp",
+            "iat",
+            "iss",
+            "jti",
+            "name",
+            "office_id",
+            "portfolio",
+            "rights",
+            "role",
+            "sid",
+            "sub"
+        ]
+    );
+    serde_json::from_value::<poort_shared::dto::UserTokenClaims>(claims.clone()).unwrap();
     assert_eq!(
         claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
         300
