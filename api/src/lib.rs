@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod domain;
 pub mod error;
 pub mod headers;
+pub mod idempotency;
 pub mod messages;
 pub mod metrics;
 pub mod openapi;

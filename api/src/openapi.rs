@@ -265,6 +265,11 @@ impl utoipa::Modify for AnswerHeaders {
                     list.iter()
                         .any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("oauth2").is_some()))
                 });
+                // State changes with a bearer token take an Idempotency-Key (`idempotency.rs`),
+                // but the token endpoint, which is not under /api.
+                if bearer && method != "get" && path.starts_with("/api/") {
+                    idempotent(operation);
+                }
                 for (status, response) in operation.responses.responses.iter_mut() {
                     let RefOr::T(response) = response else {
                         continue;
@@ -314,6 +319,99 @@ impl utoipa::Modify for AnswerHeaders {
                 }
             }
         }
+    }
+}
+
+/// Documents `Idempotency-Key` on a state-changing operation: the header, the replayed
+/// answer's header, and the two refusals it can bring.
+fn idempotent(operation: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{
+        ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, Required, ResponseBuilder, Type,
+    };
+    let parameter = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "With a bearer token: the request is done once per key (for 24 hours). A retry \
+             with the same key and request gets the first answer again \
+             (`Idempotent-Replayed: true`), also on another instance; one that arrives while \
+             the first runs waits for it. Server errors and 429s are not kept.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255))
+                .pattern(Some("^[!-~]{1,255}$")),
+        ))
+        .build();
+    operation
+        .parameters
+        .get_or_insert_with(Vec::new)
+        .push(RefOr::T(parameter));
+    let error_body = || {
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("ErrorBody")))
+            .build()
+    };
+    let responses = &mut operation.responses.responses;
+    for (status, response) in responses.iter_mut() {
+        if let RefOr::T(response) = response
+            && status.starts_with('2')
+        {
+            response.headers.insert(
+                "Idempotent-Replayed".into(),
+                RefOr::T(
+                    HeaderBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                        .description(Some(
+                            "With an `Idempotency-Key`: `true` when this is the first answer given \
+                         again, `false` when the request was done now.",
+                        ))
+                        .build(),
+                ),
+            );
+        }
+    }
+    match responses.get_mut("409") {
+        Some(RefOr::T(conflict)) => {
+            conflict.description.push_str(", `idempotency_key_in_use`");
+        }
+        _ => {
+            responses.insert(
+                "409".into(),
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(
+                            "`idempotency_key_in_use`: the first request with this key still runs",
+                        )
+                        .content("application/json", error_body())
+                        .build(),
+                ),
+            );
+        }
+    }
+    responses.insert(
+        "422".into(),
+        RefOr::T(
+            ResponseBuilder::new()
+                .description("`idempotency_key_reused`: the key was used for another request")
+                .content("application/json", error_body())
+                .build(),
+        ),
+    );
+    if !responses.contains_key("400") {
+        responses.insert(
+            "400".into(),
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description("`invalid_request`: an unreadable `Idempotency-Key`")
+                    .content("application/json", error_body())
+                    .build(),
+            ),
+        );
     }
 }
 

@@ -93,6 +93,7 @@ impl Application {
                 .route("/metrics", web::get().to(metrics_endpoint))
                 .service(web::scope("/api").default_service(web::to(routes::api_not_found)))
                 .configure(move |cfg| spa::configure(cfg, &static_dir))
+                .wrap(from_fn(crate::idempotency::idempotent))
                 .wrap(Compress::default())
                 .wrap(
                     DefaultHeaders::new()

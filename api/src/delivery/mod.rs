@@ -163,12 +163,18 @@ impl Worker {
     }
 
     /// Removes delivered and dead messages older than `delivery.retention_days` (0: keeps
-    /// them). Safe with several instances: each deletes what is old, once.
+    /// them), and used client assertions and idempotent answers that can no longer matter. Safe with several instances: each deletes what is old, once.
     pub async fn clean_up(&self) -> anyhow::Result<u64> {
+        let now = self.clock.now();
+        // Used client assertions past their expiry and idempotent answers past their day go
+        // in the same sweep (they are kept only as long as they can matter).
+        self.store
+            .delete_expired_client_records(now, now - crate::domain::api_client::IDEMPOTENCY_WINDOW)
+            .await?;
         if self.settings.retention_days <= 0 {
             return Ok(0);
         }
-        let cutoff = self.clock.now() - chrono::Duration::days(self.settings.retention_days);
+        let cutoff = now - chrono::Duration::days(self.settings.retention_days);
         let removed = self.store.delete_outbox_before(cutoff).await?;
         if removed > 0 {
             tracing::info!(

@@ -141,7 +141,10 @@ fn each_layer_imports_only_the_layers_below_it() {
         ("error", &["store", "auth"]),
         ("metrics", &[]),
         ("telemetry", &["configuration", "auth"]),
-        ("delivery", &["store", "configuration", "clock", "metrics"]),
+        (
+            "delivery",
+            &["store", "configuration", "clock", "metrics", "domain"],
+        ),
         (
             "auth",
             &["domain", "store", "configuration", "error", "state"],

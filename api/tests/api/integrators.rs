@@ -15,6 +15,7 @@ crate::app_on_both_databases!(
     every_refusal_of_the_token_endpoint_is_an_rfc_6749_answer,
     keys_rotate_and_a_removed_key_or_revoked_client_stops_at_the_next_request_elsewhere,
     es256_rs256_and_a_client_secret_get_tokens_too,
+    an_invitation_retried_with_one_idempotency_key_is_sent_once,
 );
 
 /// A key pair for signing assertions: its private half and what is registered.
@@ -773,5 +774,99 @@ async fn es256_rs256_and_a_client_secret_get_tokens_too(app: &TestApp) {
         rows.iter()
             .all(|row| !row.windows(needle.len()).any(|w| w == needle)),
         "the secret is not stored as given"
+    );
+}
+
+async fn an_invitation_retried_with_one_idempotency_key_is_sent_once(app: &TestApp) {
+    let public = app.address.clone();
+    let second = spawn_second(app, |s| s.server.public_url = Some(public)).await;
+    let operator = app.operator().await;
+    let (_, _, admin) = app.office_with_admin(&operator, 5).await;
+    let key = ed25519(40, "k");
+    let (_, client_id) = client_with_key(&admin, "office", &["accounts:manage"], &key).await;
+    let token = token_for(app, &key, &client_id).await;
+    let invite = json!({ "name": "Eenmalig", "email": "eenmalig@kantoor5.example" });
+    let send = |base: String, idempotency: &'static str, body: Value| {
+        let token = token.clone();
+        async move {
+            let response = reqwest::Client::new()
+                .post(format!("{base}/api/office/invitations"))
+                .bearer_auth(token)
+                .header("Idempotency-Key", idempotency)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            answer(response).await
+        }
+    };
+    // Two retries at once, on two instances: one invitation, the same answer twice.
+    let (a, b) = tokio::join!(
+        send(app.address.clone(), "invite-eenmalig-1", invite.clone()),
+        send(second.address.clone(), "invite-eenmalig-1", invite.clone()),
+    );
+    assert_eq!((a.status, b.status), (201, 201), "{} / {}", a.body, b.body);
+    assert_eq!(a.body, b.body, "the same invitation");
+    let replayed: Vec<&str> = [&a, &b]
+        .iter()
+        .map(|x| {
+            x.headers
+                .get("idempotent-replayed")
+                .unwrap()
+                .to_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        replayed.contains(&"true") && replayed.contains(&"false"),
+        "{replayed:?}"
+    );
+    let later = send(app.address.clone(), "invite-eenmalig-1", invite.clone()).await;
+    assert_eq!((later.status, &later.body), (201, &a.body));
+    let (_, invitations) = admin.get("/api/office/invitations").await;
+    let sent = invitations["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["email"] == "eenmalig@kantoor5.example")
+        .count();
+    assert_eq!(sent, 1, "invited once");
+    let mails = app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| m["recipient"] == "eenmalig@kantoor5.example")
+        .count();
+    assert_eq!(mails, 1, "one e-mail");
+    // The same key with another request is refused; a refused request is not kept.
+    let other = send(
+        app.address.clone(),
+        "invite-eenmalig-1",
+        json!({ "name": "Ander", "email": "ander@kantoor5.example" }),
+    )
+    .await;
+    assert_eq!(
+        (other.status, code(&other.body)),
+        (422, "idempotency_key_reused")
+    );
+    let bad = send(app.address.clone(), "sleutel met spaties", invite.clone()).await;
+    assert_eq!((bad.status, code(&bad.body)), (400, "invalid_request"));
+    // A day later the key is free again (and the address is taken: a new answer).
+    app.advance(Duration::hours(25));
+    let token_later = token_for(app, &key, &client_id).await;
+    let fresh = reqwest::Client::new()
+        .post(format!("{}/api/office/invitations", app.address))
+        .bearer_auth(token_later)
+        .header("Idempotency-Key", "invite-eenmalig-1")
+        .json(&invite)
+        .send()
+        .await
+        .unwrap();
+    let fresh = answer(fresh).await;
+    assert_eq!(
+        (fresh.status, code(&fresh.body)),
+        (409, "email_taken"),
+        "{}",
+        fresh.body
     );
 }
