@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod architecture;
+mod client_store_contract;
 mod contract;
 mod hardening;
 mod helpers;

@@ -1,0 +1,423 @@
+//! The store contract of API clients (`store/clients.rs`): every method, what it returns and
+//! what it refuses, on SQLite and PostgreSQL.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use poort_api::domain::api_client::{KeyAlg, Owner};
+use poort_api::domain::{ApiClient, ApiClientKey, Office, Portfolio};
+use poort_api::store::{Store, StoreError, new_id};
+use poort_shared::dto::ApiScope;
+use poort_shared::validate::{AgencyNumber, KvkNumber};
+use uuid::Uuid;
+
+crate::on_both_databases!(
+    clients_are_stored_changed_listed_per_owner_and_revoked,
+    keys_are_unique_per_client_and_the_credential_decides_the_bearer,
+    an_assertion_is_remembered_once_until_it_expires,
+    idempotency_keys_are_claimed_once_kept_and_taken_over,
+);
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+        .duration_trunc(Duration::milliseconds(1))
+        .unwrap()
+}
+
+async fn office(store: &Arc<dyn Store>, kvk: &str, agency: &str) -> (Office, Portfolio) {
+    let at = now();
+    let o = Office {
+        id: new_id(at),
+        name: format!("Kantoor {kvk}"),
+        kvk_number: KvkNumber::parse(kvk).unwrap(),
+        created_at: at,
+        updated_at: at,
+    };
+    let p = Portfolio {
+        id: new_id(at),
+        office_id: o.id,
+        agency_number: AgencyNumber::parse(agency).unwrap(),
+        name: "P".into(),
+        created_at: at,
+        updated_at: at,
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_office(&o).await.unwrap();
+    tx.insert_portfolio(&p).await.unwrap();
+    tx.commit().await.unwrap();
+    (o, p)
+}
+
+fn client(owner: Owner, client_id: &str) -> ApiClient {
+    let at = now();
+    ApiClient {
+        id: new_id(at),
+        client_id: client_id.into(),
+        name: "HR".into(),
+        owner,
+        scopes: vec![ApiScope::AccountsRead, ApiScope::RightsCheck],
+        portfolio_ids: None,
+        revoked_at: None,
+        created_by: None,
+        created_at: at,
+        updated_at: at,
+        last_used_at: None,
+        expires_at: None,
+        secret_id: None,
+        secret_created_at: None,
+    }
+}
+
+fn key(client: Uuid, kid: &str) -> ApiClientKey {
+    ApiClientKey {
+        id: new_id(now()),
+        client,
+        kid: kid.into(),
+        alg: KeyAlg::EdDsa,
+        jwk: format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"AAAA","kid":"{kid}"}}"#),
+        created_at: now(),
+        last_used_at: None,
+    }
+}
+
+async fn clients_are_stored_changed_listed_per_owner_and_revoked(store: Arc<dyn Store>) {
+    let (o, p) = office(&store, "21212121", "CL-1").await;
+    let mine = client(Owner::Office(o.id), "pc_office");
+    let insurer = client(Owner::Insurer, "pc_insurer");
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_api_client(&mine).await.unwrap();
+    tx.insert_api_client(&insurer).await.unwrap();
+    tx.commit().await.unwrap();
+    // A refused write spoils its transaction (on PostgreSQL): each in its own.
+    let mut tx = store.begin().await.unwrap();
+    assert!(matches!(
+        tx.insert_api_client(&client(Owner::Insurer, "pc_office"))
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    drop(tx);
+
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(
+        tx.get_api_client(mine.id).await.unwrap().as_ref(),
+        Some(&mine)
+    );
+    assert_eq!(tx.get_api_client(Uuid::nil()).await.unwrap(), None);
+    let of_office: Vec<Uuid> = tx
+        .api_clients_of(Owner::Office(o.id))
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(of_office, [mine.id]);
+    let of_insurer: Vec<Uuid> = tx
+        .api_clients_of(Owner::Insurer)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(of_insurer, [insurer.id], "the insurer's are apart");
+
+    let later = now() + Duration::seconds(5);
+    let changed = ApiClient {
+        name: "HR nieuw".into(),
+        scopes: vec![ApiScope::AuditRead],
+        portfolio_ids: Some(vec![p.id]),
+        expires_at: Some(later + Duration::days(30)),
+        updated_at: later,
+        ..mine.clone()
+    };
+    tx.update_api_client(&changed).await.unwrap();
+    assert_eq!(
+        tx.get_api_client(mine.id).await.unwrap().as_ref(),
+        Some(&changed)
+    );
+
+    tx.set_api_client_secret(mine.id, new_id(later), b"hash", later)
+        .await
+        .unwrap();
+    tx.insert_api_client_key(&key(mine.id, "k")).await.unwrap();
+    tx.mark_api_client_used(mine.id, None, later).await.unwrap();
+    let used = tx.get_api_client(mine.id).await.unwrap().unwrap();
+    assert_eq!(used.last_used_at, Some(later));
+    assert!(used.secret_id.is_some() && used.secret_created_at == Some(later));
+
+    tx.revoke_api_client(mine.id, later).await.unwrap();
+    let revoked = tx.get_api_client(mine.id).await.unwrap().unwrap();
+    assert_eq!(revoked.revoked_at, Some(later));
+    assert_eq!(revoked.secret_id, None, "a revoked client keeps no secret");
+    assert!(
+        tx.keys_of_api_clients(&[mine.id]).await.unwrap().is_empty(),
+        "nor keys"
+    );
+    let scopes: Vec<ApiScope> = tx
+        .api_scopes()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(
+        scopes,
+        ApiScope::ALL,
+        "the catalogue lists every scope, in order"
+    );
+    let insurer_only: Vec<ApiScope> = tx
+        .api_scopes()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.3)
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(insurer_only, [ApiScope::OfficesManage]);
+    assert!(
+        ApiScope::ALL
+            .iter()
+            .all(|s| poort_api::domain::api_client::insurer_only(*s) == insurer_only.contains(s))
+    );
+    tx.commit().await.unwrap();
+}
+
+async fn keys_are_unique_per_client_and_the_credential_decides_the_bearer(store: Arc<dyn Store>) {
+    let c = client(Owner::Insurer, "pc_keys");
+    let other = client(Owner::Insurer, "pc_other");
+    let (k1, k2) = (key(c.id, "one"), key(c.id, "two"));
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_api_client(&c).await.unwrap();
+    tx.insert_api_client(&other).await.unwrap();
+    tx.insert_api_client_key(&k1).await.unwrap();
+    tx.insert_api_client_key(&k2).await.unwrap();
+    tx.insert_api_client_key(&key(other.id, "one"))
+        .await
+        .unwrap();
+    let secret = new_id(now());
+    tx.set_api_client_secret(c.id, secret, b"digest", now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert!(matches!(
+        tx.insert_api_client_key(&key(c.id, "one")).await,
+        Err(StoreError::Conflict)
+    ));
+    drop(tx);
+
+    let found = store
+        .client_credentials("pc_keys", Some("two"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.client.id, c.id);
+    assert_eq!(found.key.as_ref().map(|k| k.id), Some(k2.id));
+    assert_eq!(found.secret_hash.as_deref(), Some(&b"digest"[..]));
+    assert_eq!(
+        store
+            .client_credentials("pc_keys", Some("three"))
+            .await
+            .unwrap()
+            .unwrap()
+            .key,
+        None
+    );
+    assert!(
+        store
+            .client_credentials("pc_none", None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    for credential in [k1.id, secret] {
+        assert_eq!(
+            store
+                .bearer_client("pc_keys", credential)
+                .await
+                .unwrap()
+                .map(|c| c.id),
+            Some(c.id)
+        );
+    }
+    assert!(
+        store
+            .bearer_client("pc_other", k1.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "another client's key"
+    );
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.delete_api_client_key(c.id, k1.id).await.unwrap());
+    assert!(!tx.delete_api_client_key(c.id, k1.id).await.unwrap());
+    assert!(
+        !tx.delete_api_client_key(other.id, k2.id).await.unwrap(),
+        "only the client's own"
+    );
+    tx.mark_api_client_used(c.id, Some(k2.id), now())
+        .await
+        .unwrap();
+    let keys = tx.keys_of_api_clients(&[c.id, other.id]).await.unwrap();
+    assert_eq!(keys.len(), 2);
+    assert!(
+        keys.iter()
+            .find(|k| k.id == k2.id)
+            .unwrap()
+            .last_used_at
+            .is_some()
+    );
+    tx.commit().await.unwrap();
+    assert!(
+        store
+            .bearer_client("pc_keys", k1.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "removed key"
+    );
+    assert!(
+        store
+            .bearer_client("pc_keys", k2.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+async fn an_assertion_is_remembered_once_until_it_expires(store: Arc<dyn Store>) {
+    let c = client(Owner::Insurer, "pc_jti");
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_api_client(&c).await.unwrap();
+    tx.commit().await.unwrap();
+    let at = now();
+    let until = at + Duration::minutes(5);
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        tx.remember_assertion(c.id, b"jti-1", until, at)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.remember_assertion(c.id, b"jti-1", until, at)
+            .await
+            .unwrap(),
+        "seen before"
+    );
+    assert!(
+        tx.remember_assertion(c.id, b"jti-2", until, at)
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let after = until + Duration::seconds(1);
+    assert!(
+        tx.remember_assertion(c.id, b"jti-1", after + Duration::minutes(5), after)
+            .await
+            .unwrap(),
+        "an expired record may be replaced"
+    );
+    tx.commit().await.unwrap();
+    let removed = store
+        .delete_expired_client_records(after + Duration::minutes(10), at)
+        .await
+        .unwrap();
+    assert_eq!(removed, 2, "both records past their expiry");
+}
+
+async fn idempotency_keys_are_claimed_once_kept_and_taken_over(store: Arc<dyn Store>) {
+    let at = now();
+    assert_eq!(
+        store
+            .claim_idempotency_key("c1", "k", b"fp", at)
+            .await
+            .unwrap(),
+        None,
+        "the first owns it"
+    );
+    let waiting = store
+        .claim_idempotency_key("c1", "k", b"fp", at)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            waiting.fingerprint.as_slice(),
+            waiting.created_at,
+            waiting.answer.clone()
+        ),
+        (&b"fp"[..], at, None)
+    );
+    assert_eq!(
+        store
+            .claim_idempotency_key("c2", "k", b"fp", at)
+            .await
+            .unwrap(),
+        None,
+        "keys are per owner"
+    );
+    store
+        .keep_answer("c1", "k", 201, Some("application/json"), b"{}")
+        .await
+        .unwrap();
+    let done = store
+        .claim_idempotency_key("c1", "k", b"other", at)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        done.answer,
+        Some((201, Some("application/json".into()), b"{}".to_vec()))
+    );
+    assert_eq!(done.fingerprint, b"fp", "what the first request was");
+
+    let later = at + Duration::hours(25);
+    assert!(
+        !store
+            .retake_idempotency_key("c1", "k", later, b"new", later)
+            .await
+            .unwrap(),
+        "only from what was read"
+    );
+    assert!(
+        store
+            .retake_idempotency_key("c1", "k", at, b"new", later)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .retake_idempotency_key("c1", "k", at, b"new", later)
+            .await
+            .unwrap(),
+        "once"
+    );
+    let retaken = store
+        .claim_idempotency_key("c1", "k", b"new", later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (retaken.fingerprint.as_slice(), retaken.answer),
+        (&b"new"[..], None)
+    );
+
+    store.forget_idempotency_key("c2", "k").await.unwrap();
+    assert_eq!(
+        store
+            .claim_idempotency_key("c2", "k", b"fp", at)
+            .await
+            .unwrap(),
+        None,
+        "forgotten: free again"
+    );
+    let removed = store
+        .delete_expired_client_records(later, at + Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        removed, 1,
+        "c2's entry is older than the cut-off, c1's retaken one is not"
+    );
+}
