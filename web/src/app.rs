@@ -9,8 +9,8 @@ use crate::api::{self, ApiError};
 use crate::components::{Footer, Header};
 use crate::i18n::provide_i18n;
 use crate::pages::{
-    AcceptInvitation, ForgotEmail, ForgotPassword, MyAccount, NotFound, OfficeAdmin, Operator,
-    Outbox, ResetPassword, SignIn, Start, Status,
+    AcceptInvitation, ForgotEmail, ForgotPassword, MyAccount, NotFound, OfficeAdmin,
+    OfficeApiClients, Operator, OperatorApiClients, Outbox, ResetPassword, SignIn, Start, Status,
 };
 use crate::session::provide_session;
 
@@ -39,7 +39,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/start") view=Start />
                     <Route path=path!("/mijn-account") view=MyAccount />
                     <Route path=path!("/beheer") view=OfficeAdmin />
+                    <Route path=path!("/beheer/koppelingen") view=OfficeApiClients />
                     <Route path=path!("/relatiebeheer") view=Operator />
+                    <Route path=path!("/relatiebeheer/koppelingen") view=OperatorApiClients />
                     <Route path=path!("/status") view=Status />
                     <Route path=path!("/dev/outbox") view=Outbox />
                 </Routes>

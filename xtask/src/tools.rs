@@ -255,7 +255,10 @@ pub fn ensure_wrk() -> Result<(), String> {
 pub fn ensure_python_tools(env: &Env) -> Result<(), String> {
     let python = env.venv_python();
     let ready = Command::new(&python)
-        .args(["-c", "import aiosmtpd, openapi_spec_validator"])
+        .args([
+            "-c",
+            "import aiosmtpd, openapi_spec_validator, jwt, requests, openapi_python_client",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -273,8 +276,8 @@ pub fn ensure_python_tools(env: &Env) -> Result<(), String> {
         )?;
     }
     run_install(
-        "aiosmtpd and openapi-spec-validator (pip)",
-        "20 seconds",
+        "aiosmtpd, openapi-spec-validator, PyJWT, requests and openapi-python-client (pip)",
+        "30 seconds",
         Command::new(&python).args([
             "-m",
             "pip",
@@ -283,6 +286,9 @@ pub fn ensure_python_tools(env: &Env) -> Result<(), String> {
             "--disable-pip-version-check",
             "aiosmtpd",
             "openapi-spec-validator",
+            "pyjwt[crypto]",
+            "requests",
+            "openapi-python-client",
         ]),
     )
 }

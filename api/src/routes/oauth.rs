@@ -118,7 +118,6 @@ fn is_form(req: &HttpRequest) -> bool {
         (status = 429, description = "`rate_limited`: too many token requests from this client (`policy.tokens_per_minute_per_api_client`) or address", body = OAuthErrorResponse),
         (status = 503, description = "`temporarily_unavailable`", body = OAuthErrorResponse),
     ),
-    security(())
 )]
 pub async fn token(
     state: web::Data<AppState>,
@@ -218,7 +217,6 @@ pub async fn token(
 #[utoipa::path(
     operation_id = "oauth_metadata", get, path = "/.well-known/oauth-authorization-server", tag = "oauth",
     responses((status = 200, description = "Authorization server metadata (RFC 8414)", body = Object)),
-    security(())
 )]
 pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
     let base = &state.public_url;

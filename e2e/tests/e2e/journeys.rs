@@ -10,9 +10,8 @@ use poort_e2e::browser::Browser;
 use poort_e2e::db::Kind;
 use poort_e2e::eventually;
 use poort_e2e::server::{Poort, base_env, dist_dir, run};
-use serde_json::Value;
 
-use crate::support::dev_server;
+use crate::support::{code_in, count_to, dev_server, link_in, next_message, totp};
 
 /// The language and screen a journey runs in.
 #[derive(Clone, Copy)]
@@ -28,74 +27,6 @@ impl Setting {
     fn en(self) -> bool {
         self.lang == "en"
     }
-}
-
-async fn outbox(base: &str) -> Vec<Value> {
-    let body: Value = reqwest::get(format!("{base}/api/dev/outbox?limit=500"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["messages"].as_array().cloned().unwrap_or_default()
-}
-
-/// The number of messages to `to` so far (to wait for the next one).
-async fn count_to(base: &str, to: &str) -> usize {
-    outbox(base)
-        .await
-        .iter()
-        .filter(|m| m["recipient"] == to)
-        .count()
-}
-
-/// Waits for a message to `to` beyond the first `seen`; returns its body.
-async fn next_message(base: &str, to: &str, seen: usize) -> String {
-    eventually(20, &format!("a message to {to}"), || async {
-        let messages: Vec<Value> = outbox(base)
-            .await
-            .into_iter()
-            .filter(|m| m["recipient"] == to)
-            .collect();
-        (messages.len() > seen)
-            .then(|| messages[0]["body"].as_str().unwrap_or_default().to_string())
-    })
-    .await
-}
-
-fn link_in(body: &str, marker: &str) -> String {
-    body.split_whitespace()
-        .find(|w| w.contains(marker))
-        .unwrap_or_else(|| panic!("no {marker} link in {body}"))
-        .to_string()
-}
-
-fn code_in(body: &str) -> String {
-    body.split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .unwrap_or_else(|| panic!("no code in {body}"))
-        .to_string()
-}
-
-fn totp(secret_base32: &str) -> String {
-    let secret = totp_rs::Secret::try_from_base32(secret_base32.trim())
-        .unwrap()
-        .as_bytes()
-        .to_vec();
-    let totp = totp_rs::Builder::new()
-        .with_algorithm(totp_rs::Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_secret(secret)
-        .build()
-        .unwrap();
-    totp.generate(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .to_string()
 }
 
 /// The current 30-second authenticator window.

@@ -7,6 +7,7 @@ mod browser;
 mod config;
 mod delivery;
 mod http;
+mod integrators;
 mod journeys;
 mod security;
 mod support;

@@ -6,7 +6,7 @@ use poort_e2e::db::{Kind, TestDatabase};
 use poort_e2e::server::{METRICS_TOKEN, Poort, base_env, production_env, run};
 use serde_json::{Value, json};
 
-use crate::support::dev_server;
+use crate::support::{code_in, dev_server, outbox, totp};
 
 /// A browser-like client: cookies, and the Origin header of the site.
 fn client(base: &str) -> reqwest::Client {
@@ -38,16 +38,6 @@ async fn post(c: &reqwest::Client, url: String, body: Value) -> (u16, Value, Opt
     (status, body, cookie)
 }
 
-async fn outbox(base: &str) -> Vec<Value> {
-    let body: Value = reqwest::get(format!("{base}/api/dev/outbox?limit=500"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["messages"].as_array().cloned().unwrap_or_default()
-}
-
 /// The newest message to `to`.
 async fn newest_to(base: &str, to: &str) -> String {
     outbox(base)
@@ -58,40 +48,12 @@ async fn newest_to(base: &str, to: &str) -> String {
         .unwrap_or_else(|| panic!("no message to {to}"))
 }
 
-fn code_in(body: &str) -> String {
-    body.split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .unwrap()
-        .to_string()
-}
-
 /// The token at the end of the first link in `text` containing `marker`.
 fn token_after(text: &str, marker: &str) -> String {
     text.split_whitespace()
         .find(|w| w.contains(marker))
         .and_then(|w| w.rsplit('/').next())
         .unwrap_or_else(|| panic!("no {marker} link in {text}"))
-        .to_string()
-}
-
-fn totp_now(secret_base32: &str) -> String {
-    let secret = totp_rs::Secret::try_from_base32(secret_base32)
-        .unwrap()
-        .as_bytes()
-        .to_vec();
-    totp_rs::Builder::new()
-        .with_algorithm(totp_rs::Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_secret(secret)
-        .build()
-        .unwrap()
-        .generate(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_secs(),
-        )
         .to_string()
 }
 
@@ -157,7 +119,7 @@ async fn no_token_poort_hands_out_reaches_its_log() {
     let (status, body, session) = post(
         &olga,
         format!("{invitation}/authenticator/confirm"),
-        json!({ "setup_token": setup, "code": totp_now(&secret) }),
+        json!({ "setup_token": setup, "code": totp(&secret) }),
     )
     .await;
     assert_eq!(status, 200, "{body}");

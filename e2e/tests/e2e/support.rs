@@ -1,7 +1,9 @@
 //! Small helpers the e2e tests share.
 
 use poort_e2e::db::{Kind, TestDatabase};
+use poort_e2e::eventually;
 use poort_e2e::server::{Poort, base_env};
+use serde_json::Value;
 
 /// A dev-mode server on a fresh database of `kind` (`None`: that database is not available).
 pub async fn dev_server(kind: Kind) -> Option<(Poort, TestDatabase, Vec<(String, String)>)> {
@@ -34,4 +36,73 @@ pub async fn metric(base: &str, name: &str) -> Option<f64> {
         .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
         .and_then(|l| l.rsplit(' ').next())
         .and_then(|v| v.parse().ok())
+}
+
+/// The dev outbox, newest first.
+pub async fn outbox(base: &str) -> Vec<Value> {
+    let body: Value = reqwest::get(format!("{base}/api/dev/outbox?limit=500"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["messages"].as_array().cloned().unwrap_or_default()
+}
+
+/// The number of messages to `to` so far (to wait for the next one).
+pub async fn count_to(base: &str, to: &str) -> usize {
+    outbox(base)
+        .await
+        .iter()
+        .filter(|m| m["recipient"] == to)
+        .count()
+}
+
+/// Waits for a message to `to` beyond the first `seen`; returns its body.
+pub async fn next_message(base: &str, to: &str, seen: usize) -> String {
+    eventually(20, &format!("a message to {to}"), || async {
+        let messages: Vec<Value> = outbox(base)
+            .await
+            .into_iter()
+            .filter(|m| m["recipient"] == to)
+            .collect();
+        (messages.len() > seen)
+            .then(|| messages[0]["body"].as_str().unwrap_or_default().to_string())
+    })
+    .await
+}
+
+pub fn link_in(body: &str, marker: &str) -> String {
+    body.split_whitespace()
+        .find(|w| w.contains(marker))
+        .unwrap_or_else(|| panic!("no {marker} link in {body}"))
+        .to_string()
+}
+
+pub fn code_in(body: &str) -> String {
+    body.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .unwrap_or_else(|| panic!("no code in {body}"))
+        .to_string()
+}
+
+pub fn totp(secret_base32: &str) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret_base32.trim())
+        .unwrap()
+        .as_bytes()
+        .to_vec();
+    let totp = totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_secret(secret)
+        .build()
+        .unwrap();
+    totp.generate(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .to_string()
 }

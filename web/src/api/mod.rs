@@ -472,3 +472,66 @@ pub async fn operator_audit(action: String, before: Option<Uuid>) -> ApiResult<A
 pub async fn operator_office_invitations(office: Uuid) -> ApiResult<InvitationListResponse> {
     get(&format!("/api/operator/offices/{office}/invitations")).await
 }
+
+// --- API clients (an office's administrators for the office, the relations team for the
+// insurer)
+
+/// Whose API clients: the office's (its administrators) or the insurer's (the relations team).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientArea {
+    Office,
+    Operator,
+}
+
+impl ClientArea {
+    fn base(self) -> &'static str {
+        match self {
+            ClientArea::Office => "/api/office",
+            ClientArea::Operator => "/api/operator",
+        }
+    }
+}
+
+pub async fn api_scopes(area: ClientArea) -> ApiResult<ApiScopeCatalogueResponse> {
+    get(&format!("{}/api-scopes", area.base())).await
+}
+pub async fn api_clients(area: ClientArea) -> ApiResult<ApiClientListResponse> {
+    get(&format!("{}/api-clients", area.base())).await
+}
+pub async fn create_api_client(
+    area: ClientArea,
+    request: ApiClientRequest,
+) -> ApiResult<ApiClientResponse> {
+    post(&format!("{}/api-clients", area.base()), &request).await
+}
+pub async fn revoke_api_client(area: ClientArea, id: Uuid) -> ApiResult<ApiClientResponse> {
+    post(
+        &format!("{}/api-clients/{id}/revoke", area.base()),
+        &empty(),
+    )
+    .await
+}
+pub async fn add_api_client_key(
+    area: ClientArea,
+    id: Uuid,
+    request: AddApiClientKeyRequest,
+) -> ApiResult<ApiClientResponse> {
+    post(&format!("{}/api-clients/{id}/keys", area.base()), &request).await
+}
+pub async fn remove_api_client_key(
+    area: ClientArea,
+    id: Uuid,
+    key: Uuid,
+) -> ApiResult<ApiClientResponse> {
+    delete(&format!("{}/api-clients/{id}/keys/{key}", area.base())).await
+}
+pub async fn new_api_client_secret(
+    area: ClientArea,
+    id: Uuid,
+) -> ApiResult<ApiClientSecretResponse> {
+    post(
+        &format!("{}/api-clients/{id}/secret", area.base()),
+        &empty(),
+    )
+    .await
+}

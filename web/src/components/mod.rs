@@ -218,7 +218,7 @@ pub fn MaybeError(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoVie
 /// A labelled input bound to a signal.
 #[component]
 pub fn Field(
-    id: &'static str,
+    #[prop(into)] id: String,
     label: Signal<&'static str>,
     value: RwSignal<String>,
     #[prop(default = "text")] kind: &'static str,
@@ -231,9 +231,9 @@ pub fn Field(
     let described = hint.map(|_| hint_id.clone());
     view! {
         <div class="field">
-            <label for=id>{move || label.get()}</label>
+            <label for=id.clone()>{move || label.get()}</label>
             <input
-                id=id
+                id=id.clone()
                 name=id
                 type=kind
                 autocomplete=autocomplete
@@ -250,7 +250,7 @@ pub fn Field(
 /// A submit button that shows progress and cannot be pressed while busy.
 #[component]
 pub fn Submit(
-    id: &'static str,
+    #[prop(into)] id: String,
     label: Signal<&'static str>,
     /// The write's `pending()`. A `Memo` as it is, not converted into a `Signal`: the
     /// converted one would belong to this button and be gone when a step's form is replaced

@@ -1,5 +1,6 @@
 //! One module per screen.
 
+pub mod api_clients;
 mod invitation;
 mod my_account;
 mod not_found;
@@ -11,6 +12,7 @@ mod sign_in;
 mod start;
 mod status;
 
+pub use api_clients::{OfficeApiClients, OperatorApiClients};
 pub use invitation::AcceptInvitation;
 pub use my_account::MyAccount;
 pub use not_found::NotFound;

@@ -11,11 +11,12 @@ use poort_shared::dto::{
 };
 use uuid::Uuid;
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiError, ClientArea};
 use crate::components::{
     ErrorNotice, Field, ItemWrite, MaybeError, RequireSignIn, Submit, Write, WriteExt, write,
 };
 use crate::i18n::{I18n, Lang, use_i18n};
+use crate::pages::api_clients::{AreaTab, AreaTabs};
 
 #[component]
 pub fn OfficeAdmin() -> impl IntoView {
@@ -101,6 +102,7 @@ fn OfficeAdminPage() -> impl IntoView {
     view! {
         <section class="page wide" id="page-office-admin">
             <h1>{move || i18n.tr("Gebruikersbeheer", "User management")}</h1>
+            <AreaTabs area=ClientArea::Office current=AreaTab::People />
             <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
                 {move || Suspend::new(async move {
                     match catalogue.await {

@@ -9,11 +9,12 @@ use leptos::prelude::*;
 use poort_shared::dto::{AccountDetailResponse, InviteRequest, OfficeResponse, RightResponse};
 use uuid::Uuid;
 
-use crate::api;
+use crate::api::{self, ClientArea};
 use crate::components::{
     ErrorNotice, Field, ItemWrite, MaybeError, RequireSignIn, Submit, WriteExt, write,
 };
 use crate::i18n::use_i18n;
+use crate::pages::api_clients::{AreaTab, AreaTabs};
 use crate::pages::office_admin::{InvitationItem, invitation_write, rights_text, status_label};
 
 /// What the relations team adds to an office.
@@ -49,6 +50,7 @@ fn OperatorPage() -> impl IntoView {
     view! {
         <section class="page wide" id="page-operator">
             <h1>{move || i18n.tr("Team Relatiebeheer", "Relations team")}</h1>
+            <AreaTabs area=ClientArea::Operator current=AreaTab::People />
             <div class="tabs" role="tablist">
                 {tab_button("offices", "Kantoren", "Offices")}
                 {tab_button("accounts", "Accounts", "Accounts")}
