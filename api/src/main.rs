@@ -51,6 +51,9 @@ enum Command {
         password: String,
         #[arg(long, default_value = "poort-demo")]
         totp_seed: String,
+        /// API clients of the demo office, with keys from the same seed.
+        #[arg(long, default_value_t = 0)]
+        api_clients: usize,
     },
     /// Invite the first member of the relations team and print the invitation link.
     BootstrapOperator {
@@ -133,7 +136,8 @@ fn main() -> ExitCode {
                 accounts,
                 password,
                 totp_seed,
-            }) => seed_demo(settings, accounts, password, &totp_seed).await,
+                api_clients,
+            }) => seed_demo(settings, accounts, api_clients, password, &totp_seed).await,
             _ => serve(settings).await,
         }
     });
@@ -206,6 +210,7 @@ async fn bootstrap_operator(settings: Settings, email: &str, name: &str) -> anyh
 async fn seed_demo(
     settings: Settings,
     accounts: usize,
+    api_clients: usize,
     password: String,
     seed: &str,
 ) -> anyhow::Result<()> {
@@ -216,11 +221,18 @@ async fn seed_demo(
     }
     let public_url = settings.public_url(settings.server.port);
     let state = AppState::new(settings, Arc::new(SystemClock), public_url).await?;
-    let made = poort_api::services::demo::seed(&state, accounts, password, seed).await?;
+    let made =
+        poort_api::services::demo::seed(&state, accounts, api_clients, password, seed).await?;
     println!(
         "seeded {made} advisers: adviseur0@demo.example … adviseur{}@demo.example",
         made.saturating_sub(1)
     );
+    if api_clients > 0 {
+        println!(
+            "seeded {api_clients} API clients: pc_demo_0 … pc_demo_{}",
+            api_clients - 1
+        );
+    }
     Ok(())
 }
 

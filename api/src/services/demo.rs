@@ -1,27 +1,38 @@
 //! Demo data for development and benchmarks (`poort --dev seed-demo`): an office with three
 //! portfolios and N active advisers (seven rights each, as an adviser of a real office might
 //! have) who share a password and whose authenticator secrets are
-//! derived from a seed, so a load generator can compute their codes. Dev mode only.
+//! derived from a seed, so a load generator can compute their codes; and API clients whose keys
+//! come from the same seed, so it can sign their assertions. Dev mode only.
 
-use poort_shared::dto::{AccountStatus, Role};
+use base64::Engine as _;
+use poort_shared::dto::{AccountStatus, ApiScope, Role};
 use poort_shared::validate::{AgencyNumber, Email, KvkNumber, MobileNumber};
 use sha2::{Digest, Sha256};
 
 use crate::auth::secrets::Context;
-use crate::domain::{Account, Office, Portfolio};
+use crate::domain::api_client::{KeyAlg, Owner};
+use crate::domain::{Account, ApiClient, ApiClientKey, Office, Portfolio};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::new_id;
+
+/// The Ed25519 private key (seed) of demo API client `i`.
+pub fn demo_client_key(seed: &str, i: usize) -> [u8; 32] {
+    Sha256::digest(format!("{seed}:api-client:{i}").as_bytes()).into()
+}
 
 /// The authenticator secret of demo adviser `i`.
 pub fn demo_secret(seed: &str, i: usize) -> Vec<u8> {
     Sha256::digest(format!("{seed}:{i}").as_bytes())[..20].to_vec()
 }
 
-/// Creates the office and `count` advisers; returns how many were made.
+/// Creates the office, `count` advisers (the first also its administrator) and `clients` API
+/// clients of the office (`pc_demo_<i>`, every office scope, an Ed25519 key `demo-<i>` from
+/// [`demo_client_key`]); returns how many advisers were made.
 pub async fn seed(
     state: &AppState,
     count: usize,
+    clients: usize,
     password: String,
     seed: &str,
 ) -> Result<usize, ApiError> {
@@ -108,5 +119,48 @@ pub async fn seed(
         }
         tx.commit().await?;
     }
+    let mut tx = state.store.begin().await?;
+    for i in 0..clients {
+        let public = ed25519_dalek::SigningKey::from_bytes(&demo_client_key(seed, i))
+            .verifying_key()
+            .to_bytes();
+        let client = ApiClient {
+            id: new_id(now),
+            client_id: format!("pc_demo_{i}"),
+            name: format!("Demo koppeling {i}"),
+            owner: Owner::Office(office.id),
+            scopes: ApiScope::ALL
+                .iter()
+                .copied()
+                .filter(|s| !crate::domain::api_client::insurer_only(*s))
+                .collect(),
+            portfolio_ids: None,
+            revoked_at: None,
+            created_by: None,
+            created_at: now,
+            updated_at: now,
+            last_used_at: None,
+            expires_at: None,
+            secret_id: None,
+            secret_created_at: None,
+        };
+        tx.insert_api_client(&client).await?;
+        let kid = format!("demo-{i}");
+        let jwk = serde_json::json!({
+            "kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": kid,
+            "x": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(public),
+        });
+        tx.insert_api_client_key(&ApiClientKey {
+            id: new_id(now),
+            client: client.id,
+            kid,
+            alg: KeyAlg::EdDsa,
+            jwk: jwk.to_string(),
+            created_at: now,
+            last_used_at: None,
+        })
+        .await?;
+    }
+    tx.commit().await?;
     Ok(count)
 }

@@ -7,6 +7,10 @@
 //!     one authenticated call, by several clients at once (`--clients`, default 3 per core);
 //!     sign-ins per second, the ratio to the ceiling measured right before and after, latencies;
 //! (c) authenticated reads alone (`GET /api/me/profile`) with wrk;
+//! (d) access tokens from `/oauth2/token` with `private_key_jwt` (Ed25519 client assertions
+//!     signed by the load generator), by several clients at once;
+//! (e) the same office endpoint (`GET /api/office/portfolios`) read with bearer tokens and with
+//!     an administrator's session cookie, with wrk;
 //! for SQLite and for PostgreSQL (`--only sqlite|postgres`), with the server's peak memory.
 
 #![allow(
@@ -30,6 +34,8 @@ use sha2::{Digest, Sha256};
 const PASSWORD: &str = "benchmark wachtwoord 2026";
 const SEED: &str = "poort-bench";
 const ACCOUNTS: usize = 4000;
+/// Demo API clients (`pc_demo_<i>`), whose keys come from the seed.
+const API_CLIENTS: usize = 16;
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
@@ -224,6 +230,90 @@ async fn sign_in_load(
 /// Sessions the authenticated reads take turns with (as many people reading at once).
 const READ_SESSIONS: usize = 256;
 
+/// A client assertion of demo client `i` (RFC 7523), signed as the server's demo seed says.
+fn assertion(base: &str, i: usize) -> String {
+    use base64::Engine as _;
+    use ed25519_dalek::Signer as _;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let key = ed25519_dalek::SigningKey::from_bytes(
+        &Sha256::digest(format!("{SEED}:api-client:{i}").as_bytes()).into(),
+    );
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let client = format!("pc_demo_{i}");
+    let header = b64(
+        json!({ "alg": "EdDSA", "typ": "JWT", "kid": format!("demo-{i}") })
+            .to_string()
+            .as_bytes(),
+    );
+    let claims = b64(json!({
+        "iss": client, "sub": client, "aud": format!("{base}/oauth2/token"),
+        "iat": now, "exp": now + 120, "jti": uuid::Uuid::new_v4().to_string(),
+    })
+    .to_string()
+    .as_bytes());
+    let input = format!("{header}.{claims}");
+    let signature = b64(&key.sign(input.as_bytes()).to_bytes());
+    format!("{input}.{signature}")
+}
+
+/// (d) Tokens from `/oauth2/token` by `clients` concurrent requesters for `seconds`; returns
+/// (tokens/s, sorted latencies, refusals, some tokens).
+async fn token_load(
+    base: &str,
+    clients: usize,
+    seconds: u64,
+) -> (f64, Vec<Duration>, usize, Vec<String>) {
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for t in 0..clients {
+        let base = base.to_string();
+        tasks.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let (mut latencies, mut refused, mut tokens) = (Vec::new(), 0usize, Vec::new());
+            let mut n = t;
+            while Instant::now() < until {
+                let form = format!(
+                    "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion={}",
+                    assertion(&base, n % API_CLIENTS)
+                );
+                n += clients;
+                let began = Instant::now();
+                let answer = http
+                    .post(format!("{base}/oauth2/token"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .body(form)
+                    .send()
+                    .await;
+                match answer {
+                    Ok(r) if r.status() == 200 => {
+                        let body: Value = r.json().await.unwrap_or(Value::Null);
+                        latencies.push(began.elapsed());
+                        if tokens.len() < 32 {
+                            tokens.extend(body["access_token"].as_str().map(str::to_string));
+                        }
+                    }
+                    _ => refused += 1,
+                }
+            }
+            (latencies, refused, tokens)
+        }));
+    }
+    let (mut all, mut refused, mut tokens) = (Vec::new(), 0, Vec::new());
+    for t in tasks {
+        let (l, r, k) = t.await.unwrap();
+        all.extend(l);
+        refused += r;
+        tokens.extend(k);
+    }
+    let rate = all.len() as f64 / started.elapsed().as_secs_f64();
+    all.sort();
+    (rate, all, refused, tokens)
+}
+
 /// (c) A GET with wrk, taking turns with the session cookies given (a wrk script in `dir`);
 /// returns (requests/s, p50, p99).
 fn read_load(
@@ -232,6 +322,18 @@ fn read_load(
     dir: &std::path::Path,
     seconds: u64,
 ) -> Option<(f64, String, String)> {
+    read_load_with(url, "Cookie", cookies, dir, seconds)
+}
+
+/// A GET with wrk, taking turns with the values of `header` given.
+fn read_load_with(
+    url: &str,
+    header: &str,
+    values: &[String],
+    dir: &std::path::Path,
+    seconds: u64,
+) -> Option<(f64, String, String)> {
+    let cookies = values;
     let mut wrk = std::process::Command::new("wrk");
     wrk.args(["-t2", "-c32", &format!("-d{seconds}s"), "--latency"]);
     if !cookies.is_empty() {
@@ -240,11 +342,11 @@ fn read_load(
         let script = format!(
             "local cookies = {{ {} }}\nlocal requests = {{}}\nlocal n = 0\n\
              init = function(args)\n  for i, c in ipairs(cookies) do\n    \
-             requests[i] = wrk.format(\"GET\", nil, {{ [\"Cookie\"] = c }})\n  end\nend\n\
+             requests[i] = wrk.format(\"GET\", nil, {{ [\"{header}\"] = c }})\n  end\nend\n\
              request = function()\n  n = n % #requests + 1\n  return requests[n]\nend\n",
             list.join(", ")
         );
-        let path = dir.join("sessions.lua");
+        let path = dir.join(format!("{}.lua", header.to_lowercase()));
         std::fs::write(&path, script).ok()?;
         wrk.args(["-s", &path.display().to_string()]);
     }
@@ -304,6 +406,14 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
                 "POORT__POLICY__SIGN_INS_PER_MINUTE_PER_CLIENT",
                 "1000000000",
             ),
+            (
+                "POORT__POLICY__TOKENS_PER_MINUTE_PER_API_CLIENT",
+                "1000000000",
+            ),
+            (
+                "POORT__POLICY__OAUTH_REQUESTS_PER_MINUTE_PER_CLIENT",
+                "1000000000",
+            ),
         ]
         .map(|(k, v)| (k.to_string(), v.to_string())),
     );
@@ -323,6 +433,8 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
             PASSWORD,
             "--totp-seed",
             SEED,
+            "--api-clients",
+            &API_CLIENTS.to_string(),
         ],
         &env,
     )
@@ -374,6 +486,32 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
         None => println!(
             "  authenticated reads: no session to read with, or wrk not available (apt-get install wrk)"
         ),
+    }
+    // (d) and (e): integrators.
+    let (rate, latencies, refused, tokens) = token_load(&base, clients, 10).await;
+    println!(
+        "  access tokens from /oauth2/token (private_key_jwt, Ed25519, {API_CLIENTS} clients, {clients} requesters, 10 s):\n    \
+         {rate:.0} tokens/s; p50 {:.1} ms, p99 {:.1} ms; {refused} refused",
+        ms(percentile(&latencies, 0.5)),
+        ms(percentile(&latencies, 0.99)),
+    );
+    let bearers: Vec<String> = tokens.iter().map(|t| format!("Bearer {t}")).collect();
+    let office_read = format!("{base}/api/office/portfolios");
+    if let Some((rps, p50, p99)) =
+        read_load_with(&office_read, "Authorization", &bearers, &db.path(), 10)
+    {
+        println!(
+            "  GET /api/office/portfolios with bearer tokens (wrk, 32 connections taking turns with {} tokens, 10 s):\n    {rps:.0} requests/s; p50 {p50}, p99 {p99}",
+            bearers.len()
+        );
+    }
+    // The same endpoint with the administrator's session (adviser 0 administers the office).
+    if let Some(cookie) = sign_in(&reqwest::Client::new(), &base, 0).await.cookie
+        && let Some((rps, p50, p99)) = read_load(&office_read, &[cookie], &db.path(), 10)
+    {
+        println!(
+            "  GET /api/office/portfolios with the administrator's session cookie (same load):\n    {rps:.0} requests/s; p50 {p50}, p99 {p99}"
+        );
     }
     // The same load on an endpoint that touches no database: what HTTP on loopback costs here.
     if let Some((rps, p50, p99)) = read_load(&format!("{base}/api/health"), &[], &db.path(), 10) {
