@@ -12,7 +12,18 @@ use crate::routes;
         license(name = "Proprietary"),
         description = "Sign-in, invitations and portfolio rights of the adviser extranet.\n\n\
             Every error answer has the body `{\"code\": \"…\", \"message\": \"…\"}`; `code` is stable \
-            and documented per endpoint, `message` is for developers."
+            and documented per endpoint, `message` is for developers (the token endpoint answers \
+            as RFC 6749 says: `{\"error\": \"…\"}`).\n\n\
+            **Integrators.** An office's user administrator makes an API client under *Koppelingen* \
+            (`/beheer/koppelingen`; the relations team makes the insurer's own) and registers its \
+            public key (Ed25519, P-256 or RSA ≥ 2048 bits, as JWK or PEM) under a `kid`. The program \
+            signs a client assertion (RFC 7523: header `alg` and `kid`; claims `iss` = `sub` = the \
+            client id, `aud` = this server's `/oauth2/token` URL, `exp` at most 5 minutes ahead, a \
+            fresh `jti`), posts it to `/oauth2/token` (`grant_type=client_credentials`, \
+            `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`), and \
+            sends the access token it gets as `Authorization: Bearer` for 10 minutes. Each operation \
+            names the scope it needs; state changes take an `Idempotency-Key`. The README shows \
+            the whole walk in shell and in Python."
     ),
     paths(
         routes::health::health,

@@ -870,3 +870,82 @@ async fn an_invitation_retried_with_one_idempotency_key_is_sent_once(app: &TestA
         fresh.body
     );
 }
+
+async fn tokens_are_limited_per_client_and_per_address(kind: poort_e2e::db::Kind) {
+    let Some(app) = crate::helpers::spawn_app_with(kind, |s| {
+        s.policy.tokens_per_minute_per_api_client = 2;
+        s.policy.oauth_requests_per_minute_per_client = 6;
+    })
+    .await
+    else {
+        return;
+    };
+    let operator = app.operator().await;
+    let (_, _, admin) = app.office_with_admin(&operator, 6).await;
+    let key = ed25519(50, "k");
+    let (_, client_id) = client_with_key(&admin, "office", &["accounts:read"], &key).await;
+    let request = || async {
+        let jwt = assertion(&app, &key, &client_id, json!({}));
+        token_request(
+            &app,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_assertion_type", JWT_BEARER),
+                ("client_assertion", &jwt),
+            ],
+            None,
+        )
+        .await
+    };
+    let (first, second, third) = (request().await, request().await, request().await);
+    assert_eq!((first.status, second.status), (200, 200));
+    assert_eq!(
+        (third.status, third.body["error"].as_str()),
+        (429, Some("rate_limited")),
+        "{}",
+        third.body
+    );
+    let wait: i64 = third
+        .headers
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    // Strangers from one address are counted too, before any client is known.
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(
+            token_request(
+                &app,
+                &[("grant_type", "client_credentials")],
+                Some(("pc_x", "y")),
+            )
+            .await
+            .status,
+        );
+    }
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 429],
+        "six requests a minute from this address"
+    );
+    // The next minute both counts start again.
+    app.advance(Duration::seconds(61));
+    assert_eq!(request().await.status, 200);
+    if kind == poort_e2e::db::Kind::Postgres {
+        app.db.drop_database().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_limited_per_client_and_per_address_on_sqlite() {
+    tokens_are_limited_per_client_and_per_address(poort_e2e::db::Kind::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_limited_per_client_and_per_address_on_postgres() {
+    tokens_are_limited_per_client_and_per_address(poort_e2e::db::Kind::Postgres).await;
+}

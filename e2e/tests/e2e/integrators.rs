@@ -267,6 +267,20 @@ async fn an_administrator_links_a_program_and_revokes_it(setting: Setting) {
     b.click("add-key-hr-systeem").await;
     b.by_id("client-key-key-1").await;
     b.screenshot("api-client-key").await;
+    // What it may do is changed later: the audit trail too.
+    b.click("edit-hr-systeem").await;
+    b.click("edit-hr-systeem-scope-audit-read").await;
+    b.screenshot("api-client-change").await;
+    b.click("edit-submit-hr-systeem").await;
+    b.wait_text(
+        "client-hr-systeem",
+        if en {
+            "Read the audit trail"
+        } else {
+            "Logboek inzien"
+        },
+    )
+    .await;
 
     // The program calls, with the README's second block: the client's last use shows.
     let vars = [

@@ -504,6 +504,13 @@ pub async fn create_api_client(
 ) -> ApiResult<ApiClientResponse> {
     post(&format!("{}/api-clients", area.base()), &request).await
 }
+pub async fn update_api_client(
+    area: ClientArea,
+    id: Uuid,
+    request: ApiClientRequest,
+) -> ApiResult<ApiClientResponse> {
+    put(&format!("{}/api-clients/{id}", area.base()), &request).await
+}
 pub async fn revoke_api_client(area: ClientArea, id: Uuid) -> ApiResult<ApiClientResponse> {
     post(
         &format!("{}/api-clients/{id}/revoke", area.base()),

@@ -67,6 +67,7 @@ pub fn OperatorApiClients() -> impl IntoView {
 /// What is done to one client from its card.
 #[derive(Clone)]
 enum ClientChange {
+    Update(ApiClientRequest),
     AddKey(AddApiClientKeyRequest),
     RemoveKey(Uuid),
     Revoke,
@@ -87,6 +88,9 @@ impl ClientWrites {
             let change = change.clone();
             async move {
                 match change {
+                    ClientChange::Update(request) => {
+                        api::update_api_client(area, id, request).await
+                    }
                     ClientChange::AddKey(request) => {
                         api::add_api_client_key(area, id, request).await
                     }
@@ -168,6 +172,119 @@ fn ApiClientsPage(area: ClientArea) -> impl IntoView {
     }
 }
 
+/// A client's settings as a form: name, scopes, portfolios (office clients), end date. Used to
+/// make a client and to change one; `prefix` keeps the element ids apart.
+#[derive(Clone, Copy)]
+struct Settings {
+    name: RwSignal<String>,
+    chosen: RwSignal<Vec<ApiScope>>,
+    limited: RwSignal<Vec<Uuid>>,
+    until: RwSignal<String>,
+}
+
+impl Settings {
+    fn new(client: Option<&ApiClientResponse>) -> Self {
+        Settings {
+            name: RwSignal::new(client.map(|c| c.name.clone()).unwrap_or_default()),
+            chosen: RwSignal::new(client.map(|c| c.scopes.clone()).unwrap_or_default()),
+            limited: RwSignal::new(
+                client
+                    .and_then(|c| c.portfolio_ids.clone())
+                    .unwrap_or_default(),
+            ),
+            until: RwSignal::new(
+                client
+                    .and_then(|c| c.expires_at)
+                    .map(|t| t.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+            ),
+        }
+    }
+
+    fn clear(self) {
+        self.name.set(String::new());
+        self.chosen.set(Vec::new());
+        self.limited.set(Vec::new());
+        self.until.set(String::new());
+    }
+
+    fn request(self) -> ApiClientRequest {
+        let limit = self.limited.get_untracked();
+        // The end of the chosen day, in UTC.
+        let expires_at = chrono::NaiveDate::parse_from_str(&self.until.get_untracked(), "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(23, 59, 59))
+            .map(|t| t.and_utc());
+        ApiClientRequest {
+            name: self.name.get_untracked(),
+            scopes: self.chosen.get_untracked(),
+            portfolio_ids: (!limit.is_empty()).then_some(limit),
+            expires_at,
+        }
+    }
+}
+
+#[component]
+fn SettingsFields(
+    area: ClientArea,
+    prefix: String,
+    settings: Settings,
+    scopes: StoredValue<Vec<ApiScopeResponse>>,
+    portfolios: StoredValue<Vec<PortfolioResponse>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let Settings {
+        name,
+        chosen,
+        limited,
+        until,
+    } = settings;
+    let scope_prefix = prefix.clone();
+    let portfolio_prefix = prefix.clone();
+    view! {
+        <Field id=format!("{prefix}-name") label=Signal::derive(move || i18n.tr("Naam", "Name")) value=name hint=Signal::derive(move || i18n.tr("Bijvoorbeeld de naam van het systeem.", "The system's name, for instance.")) />
+        <fieldset class="choices">
+            <legend>{move || i18n.tr("Wat mag de koppeling?", "What may the client do?")}</legend>
+            {scopes.get_value().into_iter().map(|s| {
+                let code = s.code;
+                let id = format!("{scope_prefix}-scope-{}", id_part(code.as_str()));
+                view! {
+                    <div class="field checkbox">
+                        <input type="checkbox" id=id.clone()
+                            prop:checked=move || chosen.with(|c| c.contains(&code))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                chosen.update(|c| { c.retain(|x| *x != code); if on { c.push(code); } });
+                            } />
+                        <label for=id>{move || if i18n.lang() == Lang::En { s.label_en.clone() } else { s.label_nl.clone() }}<code class="code">{format!(" {}", code.as_str())}</code></label>
+                    </div>
+                }
+            }).collect_view()}
+        </fieldset>
+        {(area == ClientArea::Office).then(|| view! {
+            <fieldset class="choices">
+                <legend>{move || i18n.tr("Alleen voor deze portefeuilles (niets gekozen: alle)", "Only these portfolios (none chosen: all)")}</legend>
+                {portfolios.get_value().into_iter().map(|p| {
+                    let pid = p.id;
+                    let id = format!("{portfolio_prefix}-portfolio-{}", id_part(&p.agency_number));
+                    view! {
+                        <div class="field checkbox">
+                            <input type="checkbox" id=id.clone()
+                                prop:checked=move || limited.with(|l| l.contains(&pid))
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    limited.update(|l| { l.retain(|x| *x != pid); if on { l.push(pid); } });
+                                } />
+                            <label for=id>{format!("{} {}", p.agency_number, p.name)}</label>
+                        </div>
+                    }
+                }).collect_view()}
+            </fieldset>
+        })}
+        <Field id=format!("{prefix}-expires") kind="date" required=false label=Signal::derive(move || i18n.tr("Geldig tot en met (optioneel)", "Valid until (optional)")) value=until />
+    }
+}
+
 #[component]
 fn NewClient(
     area: ClientArea,
@@ -176,35 +293,18 @@ fn NewClient(
     create: Write<ApiClientRequest, ApiClientResponse>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let name = RwSignal::new(String::new());
-    let chosen = RwSignal::new(Vec::<ApiScope>::new());
-    let limited = RwSignal::new(Vec::<Uuid>::new());
-    let until = RwSignal::new(String::new());
+    let settings = Settings::new(None);
     let made = RwSignal::new(None::<String>);
     let pending = create.pending();
     let error = create.failure();
     create.on_success(move |client| {
         made.set(Some(client.name.clone()));
-        name.set(String::new());
-        chosen.set(Vec::new());
-        limited.set(Vec::new());
-        until.set(String::new());
+        settings.clear();
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         made.set(None);
-        let limit = limited.get_untracked();
-        // The end of the chosen day, in UTC.
-        let expires_at = chrono::NaiveDate::parse_from_str(&until.get_untracked(), "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(23, 59, 59))
-            .map(|t| t.and_utc());
-        create.start(ApiClientRequest {
-            name: name.get_untracked(),
-            scopes: chosen.get_untracked(),
-            portfolio_ids: (!limit.is_empty()).then_some(limit),
-            expires_at,
-        });
+        create.start(settings.request());
     };
     view! {
         <div class="section" id="new-client-section">
@@ -214,46 +314,7 @@ fn NewClient(
                 <p class="notice ok" id="client-made">{move || i18n.tr("Koppeling aangemaakt: ", "API client created: ")}{n.clone()}{move || i18n.tr(". Voeg nu een sleutel toe.", ". Now add a key.")}</p>
             })}
             <form id="new-client-form" on:submit=on_submit>
-                <Field id="client-name" label=Signal::derive(move || i18n.tr("Naam", "Name")) value=name hint=Signal::derive(move || i18n.tr("Bijvoorbeeld de naam van het systeem.", "The system's name, for instance.")) />
-                <fieldset class="choices">
-                    <legend>{move || i18n.tr("Wat mag de koppeling?", "What may the client do?")}</legend>
-                    {scopes.get_value().into_iter().map(|s| {
-                        let code = s.code;
-                        let id = format!("client-scope-{}", id_part(code.as_str()));
-                        view! {
-                            <div class="field checkbox">
-                                <input type="checkbox" id=id.clone()
-                                    prop:checked=move || chosen.with(|c| c.contains(&code))
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        chosen.update(|c| { c.retain(|x| *x != code); if on { c.push(code); } });
-                                    } />
-                                <label for=id>{move || if i18n.lang() == Lang::En { s.label_en.clone() } else { s.label_nl.clone() }}<code class="code">{format!(" {}", code.as_str())}</code></label>
-                            </div>
-                        }
-                    }).collect_view()}
-                </fieldset>
-                {(area == ClientArea::Office).then(|| view! {
-                    <fieldset class="choices">
-                        <legend>{move || i18n.tr("Alleen voor deze portefeuilles (niets gekozen: alle)", "Only these portfolios (none chosen: all)")}</legend>
-                        {portfolios.get_value().into_iter().map(|p| {
-                            let pid = p.id;
-                            let id = format!("client-portfolio-{}", id_part(&p.agency_number));
-                            view! {
-                                <div class="field checkbox">
-                                    <input type="checkbox" id=id.clone()
-                                        prop:checked=move || limited.with(|l| l.contains(&pid))
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            limited.update(|l| { l.retain(|x| *x != pid); if on { l.push(pid); } });
-                                        } />
-                                    <label for=id>{format!("{} {}", p.agency_number, p.name)}</label>
-                                </div>
-                            }
-                        }).collect_view()}
-                    </fieldset>
-                })}
-                <Field id="client-expires" kind="date" required=false label=Signal::derive(move || i18n.tr("Geldig tot en met (optioneel)", "Valid until (optional)")) value=until />
+                <SettingsFields area prefix="client".to_string() settings scopes portfolios />
                 <Submit id="new-client-submit" label=Signal::derive(move || i18n.tr("Koppeling aanmaken", "Create API client")) pending />
             </form>
         </div>
@@ -286,7 +347,7 @@ fn ClientList(
                         }.into_any(),
                         Ok(list) => view! {
                             <ul class="clients" id="clients">
-                                {list.clients.into_iter().map(|c| view! { <ClientCard client=c scopes portfolios writes shown_secret /> }).collect_view()}
+                                {list.clients.into_iter().map(|c| view! { <ClientCard area client=c scopes portfolios writes shown_secret /> }).collect_view()}
                             </ul>
                         }.into_any(),
                     }
@@ -306,6 +367,7 @@ fn status_text(i18n: I18n, status: ApiClientStatus) -> &'static str {
 
 #[component]
 fn ClientCard(
+    area: ClientArea,
     client: ApiClientResponse,
     scopes: StoredValue<Vec<ApiScopeResponse>>,
     portfolios: StoredValue<Vec<PortfolioResponse>>,
@@ -332,6 +394,12 @@ fn ClientCard(
         kid.set(String::new());
     });
     let confirm_revoke = RwSignal::new(false);
+    let editing = RwSignal::new(false);
+    let settings = Settings::new(Some(&client));
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        change.start(id, ClientChange::Update(settings.request()));
+    };
     let active = client.status == ApiClientStatus::Active;
     let revoked = client.status == ApiClientStatus::Revoked;
     let status = client.status;
@@ -442,7 +510,15 @@ fn ClientCard(
                 } else {
                     i18n.tr("Geen sleutel mogelijk? Maak dan een geheim (minder veilig dan een sleutel).", "Cannot use a key? Make a secret (less safe than a key).")
                 }}</p>
+                <Show when=move || editing.get()>
+                    <form class="edit-client" id=ids("edit-form") on:submit=save>
+                        <SettingsFields area prefix=ids("edit") settings scopes portfolios />
+                        <Submit id=ids("edit-submit") label=Signal::derive(move || i18n.tr("Wijzigingen opslaan", "Save changes")) pending />
+                    </form>
+                </Show>
                 <div class="actions">
+                    <button type="button" class="secondary" id=ids("edit") aria-expanded=move || editing.get().to_string()
+                        on:click=move |_| editing.update(|e| *e = !*e)>{move || i18n.tr("Wijzigen", "Change")}</button>
                     <button type="button" class="secondary" id=ids("new-secret") disabled=move || secret_pending.get()
                         on:click=move |_| writes.secret.start(id, ())>{move || i18n.tr("Nieuw geheim maken", "Make a new secret")}</button>
                     <Show when=move || confirm_revoke.get() fallback=move || view! {
