@@ -19,6 +19,10 @@ use crate::state::AppState;
 
 /// The answers of a change to one client.
 #[derive(utoipa::IntoResponses)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "never built: it only lists the answers for the OpenAPI document"
+)]
 pub enum ClientAnswers {
     #[response(status = 200, description = "The client as it is now")]
     Ok(ApiClientResponse),

@@ -107,6 +107,27 @@ async fn describe_one(
         .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("a described client went missing")))
 }
 
+/// Records a change in the owner's audit trail, commits, and answers with the client as it
+/// is now.
+async fn recorded(
+    state: &AppState,
+    mut tx: Box<dyn Tx>,
+    by: &Actor<'_>,
+    owner: Owner,
+    action: AuditAction,
+    details: serde_json::Value,
+    client: ApiClient,
+) -> Result<ApiClientResponse, ApiError> {
+    tx.audit(
+        &by.audit(action, None, owner.office_id(), details),
+        state.now(),
+    )
+    .await?;
+    let out = describe_one(state, tx.as_mut(), client).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
 /// The owner's clients, newest first.
 pub async fn list(state: &AppState, owner: Owner) -> Result<Vec<ApiClientResponse>, ApiError> {
     let mut tx = state.store.read().await?;
@@ -199,19 +220,16 @@ pub async fn create(
         secret_created_at: None,
     };
     tx.insert_api_client(&client).await?;
-    tx.audit(
-        &by.audit(
-            AuditAction::ApiClientCreated,
-            None,
-            owner.office_id(),
-            audit_details(&client),
-        ),
-        now,
+    recorded(
+        state,
+        tx,
+        by,
+        owner,
+        AuditAction::ApiClientCreated,
+        audit_details(&client),
+        client,
     )
-    .await?;
-    let out = describe_one(state, tx.as_mut(), client).await?;
-    tx.commit().await?;
-    Ok(out)
+    .await
 }
 
 pub async fn update(
@@ -235,19 +253,16 @@ pub async fn update(
         ..before
     };
     tx.update_api_client(&client).await?;
-    tx.audit(
-        &by.audit(
-            AuditAction::ApiClientChanged,
-            None,
-            owner.office_id(),
-            audit_details(&client),
-        ),
-        now,
+    recorded(
+        state,
+        tx,
+        by,
+        owner,
+        AuditAction::ApiClientChanged,
+        audit_details(&client),
+        client,
     )
-    .await?;
-    let out = describe_one(state, tx.as_mut(), client).await?;
-    tx.commit().await?;
-    Ok(out)
+    .await
 }
 
 /// Revokes a client: its credentials are removed and its tokens stop working at once.
@@ -317,19 +332,7 @@ pub async fn add_key(
         StoreError::Conflict => ApiError::from(ErrorCode::KidTaken),
         other => other.into(),
     })?;
-    tx.audit(
-        &by.audit(
-            AuditAction::ApiClientKeyAdded,
-            None,
-            owner.office_id(),
-            json!({ "api_client_id": client.id, "kid": key.kid, "alg": key.alg.as_str(), "thumbprint": parsed.thumbprint }),
-        ),
-        now,
-    )
-    .await?;
-    let out = describe_one(state, tx.as_mut(), client).await?;
-    tx.commit().await?;
-    Ok(out)
+    recorded(state, tx, by, owner, AuditAction::ApiClientKeyAdded, json!({ "api_client_id": client.id, "kid": key.kid, "alg": key.alg.as_str(), "thumbprint": parsed.thumbprint }), client).await
 }
 
 /// Removes a key: tokens issued for it stop working at once.
@@ -340,25 +343,21 @@ pub async fn remove_key(
     id: Uuid,
     key: Uuid,
 ) -> Result<ApiClientResponse, ApiError> {
-    let now = state.now();
     let mut tx = state.store.begin().await?;
     let client = load(tx.as_mut(), owner, id).await?;
     if !tx.delete_api_client_key(client.id, key).await? {
         return Err(ErrorCode::NotFound.into());
     }
-    tx.audit(
-        &by.audit(
-            AuditAction::ApiClientKeyRemoved,
-            None,
-            owner.office_id(),
-            json!({ "api_client_id": client.id, "key_id": key }),
-        ),
-        now,
+    recorded(
+        state,
+        tx,
+        by,
+        owner,
+        AuditAction::ApiClientKeyRemoved,
+        json!({ "api_client_id": client.id, "key_id": key }),
+        client,
     )
-    .await?;
-    let out = describe_one(state, tx.as_mut(), client).await?;
-    tx.commit().await?;
-    Ok(out)
+    .await
 }
 
 /// A new client secret (256 random bits), shown once; it replaces the previous one, whose
