@@ -506,15 +506,9 @@ macro_rules! api_client_store_sql {
                 client_id: &str,
                 credential: uuid::Uuid,
             ) -> Result<Option<$crate::domain::ApiClient>, $crate::store::StoreError> {
-                let row: Option<$crate::store::clients::ApiClientRow> = sqlx::query_as(concat!(
-                    "SELECT ", api_client_cols!(), " FROM api_clients c WHERE c.client_id = $1 AND c.revoked_at IS NULL \
-                     AND (c.secret_id = $2 OR EXISTS (SELECT 1 FROM api_client_keys k WHERE k.client = c.id AND k.id = $2))"
-                ))
-                .bind(client_id)
-                .bind(credential)
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(TryInto::try_into).transpose()
+                // On PostgreSQL the lookups that arrive together share one query
+                // (`store::batches`).
+                self.lookup_bearer(client_id, credential).await
             }
 
             async fn claim_idempotency_key(
@@ -634,4 +628,64 @@ macro_rules! api_client_store_sql {
             }
         }
     };
+}
+
+/// The one-client bearer lookup (SQLite: in process, nothing to gain from batching).
+macro_rules! bearer_select {
+    () => {
+        concat!(
+            "SELECT ", api_client_cols!(), " FROM api_clients c WHERE c.client_id = $1 AND c.revoked_at IS NULL \
+             AND (c.secret_id = $2 OR EXISTS (SELECT 1 FROM api_client_keys k WHERE k.client = c.id AND k.id = $2))"
+        )
+    };
+}
+
+/// The clients behind bearer tokens that arrive together, in one query (PostgreSQL): each
+/// (client id, credential) finds its client if it is not revoked and the credential is its
+/// secret or one of its keys.
+pub(crate) struct BearerLookup;
+
+#[derive(sqlx::FromRow)]
+struct BearerRow {
+    #[sqlx(flatten)]
+    client: ApiClientRow,
+    key_ids: Vec<Uuid>,
+}
+
+impl super::batches::Lookup for BearerLookup {
+    type Key = (String, Uuid);
+    type Value = ApiClient;
+
+    async fn query(
+        pool: &sqlx::PgPool,
+        keys: Vec<(String, Uuid)>,
+    ) -> Result<super::batches::Found<(String, Uuid), ApiClient>, sqlx::Error> {
+        let mut ids: Vec<&str> = keys.iter().map(|(id, _)| id.as_str()).collect();
+        ids.dedup();
+        let rows: Vec<BearerRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            api_client_cols!(),
+            ", ARRAY(SELECT k.id FROM api_client_keys k WHERE k.client = c.id) AS key_ids \
+             FROM api_clients c WHERE c.client_id = ANY($1) AND c.revoked_at IS NULL"
+        ))
+        .bind(ids)
+        .fetch_all(pool)
+        .await?;
+        let mut found = std::collections::HashMap::new();
+        for row in rows {
+            let secret = row.client.secret_id;
+            let client_id = row.client.client_id.clone();
+            let client = ApiClient::try_from(row.client);
+            for (asked, credential) in keys.iter().filter(|(id, _)| *id == client_id) {
+                if secret == Some(*credential) || row.key_ids.contains(credential) {
+                    let answer = match &client {
+                        Ok(c) => Ok(c.clone()),
+                        Err(e) => Err(StoreError::Corrupt(e.to_string())),
+                    };
+                    found.insert((asked.clone(), *credential), answer);
+                }
+            }
+        }
+        Ok(found)
+    }
 }

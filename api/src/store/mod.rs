@@ -171,7 +171,8 @@ macro_rules! all_tx_impls {
 }
 
 /// Implements [`Store`] for `$store` (with a `pool`, `fast_pool()`, `begin_write()`,
-/// `read_conn()`, `begin_tx()`, `begin_fast_tx()`, `lookup_session()` and `lookup_counts()`).
+/// `read_conn()`, `begin_tx()`, `begin_fast_tx()`, `lookup_session()`, `lookup_bearer()` and
+/// `lookup_counts()`).
 macro_rules! all_store_impls {
     ($store:ty, $db:ty, $kind:expr) => {
         session_store_sql!($store, $db);
@@ -210,8 +211,8 @@ macro_rules! all_store_impls {
 }
 
 // After the macros above: a `macro_rules!` is visible only below its definition.
+mod batches;
 mod postgres;
-mod session_batches;
 mod sqlite;
 
 /// Opens the configured database and brings its schema up to date.

@@ -9,8 +9,9 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
 use super::StoreError;
+use super::batches::{Batches, SessionLookup};
+use super::clients::BearerLookup;
 use super::outbox::BodySealer;
-use super::session_batches::SessionBatches;
 use crate::configuration::{DatabaseKind, DatabaseSettings};
 
 pub struct PostgresStore {
@@ -19,7 +20,8 @@ pub struct PostgresStore {
     /// `fast_sign_in_commits`): see [`super::Store::begin_fast`].
     fast: PgPool,
     fast_commits: bool,
-    sessions: Arc<SessionBatches>,
+    sessions: Arc<Batches<SessionLookup>>,
+    bearers: Arc<Batches<BearerLookup>>,
     sealer: Arc<dyn BodySealer>,
 }
 
@@ -41,7 +43,9 @@ impl PostgresStore {
         // sqlx holds an advisory lock while migrating, so instances starting together are safe.
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
         // Half the pool for session lookups at a time; the other requests need the rest.
-        let sessions = SessionBatches::new(pool.clone(), settings.max_connections as usize / 2);
+        let sessions = Batches::new(pool.clone(), settings.max_connections as usize / 2);
+        // And a quarter for bearer lookups.
+        let bearers = Batches::new(pool.clone(), settings.max_connections as usize / 4);
         let fast = if settings.fast_sign_in_commits {
             PgPoolOptions::new()
                 .max_connections((settings.max_connections / 2).max(1))
@@ -56,6 +60,7 @@ impl PostgresStore {
             fast,
             fast_commits: settings.fast_sign_in_commits,
             sessions,
+            bearers,
             sealer,
         })
     }
@@ -64,12 +69,21 @@ impl PostgresStore {
         Some(self.sessions.counts())
     }
 
-    /// Session lookups that arrive together share one query (see [`SessionBatches`]).
+    /// Session lookups that arrive together share one query (see [`Batches`]).
     async fn lookup_session(
         &self,
         token_hash: &[u8],
     ) -> Result<Option<super::SignedIn>, StoreError> {
-        self.sessions.find(token_hash).await
+        self.sessions.find(token_hash.to_vec()).await
+    }
+
+    /// Bearer lookups that arrive together share one query (see [`BearerLookup`]).
+    async fn lookup_bearer(
+        &self,
+        client_id: &str,
+        credential: uuid::Uuid,
+    ) -> Result<Option<crate::domain::ApiClient>, StoreError> {
+        self.bearers.find((client_id.to_string(), credential)).await
     }
 
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {

@@ -2,7 +2,7 @@
 //! for (stored only as the token's SHA-256). The session lookup is the hot path of every
 //! signed-in request: one query and one row with the account, its office's name and its
 //! rights ([`SessionStore::find_session`]; on PostgreSQL lookups that arrive together share a
-//! query, see `session_batches`).
+//! query, see `batches`).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -287,7 +287,7 @@ macro_rules! session_store_sql {
                 token_hash: &[u8],
             ) -> Result<Option<$crate::store::sessions::SignedIn>, $crate::store::StoreError> {
                 // SQLite looks each one up; PostgreSQL answers the lookups that arrive together
-                // with one query (see `store::session_batches`).
+                // with one query (see `store::batches`).
                 self.lookup_session(token_hash).await
             }
 

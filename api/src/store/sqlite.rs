@@ -96,6 +96,20 @@ impl SqliteStore {
         None
     }
 
+    /// One bearer lookup (in process: nothing to gain from batching).
+    async fn lookup_bearer(
+        &self,
+        client_id: &str,
+        credential: uuid::Uuid,
+    ) -> Result<Option<crate::domain::ApiClient>, StoreError> {
+        let row: Option<super::clients::ApiClientRow> = sqlx::query_as(bearer_select!())
+            .bind(client_id)
+            .bind(credential)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
     /// One session lookup (in process: nothing to gain from batching).
     async fn lookup_session(
         &self,
