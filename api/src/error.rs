@@ -122,12 +122,13 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         CodeAlreadyUsed => StatusCode::BAD_REQUEST,
         NoActivePortfolio => StatusCode::CONFLICT,
         ResetLinkInvalid => StatusCode::GONE,
-        NotFound | InvitationNotFound => StatusCode::NOT_FOUND,
+        NotFound | InvitationNotFound | EherkenningUnavailable => StatusCode::NOT_FOUND,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         KvkNumberTaken | AgencyNumberTaken | EmailTaken | StepOutOfOrder | LastAdministrator
         | NotInvited | AccountNotActive | AlreadyExists | ApiClientKeyLimit | ApiClientRevoked
-        | KidTaken | IdempotencyKeyInUse => StatusCode::CONFLICT,
+        | KidTaken | IdempotencyKeyInUse | EherkenningAlreadyLinked => StatusCode::CONFLICT,
         IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+        EherkenningUnreachable => StatusCode::SERVICE_UNAVAILABLE,
         InvitationRenewed
         | InvitationRenewalLimit
         | InvitationExpired

@@ -35,6 +35,8 @@ pub struct AppState {
     pub signer: Arc<Signer>,
     /// Sessions whose last activity a request is recording now.
     pub touching: Arc<Touching>,
+    /// The eHerkenning broker, when `[eherkenning]` is configured.
+    pub eherkenning: Option<Arc<crate::auth::oidc::Broker>>,
 }
 
 impl AppState {
@@ -56,6 +58,7 @@ impl AppState {
             .await
             .with_context(|| format!("cannot open the {} database", kind.as_str()))?;
         let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);
+        let eherkenning = crate::auth::oidc::Broker::new(&settings.eherkenning)?.map(Arc::new);
         Ok(AppState {
             settings: Arc::new(settings),
             store,
@@ -67,6 +70,7 @@ impl AppState {
             hasher,
             signer,
             touching: Arc::default(),
+            eherkenning,
         })
     }
 

@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod broker;
 pub mod browser;
 pub mod contact_sheet;
 pub mod db;

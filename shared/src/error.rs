@@ -161,6 +161,12 @@ crate::wire_enum! {
         IdempotencyKeyReused = "idempotency_key_reused",
         /// A request with this `Idempotency-Key` is still being handled; retry shortly.
         IdempotencyKeyInUse = "idempotency_key_in_use",
+        /// eHerkenning is not configured for this service.
+        EherkenningUnavailable = "eherkenning_unavailable",
+        /// An eHerkenning identity is linked to this account already; unlink it first.
+        EherkenningAlreadyLinked = "eherkenning_already_linked",
+        /// The eHerkenning broker does not answer; try again later.
+        EherkenningUnreachable = "eherkenning_unreachable",
     }
 }
 
@@ -300,6 +306,13 @@ impl ErrorCode {
             }
             ErrorCode::IdempotencyKeyInUse => {
                 "A request with this `Idempotency-Key` is still being handled; retry shortly."
+            }
+            ErrorCode::EherkenningUnavailable => "eHerkenning is not configured for this service.",
+            ErrorCode::EherkenningAlreadyLinked => {
+                "An eHerkenning identity is linked to this account already; unlink it first."
+            }
+            ErrorCode::EherkenningUnreachable => {
+                "The eHerkenning broker does not answer; try again later."
             }
         }
     }

@@ -54,6 +54,9 @@ pub fn action_text(action: AuditAction) -> [&'static str; 2] {
             "Sign-in set-up reset",
         ],
         AccountUnblocked => ["Blokkade opgeheven", "Unblocked"],
+        EherkenningLinked => ["eHerkenning gekoppeld", "eHerkenning linked"],
+        EherkenningRefused => ["eHerkenning geweigerd", "eHerkenning refused"],
+        EherkenningUnlinked => ["eHerkenning ontkoppeld", "eHerkenning unlinked"],
         AuthenticatorReplaced => [
             "Nieuwe authenticator-app gekoppeld",
             "New authenticator app linked",

@@ -256,10 +256,12 @@ fn test(env: &Env) -> Result<(), String> {
     // Tools and services first: without them later steps cannot say anything useful.
     let setup = tools::ensure_web_tools(env)
         .and_then(|()| tools::ensure_browser())
-        .and_then(|()| tools::ensure_python_tools(env));
-    if let Err(e) = setup {
-        return Err(format!("setting up test tools failed: {e}"));
-    }
+        .and_then(|()| tools::ensure_python_tools(env))
+        .and_then(|()| tools::ensure_broker(env));
+    let broker_dir = match setup {
+        Ok(dir) => dir,
+        Err(e) => return Err(format!("setting up test tools failed: {e}")),
+    };
     let postgres = tools::ensure_postgres(env);
     let postgres_url = match &postgres {
         Ok(url) => Some(url.clone()),
@@ -291,6 +293,10 @@ fn test(env: &Env) -> Result<(), String> {
         (
             "POORT_TEST_ARTIFACTS".into(),
             env.root.join("e2e/artifacts").display().to_string(),
+        ),
+        (
+            "POORT_TEST_BROKER_MODULES".into(),
+            broker_dir.join("node_modules").display().to_string(),
         ),
     ];
     match &postgres_url {

@@ -293,6 +293,38 @@ pub fn ensure_python_tools(env: &Env) -> Result<(), String> {
     )
 }
 
+/// oidc-provider for the eHerkenning test broker (`e2e/broker`): its package.json and lock
+/// copied into `<cache>/broker`, and `npm ci` there when node_modules is missing or the lock
+/// changed. Returns that folder (the tests get its `node_modules`).
+pub fn ensure_broker(env: &Env) -> Result<PathBuf, String> {
+    let source = env.root.join("e2e").join("broker");
+    let dir = env.cache_dir.join("broker");
+    let read = |path: &Path| {
+        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let manifest = read(&source.join("package.json"))?;
+    let lock = read(&source.join("package-lock.json"))?;
+    let installed_lock = std::fs::read(dir.join("package-lock.json")).ok();
+    let ready = dir.join("node_modules").join("oidc-provider").is_dir()
+        && installed_lock.as_deref() == Some(lock.as_slice());
+    if ready {
+        return Ok(dir);
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    for (name, bytes) in [("package.json", &manifest), ("package-lock.json", &lock)] {
+        std::fs::write(dir.join(name), bytes)
+            .map_err(|e| format!("cannot write {}: {e}", dir.join(name).display()))?;
+    }
+    run_install(
+        "oidc-provider for the eHerkenning test broker (npm ci)",
+        "10 seconds",
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir),
+    )?;
+    Ok(dir)
+}
+
 /// A reachable PostgreSQL for the tests: `POORT_TEST_POSTGRES_URL`, or the local default.
 /// Starts the local cluster when it is installed but stopped.
 pub fn ensure_postgres(env: &Env) -> Result<String, String> {

@@ -7,6 +7,7 @@ pub mod activity;
 pub mod bearer;
 pub mod client_keys;
 pub mod jwt;
+pub mod oidc;
 pub mod password;
 pub mod principal;
 pub mod secrets;

@@ -12,11 +12,13 @@ use figment::providers::{Format, Toml};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+mod eherkenning;
 mod keys;
 mod policy;
 
 pub use keys::{Keys, SecretBytes, generate_key_base64};
 use keys::{decode_key, dev_keys};
+pub use eherkenning::{BrokerClientAuth, ClaimMapping, EherkenningSettings, LEVELS};
 pub use policy::PolicySettings;
 
 /// Environment variables with this prefix set keys: `POORT__DATABASE__URL` is `database.url`.
@@ -52,6 +54,7 @@ pub struct Settings {
     pub policy: PolicySettings,
     pub log: LogSettings,
     pub metrics: MetricsSettings,
+    pub eherkenning: EherkenningSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -353,7 +356,7 @@ const OWASP_ARGON2ID: [(u32, u32); 5] = [
 ];
 
 /// Whether a URL's host is this machine (where plain http stays on the machine).
-fn is_loopback_url(url: &str) -> bool {
+pub(crate) fn is_loopback_url(url: &str) -> bool {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let authority = rest.split('/').next().unwrap_or(rest);
     let host = if let Some(v6) = authority.strip_prefix('[') {
@@ -452,6 +455,7 @@ impl Settings {
                 "sms.gateway_url: expected an http:// or https:// URL, got {url:?}"
             )));
         }
+        self.eherkenning.validate(self.mode == Mode::Production)?;
         for (key, value) in [
             ("security.signing_key", &self.security.signing_key),
             ("security.encryption_key", &self.security.encryption_key),
@@ -572,7 +576,7 @@ impl Settings {
 
 /// Settings are serialised only to compare them with the documented example (secrets as
 /// `"<secret>"`, never their value).
-fn hidden<S: serde::Serializer>(value: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn hidden<S: serde::Serializer>(value: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
     value.as_ref().map(|_| "<secret>").serialize(s)
 }
 

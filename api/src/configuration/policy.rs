@@ -69,6 +69,9 @@ pub struct PolicySettings {
     /// minute (failed ones included).
     pub tokens_per_minute_per_api_client: i64,
     pub oauth_requests_per_minute_per_client: i64,
+    /// eHerkenning: trips to the broker started per client address per minute (and, counted
+    /// apart, returns from it).
+    pub eherkenning_per_minute_per_client: i64,
 }
 
 impl Default for PolicySettings {
@@ -108,6 +111,7 @@ impl Default for PolicySettings {
             password_changes_per_15_minutes: 5,
             tokens_per_minute_per_api_client: 60,
             oauth_requests_per_minute_per_client: 600,
+            eherkenning_per_minute_per_client: 20,
         }
     }
 }

@@ -48,6 +48,10 @@ pub enum Limit<'a> {
     /// Requests to `/oauth2/token` and `/oauth2/introspect` from one address per minute
     /// (also those that fail to authenticate).
     OAuthPerClientAddress(&'a str),
+    /// Trips to the eHerkenning broker started, and returns from it, per client address per
+    /// minute (counted separately).
+    EherkenningStartsPerClient(&'a str),
+    EherkenningCallbacksPerClient(&'a str),
 }
 
 /// A limit's maximum per window.
@@ -77,6 +81,8 @@ impl Limit<'_> {
             Limit::PasswordChanges(account) => format!("change-password:{account}"),
             Limit::TokensPerClient(client) => format!("oauth-token:api-client:{client}"),
             Limit::OAuthPerClientAddress(ip) => format!("oauth:client:{ip}"),
+            Limit::EherkenningStartsPerClient(ip) => format!("ehk-start:client:{ip}"),
+            Limit::EherkenningCallbacksPerClient(ip) => format!("ehk-callback:client:{ip}"),
         }
     }
 
@@ -127,6 +133,10 @@ impl Limit<'_> {
             ),
             Limit::OAuthPerClientAddress(_) => (
                 policy.oauth_requests_per_minute_per_client,
+                Duration::minutes(1),
+            ),
+            Limit::EherkenningStartsPerClient(_) | Limit::EherkenningCallbacksPerClient(_) => (
+                policy.eherkenning_per_minute_per_client,
                 Duration::minutes(1),
             ),
         };

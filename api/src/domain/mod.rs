@@ -14,6 +14,7 @@
 //! | [`office`] | offices, portfolios and rights; whose data a request may touch; the last-administrator rule |
 //! | [`code`] | one-time codes: purposes, expiry, tries and the wait before another is sent |
 //! | [`limits`] | every rate limit by name: its key, maximum and window |
+//! | [`eherkenning`] | eHerkenning: the identity a broker reports (company, person, level), a link's key, who may link or sign in with it |
 //! | [`api_client`] | integrators' clients: scopes an owner may give, status, token scopes, client assertions, keys, portfolios, idempotent retries |
 //!
 //! Records here are what the store reads and writes ([`crate::store`]); they hold parsed values
@@ -22,6 +23,7 @@
 pub mod account;
 pub mod api_client;
 pub mod code;
+pub mod eherkenning;
 pub mod invitation;
 pub mod limits;
 pub mod lockout;

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod answers;
 pub mod api_clients;
+pub mod eherkenning;
 pub mod health;
 pub mod invitations;
 pub mod me;
@@ -167,7 +168,9 @@ pub fn api(dev: bool) -> Registrar {
             signin::complete_reset,
         )
         .post("/api/forgot-email", signin::forgot_email)
-        .get("/.well-known/jwks.json", account::jwks);
+        .get("/.well-known/jwks.json", account::jwks)
+        .post("/api/eherkenning/sign-in", eherkenning::sign_in)
+        .get("/api/eherkenning/callback", eherkenning::callback);
     // The signed-in account.
     r.get("/api/me", me::me)
         .post("/api/session/logout", me::logout)
@@ -188,7 +191,10 @@ pub fn api(dev: bool) -> Registrar {
         .get("/api/me/events", account::events)
         .get("/api/me/portfolios", account::portfolios)
         .put("/api/me/portfolio", account::select_portfolio)
-        .post("/api/me/token", account::token);
+        .post("/api/me/token", account::token)
+        .get("/api/me/eherkenning", eherkenning::link)
+        .post("/api/me/eherkenning", eherkenning::start_link)
+        .delete("/api/me/eherkenning", eherkenning::unlink);
     // An office's user administrator, for their own office.
     r.get("/api/office/accounts", office::list_accounts)
         .get("/api/office/accounts/{id}", office::get_account)

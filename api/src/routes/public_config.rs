@@ -2,7 +2,7 @@
 //! Team Relatiebeheer. The SPA shows these; they come from configuration, never from code.
 
 use actix_web::web;
-use poort_shared::dto::PublicConfigResponse;
+use poort_shared::dto::{EherkenningInfo, PublicConfigResponse};
 
 use crate::state::AppState;
 
@@ -20,5 +20,9 @@ pub async fn public_config(state: web::Data<AppState>) -> web::Json<PublicConfig
         support_phone: branding.support_phone.clone(),
         support_email: branding.support_email.clone(),
         mode: state.run_mode(),
+        eherkenning: state.eherkenning.as_ref().map(|_| EherkenningInfo {
+            service_name: state.settings.eherkenning.service_name.clone(),
+            minimum_level: state.settings.eherkenning.minimum_level.clone(),
+        }),
     })
 }

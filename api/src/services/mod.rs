@@ -28,6 +28,7 @@ pub mod audit;
 pub mod codes;
 pub mod context;
 pub mod demo;
+pub mod eherkenning;
 pub mod invitations;
 pub mod links;
 pub mod lockout;

@@ -626,7 +626,7 @@ macro_rules! accounts_sql {
                 self.defer(
                     "accounts",
                     "UPDATE accounts SET status = 'invited', password_hash = NULL, password_changed_at = NULL, \
-                     totp_secret = NULL, totp_last_step = NULL, pending_totp_secret = NULL, ehk_pseudonym = NULL, \
+                     totp_secret = NULL, totp_last_step = NULL, pending_totp_secret = NULL, ehk_pseudonym = NULL, ehk_legal_subject = NULL, ehk_linked_at = NULL, \
                      failed_codes = 0, updated_at = $2 WHERE id = $1",
                     Box::new(move |q| q.bind(id).bind($crate::clock::to_millis(now))),
                 )

@@ -9,6 +9,7 @@
 //! | [`invitations`] | invitations with their set-up state, links, history |
 //! | [`sessions`] | sessions, sign-ins under way, password-reset links |
 //! | [`codes`] | one-time codes and the counter of wrong ones |
+//! | [`eherkenning`] | trips to the eHerkenning broker under way, accounts' links |
 //! | [`audit`] | the audit trail |
 //! | [`clients`] | API clients, their keys and secrets, used assertions, idempotent answers |
 //! | [`outbox`] | e-mail and SMS waiting to be delivered |
@@ -34,6 +35,8 @@ pub mod audit;
 pub mod clients;
 #[macro_use]
 pub mod codes;
+#[macro_use]
+pub mod eherkenning;
 #[macro_use]
 pub mod invitations;
 #[macro_use]
@@ -65,6 +68,7 @@ pub mod prelude {
     pub use super::audit::{AuditLog as _, AuditStore as _};
     pub use super::clients::{ApiClientStore as _, ApiClients as _};
     pub use super::codes::Codes as _;
+    pub use super::eherkenning::Eherkenning as _;
     pub use super::invitations::Invitations as _;
     pub use super::limits::LimitStore as _;
     pub use super::maintenance::MaintenanceStore as _;
@@ -139,6 +143,7 @@ pub trait Tx:
     + invitations::Invitations
     + sessions::Sessions
     + codes::Codes
+    + eherkenning::Eherkenning
     + audit::AuditLog
     + clients::ApiClients
     + outbox::Outbox
@@ -164,6 +169,7 @@ macro_rules! all_tx_impls {
         invitations_sql!($tx, $db);
         sessions_sql!($tx, $db);
         codes_sql!($tx, $db);
+        eherkenning_sql!($tx, $db);
         audit_sql!($tx, $db);
         api_clients_sql!($tx, $db);
         outbox_sql!($tx, $db);

@@ -88,6 +88,9 @@ pub async fn spawn_second(first: &TestApp, change: impl FnOnce(&mut Settings)) -
 #[derive(Clone)]
 pub struct User {
     pub client: reqwest::Client,
+    /// The same browser (same cookies) without following redirects.
+    #[allow(dead_code, reason = "the eHerkenning tests read redirects")]
+    pub no_redirect: reqwest::Client,
     pub base: String,
     /// The authenticator secret (base32) once set up.
     #[allow(dead_code, reason = "the sign-in tests compute codes from it")]
@@ -98,13 +101,21 @@ impl User {
     pub fn new(base: &str) -> Self {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("Origin", base.parse().unwrap());
+        let jar = Arc::new(reqwest::cookie::Jar::default());
         let client = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
+            .default_headers(headers.clone())
+            .build()
+            .unwrap();
+        let no_redirect = reqwest::Client::builder()
+            .cookie_provider(jar)
             .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
         Self {
             client,
+            no_redirect,
             base: base.to_string(),
             totp_secret: None,
         }

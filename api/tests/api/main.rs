@@ -6,6 +6,7 @@
 mod architecture;
 mod client_store_contract;
 mod contract;
+mod eherkenning;
 mod hardening;
 mod helpers;
 mod integrator_access;

@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod clients;
+mod eherkenning;
 mod invitations;
 mod offices;
 mod service;
@@ -12,6 +13,7 @@ mod signin;
 pub use accounts::*;
 pub use audit::*;
 pub use clients::*;
+pub use eherkenning::*;
 pub use invitations::*;
 pub use offices::*;
 pub use service::*;

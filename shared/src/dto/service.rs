@@ -51,6 +51,9 @@ pub struct PublicConfigResponse {
     pub support_email: String,
     /// `dev` or `production`; in `dev` the SPA links the outbox page.
     pub mode: RunMode,
+    /// eHerkenning, when configured (`[eherkenning]`); absent when off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eherkenning: Option<super::EherkenningInfo>,
 }
 
 crate::wire_enum! {

@@ -302,6 +302,18 @@ fn error_text(code: ErrorCode) -> [&'static str; 2] {
             "Een verzoek met deze Idempotency-Key wordt nog verwerkt. Probeer het zo opnieuw.",
             "A request with this Idempotency-Key is still being handled. Try again shortly.",
         ],
+        ErrorCode::EherkenningUnavailable => [
+            "Inloggen met eHerkenning is voor deze dienst niet ingesteld.",
+            "Signing in with eHerkenning is not set up for this service.",
+        ],
+        ErrorCode::EherkenningAlreadyLinked => [
+            "Er is al een eHerkenning aan uw account gekoppeld. Ontkoppel die eerst.",
+            "An eHerkenning identity is linked to your account already. Unlink it first.",
+        ],
+        ErrorCode::EherkenningUnreachable => [
+            "eHerkenning is op dit moment niet bereikbaar. Probeer het later opnieuw, of log in met e-mailadres, wachtwoord en code.",
+            "eHerkenning cannot be reached right now. Try again later, or sign in with e-mail address, password and code.",
+        ],
         ErrorCode::Internal => [
             "Er ging aan onze kant iets mis. Probeer het later opnieuw; blijft het misgaan, neem dan contact op met Team Relatiebeheer.",
             "Something went wrong on our side. Please try again later; if it keeps happening, contact Team Relatiebeheer.",
