@@ -124,9 +124,19 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ResetLinkInvalid => StatusCode::GONE,
         NotFound | InvitationNotFound | EherkenningUnavailable => StatusCode::NOT_FOUND,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        KvkNumberTaken | AgencyNumberTaken | EmailTaken | StepOutOfOrder | LastAdministrator
-        | NotInvited | AccountNotActive | AlreadyExists | ApiClientKeyLimit | ApiClientRevoked
-        | KidTaken | IdempotencyKeyInUse | EherkenningAlreadyLinked => StatusCode::CONFLICT,
+        KvkNumberTaken
+        | AgencyNumberTaken
+        | EmailTaken
+        | StepOutOfOrder
+        | LastAdministrator
+        | NotInvited
+        | AccountNotActive
+        | AlreadyExists
+        | ApiClientKeyLimit
+        | ApiClientRevoked
+        | KidTaken
+        | IdempotencyKeyInUse
+        | EherkenningAlreadyLinked => StatusCode::CONFLICT,
         IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         EherkenningUnreachable => StatusCode::SERVICE_UNAVAILABLE,
         InvitationRenewed

@@ -9,8 +9,9 @@ use crate::api::{self, ApiError};
 use crate::components::{Footer, Header};
 use crate::i18n::provide_i18n;
 use crate::pages::{
-    AcceptInvitation, ForgotEmail, ForgotPassword, MyAccount, NotFound, OfficeAdmin,
-    OfficeApiClients, Operator, OperatorApiClients, Outbox, ResetPassword, SignIn, Start, Status,
+    AcceptInvitation, EherkenningRefused, ForgotEmail, ForgotPassword, MyAccount, NotFound,
+    OfficeAdmin, OfficeApiClients, Operator, OperatorApiClients, Outbox, ResetPassword, SignIn,
+    Start, Status,
 };
 use crate::session::provide_session;
 
@@ -42,6 +43,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/beheer/koppelingen") view=OfficeApiClients />
                     <Route path=path!("/relatiebeheer") view=Operator />
                     <Route path=path!("/relatiebeheer/koppelingen") view=OperatorApiClients />
+                    <Route path=path!("/eherkenning/geweigerd") view=EherkenningRefused />
                     <Route path=path!("/status") view=Status />
                     <Route path=path!("/dev/outbox") view=Outbox />
                 </Routes>

@@ -200,7 +200,9 @@ impl Broker {
             };
             let fits = |k: &&Jwk| {
                 kid.is_none_or(|kid| k.common.key_id.as_deref() == Some(kid))
-                    && k.common.key_algorithm.is_none_or(|a| a.to_string() == format!("{alg:?}"))
+                    && k.common
+                        .key_algorithm
+                        .is_none_or(|a| a.to_string() == format!("{alg:?}"))
             };
             let mut matching = keys.iter().filter(fits);
             if let (Some(key), None) = (matching.next(), matching.next()) {
@@ -208,7 +210,9 @@ impl Broker {
                     .map_err(|e| refused(format!("the broker's key cannot be used: {e}")));
             }
             if kid.is_none() && fresh {
-                return Err(refused("the ID token names no kid and the broker has several keys"));
+                return Err(refused(
+                    "the ID token names no kid and the broker has several keys",
+                ));
             }
         }
         Err(refused(format!("the broker publishes no key {kid:?}")))
@@ -224,7 +228,13 @@ impl Broker {
     ) -> Result<String, BrokerError> {
         let d = self.discovery().await?;
         let mut scopes: Vec<&str> = vec!["openid"];
-        scopes.extend(self.settings.scopes.iter().map(String::as_str).filter(|s| *s != "openid"));
+        scopes.extend(
+            self.settings
+                .scopes
+                .iter()
+                .map(String::as_str)
+                .filter(|s| *s != "openid"),
+        );
         let scope = scopes.join(" ");
         let default_acr = crate::domain::eherkenning::Level::parse(&self.settings.minimum_level)
             .map(|l| l.urn().to_string())
@@ -246,11 +256,19 @@ impl Broker {
         }
         let query = serde_urlencoded::to_string(&query)
             .map_err(|e| refused(format!("cannot build the request: {e}")))?;
-        let sep = if d.authorization_endpoint.contains('?') { '&' } else { '?' };
+        let sep = if d.authorization_endpoint.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
         Ok(format!("{}{sep}{query}", d.authorization_endpoint))
     }
 
-    fn client_assertion(&self, token_endpoint: &str, now: DateTime<Utc>) -> Result<String, BrokerError> {
+    fn client_assertion(
+        &self,
+        token_endpoint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, BrokerError> {
         let Some(key) = &self.assertion_key else {
             return Err(refused("no private key for private_key_jwt"));
         };
@@ -281,7 +299,10 @@ impl Broker {
             ("redirect_uri", redirect_uri.into()),
             ("code_verifier", code_verifier.into()),
         ];
-        let mut request = self.http.post(&d.token_endpoint).header("Accept", "application/json");
+        let mut request = self
+            .http
+            .post(&d.token_endpoint)
+            .header("Accept", "application/json");
         let secret = || {
             self.settings
                 .client_secret
@@ -309,7 +330,10 @@ impl Broker {
                     "client_assertion_type",
                     "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
                 ));
-                form.push(("client_assertion", self.client_assertion(&d.token_endpoint, now)?));
+                form.push((
+                    "client_assertion",
+                    self.client_assertion(&d.token_endpoint, now)?,
+                ));
             }
         }
         let body = serde_urlencoded::to_string(&form)
@@ -354,7 +378,11 @@ impl Broker {
         Ok(Answer { claims })
     }
 
-    async fn userinfo(&self, endpoint: &str, token: &str) -> Result<Map<String, Value>, BrokerError> {
+    async fn userinfo(
+        &self,
+        endpoint: &str,
+        token: &str,
+    ) -> Result<Map<String, Value>, BrokerError> {
         let answer = self
             .http
             .get(endpoint)
@@ -368,7 +396,9 @@ impl Broker {
         }
         match answer.json::<Value>().await {
             Ok(Value::Object(map)) => Ok(map),
-            _ => Err(refused("userinfo is not a JSON object (signed userinfo is not supported)")),
+            _ => Err(refused(
+                "userinfo is not a JSON object (signed userinfo is not supported)",
+            )),
         }
     }
 
@@ -383,7 +413,10 @@ impl Broker {
         let header = jsonwebtoken::decode_header(id_token)
             .map_err(|_| refused("the ID token is not a JWT"))?;
         if !self.algorithms.contains(&header.alg) {
-            return Err(refused(format!("the ID token is signed with {:?}, not allowed", header.alg)));
+            return Err(refused(format!(
+                "the ID token is signed with {:?}, not allowed",
+                header.alg
+            )));
         }
         let key = self.key_for(header.kid.as_deref(), header.alg).await?;
         let mut validation = Validation::new(header.alg);
@@ -393,8 +426,10 @@ impl Broker {
         // Expiry and issue time at Poort's clock, below.
         validation.validate_exp = false;
         validation.validate_nbf = false;
-        validation.required_spec_claims =
-            ["iss", "aud", "sub", "exp"].iter().map(|c| (*c).to_string()).collect();
+        validation.required_spec_claims = ["iss", "aud", "sub", "exp"]
+            .iter()
+            .map(|c| (*c).to_string())
+            .collect();
         let claims = jsonwebtoken::decode::<Map<String, Value>>(id_token, &key, &validation)
             .map_err(|e| refused(format!("the ID token does not verify: {e}")))?
             .claims;
@@ -414,7 +449,9 @@ impl Broker {
             && audiences.len() > 1
             && claims.get("azp").and_then(Value::as_str) != Some(self.client_id.as_str())
         {
-            return Err(refused("the ID token has several audiences and another azp"));
+            return Err(refused(
+                "the ID token has several audiences and another azp",
+            ));
         }
         if claims.get("nonce").and_then(Value::as_str) != Some(nonce) {
             return Err(refused("the ID token's nonce is not the one sent"));
@@ -422,7 +459,9 @@ impl Broker {
         if let Some(at_hash) = claims.get("at_hash").and_then(Value::as_str) {
             let token = access_token.ok_or_else(|| refused("at_hash without an access token"))?;
             if at_hash != half_hash(header.alg, token) {
-                return Err(refused("the ID token's at_hash does not match the access token"));
+                return Err(refused(
+                    "the ID token's at_hash does not match the access token",
+                ));
             }
         }
         Ok(claims)
@@ -458,7 +497,10 @@ mod tests {
         );
         // OpenID Connect Core §A.3 (RS256): access token → at_hash.
         assert_eq!(
-            half_hash(Algorithm::RS256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
+            half_hash(
+                Algorithm::RS256,
+                "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"
+            ),
             "77QmUPtjPfzWtF2AnpK9RQ"
         );
     }

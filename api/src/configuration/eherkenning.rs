@@ -152,7 +152,10 @@ impl EherkenningSettings {
         if !LEVELS.contains(&self.minimum_level.as_str()) {
             return Err(bad(
                 "minimum_level",
-                format!("expected EH2, EH2+, EH3 or EH4, got {:?}", self.minimum_level),
+                format!(
+                    "expected EH2, EH2+, EH3 or EH4, got {:?}",
+                    self.minimum_level
+                ),
             ));
         }
         for (value, level) in &self.levels {
@@ -179,7 +182,10 @@ impl EherkenningSettings {
         let Some(issuer) = &self.issuer else {
             return Ok(());
         };
-        for (key, url) in [("issuer", Some(issuer)), ("redirect_url", self.redirect_url.as_ref())] {
+        for (key, url) in [
+            ("issuer", Some(issuer)),
+            ("redirect_url", self.redirect_url.as_ref()),
+        ] {
             let Some(url) = url else { continue };
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 return Err(bad(key, format!("expected an https:// URL, got {url:?}")));
@@ -197,7 +203,10 @@ impl EherkenningSettings {
             ));
         }
         if self.client_id.as_deref().is_none_or(str::is_empty) {
-            return Err(bad("client_id", "required when eherkenning.issuer is set".into()));
+            return Err(bad(
+                "client_id",
+                "required when eherkenning.issuer is set".into(),
+            ));
         }
         match self.client_auth {
             BrokerClientAuth::ClientSecretBasic | BrokerClientAuth::ClientSecretPost => {
@@ -217,7 +226,10 @@ impl EherkenningSettings {
                     ));
                 };
                 let pem = std::fs::read_to_string(path).map_err(|e| {
-                    bad("private_key_file", format!("cannot read {}: {e}", path.display()))
+                    bad(
+                        "private_key_file",
+                        format!("cannot read {}: {e}", path.display()),
+                    )
                 })?;
                 if !pem.contains("PRIVATE KEY-----") {
                     return Err(bad(

@@ -16,9 +16,9 @@ mod eherkenning;
 mod keys;
 mod policy;
 
+pub use eherkenning::{BrokerClientAuth, ClaimMapping, EherkenningSettings, LEVELS};
 pub use keys::{Keys, SecretBytes, generate_key_base64};
 use keys::{decode_key, dev_keys};
-pub use eherkenning::{BrokerClientAuth, ClaimMapping, EherkenningSettings, LEVELS};
 pub use policy::PolicySettings;
 
 /// Environment variables with this prefix set keys: `POORT__DATABASE__URL` is `database.url`.
@@ -576,7 +576,10 @@ impl Settings {
 
 /// Settings are serialised only to compare them with the documented example (secrets as
 /// `"<secret>"`, never their value).
-pub(crate) fn hidden<S: serde::Serializer>(value: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn hidden<S: serde::Serializer>(
+    value: &Option<SecretString>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     value.as_ref().map(|_| "<secret>").serialize(s)
 }
 

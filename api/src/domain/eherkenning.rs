@@ -119,10 +119,7 @@ impl Identity {
             hash.update((part.len() as u64).to_be_bytes());
             hash.update(part.as_bytes());
         }
-        hash.finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
@@ -201,7 +198,9 @@ pub fn account_may_sign_in(status: AccountStatus) -> Result<(), EherkenningRefus
 /// `access_denied`) not authorised for the service; anything else is the broker's failure.
 pub fn refusal_for_error(error: &str, description: Option<&str>) -> EherkenningRefusal {
     let text = description.unwrap_or_default().to_ascii_lowercase();
-    let cancelled = ["cancel", "abort", "annule"].iter().any(|w| text.contains(w))
+    let cancelled = ["cancel", "abort", "annule"]
+        .iter()
+        .any(|w| text.contains(w))
         || matches!(error, "user_cancelled" | "cancelled" | "login_cancelled");
     if cancelled {
         EherkenningRefusal::Cancelled
@@ -258,7 +257,10 @@ mod tests {
             read(json!({ "sub": "s", "chamber_of_commerce": "12" })),
             Err(EherkenningRefusal::InvalidAnswer)
         );
-        assert_eq!(read(json!({ "sub": "s" })), Err(EherkenningRefusal::InvalidAnswer));
+        assert_eq!(
+            read(json!({ "sub": "s" })),
+            Err(EherkenningRefusal::InvalidAnswer)
+        );
     }
 
     #[test]
@@ -300,7 +302,10 @@ mod tests {
     #[test]
     fn a_link_key_differs_per_issuer_company_and_person() {
         let id = read(json!({ "sub": "s", "chamber_of_commerce": "12345678" })).unwrap();
-        let other_person = Identity { acting_subject: "t".into(), ..id.clone() };
+        let other_person = Identity {
+            acting_subject: "t".into(),
+            ..id.clone()
+        };
         let other_company = Identity {
             legal_subject: LegalSubject::Kvk(kvk("87654321")),
             ..id.clone()
@@ -323,13 +328,28 @@ mod tests {
     #[test]
     fn broker_errors_read_as_cancel_not_authorised_or_a_failure() {
         use EherkenningRefusal::*;
-        assert_eq!(refusal_for_error("access_denied", Some("User cancelled the login")), Cancelled);
-        assert_eq!(refusal_for_error("access_denied", Some("End-User aborted interaction")), Cancelled);
-        assert_eq!(refusal_for_error("access_denied", Some("Geen machtiging")), NotAuthorised);
+        assert_eq!(
+            refusal_for_error("access_denied", Some("User cancelled the login")),
+            Cancelled
+        );
+        assert_eq!(
+            refusal_for_error("access_denied", Some("End-User aborted interaction")),
+            Cancelled
+        );
+        assert_eq!(
+            refusal_for_error("access_denied", Some("Geen machtiging")),
+            NotAuthorised
+        );
         assert_eq!(refusal_for_error("access_denied", None), NotAuthorised);
         assert_eq!(refusal_for_error("server_error", None), InvalidAnswer);
-        assert_eq!(account_may_sign_in(AccountStatus::Blocked), Err(AccountBlocked));
-        assert_eq!(account_may_sign_in(AccountStatus::Deactivated), Err(AccountDeactivated));
+        assert_eq!(
+            account_may_sign_in(AccountStatus::Blocked),
+            Err(AccountBlocked)
+        );
+        assert_eq!(
+            account_may_sign_in(AccountStatus::Deactivated),
+            Err(AccountDeactivated)
+        );
         assert_eq!(account_may_sign_in(AccountStatus::Active), Ok(()));
     }
 }

@@ -137,14 +137,14 @@ pub struct CallbackQuery {
     pub rest: std::collections::HashMap<String, String>,
 }
 
-/// The return from the broker: always a redirect into the web app: the start page signed in,
+/// The return from the broker: always a redirect into the web app: `/start` signed in,
 /// *Mijn account* after a link, or `/eherkenning/geweigerd?reden=…` (with `niveau` or `kvk`
 /// where they explain it).
 #[utoipa::path(
     get, path = "/api/eherkenning/callback", tag = "sign-in",
     params(CallbackQuery),
     responses(
-        (status = 303, description = "To `/` (signed in), `/mijn-account?eherkenning=gekoppeld` or `/eherkenning/geweigerd?reden=…` (`reden` one of `EherkenningRefusal`)",
+        (status = 303, description = "To `/start` (signed in), `/mijn-account?eherkenning=gekoppeld` or `/eherkenning/geweigerd?reden=…` (`reden` one of `EherkenningRefusal`)",
             headers(
                 ("Location" = String, description = "Where the browser goes"),
                 ("Set-Cookie" = String, description = "The session cookie when signed in; the trip's cookie removed"),
@@ -165,7 +165,9 @@ pub async fn callback(
         state: query.as_ref().and_then(|q| clip(&q.state, 256)),
         code: query.as_ref().and_then(|q| clip(&q.code, 2048)),
         error: query.as_ref().and_then(|q| clip(&q.error, 256)),
-        error_description: query.as_ref().and_then(|q| clip(&q.error_description, 2048)),
+        error_description: query
+            .as_ref()
+            .and_then(|q| clip(&q.error_description, 2048)),
     };
     let returned = eherkenning::callback(&state, back, &client).await;
     let mut removal = binding_cookie(&state.settings, String::new());

@@ -48,7 +48,9 @@ pub struct Started {
 /// How a return from the broker ended.
 pub enum Returned {
     /// Signed in: the session token for the cookie.
-    SignedIn { session_token: String },
+    SignedIn {
+        session_token: String,
+    },
     Linked,
     Refused(Refused),
 }
@@ -95,7 +97,9 @@ pub fn redirect_uri(state: &AppState) -> String {
 
 /// What the binding's value gives: the PKCE verifier and the nonce.
 fn derived(binding: &str, what: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(format!("poort-eherkenning-{what}:{binding}")))
+    URL_SAFE_NO_PAD.encode(Sha256::digest(format!(
+        "poort-eherkenning-{what}:{binding}"
+    )))
 }
 
 async fn begin(
@@ -160,7 +164,13 @@ pub async fn start_link(state: &AppState, principal: &Principal) -> Result<Start
     if principal.account.ehk_pseudonym.is_some() {
         return Err(ErrorCode::EherkenningAlreadyLinked.into());
     }
-    begin(state, EherkenningPurpose::Link, Some(principal), &principal.client).await
+    begin(
+        state,
+        EherkenningPurpose::Link,
+        Some(principal),
+        &principal.client,
+    )
+    .await
 }
 
 /// The signed-in account's link.
@@ -183,7 +193,13 @@ pub async fn link_of(
 }
 
 fn notice(state: &AppState, account: &Account, nl: &str, en: &str) -> crate::store::NewMessage {
-    messages::security_notice(&state.settings, account.email.as_str(), &account.name, nl, en)
+    messages::security_notice(
+        &state.settings,
+        account.email.as_str(),
+        &account.name,
+        nl,
+        en,
+    )
 }
 
 /// Removes the link (after a recent re-authentication).
@@ -208,8 +224,11 @@ pub async fn unlink(state: &AppState, principal: &Principal) -> Result<(), ApiEr
             now,
         )
         .await?;
-        tx.audit(&principal.audit_self(AuditAction::EherkenningUnlinked, json!({})), now)
-            .await?;
+        tx.audit(
+            &principal.audit_self(AuditAction::EherkenningUnlinked, json!({})),
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     state.outbox_wake.notify_one();
@@ -266,7 +285,11 @@ async fn refuse(
     Ok(Returned::Refused(refused))
 }
 
-async fn finish(state: &AppState, back: Callback, client: &ClientInfo) -> Result<Returned, ApiError> {
+async fn finish(
+    state: &AppState,
+    back: Callback,
+    client: &ClientInfo,
+) -> Result<Returned, ApiError> {
     let Some(broker) = state.eherkenning.as_deref() else {
         return Ok(Returned::Refused(EherkenningRefusal::InvalidAnswer.into()));
     };
@@ -300,8 +323,15 @@ async fn finish(state: &AppState, back: Callback, client: &ClientInfo) -> Result
                 Some(t) if t.expires_at <= now => "expired",
                 Some(_) => "another browser (cookie missing or different)",
             };
-            return refuse(state, client, found.map(|t| t.purpose), None,
-                EherkenningRefusal::StateInvalid.into(), json!({ "why": why })).await;
+            return refuse(
+                state,
+                client,
+                found.map(|t| t.purpose),
+                None,
+                EherkenningRefusal::StateInvalid.into(),
+                json!({ "why": why }),
+            )
+            .await;
         }
     };
     let purpose = Some(trip.purpose);
@@ -316,20 +346,47 @@ async fn finish(state: &AppState, back: Callback, client: &ClientInfo) -> Result
     };
     if let Some(error) = &back.error {
         let reason = rules::refusal_for_error(error, back.error_description.as_deref());
-        return refuse(state, client, purpose, linking.as_ref(), reason.into(),
-            json!({ "error": error, "error_description": back.error_description })).await;
+        return refuse(
+            state,
+            client,
+            purpose,
+            linking.as_ref(),
+            reason.into(),
+            json!({ "error": error, "error_description": back.error_description }),
+        )
+        .await;
     }
     let Some(code) = &back.code else {
-        return refuse(state, client, purpose, linking.as_ref(),
-            EherkenningRefusal::InvalidAnswer.into(), json!({ "why": "no code" })).await;
+        return refuse(
+            state,
+            client,
+            purpose,
+            linking.as_ref(),
+            EherkenningRefusal::InvalidAnswer.into(),
+            json!({ "why": "no code" }),
+        )
+        .await;
     };
     let nonce = derived(&binding, "nonce");
     if token_hash(&nonce) != trip.nonce_hash {
-        return refuse(state, client, purpose, linking.as_ref(),
-            EherkenningRefusal::StateInvalid.into(), json!({ "why": "nonce" })).await;
+        return refuse(
+            state,
+            client,
+            purpose,
+            linking.as_ref(),
+            EherkenningRefusal::StateInvalid.into(),
+            json!({ "why": "nonce" }),
+        )
+        .await;
     }
     let answer = broker
-        .finish(code, &derived(&binding, "pkce"), &redirect_uri(state), &nonce, now)
+        .finish(
+            code,
+            &derived(&binding, "pkce"),
+            &redirect_uri(state),
+            &nonce,
+            now,
+        )
         .await;
     let claims = match answer {
         Ok(a) => a.claims,
@@ -339,16 +396,30 @@ async fn finish(state: &AppState, back: Callback, client: &ClientInfo) -> Result
                 BrokerError::Refused(_) => EherkenningRefusal::InvalidAnswer,
             };
             tracing::warn!(error = %e, "eHerkenning answer refused");
-            return refuse(state, client, purpose, linking.as_ref(), reason.into(),
-                json!({ "why": e.to_string() })).await;
+            return refuse(
+                state,
+                client,
+                purpose,
+                linking.as_ref(),
+                reason.into(),
+                json!({ "why": e.to_string() }),
+            )
+            .await;
         }
     };
     let settings = &state.settings.eherkenning;
     let identity = match rules::read_identity(&claims, &settings.claims, &settings.levels) {
         Ok(i) => i,
         Err(reason) => {
-            return refuse(state, client, purpose, linking.as_ref(), reason.into(),
-                json!({ "why": "no company or person in the answer" })).await;
+            return refuse(
+                state,
+                client,
+                purpose,
+                linking.as_ref(),
+                reason.into(),
+                json!({ "why": "no company or person in the answer" }),
+            )
+            .await;
         }
     };
     let seen = json!({
@@ -360,12 +431,30 @@ async fn finish(state: &AppState, back: Callback, client: &ClientInfo) -> Result
     match trip.purpose {
         EherkenningPurpose::Link => {
             let Some(account) = linking else {
-                return refuse(state, client, purpose, None,
-                    EherkenningRefusal::SessionEnded.into(), seen).await;
+                return refuse(
+                    state,
+                    client,
+                    purpose,
+                    None,
+                    EherkenningRefusal::SessionEnded.into(),
+                    seen,
+                )
+                .await;
             };
-            link(state, client, &trip, account, &identity, broker.issuer(), seen).await
+            link(
+                state,
+                client,
+                &trip,
+                account,
+                &identity,
+                broker.issuer(),
+                seen,
+            )
+            .await
         }
-        EherkenningPurpose::SignIn => sign_in(state, client, &identity, broker.issuer(), seen).await,
+        EherkenningPurpose::SignIn => {
+            sign_in(state, client, &identity, broker.issuer(), seen).await
+        }
     }
 }
 
@@ -403,15 +492,21 @@ async fn link(
     let purpose = Some(EherkenningPurpose::Link);
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let session_open = tx
-        .sessions_of_account(account.id)
-        .await?
-        .iter()
-        .any(|s| Some(s.id) == trip.session_id && SessionRules::from_policy(state.policy()).is_open(s, now));
+    let session_open = tx.sessions_of_account(account.id).await?.iter().any(|s| {
+        Some(s.id) == trip.session_id && SessionRules::from_policy(state.policy()).is_open(s, now)
+    });
     let office = office_of(tx.as_mut(), &account).await?;
     drop(tx);
     if !session_open {
-        return refuse(state, client, purpose, Some(&account), EherkenningRefusal::SessionEnded.into(), seen).await;
+        return refuse(
+            state,
+            client,
+            purpose,
+            Some(&account),
+            EherkenningRefusal::SessionEnded.into(),
+            seen,
+        )
+        .await;
     }
     if let Err(reason) = rules::account_may_sign_in(account.status) {
         return refuse(state, client, purpose, Some(&account), reason.into(), seen).await;
@@ -425,13 +520,32 @@ async fn link(
         && other.id != account.id
     {
         drop(tx);
-        return refuse(state, client, purpose, Some(&account), EherkenningRefusal::AlreadyLinked.into(), seen).await;
+        return refuse(
+            state,
+            client,
+            purpose,
+            Some(&account),
+            EherkenningRefusal::AlreadyLinked.into(),
+            seen,
+        )
+        .await;
     }
-    match tx.set_ehk_link(account.id, Some((&key, &identity.legal_subject.key())), now).await {
+    match tx
+        .set_ehk_link(account.id, Some((&key, &identity.legal_subject.key())), now)
+        .await
+    {
         Ok(()) => {}
         Err(StoreError::Conflict) => {
             drop(tx);
-            return refuse(state, client, purpose, Some(&account), EherkenningRefusal::AlreadyLinked.into(), seen).await;
+            return refuse(
+                state,
+                client,
+                purpose,
+                Some(&account),
+                EherkenningRefusal::AlreadyLinked.into(),
+                seen,
+            )
+            .await;
         }
         Err(e) => return Err(e.into()),
     }
@@ -476,7 +590,11 @@ async fn sign_in(
     let minimum = minimum_level(state);
     // The level first: a person with too low a means is told so whether linked or not.
     if identity.level.is_none_or(|l| l < minimum) {
-        let refused = Refused { reason: EherkenningRefusal::LevelTooLow, level: Some(minimum), kvk: None };
+        let refused = Refused {
+            reason: EherkenningRefusal::LevelTooLow,
+            level: Some(minimum),
+            kvk: None,
+        };
         return refuse(state, client, purpose, None, refused, seen).await;
     }
     let mut tx = state.store.read().await?;
@@ -487,7 +605,15 @@ async fn sign_in(
     };
     tx.commit().await?;
     let Some(account) = account else {
-        return refuse(state, client, purpose, None, EherkenningRefusal::NotLinked.into(), seen).await;
+        return refuse(
+            state,
+            client,
+            purpose,
+            None,
+            EherkenningRefusal::NotLinked.into(),
+            seen,
+        )
+        .await;
     };
     if let Err(reason) = rules::account_may_sign_in(account.status) {
         return refuse(state, client, purpose, Some(&account), reason.into(), seen).await;
@@ -517,7 +643,7 @@ async fn sign_in(
 /// Where the browser goes after a return: the SPA's page for the outcome.
 pub fn landing(returned: &Returned) -> String {
     match returned {
-        Returned::SignedIn { .. } => "/".into(),
+        Returned::SignedIn { .. } => "/start".into(),
         Returned::Linked => "/mijn-account?eherkenning=gekoppeld".into(),
         Returned::Refused(r) => {
             let mut query = vec![("reden", r.reason.as_str().to_string())];

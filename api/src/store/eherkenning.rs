@@ -49,8 +49,10 @@ pub trait Eherkenning: Send {
         link: Option<(&str, &str)>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    async fn ehk_link_of(&mut self, account_id: Uuid)
-    -> Result<Option<EherkenningLink>, StoreError>;
+    async fn ehk_link_of(
+        &mut self,
+        account_id: Uuid,
+    ) -> Result<Option<EherkenningLink>, StoreError>;
 }
 
 #[derive(sqlx::FromRow)]

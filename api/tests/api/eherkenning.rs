@@ -20,7 +20,9 @@ const PASSWORD: &str = "lange zomeravonden aan zee";
 /// with the app's callback as its redirect URI.
 async fn spawn(kind: Kind, shape: Shape) -> Option<(TestApp, Broker)> {
     if !poort_e2e::broker::available() {
-        eprintln!("skipped: no oidc-provider (POORT_TEST_BROKER_MODULES; `cargo xtask test` installs it)");
+        eprintln!(
+            "skipped: no oidc-provider (POORT_TEST_BROKER_MODULES; `cargo xtask test` installs it)"
+        );
         return None;
     }
     let port = poort_e2e::free_port();
@@ -91,7 +93,9 @@ async fn office(app: &TestApp, n: u8) -> (String, String, User, String, User, Us
         .await;
     assert_eq!(status, 201, "{body}");
     let link = app.link_for(&email).await;
-    let adviser = app.accept(&link, PASSWORD, &format!("06987654{n:02}")).await;
+    let adviser = app
+        .accept(&link, PASSWORD, &format!("06987654{n:02}"))
+        .await;
     let (_, me) = adviser.get("/api/me").await;
     let id = me["id"].as_str().unwrap().to_string();
     let kvk = format!("{:08}", 12_340_000 + u32::from(n));
@@ -113,7 +117,13 @@ async fn trip(browser: &User, start: &str, broker: &Broker, who: &Login) -> Stri
     assert_eq!(status, 200, "{start}: {body}");
     let authorize = body["authorize_url"].as_str().unwrap();
     assert!(authorize.starts_with(&broker.issuer), "{authorize}");
-    for part in ["code_challenge_method=S256", "prompt=login", "nonce=", "state=", "acr_values="] {
+    for part in [
+        "code_challenge_method=S256",
+        "prompt=login",
+        "nonce=",
+        "state=",
+        "acr_values=",
+    ] {
         assert!(authorize.contains(part), "{part} in {authorize}");
     }
     let back = broker.login(authorize, who).await;
@@ -156,7 +166,11 @@ async fn link_sign_in_and_unlink(app: &TestApp, broker: &Broker) {
     assert_eq!(linked(&adviser).await["linked"], false);
     // Linking needs a recent re-authentication (the session from the set-up has none).
     let (status, body) = adviser.post("/api/me/eherkenning", json!({})).await;
-    assert_eq!((status, code(&body)), (401, "reauthentication_required"), "{body}");
+    assert_eq!(
+        (status, code(&body)),
+        (401, "reauthentication_required"),
+        "{body}"
+    );
     reauthenticate(&adviser, PASSWORD).await;
     let who = Login::new(&kvk, "pseudoniem-adviseur-1");
     let went = trip(&adviser, "/api/me/eherkenning", broker, &who).await;
@@ -165,17 +179,24 @@ async fn link_sign_in_and_unlink(app: &TestApp, broker: &Broker) {
     assert_eq!(link["linked"], true, "{link}");
     assert_eq!(link["kvk_number"], kvk.as_str());
     let (_, detail) = operator.get(&format!("/api/operator/accounts/{id}")).await;
-    assert_eq!(detail["account"]["factors"]["eherkenning"], true, "{detail}");
+    assert_eq!(
+        detail["account"]["factors"]["eherkenning"], true,
+        "{detail}"
+    );
     let mail = app.outbox().await;
     assert!(
-        mail.iter().any(|m| m["recipient"] == "adviseur1@kantoor1.example"
-            && m["body"].as_str().unwrap().contains("eHerkenning is aan uw account gekoppeld")),
+        mail.iter()
+            .any(|m| m["recipient"] == "adviseur1@kantoor1.example"
+                && m["body"]
+                    .as_str()
+                    .unwrap()
+                    .contains("eHerkenning is aan uw account gekoppeld")),
         "the owner is told"
     );
     // Another browser signs in with eHerkenning alone.
     let browser = User::new(&app.address);
     let went = trip(&browser, "/api/eherkenning/sign-in", broker, &who).await;
-    assert_eq!(went, "/");
+    assert_eq!(went, "/start");
     let (status, me) = browser.get("/api/me").await;
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["id"], id.as_str());
@@ -186,21 +207,38 @@ async fn link_sign_in_and_unlink(app: &TestApp, broker: &Broker) {
         .execute("UPDATE accounts SET password_changed_at = 1000 WHERE email = 'adviseur1@kantoor1.example'")
         .await;
     let later = User::new(&app.address);
-    assert_eq!(trip(&later, "/api/eherkenning/sign-in", broker, &who).await, "/");
+    assert_eq!(
+        trip(&later, "/api/eherkenning/sign-in", broker, &who).await,
+        "/start"
+    );
     let actions = audit_actions(&operator).await;
-    assert!(actions.contains(&"eherkenning.linked".to_string()), "{actions:?}");
+    assert!(
+        actions.contains(&"eherkenning.linked".to_string()),
+        "{actions:?}"
+    );
     assert!(actions.contains(&"session.started".to_string()));
     // Unlinking needs a recent re-authentication too, then the identity no longer signs in.
     let (status, body) = later.delete("/api/me/eherkenning").await;
-    assert_eq!((status, code(&body)), (401, "reauthentication_required"), "{body}");
+    assert_eq!(
+        (status, code(&body)),
+        (401, "reauthentication_required"),
+        "{body}"
+    );
     // (The password is expired, but it still proves who it is for re-authentication.)
     reauthenticate(&later, PASSWORD).await;
     let (status, body) = later.delete("/api/me/eherkenning").await;
     assert_eq!(status, 204, "{body}");
     assert_eq!(linked(&later).await["linked"], false);
     let stranger = User::new(&app.address);
-    refused(&trip(&stranger, "/api/eherkenning/sign-in", broker, &who).await, "not_linked");
-    assert!(audit_actions(&operator).await.contains(&"eherkenning.unlinked".to_string()));
+    refused(
+        &trip(&stranger, "/api/eherkenning/sign-in", broker, &who).await,
+        "not_linked",
+    );
+    assert!(
+        audit_actions(&operator)
+            .await
+            .contains(&"eherkenning.unlinked".to_string())
+    );
 }
 
 async fn every_refusal_is_explained_and_changes_nothing(app: &TestApp, broker: &Broker) {
@@ -210,22 +248,59 @@ async fn every_refusal_is_explained_and_changes_nothing(app: &TestApp, broker: &
     let me = |who: &Login| who.clone();
     let base = Login::new(&kvk, "pseudoniem-2");
     let cases: Vec<(Login, String)> = vec![
-        (Login { outcome: Outcome::Deny, ..me(&base) }, "not_authorised".into()),
-        (Login { outcome: Outcome::Cancel, ..me(&base) }, "cancelled".into()),
-        (Login { level: "loa2plus", ..me(&base) }, "level_too_low&niveau=EH3".into()),
-        (Login::new("87654321", "pseudoniem-2"), format!("other_company&kvk={kvk}")),
-        (Login { intermediary: Some("11223344".into()), ..me(&base) }, "intermediary".into()),
+        (
+            Login {
+                outcome: Outcome::Deny,
+                ..me(&base)
+            },
+            "not_authorised".into(),
+        ),
+        (
+            Login {
+                outcome: Outcome::Cancel,
+                ..me(&base)
+            },
+            "cancelled".into(),
+        ),
+        (
+            Login {
+                level: "loa2plus",
+                ..me(&base)
+            },
+            "level_too_low&niveau=EH3".into(),
+        ),
+        (
+            Login::new("87654321", "pseudoniem-2"),
+            format!("other_company&kvk={kvk}"),
+        ),
+        (
+            Login {
+                intermediary: Some("11223344".into()),
+                ..me(&base)
+            },
+            "intermediary".into(),
+        ),
     ];
     for (who, expected) in &cases {
         refused(&trip(&adviser, link, broker, who).await, expected);
-        assert_eq!(linked(&adviser).await["linked"], false, "{expected}: nothing linked");
+        assert_eq!(
+            linked(&adviser).await["linked"],
+            false,
+            "{expected}: nothing linked"
+        );
     }
     // The same refusals on the sign-in path (the level first: said whether linked or not).
     let browser = User::new(&app.address);
     for (who, expected) in &cases[..3] {
-        refused(&trip(&browser, "/api/eherkenning/sign-in", broker, who).await, expected);
+        refused(
+            &trip(&browser, "/api/eherkenning/sign-in", broker, who).await,
+            expected,
+        );
     }
-    refused(&trip(&browser, "/api/eherkenning/sign-in", broker, &base).await, "not_linked");
+    refused(
+        &trip(&browser, "/api/eherkenning/sign-in", broker, &base).await,
+        "not_linked",
+    );
     let (status, _) = browser.get("/api/me").await;
     assert_eq!(status, 401, "nobody signed in");
     let refusals = audit_actions(&operator)
@@ -247,33 +322,51 @@ async fn state_is_single_use_bound_to_the_browser_and_expires(app: &TestApp, bro
     assert_eq!(linked(&adviser).await["linked"], false);
     // Another browser brings back a trip this one began: refused, and the trip is gone.
     let (_, body) = adviser.post("/api/me/eherkenning", json!({})).await;
-    let back = broker.login(body["authorize_url"].as_str().unwrap(), &who).await;
+    let back = broker
+        .login(body["authorize_url"].as_str().unwrap(), &who)
+        .await;
     let thief = User::new(&app.address);
     refused(&callback(&thief, &back).await, "state_invalid");
     refused(&callback(&adviser, &back).await, "state_invalid");
     // A trip returns once: the same answer again is refused.
     let (_, body) = adviser.post("/api/me/eherkenning", json!({})).await;
-    let back = broker.login(body["authorize_url"].as_str().unwrap(), &who).await;
-    assert_eq!(callback(&adviser, &back).await, "/mijn-account?eherkenning=gekoppeld");
+    let back = broker
+        .login(body["authorize_url"].as_str().unwrap(), &who)
+        .await;
+    assert_eq!(
+        callback(&adviser, &back).await,
+        "/mijn-account?eherkenning=gekoppeld"
+    );
     refused(&callback(&adviser, &back).await, "state_invalid");
     // A trip older than 10 minutes is refused.
     let browser = User::new(&app.address);
     let (_, body) = browser.post("/api/eherkenning/sign-in", json!({})).await;
-    let back = broker.login(body["authorize_url"].as_str().unwrap(), &who).await;
+    let back = broker
+        .login(body["authorize_url"].as_str().unwrap(), &who)
+        .await;
     app.advance(Duration::minutes(11));
     refused(&callback(&browser, &back).await, "state_invalid");
     // Without a state or with a made-up one.
     let bare = format!("{}/api/eherkenning/callback?code=x", app.address);
     refused(&callback(&browser, &bare).await, "state_invalid");
-    refused(&callback(&browser, &format!("{bare}&state=verzonnen")).await, "state_invalid");
+    refused(
+        &callback(&browser, &format!("{bare}&state=verzonnen")).await,
+        "state_invalid",
+    );
 }
 
 async fn id_tokens_with_a_wrong_nonce_or_another_key_are_refused(app: &TestApp, broker: &Broker) {
     let (_, kvk, adviser, _, _, _) = office(app, 4).await;
     reauthenticate(&adviser, PASSWORD).await;
     for tamper in ["nonce", "key"] {
-        let who = Login { tamper, ..Login::new(&kvk, "pseudoniem-4") };
-        refused(&trip(&adviser, "/api/me/eherkenning", broker, &who).await, "invalid_answer");
+        let who = Login {
+            tamper,
+            ..Login::new(&kvk, "pseudoniem-4")
+        };
+        refused(
+            &trip(&adviser, "/api/me/eherkenning", broker, &who).await,
+            "invalid_answer",
+        );
         assert_eq!(linked(&adviser).await["linked"], false, "{tamper}");
     }
     let who = Login::new(&kvk, "pseudoniem-4");
@@ -293,10 +386,17 @@ async fn an_identity_links_to_one_account_only(app: &TestApp, broker: &Broker) {
         "/mijn-account?eherkenning=gekoppeld"
     );
     let (status, body) = adviser.post("/api/me/eherkenning", json!({})).await;
-    assert_eq!((status, code(&body)), (409, "eherkenning_already_linked"), "{body}");
+    assert_eq!(
+        (status, code(&body)),
+        (409, "eherkenning_already_linked"),
+        "{body}"
+    );
     // The administrator of the same office tries to link the adviser's identity.
     reauthenticate(&admin, ADMIN_PASSWORD).await;
-    refused(&trip(&admin, "/api/me/eherkenning", broker, &who).await, "already_linked");
+    refused(
+        &trip(&admin, "/api/me/eherkenning", broker, &who).await,
+        "already_linked",
+    );
     assert_eq!(linked(&admin).await["linked"], false);
     // The same person at another company is another identity.
     let elsewhere = Login::new(&kvk, "pseudoniem-5-beheerder");
@@ -321,7 +421,7 @@ async fn blocked_deactivated_reset_and_a_changed_kvk_number_stop_the_sign_in(
         let browser = User::new(&app.address);
         trip(&browser, "/api/eherkenning/sign-in", broker, &who).await
     };
-    assert_eq!(sign_in().await, "/");
+    assert_eq!(sign_in().await, "/start");
     let (status, body) = admin
         .post(&format!("/api/office/accounts/{id}/deactivate"), json!({}))
         .await;
@@ -331,21 +431,30 @@ async fn blocked_deactivated_reset_and_a_changed_kvk_number_stop_the_sign_in(
         .post(&format!("/api/office/accounts/{id}/reactivate"), json!({}))
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(sign_in().await, "/");
+    assert_eq!(sign_in().await, "/start");
     // The office's KvK number changes: the identity no longer acts for it.
     let (status, body) = operator
-        .patch(&format!("/api/operator/offices/{office}"), json!({ "kvk_number": "99887766" }))
+        .patch(
+            &format!("/api/operator/offices/{office}"),
+            json!({ "kvk_number": "99887766" }),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     refused(&sign_in().await, "other_company&kvk=99887766");
     let (status, body) = operator
-        .patch(&format!("/api/operator/offices/{office}"), json!({ "kvk_number": kvk }))
+        .patch(
+            &format!("/api/operator/offices/{office}"),
+            json!({ "kvk_number": kvk }),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(sign_in().await, "/");
+    assert_eq!(sign_in().await, "/start");
     // The relations team resets the sign-in set-up: the link is gone.
     let (status, body) = operator
-        .post(&format!("/api/operator/accounts/{id}/reset-sign-in"), json!({}))
+        .post(
+            &format!("/api/operator/accounts/{id}/reset-sign-in"),
+            json!({}),
+        )
         .await;
     assert!(status == 200 || status == 204, "{status} {body}");
     refused(&sign_in().await, "not_linked");
@@ -361,13 +470,25 @@ async fn plain_claims_from_userinfo_link_and_sign_in(app: &TestApp, broker: &Bro
     );
     assert_eq!(linked(&adviser).await["kvk_number"], kvk.as_str());
     let browser = User::new(&app.address);
-    assert_eq!(trip(&browser, "/api/eherkenning/sign-in", broker, &who).await, "/");
+    assert_eq!(
+        trip(&browser, "/api/eherkenning/sign-in", broker, &who).await,
+        "/start"
+    );
     let (_, me) = browser.get("/api/me").await;
     assert_eq!(me["id"], id.as_str());
     // EH2+ reads as `loa:low` in acr and `EH2+` in the level claim: too low.
-    let low = Login { level: "loa2plus", ..who.clone() };
+    let low = Login {
+        level: "loa2plus",
+        ..who.clone()
+    };
     refused(
-        &trip(&User::new(&app.address), "/api/eherkenning/sign-in", broker, &low).await,
+        &trip(
+            &User::new(&app.address),
+            "/api/eherkenning/sign-in",
+            broker,
+            &low,
+        )
+        .await,
         "level_too_low&niveau=EH3",
     );
 }
@@ -376,8 +497,15 @@ async fn plain_claims_from_userinfo_link_and_sign_in(app: &TestApp, broker: &Bro
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_broker_eherkenning_is_off_or_unreachable() {
     let app = crate::helpers::spawn_app(Kind::Sqlite).await.unwrap();
-    let (status, body) = app.anonymous.post("/api/eherkenning/sign-in", json!({})).await;
-    assert_eq!((status, code(&body)), (404, "eherkenning_unavailable"), "{body}");
+    let (status, body) = app
+        .anonymous
+        .post("/api/eherkenning/sign-in", json!({}))
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (404, "eherkenning_unavailable"),
+        "{body}"
+    );
     let (_, config) = app.anonymous.get("/api/config").await;
     assert!(config.get("eherkenning").is_none(), "{config}");
     let port = poort_e2e::free_port();
@@ -390,6 +518,49 @@ async fn without_a_broker_eherkenning_is_off_or_unreachable() {
     .unwrap();
     let (_, config) = app.anonymous.get("/api/config").await;
     assert_eq!(config["eherkenning"]["minimum_level"], "EH3", "{config}");
-    let (status, body) = app.anonymous.post("/api/eherkenning/sign-in", json!({})).await;
-    assert_eq!((status, code(&body)), (503, "eherkenning_unreachable"), "{body}");
+    let (status, body) = app
+        .anonymous
+        .post("/api/eherkenning/sign-in", json!({}))
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (503, "eherkenning_unreachable"),
+        "{body}"
+    );
+}
+
+/// Starts and returns are limited per address (429 at the start; the refusal page on return).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starts_and_returns_are_rate_limited_per_address() {
+    let port = poort_e2e::free_port();
+    let app = spawn_app_with(Kind::Sqlite, |s| {
+        s.eherkenning.issuer = Some(format!("http://127.0.0.1:{port}"));
+        s.eherkenning.client_id = Some(CLIENT_ID.into());
+        s.eherkenning.client_secret = Some(SecretString::from(CLIENT_SECRET));
+        s.policy.eherkenning_per_minute_per_client = 2;
+    })
+    .await
+    .unwrap();
+    for _ in 0..2 {
+        let (status, body) = app
+            .anonymous
+            .post("/api/eherkenning/sign-in", json!({}))
+            .await;
+        assert_eq!(
+            (status, code(&body)),
+            (503, "eherkenning_unreachable"),
+            "{body}"
+        );
+    }
+    let (status, body) = app
+        .anonymous
+        .post("/api/eherkenning/sign-in", json!({}))
+        .await;
+    assert_eq!((status, code(&body)), (429, "rate_limited"), "{body}");
+    let back = format!("{}/api/eherkenning/callback?state=x&code=y", app.address);
+    refused(&callback(&app.anonymous, &back).await, "state_invalid");
+    refused(&callback(&app.anonymous, &back).await, "state_invalid");
+    refused(&callback(&app.anonymous, &back).await, "rate_limited");
+    app.advance(Duration::minutes(1));
+    refused(&callback(&app.anonymous, &back).await, "state_invalid");
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::support::{code_in, count_to, dev_server, next_message, totp};
 
 /// One person's HTTP client (cookies, and the Origin a browser sends).
-struct Person {
+pub(crate) struct Person {
     client: reqwest::Client,
     base: String,
 }
@@ -44,7 +44,7 @@ impl Person {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         self.send(reqwest::Method::POST, path, body).await
     }
 
@@ -54,7 +54,12 @@ impl Person {
 }
 
 /// The invitation's set-up over HTTP; returns the person and their authenticator secret.
-async fn accept(base: &str, link: &str, password: &str, mobile_e164: &str) -> (Person, String) {
+pub(crate) async fn accept(
+    base: &str,
+    link: &str,
+    password: &str,
+    mobile_e164: &str,
+) -> (Person, String) {
     let person = Person::new(base);
     let token = link.rsplit('/').next().unwrap();
     let (status, body) = person
@@ -98,12 +103,12 @@ async fn accept(base: &str, link: &str, password: &str, mobile_e164: &str) -> (P
     (person, secret)
 }
 
-const ADMIN_EMAIL: &str = "beheerder@kantoor.example";
-const ADMIN_PASSWORD: &str = "koppelingen zijn handig";
+pub(crate) const ADMIN_EMAIL: &str = "beheerder@kantoor.example";
+pub(crate) const ADMIN_PASSWORD: &str = "koppelingen zijn handig";
 
 /// An office with a portfolio and its administrator, set up over HTTP: (portfolio id, the
 /// administrator's authenticator secret, the administrator signed in).
-async fn office(poort: &Poort, env: &[(String, String)]) -> (String, String, Person) {
+pub(crate) async fn office(poort: &Poort, env: &[(String, String)]) -> (String, String, Person) {
     let done = run(
         &[
             "--dev",
@@ -209,7 +214,7 @@ struct Setting {
 }
 
 /// The current 30-second authenticator window.
-fn totp_step() -> u64 {
+pub(crate) fn totp_step() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -6,6 +6,7 @@
 mod browser;
 mod config;
 mod delivery;
+mod eherkenning;
 mod http;
 mod integrators;
 mod journeys;

@@ -7,8 +7,17 @@ use serde_json::Value;
 
 /// A dev-mode server on a fresh database of `kind` (`None`: that database is not available).
 pub async fn dev_server(kind: Kind) -> Option<(Poort, TestDatabase, Vec<(String, String)>)> {
+    dev_server_with(kind, &[]).await
+}
+
+/// [`dev_server`] with more settings (`POORT__…` variables).
+pub async fn dev_server_with(
+    kind: Kind,
+    extra: &[(&str, String)],
+) -> Option<(Poort, TestDatabase, Vec<(String, String)>)> {
     let db = TestDatabase::new(kind).await?;
-    let env = base_env(&db);
+    let mut env = base_env(&db);
+    env.extend(extra.iter().map(|(k, v)| ((*k).to_string(), v.clone())));
     let poort = Poort::start(&["--dev"], &env, &db.path().join("poort.log")).await;
     Some((poort, db, env))
 }

@@ -343,6 +343,18 @@ pub async fn confirm_new_authenticator(code: String) -> ApiResult<Factors> {
 pub async fn sessions() -> ApiResult<SessionListResponse> {
     get("/api/me/sessions").await
 }
+pub async fn eherkenning_sign_in() -> ApiResult<EherkenningStartResponse> {
+    post("/api/eherkenning/sign-in", &empty()).await
+}
+pub async fn eherkenning_start_link() -> ApiResult<EherkenningStartResponse> {
+    post("/api/me/eherkenning", &empty()).await
+}
+pub async fn eherkenning_link() -> ApiResult<EherkenningLinkResponse> {
+    get("/api/me/eherkenning").await
+}
+pub async fn eherkenning_unlink() -> ApiResult<()> {
+    delete("/api/me/eherkenning").await
+}
 pub async fn end_session(id: Uuid) -> ApiResult<()> {
     delete(&format!("/api/me/sessions/{id}")).await
 }

@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod api_clients;
+mod eherkenning;
 mod invitation;
 mod my_account;
 mod not_found;
@@ -13,6 +14,7 @@ mod start;
 mod status;
 
 pub use api_clients::{OfficeApiClients, OperatorApiClients};
+pub use eherkenning::{EherkenningRefused, EherkenningSection, EherkenningSignIn};
 pub use invitation::AcceptInvitation;
 pub use my_account::MyAccount;
 pub use not_found::NotFound;

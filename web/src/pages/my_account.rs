@@ -149,6 +149,7 @@ fn Sections(
         <MobileSection mobile needs_proof change=change_mobile />
         <PasswordSection email=profile.account.email.clone() name=profile.account.name.clone() change=change_password />
         <AuthenticatorSection needs_proof replace=replace_app />
+        <super::EherkenningSection needs_proof />
         <SessionsSection />
         <EventsSection changes />
     }

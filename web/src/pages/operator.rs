@@ -368,6 +368,8 @@ fn AccountDetail(
                 <dt>{move || i18n.tr("Kantoor", "Office")}</dt><dd>{a.office_name.clone().unwrap_or_else(|| "—".into())}</dd>
                 <dt>{move || i18n.tr("Status", "Status")}</dt><dd id="detail-status" data-status=a.status.as_str()>{move || status_label(i18n, a.status)}</dd>
                 <dt>{move || i18n.tr("Laatst ingelogd", "Last sign-in")}</dt><dd>{move || a.last_sign_in_at.map(|t| i18n.time(t)).unwrap_or_else(|| "—".into())}</dd>
+                <dt>{move || i18n.tr("eHerkenning", "eHerkenning")}</dt>
+                <dd id="detail-eherkenning" data-linked=a.factors.eherkenning.to_string()>{move || if a.factors.eherkenning { i18n.tr("gekoppeld", "linked") } else { i18n.tr("niet gekoppeld", "not linked") }}</dd>
                 <dt>{move || i18n.tr("Rechten", "Rights")}</dt>
                 <dd id="detail-rights">{move || rights_text(i18n, &catalogue, &rights)}</dd>
             </dl>

@@ -164,6 +164,7 @@ pub fn SignIn() -> impl IntoView {
                         <li><A href="/wachtwoord-vergeten" attr:id="forgot-password">{move || i18n.tr("Wachtwoord vergeten?", "Forgot your password?")}</A></li>
                         <li><A href="/e-mailadres-vergeten" attr:id="forgot-email">{move || i18n.tr("E-mailadres vergeten?", "Forgot your e-mail address?")}</A></li>
                     </ul>
+                    <super::EherkenningSignIn />
                 }
                 .into_any(),
                 Step::Code { methods, hint, sms_sent, .. } => {
