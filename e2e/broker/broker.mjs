@@ -9,6 +9,7 @@
 // listens; everything else goes to stderr. Exits when stdin closes and on SIGTERM/SIGINT.
 
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -24,12 +25,14 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: '0' },
     'client-id': { type: 'string' },
     'client-secret': { type: 'string' },
+    // A JWKS file: the client authenticates with private_key_jwt (ES256) instead of a secret.
+    'client-jwks': { type: 'string' },
     'redirect-uri': { type: 'string' },
     shape: { type: 'string', default: 'urn' },
   },
   strict: true,
 });
-for (const name of ['client-id', 'client-secret', 'redirect-uri']) {
+for (const name of ['client-id', args['client-jwks'] ? 'client-jwks' : 'client-secret', 'redirect-uri']) {
   if (!args[name]) {
     log(`--${name} is required`);
     process.exit(2);
@@ -157,9 +160,14 @@ const provider = new Provider(issuer, {
   clients: [
     {
       client_id: args['client-id'],
-      client_secret: args['client-secret'],
+      ...(args['client-jwks']
+        ? {
+            token_endpoint_auth_method: 'private_key_jwt',
+            token_endpoint_auth_signing_alg: 'ES256',
+            jwks: JSON.parse(readFileSync(args['client-jwks'], 'utf8')),
+          }
+        : { client_secret: args['client-secret'], token_endpoint_auth_method: 'client_secret_basic' }),
       application_type: 'web',
-      token_endpoint_auth_method: 'client_secret_basic',
       grant_types: ['authorization_code'],
       response_types: ['code'],
       redirect_uris: [args['redirect-uri']],

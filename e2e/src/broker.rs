@@ -155,6 +155,29 @@ impl Broker {
         client_id: &str,
         client_secret: &str,
     ) -> Broker {
+        Self::launch(port, shape, redirect_uri, client_id, client_secret, None).await
+    }
+
+    /// [`Broker::start_on`] for a client that authenticates with `private_key_jwt` (ES256),
+    /// its public keys in the JWKS file `client_jwks`.
+    pub async fn start_for_key(
+        port: u16,
+        shape: Shape,
+        redirect_uri: &str,
+        client_id: &str,
+        client_jwks: &std::path::Path,
+    ) -> Broker {
+        Self::launch(port, shape, redirect_uri, client_id, "", Some(client_jwks)).await
+    }
+
+    async fn launch(
+        port: u16,
+        shape: Shape,
+        redirect_uri: &str,
+        client_id: &str,
+        client_secret: &str,
+        client_jwks: Option<&std::path::Path>,
+    ) -> Broker {
         let node = std::env::var("POORT_TEST_NODE")
             .ok()
             .filter(|n| !n.is_empty())
@@ -167,9 +190,12 @@ impl Broker {
         let port = port.to_string();
         let mut cmd = Command::new(&node);
         cmd.arg(script())
-            .args(["--port", &port, "--client-id", &client_id])
-            .args(["--client-secret", &client_secret])
-            .args(["--redirect-uri", redirect_uri])
+            .args(["--port", &port, "--client-id", &client_id]);
+        match client_jwks {
+            Some(path) => cmd.arg("--client-jwks").arg(path),
+            None => cmd.args(["--client-secret", &client_secret]),
+        };
+        cmd.args(["--redirect-uri", redirect_uri])
             .args(["--shape", shape.arg()])
             .env("NODE_NO_WARNINGS", "1")
             .stdin(Stdio::piped())

@@ -26,6 +26,7 @@ use crate::domain::session::SessionRules;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::clients::ClientCredentials;
+use crate::store::tokens::TokenRecord;
 
 /// The assertion type of `private_key_jwt` (RFC 7523 §2.2).
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -84,7 +85,11 @@ async fn count(state: &AppState, limit: Limit<'_>) -> Result<(), TokenError> {
         .store
         .hit_rate_limit(&limit.key(), rule.window, now)
         .await?;
-    match rule.judge(hits, started, now) {
+    within(rule.judge(hits, started, now))
+}
+
+fn within(verdict: Verdict) -> Result<(), TokenError> {
+    match verdict {
         Verdict::Within => Ok(()),
         Verdict::Over {
             retry_after_seconds,
@@ -125,15 +130,36 @@ struct Authenticated {
     jti: Option<(Vec<u8>, chrono::DateTime<chrono::Utc>)>,
 }
 
-async fn authenticate(state: &AppState, auth: &ClientAuth) -> Result<Authenticated, TokenError> {
+/// The client and key a request names (before anything is verified): what the first read
+/// looks up.
+fn named(auth: &ClientAuth) -> Option<(String, Option<String>)> {
+    match auth {
+        ClientAuth::Secret { client_id, .. } => Some((client_id.clone(), None)),
+        ClientAuth::Assertion { assertion, .. } => {
+            let kid = decode_header(assertion).ok()?.kid?;
+            let claims =
+                jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(assertion).ok()?;
+            let iss = claims.claims.get("iss")?.as_str()?.to_string();
+            Some((iss, Some(kid)))
+        }
+    }
+}
+
+/// Authenticates the client; `read` is what the first read found for [`named`] (or `None`
+/// when it was not read yet).
+async fn authenticate(
+    state: &AppState,
+    auth: &ClientAuth,
+    read: Option<Option<ClientCredentials>>,
+) -> Result<Authenticated, TokenError> {
     let refuse = |why: &str| TokenError::Refused(TokenRefusal::InvalidClient(why.to_string()));
     match auth {
         ClientAuth::Secret { client_id, secret } => {
-            let found = state
-                .store
-                .client_credentials(client_id, None)
-                .await?
-                .ok_or_else(|| refuse("unknown client or wrong secret"))?;
+            let found = match read {
+                Some(found) => found,
+                None => state.store.client_credentials(client_id, None).await?,
+            }
+            .ok_or_else(|| refuse("unknown client or wrong secret"))?;
             let (Some(hash), Some(secret_id)) = (&found.secret_hash, found.client.secret_id) else {
                 return Err(refuse("unknown client or wrong secret"));
             };
@@ -167,11 +193,11 @@ async fn authenticate(state: &AppState, auth: &ClientAuth) -> Result<Authenticat
             if client_id.as_deref().is_some_and(|id| id != iss) {
                 return Err(refuse("client_id and the assertion's iss differ"));
             }
-            let found = state
-                .store
-                .client_credentials(iss, Some(&kid))
-                .await?
-                .ok_or_else(|| refuse("unknown client"))?;
+            let found = match read {
+                Some(found) => found,
+                None => state.store.client_credentials(iss, Some(&kid)).await?,
+            }
+            .ok_or_else(|| refuse("unknown client"))?;
             let key = found
                 .key
                 .clone()
@@ -251,9 +277,25 @@ pub async fn token(
     scope: Option<&str>,
     info: &ClientInfo,
 ) -> Result<AccessTokenResponse, TokenError> {
-    if let Some(ip) = &info.ip {
-        count(state, Limit::OAuthPerClientAddress(ip)).await?;
-    }
+    // The address's count and the client named, in one statement where the database allows.
+    let read = match (&info.ip, auth.as_ref().and_then(named)) {
+        (Some(ip), Some((client_id, kid))) => {
+            let limit = Limit::OAuthPerClientAddress(ip);
+            let rule = limit.rule(state.policy());
+            let now = state.now();
+            let ((hits, started), found) = state
+                .store
+                .hit_and_find_client(&limit.key(), rule.window, now, &client_id, kid.as_deref())
+                .await?;
+            within(rule.judge(hits, started, now))?;
+            Some(found)
+        }
+        (Some(ip), None) => {
+            count(state, Limit::OAuthPerClientAddress(ip)).await?;
+            None
+        }
+        (None, _) => None,
+    };
     let grant_type =
         grant_type.ok_or(TokenRefusal::InvalidRequest("grant_type is missing".into()))?;
     let auth = auth.ok_or(TokenRefusal::InvalidClient(
@@ -266,7 +308,7 @@ pub async fn token(
         found,
         credential,
         jti,
-    } = match authenticate(state, &auth).await {
+    } = match authenticate(state, &auth, read).await {
         Ok(done) => done,
         Err(TokenError::Refused(why)) => {
             // The client is known when the refusal is about its credential: say so in its trail.
@@ -326,33 +368,34 @@ pub async fn token(
         office_id: client.owner.office_id(),
         cred: credential,
     };
-    let mut tx = state.store.begin_fast().await?;
-    if let Some((jti, until)) = &jti
-        && !tx.remember_assertion(client.id, jti, *until, now).await?
-    {
-        drop(tx);
-        let why = TokenRefusal::InvalidClient("this client assertion was used before (jti)".into());
-        refused(state, &client, info, &why).await?;
-        return Err(why.into());
-    }
     let key = found.key.as_ref().map(|k| k.id);
     let stale = |last: Option<chrono::DateTime<chrono::Utc>>| {
         last.is_none_or(|at| at + Duration::seconds(60) <= now)
     };
-    if stale(client.last_used_at) || found.key.as_ref().is_some_and(|k| stale(k.last_used_at)) {
-        tx.mark_api_client_used(client.id, key, now).await?;
+    let mark = (stale(client.last_used_at)
+        || found.key.as_ref().is_some_and(|k| stale(k.last_used_at)))
+    .then_some(key);
+    let audit = client_audit(
+        &client,
+        info,
+        AuditAction::ApiClientTokenIssued,
+        json!({ "scope": claims.scope, "jti": claims.jti, "credential": credential }),
+    );
+    let fresh = state
+        .store
+        .record_token(&TokenRecord {
+            client: client.id,
+            jti: jti.as_ref().map(|(hash, until)| (hash.as_slice(), *until)),
+            mark,
+            audit: &audit,
+            now,
+        })
+        .await?;
+    if !fresh {
+        let why = TokenRefusal::InvalidClient("this client assertion was used before (jti)".into());
+        refused(state, &client, info, &why).await?;
+        return Err(why.into());
     }
-    tx.audit(
-        &client_audit(
-            &client,
-            info,
-            AuditAction::ApiClientTokenIssued,
-            json!({ "scope": claims.scope, "jti": claims.jti, "credential": credential }),
-        ),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
     Ok(AccessTokenResponse {
         access_token: state.signer.sign_typed(&claims, ACCESS_TOKEN_TYPE)?,
         token_type: "Bearer".into(),

@@ -50,22 +50,6 @@ pub trait ApiClients: Send {
         secret_hash: &[u8],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// Records an assertion's `jti` until `expires_at`; `false` when the client used it before
-    /// and that record has not expired by `now`.
-    async fn remember_assertion(
-        &mut self,
-        client: Uuid,
-        jti_hash: &[u8],
-        expires_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
-    /// Marks the client (and the key it used) as used now.
-    async fn mark_api_client_used(
-        &mut self,
-        client: Uuid,
-        key: Option<Uuid>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
     /// The scope catalogue in its order.
     async fn api_scopes(&mut self) -> Result<Vec<ScopeRow>, StoreError>;
 }
@@ -392,51 +376,6 @@ macro_rules! api_clients_sql {
                 Ok(())
             }
 
-            async fn remember_assertion(
-                &mut self,
-                client: uuid::Uuid,
-                jti_hash: &[u8],
-                expires_at: chrono::DateTime<chrono::Utc>,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> Result<bool, $crate::store::StoreError> {
-                // An expired entry for the same jti may be replaced: the assertion it stood
-                // for is refused as expired anyway.
-                let done = sqlx::query(
-                    "INSERT INTO oauth_assertions (client, jti_hash, expires_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (client, jti_hash) DO UPDATE SET expires_at = excluded.expires_at \
-                     WHERE oauth_assertions.expires_at < $4",
-                )
-                .bind(client)
-                .bind(jti_hash.to_vec())
-                .bind($crate::clock::to_millis(expires_at))
-                .bind($crate::clock::to_millis(now))
-                .execute(self.conn().await?)
-                .await?;
-                Ok(done.rows_affected() > 0)
-            }
-
-            async fn mark_api_client_used(
-                &mut self,
-                client: uuid::Uuid,
-                key: Option<uuid::Uuid>,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> Result<(), $crate::store::StoreError> {
-                let now = $crate::clock::to_millis(now);
-                sqlx::query("UPDATE api_clients SET last_used_at = $2 WHERE id = $1")
-                    .bind(client)
-                    .bind(now)
-                    .execute(self.conn().await?)
-                    .await?;
-                if let Some(key) = key {
-                    sqlx::query("UPDATE api_client_keys SET last_used_at = $2 WHERE id = $1")
-                        .bind(key)
-                        .bind(now)
-                        .execute(self.conn().await?)
-                        .await?;
-                }
-                Ok(())
-            }
-
             async fn api_scopes(&mut self) -> Result<Vec<$crate::store::clients::ScopeRow>, $crate::store::StoreError> {
                 let rows: Vec<(String, String, String, bool)> = sqlx::query_as(
                     "SELECT code, label_nl, label_en, insurer_only FROM api_scopes ORDER BY position, code",
@@ -458,6 +397,51 @@ macro_rules! api_clients_sql {
     };
 }
 
+/// The [`ClientCredentials`] of a row with [`api_client_cols`], `secret_hash` and the key's
+/// columns as `key_…` (as `client_credentials` and `hit_and_find_client` select them).
+macro_rules! credentials_from_row {
+    ($row:expr) => {{
+        use sqlx::Row as _;
+        let row = &$row;
+        let client: $crate::domain::ApiClient =
+            <$crate::store::clients::ApiClientRow as sqlx::FromRow<_>>::from_row(row)?
+                .try_into()?;
+        let secret_hash: Option<Vec<u8>> = row.try_get("secret_hash")?;
+        let key_id: Option<uuid::Uuid> = row.try_get("key_id")?;
+        let key = match key_id {
+            Some(id) => Some(
+                $crate::store::clients::ApiClientKeyRow {
+                    id,
+                    client: client.id,
+                    kid: row.try_get("key_kid")?,
+                    alg: row.try_get("key_alg")?,
+                    jwk: row.try_get("key_jwk")?,
+                    created_at: row.try_get("key_created_at")?,
+                    last_used_at: row.try_get("key_last_used_at")?,
+                }
+                .try_into()?,
+            ),
+            None => None,
+        };
+        $crate::store::clients::ClientCredentials {
+            client,
+            key,
+            secret_hash,
+        }
+    }};
+}
+
+/// The columns [`credentials_from_row`] reads, from `api_clients c` and `api_client_keys k`.
+macro_rules! credentials_cols {
+    () => {
+        concat!(
+            api_client_cols!(),
+            ", c.secret_hash, k.id AS key_id, k.kid AS key_kid, k.alg AS key_alg, \
+             k.jwk AS key_jwk, k.created_at AS key_created_at, k.last_used_at AS key_last_used_at"
+        )
+    };
+}
+
 macro_rules! api_client_store_sql {
     ($store:ty, $db:ty) => {
         #[async_trait::async_trait]
@@ -467,10 +451,8 @@ macro_rules! api_client_store_sql {
                 client_id: &str,
                 kid: Option<&str>,
             ) -> Result<Option<$crate::store::clients::ClientCredentials>, $crate::store::StoreError> {
-                use sqlx::Row as _;
                 let row = sqlx::query(concat!(
-                    "SELECT ", api_client_cols!(), ", c.secret_hash, k.id AS key_id, k.kid AS key_kid, k.alg AS key_alg, \
-                     k.jwk AS key_jwk, k.created_at AS key_created_at, k.last_used_at AS key_last_used_at \
+                    "SELECT ", credentials_cols!(), " \
                      FROM api_clients c LEFT JOIN api_client_keys k ON k.client = c.id AND k.kid = $2 \
                      WHERE c.client_id = $1"
                 ))
@@ -479,26 +461,7 @@ macro_rules! api_client_store_sql {
                 .fetch_optional(&self.pool)
                 .await?;
                 let Some(row) = row else { return Ok(None) };
-                let client: $crate::domain::ApiClient =
-                    <$crate::store::clients::ApiClientRow as sqlx::FromRow<_>>::from_row(&row)?.try_into()?;
-                let secret_hash: Option<Vec<u8>> = row.try_get("secret_hash")?;
-                let key_id: Option<uuid::Uuid> = row.try_get("key_id")?;
-                let key = match key_id {
-                    Some(id) => Some(
-                        $crate::store::clients::ApiClientKeyRow {
-                            id,
-                            client: client.id,
-                            kid: row.try_get("key_kid")?,
-                            alg: row.try_get("key_alg")?,
-                            jwk: row.try_get("key_jwk")?,
-                            created_at: row.try_get("key_created_at")?,
-                            last_used_at: row.try_get("key_last_used_at")?,
-                        }
-                        .try_into()?,
-                    ),
-                    None => None,
-                };
-                Ok(Some($crate::store::clients::ClientCredentials { client, key, secret_hash }))
+                Ok(Some(credentials_from_row!(row)))
             }
 
             async fn bearer_client(

@@ -56,6 +56,7 @@ macro_rules! limit_store_sql {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<$crate::store::limits::Hit, $crate::store::StoreError> {
                 let now_ms = $crate::clock::to_millis(now);
+                let _turn = self.write_turn().await;
                 let (count, start): (i64, i64) = sqlx::query_as(rate_limit_hit!())
                     .bind(key)
                     .bind(now_ms)

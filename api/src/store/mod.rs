@@ -12,6 +12,7 @@
 //! | [`eherkenning`] | trips to the eHerkenning broker under way, accounts' links |
 //! | [`audit`] | the audit trail |
 //! | [`clients`] | API clients, their keys and secrets, used assertions, idempotent answers |
+//! | [`tokens`] | what issuing an access token writes, together |
 //! | [`outbox`] | e-mail and SMS waiting to be delivered |
 //! | [`limits`] | rate-limit counters |
 //! | [`maintenance`] | upgrades done once at start-up |
@@ -47,6 +48,8 @@ pub mod maintenance;
 pub mod outbox;
 #[macro_use]
 pub mod sessions;
+#[macro_use]
+pub mod tokens;
 
 use std::sync::Arc;
 
@@ -75,6 +78,7 @@ pub mod prelude {
     pub use super::offices::Offices as _;
     pub use super::outbox::{Outbox as _, OutboxStore as _};
     pub use super::sessions::{SessionStore as _, Sessions as _};
+    pub use super::tokens::TokenStore as _;
     pub use super::{Store, Tx};
 }
 
@@ -106,6 +110,7 @@ impl From<sqlx::Error> for StoreError {
 pub trait Store:
     sessions::SessionStore
     + clients::ApiClientStore
+    + tokens::TokenStore
     + limits::LimitStore
     + audit::AuditStore
     + outbox::OutboxStore
@@ -176,7 +181,7 @@ macro_rules! all_tx_impls {
     };
 }
 
-/// Implements [`Store`] for `$store` (with a `pool`, `fast_pool()`, `begin_write()`,
+/// Implements [`Store`] for `$store` (with a `pool`, `fast_pool()`, `write_turn()`, `begin_write()`,
 /// `read_conn()`, `begin_tx()`, `begin_fast_tx()`, `lookup_session()`, `lookup_bearer()` and
 /// `lookup_counts()`).
 macro_rules! all_store_impls {
@@ -185,6 +190,7 @@ macro_rules! all_store_impls {
         limit_store_sql!($store, $db);
         audit_store_sql!($store, $db);
         api_client_store_sql!($store, $db);
+        token_store_sql!($store, $db);
         outbox_store_sql!($store, $db);
         maintenance_store_sql!($store, $db);
 

@@ -114,6 +114,9 @@ impl PostgresStore {
         &self.fast
     }
 
+    /// Writers on PostgreSQL wait for row locks, not in turns.
+    async fn write_turn(&self) {}
+
     async fn read_conn(&self) -> Result<PgRead, sqlx::Error> {
         Ok(PgRead {
             tx: self.pool.acquire().await?,

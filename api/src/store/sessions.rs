@@ -303,6 +303,7 @@ macro_rules! session_store_sql {
             ) -> Result<(), $crate::store::StoreError> {
                 // Conditional: of several requests (or instances) touching at once, one writes
                 // and the others, once its row lock is released, find nothing to do.
+                let _turn = self.write_turn().await;
                 sqlx::query(
                     "UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $3",
                 )

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use poort_api::domain::api_client::{KeyAlg, Owner};
 use poort_api::domain::{ApiClient, ApiClientKey, Office, Portfolio};
-use poort_api::store::{Store, StoreError, new_id};
+use poort_api::store::tokens::TokenRecord;
+use poort_api::store::{AuditRecord, Store, StoreError, new_id};
 use poort_shared::dto::ApiScope;
 use poort_shared::validate::{AgencyNumber, KvkNumber};
 use uuid::Uuid;
@@ -17,6 +18,37 @@ crate::on_both_databases!(
     an_assertion_is_remembered_once_until_it_expires,
     idempotency_keys_are_claimed_once_kept_and_taken_over,
 );
+
+/// An audit event of a client getting a token.
+fn audit_of(client: Uuid) -> AuditRecord {
+    AuditRecord {
+        actor_id: None,
+        actor_client_id: Some(client),
+        action: poort_shared::dto::AuditAction::ApiClientTokenIssued,
+        target_account_id: None,
+        office_id: None,
+        client_ip: None,
+        user_agent: None,
+        details: serde_json::json!({}),
+    }
+}
+
+/// A token's writes without an assertion (a secret), marking use as `mark` says.
+fn token(
+    client: Uuid,
+    jti: Option<(&'static [u8], DateTime<Utc>)>,
+    mark: Option<Option<Uuid>>,
+    now: DateTime<Utc>,
+) -> TokenRecord<'static> {
+    let audit: &'static AuditRecord = Box::leak(Box::new(audit_of(client)));
+    TokenRecord {
+        client,
+        jti,
+        mark,
+        audit,
+        now,
+    }
+}
 
 fn now() -> DateTime<Utc> {
     Utc::now()
@@ -139,7 +171,14 @@ async fn clients_are_stored_changed_listed_per_owner_and_revoked(store: Arc<dyn 
         .await
         .unwrap();
     tx.insert_api_client_key(&key(mine.id, "k")).await.unwrap();
-    tx.mark_api_client_used(mine.id, None, later).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        store
+            .record_token(&token(mine.id, None, Some(None), later))
+            .await
+            .unwrap()
+    );
+    let mut tx = store.begin().await.unwrap();
     let used = tx.get_api_client(mine.id).await.unwrap().unwrap();
     assert_eq!(used.last_used_at, Some(later));
     assert!(used.secret_id.is_some() && used.secret_created_at == Some(later));
@@ -255,9 +294,14 @@ async fn keys_are_unique_per_client_and_the_credential_decides_the_bearer(store:
         !tx.delete_api_client_key(other.id, k2.id).await.unwrap(),
         "only the client's own"
     );
-    tx.mark_api_client_used(c.id, Some(k2.id), now())
-        .await
-        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        store
+            .record_token(&token(c.id, None, Some(Some(k2.id)), now()))
+            .await
+            .unwrap()
+    );
+    let mut tx = store.begin().await.unwrap();
     let keys = tx.keys_of_api_clients(&[c.id, other.id]).await.unwrap();
     assert_eq!(keys.len(), 2);
     assert!(
@@ -292,33 +336,43 @@ async fn an_assertion_is_remembered_once_until_it_expires(store: Arc<dyn Store>)
     tx.commit().await.unwrap();
     let at = now();
     let until = at + Duration::minutes(5);
-    let mut tx = store.begin().await.unwrap();
-    assert!(
-        tx.remember_assertion(c.id, b"jti-1", until, at)
-            .await
-            .unwrap()
+    let remember = |jti: &'static [u8], until, at| {
+        let store = store.clone();
+        async move {
+            let audit = audit_of(c.id);
+            store
+                .record_token(&TokenRecord {
+                    client: c.id,
+                    jti: Some((jti, until)),
+                    mark: Some(None),
+                    audit: &audit,
+                    now: at,
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let events = |store: Arc<dyn Store>| async move {
+        let mut tx = store.read().await.unwrap();
+        let n = tx.get_api_client(c.id).await.unwrap().unwrap().last_used_at;
+        tx.commit().await.unwrap();
+        n
+    };
+    assert!(remember(b"jti-1", until, at).await);
+    assert_eq!(events(store.clone()).await, Some(at), "marked used");
+    let later = at + Duration::seconds(30);
+    assert!(!remember(b"jti-1", until, later).await, "seen before");
+    assert_eq!(
+        events(store.clone()).await,
+        Some(at),
+        "nothing written for a replay"
     );
-    assert!(
-        !tx.remember_assertion(c.id, b"jti-1", until, at)
-            .await
-            .unwrap(),
-        "seen before"
-    );
-    assert!(
-        tx.remember_assertion(c.id, b"jti-2", until, at)
-            .await
-            .unwrap()
-    );
-    tx.commit().await.unwrap();
-    let mut tx = store.begin().await.unwrap();
+    assert!(remember(b"jti-2", until, at).await);
     let after = until + Duration::seconds(1);
     assert!(
-        tx.remember_assertion(c.id, b"jti-1", after + Duration::minutes(5), after)
-            .await
-            .unwrap(),
+        remember(b"jti-1", after + Duration::minutes(5), after).await,
         "an expired record may be replaced"
     );
-    tx.commit().await.unwrap();
     let removed = store
         .delete_expired_client_records(after + Duration::minutes(10), at)
         .await

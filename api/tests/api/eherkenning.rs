@@ -449,6 +449,20 @@ async fn blocked_deactivated_reset_and_a_changed_kvk_number_stop_the_sign_in(
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(sign_in().await, "/start");
+    // Five wrong passwords block the account: eHerkenning is refused as the password is.
+    let stranger = User::new(&app.address);
+    for _ in 0..5 {
+        let (status, _) = stranger
+            .post(
+                "/api/sign-in",
+                json!({ "email": "adviseur6@kantoor6.example", "password": "fout fout fout fout" }),
+            )
+            .await;
+        assert_eq!(status, 400);
+    }
+    let (_, detail) = operator.get(&format!("/api/operator/accounts/{id}")).await;
+    assert_eq!(detail["account"]["status"], "blocked", "{detail}");
+    refused(&sign_in().await, "account_blocked");
     // The relations team resets the sign-in set-up: the link is gone.
     let (status, body) = operator
         .post(
@@ -563,4 +577,46 @@ async fn starts_and_returns_are_rate_limited_per_address() {
     refused(&callback(&app.anonymous, &back).await, "rate_limited");
     app.advance(Duration::minutes(1));
     refused(&callback(&app.anonymous, &back).await, "state_invalid");
+}
+
+/// `private_key_jwt`: Poort authenticates at the broker's token endpoint with a client
+/// assertion signed by its own key (ES256), the broker holding only the public half.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poort_can_authenticate_to_the_broker_with_private_key_jwt() {
+    if !poort_e2e::broker::available() {
+        return;
+    }
+    let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/api/keys");
+    let dir = tempfile::tempdir().unwrap();
+    let public = std::fs::read_to_string(keys.join("test-only-ec-public.pem")).unwrap();
+    let mut jwk = poort_api::auth::client_keys::parse(&public).unwrap().jwk;
+    jwk["kid"] = json!("poort-ec-1");
+    let jwks = dir.path().join("poort.jwks.json");
+    std::fs::write(&jwks, json!({ "keys": [jwk] }).to_string()).unwrap();
+    let port = poort_e2e::free_port();
+    let app = spawn_app_with(Kind::Sqlite, |s| {
+        s.eherkenning.issuer = Some(format!("http://127.0.0.1:{port}"));
+        s.eherkenning.client_id = Some(CLIENT_ID.into());
+        s.eherkenning.client_auth = poort_api::configuration::BrokerClientAuth::PrivateKeyJwt;
+        s.eherkenning.private_key_file = Some(keys.join("test-only-ec-private.pem"));
+        s.eherkenning.private_key_id = Some("poort-ec-1".into());
+    })
+    .await
+    .unwrap();
+    let redirect = format!("{}/api/eherkenning/callback", app.address);
+    let broker = Broker::start_for_key(port, Shape::Urn, &redirect, CLIENT_ID, &jwks).await;
+    let (_, kvk, adviser, id, _, _) = office(&app, 8).await;
+    reauthenticate(&adviser, PASSWORD).await;
+    let who = Login::new(&kvk, "pseudoniem-8");
+    assert_eq!(
+        trip(&adviser, "/api/me/eherkenning", &broker, &who).await,
+        "/mijn-account?eherkenning=gekoppeld"
+    );
+    let browser = User::new(&app.address);
+    assert_eq!(
+        trip(&browser, "/api/eherkenning/sign-in", &broker, &who).await,
+        "/start"
+    );
+    let (_, me) = browser.get("/api/me").await;
+    assert_eq!(me["id"], id.as_str());
 }

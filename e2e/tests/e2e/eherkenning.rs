@@ -90,7 +90,9 @@ async fn the_eherkenning_journey(setting: Setting) {
     b.by_id("reauth-password").await;
     b.fill("reauth-password", ADMIN_PASSWORD).await;
     b.click("reauth-submit").await;
-    b.wait_css("#eherkenning-link:not([disabled])").await;
+    // The confirmation form goes once the proof is in.
+    b.wait_css("#page-my-account:not(:has(#reauthenticate))")
+        .await;
     // First with another company's eHerkenning: refused, with the office's KvK number.
     b.click("eherkenning-link").await;
     at_the_broker(&b, "11112222", "login").await;

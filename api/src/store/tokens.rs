@@ -1,0 +1,201 @@
+//! What issuing an access token writes, together: the client assertion's `jti` remembered
+//! (each once, across instances), the client and its key marked used, and the audit event.
+//! One statement on PostgreSQL (one round trip instead of five), one transaction on SQLite.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::clients::ClientCredentials;
+use super::limits::Hit;
+use super::{AuditRecord, StoreError};
+
+/// One token's writes.
+#[derive(Debug, Clone)]
+pub struct TokenRecord<'a> {
+    pub client: Uuid,
+    /// The assertion's `jti` (hashed) and until when it must be remembered; none for a secret.
+    pub jti: Option<(&'a [u8], DateTime<Utc>)>,
+    /// Mark the client used now, and this key (if any).
+    pub mark: Option<Option<Uuid>>,
+    pub audit: &'a AuditRecord,
+    pub now: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    /// Writes what issuing a token writes; `false` (and nothing written) when the `jti` was
+    /// seen before and has not expired. Commits without waiting for the disk where so
+    /// configured (a crash can lose it whole: the token it stood for was never sent).
+    async fn record_token(&self, t: &TokenRecord<'_>) -> Result<bool, StoreError>;
+
+    /// A hit on the rate-limit counter `key` (as `LimitStore::hit_rate_limit`) and the
+    /// client `client_id` with its key `kid` (as `ApiClientStore::client_credentials`): the
+    /// token endpoint's first step, one statement on PostgreSQL.
+    async fn hit_and_find_client(
+        &self,
+        key: &str,
+        window: chrono::Duration,
+        now: DateTime<Utc>,
+        client_id: &str,
+        kid: Option<&str>,
+    ) -> Result<(Hit, Option<ClientCredentials>), StoreError>;
+}
+
+macro_rules! token_store_sql {
+    ($store:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::tokens::TokenStore for $store {
+            async fn record_token(
+                &self,
+                t: &$crate::store::tokens::TokenRecord<'_>,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let now = $crate::clock::to_millis(t.now);
+                let id = $crate::store::sql::new_id(t.now);
+                let a = t.audit;
+                let (jti, until) = match t.jti {
+                    Some((jti, until)) => (Some(jti.to_vec()), Some($crate::clock::to_millis(until))),
+                    None => (None, None),
+                };
+                let mark = t.mark.is_some();
+                let key = t.mark.flatten();
+                if $crate::store::sql::is_postgres::<$db>() {
+                    // Data-modifying CTEs see one snapshot and run whole; each write below
+                    // the jti's is conditional on the jti being fresh.
+                    let (fresh,): (bool,) = sqlx::query_as(
+                        "WITH seen AS ( \
+                           INSERT INTO oauth_assertions (client, jti_hash, expires_at) \
+                           SELECT $1, $2::bytea, $3 WHERE $2::bytea IS NOT NULL \
+                           ON CONFLICT (client, jti_hash) DO UPDATE SET expires_at = excluded.expires_at \
+                           WHERE oauth_assertions.expires_at < $4 \
+                           RETURNING 1 \
+                         ), fresh AS ( \
+                           SELECT ($2::bytea IS NULL OR EXISTS (SELECT 1 FROM seen)) AS ok \
+                         ), used AS ( \
+                           UPDATE api_clients SET last_used_at = $4 \
+                           WHERE id = $1 AND $5 AND (SELECT ok FROM fresh) RETURNING 1 \
+                         ), key_used AS ( \
+                           UPDATE api_client_keys SET last_used_at = $4 \
+                           WHERE id = $6 AND $5 AND (SELECT ok FROM fresh) RETURNING 1 \
+                         ), logged AS ( \
+                           INSERT INTO audit_events (id, at, actor_id, action, target_account_id, office_id, client_ip, user_agent, details, actor_client_id) \
+                           SELECT $7, $4, $8, $9, $10, $11, $12, $13, $14, $15 WHERE (SELECT ok FROM fresh) \
+                           RETURNING 1 \
+                         ) SELECT ok FROM fresh",
+                    )
+                    .bind(t.client)
+                    .bind(jti)
+                    .bind(until)
+                    .bind(now)
+                    .bind(mark)
+                    .bind(key)
+                    .bind(id)
+                    .bind(a.actor_id)
+                    .bind(a.action.as_str())
+                    .bind(a.target_account_id)
+                    .bind(a.office_id)
+                    .bind(a.client_ip.clone())
+                    .bind(a.user_agent.clone())
+                    .bind(a.details.to_string())
+                    .bind(a.actor_client_id)
+                    .fetch_one(self.fast_pool())
+                    .await?;
+                    return Ok(fresh);
+                }
+                let mut tx = self.begin_write().await?;
+                if let Some(jti) = jti {
+                    let done = sqlx::query(
+                        "INSERT INTO oauth_assertions (client, jti_hash, expires_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (client, jti_hash) DO UPDATE SET expires_at = excluded.expires_at \
+                         WHERE oauth_assertions.expires_at < $4",
+                    )
+                    .bind(t.client)
+                    .bind(jti)
+                    .bind(until)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                }
+                if mark {
+                    sqlx::query("UPDATE api_clients SET last_used_at = $2 WHERE id = $1")
+                        .bind(t.client)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    if let Some(key) = key {
+                        sqlx::query("UPDATE api_client_keys SET last_used_at = $2 WHERE id = $1")
+                            .bind(key)
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                sqlx::query(
+                    "INSERT INTO audit_events (id, at, actor_id, action, target_account_id, office_id, client_ip, user_agent, details, actor_client_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(id)
+                .bind(now)
+                .bind(a.actor_id)
+                .bind(a.action.as_str())
+                .bind(a.target_account_id)
+                .bind(a.office_id)
+                .bind(a.client_ip.clone())
+                .bind(a.user_agent.clone())
+                .bind(a.details.to_string())
+                .bind(a.actor_client_id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn hit_and_find_client(
+                &self,
+                key: &str,
+                window: chrono::Duration,
+                now: chrono::DateTime<chrono::Utc>,
+                client_id: &str,
+                kid: Option<&str>,
+            ) -> Result<
+                ($crate::store::limits::Hit, Option<$crate::store::clients::ClientCredentials>),
+                $crate::store::StoreError,
+            > {
+                use $crate::store::clients::ApiClientStore as _;
+                use $crate::store::limits::LimitStore as _;
+                if !$crate::store::sql::is_postgres::<$db>() {
+                    let hit = self.hit_rate_limit(key, window, now).await?;
+                    return Ok((hit, self.client_credentials(client_id, kid).await?));
+                }
+                use sqlx::Row as _;
+                let now_ms = $crate::clock::to_millis(now);
+                let row = sqlx::query(concat!(
+                    "WITH hit AS (",
+                    rate_limit_hit!(),
+                    ") SELECT hit.count AS hit_count, hit.window_start AS hit_window_start, ",
+                    credentials_cols!(),
+                    " FROM hit LEFT JOIN api_clients c ON c.client_id = $4 \
+                      LEFT JOIN api_client_keys k ON k.client = c.id AND k.kid = $5"
+                ))
+                .bind(key)
+                .bind(now_ms)
+                .bind(now_ms - window.num_milliseconds())
+                .bind(client_id)
+                .bind(kid)
+                .fetch_one(self.fast_pool())
+                .await?;
+                let count: i64 = row.try_get("hit_count")?;
+                let start: i64 = row.try_get("hit_window_start")?;
+                let found: Option<uuid::Uuid> = row.try_get("id")?;
+                let credentials = match found {
+                    Some(_) => Some(credentials_from_row!(row)),
+                    None => None,
+                };
+                Ok(((count, $crate::clock::from_millis(start)), credentials))
+            }
+        }
+    };
+}
