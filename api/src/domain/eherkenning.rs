@@ -165,6 +165,15 @@ pub fn read_identity(
     })
 }
 
+/// Whether the identity's level reaches `minimum` (no known level does not). Checked first on
+/// every path: a person with too low a means is told so whether linked or not.
+pub fn reaches(identity: &Identity, minimum: Level) -> Result<(), EherkenningRefusal> {
+    if identity.level.is_none_or(|l| l < minimum) {
+        return Err(EherkenningRefusal::LevelTooLow);
+    }
+    Ok(())
+}
+
 /// Whether the identity may act for an account of the office with `office_kvk`: the level
 /// reaches the minimum, nobody acts through an intermediary, and the company is the office's.
 pub fn may_act_for(
@@ -172,9 +181,7 @@ pub fn may_act_for(
     minimum: Level,
     office_kvk: &KvkNumber,
 ) -> Result<(), EherkenningRefusal> {
-    if identity.level.is_none_or(|l| l < minimum) {
-        return Err(EherkenningRefusal::LevelTooLow);
-    }
+    reaches(identity, minimum)?;
     if identity.intermediary.is_some() {
         return Err(EherkenningRefusal::Intermediary);
     }
@@ -271,6 +278,11 @@ mod tests {
         .unwrap();
         let office = kvk("12345678");
         assert_eq!(may_act_for(&id, Level::Eh3, &office), Ok(()));
+        assert_eq!(reaches(&id, Level::Eh3), Ok(()));
+        assert_eq!(
+            reaches(&id, Level::Eh4),
+            Err(EherkenningRefusal::LevelTooLow)
+        );
         assert_eq!(
             may_act_for(&id, Level::Eh4, &office),
             Err(EherkenningRefusal::LevelTooLow)

@@ -588,8 +588,7 @@ async fn sign_in(
 ) -> Result<Returned, ApiError> {
     let purpose = Some(EherkenningPurpose::SignIn);
     let minimum = minimum_level(state);
-    // The level first: a person with too low a means is told so whether linked or not.
-    if identity.level.is_none_or(|l| l < minimum) {
+    if rules::reaches(identity, minimum).is_err() {
         let refused = Refused {
             reason: EherkenningRefusal::LevelTooLow,
             level: Some(minimum),
