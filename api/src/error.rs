@@ -151,11 +151,22 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     }
 }
 
+/// The refusal of text with a NUL character (U+0000), which no database here can keep
+/// alike (`input::refuse_nul`).
+pub const NUL_REFUSED: &str = "text may not contain the NUL character (U+0000)";
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match &error {
             StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => {
                 ApiError::Unavailable(error)
+            }
+            // Text PostgreSQL cannot store (a NUL, or a character the encoding lacks): the
+            // request's fault. `input::refuse_nul` stops NULs before they get here.
+            StoreError::Database(sqlx::Error::Database(db))
+                if matches!(db.code().as_deref(), Some("22021" | "22P05")) =>
+            {
+                ApiError::invalid_request(NUL_REFUSED)
             }
             _ => ApiError::Unexpected(anyhow::Error::new(error)),
         }

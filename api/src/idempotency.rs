@@ -51,8 +51,18 @@ pub async fn idempotent(
     else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    // Only a verified client's key counts (who it is decides whose keys these are); anything
-    // else goes on and gets the handler's own answer (401 for a bad token).
+    // A malformed key is refused whoever sends it (the document says what a key looks like);
+    // only a verified client's key counts (who it is decides whose keys these are), and
+    // anything else goes on and gets the handler's own answer (401 for a bad token).
+    let key = match key {
+        Ok(key) if valid_idempotency_key(&key) => key,
+        _ => {
+            let answer = error(ApiError::invalid_request(
+                "Idempotency-Key: 1 to 255 visible ASCII characters",
+            ));
+            return Ok(req.into_response(answer));
+        }
+    };
     let owner = bearer_token(req.request()).and_then(|token| {
         state
             .signer
@@ -67,15 +77,6 @@ pub async fn idempotent(
     });
     let Some(owner) = owner else {
         return Ok(next.call(req).await?.map_into_boxed_body());
-    };
-    let key = match key {
-        Ok(key) if valid_idempotency_key(&key) => key,
-        _ => {
-            let answer = error(ApiError::invalid_request(
-                "Idempotency-Key: 1 to 255 visible ASCII characters",
-            ));
-            return Ok(req.into_response(answer));
-        }
     };
     let body = req.extract::<web::Bytes>().await?;
     let mut hasher = Sha256::new();

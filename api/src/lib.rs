@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod headers;
 pub mod idempotency;
+pub mod input;
 pub mod messages;
 pub mod metrics;
 pub mod openapi;

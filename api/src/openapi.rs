@@ -141,7 +141,7 @@ use crate::routes;
         poort_shared::dto::UserTokenClaims,
         poort_shared::dto::EherkenningRefusal,
     )),
-    modifiers(&SessionCookie, &AnswerHeaders),
+    modifiers(&SessionCookie, &AnswerHeaders, &NoNul),
     tags(
         (name = "service", description = "Health, readiness and public configuration"),
         (name = "invitation", description = "Accepting an invitation (or setting up sign-in again after a reset)"),
@@ -287,6 +287,9 @@ impl utoipa::Modify for AnswerHeaders {
                 if bearer && method != "get" && path.starts_with("/api/") {
                     idempotent(operation);
                 }
+                if path.starts_with("/api/") {
+                    unreadable(operation);
+                }
                 for (status, response) in operation.responses.responses.iter_mut() {
                     let RefOr::T(response) = response else {
                         continue;
@@ -335,6 +338,62 @@ impl utoipa::Modify for AnswerHeaders {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Documents the 400 `invalid_request` of an operation that reads a body, a path or a query:
+/// what the extractors (`routes::extractor_config`) and `input::refuse_nul` answer.
+fn unreadable(operation: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let parameters = operation.parameters.as_deref().unwrap_or_default();
+    let has = |place: ParameterIn| {
+        parameters
+            .iter()
+            .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place))
+    };
+    let mut what = Vec::new();
+    if operation.request_body.is_some() {
+        what.push(
+            "a body that is not JSON of the documented shape, or not sent as `application/json`",
+        );
+    }
+    if has(ParameterIn::Path) {
+        what.push("a malformed path parameter (such as an id that is not a UUID)");
+    }
+    if has(ParameterIn::Query) {
+        what.push("a malformed or unknown query parameter");
+    }
+    if what.is_empty() {
+        return;
+    }
+    let text = format!(
+        "`invalid_request` when the request cannot be read: {}; or text with a NUL character (U+0000)",
+        what.join("; ")
+    );
+    let responses = &mut operation.responses.responses;
+    match responses.get_mut("400") {
+        Some(RefOr::T(response)) => {
+            if !response.description.contains("cannot be read") {
+                response.description = format!("{}; {text}", response.description);
+            }
+        }
+        _ => {
+            responses.insert(
+                "400".into(),
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(text)
+                        .content(
+                            "application/json",
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                                .build(),
+                        )
+                        .build(),
+                ),
+            );
         }
     }
 }
@@ -432,9 +491,90 @@ fn idempotent(operation: &mut utoipa::openapi::path::Operation) {
     }
 }
 
-/// The document as served at `/api/openapi.json`.
+/// Free text never holds a NUL character (`input::refuse_nul` answers 400): every string
+/// schema without a format, pattern or list of values says so with a pattern.
+struct NoNul;
+
+/// The pattern of free text.
+pub const NO_NUL: &str = "^[^\\x00]*$";
+
+fn no_nul(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
+    let RefOr::T(schema) = schema else { return };
+    match schema {
+        Schema::Object(o) => {
+            let text = match &o.schema_type {
+                SchemaType::Type(t) => *t == Type::String,
+                SchemaType::Array(types) => types.contains(&Type::String),
+                SchemaType::AnyValue => false,
+            };
+            if text && o.format.is_none() && o.enum_values.is_none() && o.pattern.is_none() {
+                o.pattern = Some(NO_NUL.to_string());
+            }
+            for property in o.properties.values_mut() {
+                no_nul(property);
+            }
+        }
+        Schema::Array(a) => {
+            if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                no_nul(items);
+            }
+        }
+        Schema::OneOf(c) => c.items.iter_mut().for_each(no_nul),
+        Schema::AllOf(c) => c.items.iter_mut().for_each(no_nul),
+        Schema::AnyOf(c) => c.items.iter_mut().for_each(no_nul),
+        _ => {}
+    }
+}
+
+impl utoipa::Modify for NoNul {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            for schema in components.schemas.values_mut() {
+                no_nul(schema);
+            }
+        }
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ];
+            for operation in operations.into_iter().flatten() {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    if let utoipa::openapi::RefOr::T(parameter) = parameter
+                        && let Some(schema) = parameter.schema.as_mut()
+                    {
+                        no_nul(schema);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The document as committed (and served in production).
 pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
+}
+
+/// The document as a server in this mode serves it at `/api/openapi.json`: in dev mode the
+/// session cookie is `poort_session` (plain http cannot carry a `__Host-` cookie), and the
+/// served document says so, so tools that read it send the cookie the server reads.
+pub fn served_document(mode: crate::configuration::Mode) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::security::{ApiKey, SecurityScheme};
+    let mut doc = document();
+    if mode == crate::configuration::Mode::Dev
+        && let Some(components) = doc.components.as_mut()
+        && let Some(utoipa::openapi::RefOr::T(SecurityScheme::ApiKey(ApiKey::Cookie(cookie)))) =
+            components.security_schemes.get_mut("session")
+    {
+        cookie.name = crate::auth::principal::SESSION_COOKIE.to_string();
+    }
+    doc
 }
 
 /// The document as committed: pretty JSON with a final newline.

@@ -72,9 +72,10 @@ impl Application {
         }
         let server_state = state.clone();
         let dev = settings.mode == Mode::Dev;
+        let mode = settings.mode;
         let static_dir = settings.server.static_dir.clone();
         let mut server = HttpServer::new(move || {
-            let doc = openapi::document();
+            let doc = openapi::served_document(mode);
             let static_dir = static_dir.clone();
             App::new()
                 .app_data(server_state.clone())
@@ -93,7 +94,7 @@ impl Application {
                 .route("/metrics", web::get().to(metrics_endpoint))
                 .service(web::scope("/api").default_service(web::to(routes::api_not_found)))
                 .configure(move |cfg| spa::configure(cfg, &static_dir))
-                .wrap(from_fn(crate::idempotency::idempotent))
+                .wrap(from_fn(crate::input::refuse_nul))
                 .wrap(Compress::default())
                 .wrap(
                     DefaultHeaders::new()

@@ -6,6 +6,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::ErrorCode;
 
+/// What the API document says these texts look like: JSON Schema `pattern`s (ECMA-262
+/// syntax, no look-around) and lengths, used by `dto::doc`. Every text a pattern matches
+/// parses, and what a parser keeps matches its pattern (the property tests below check both).
+pub mod pattern {
+    pub const ONE_TIME_CODE: &str = "^[0-9]{6}$";
+    /// E.164 (Dutch numbers only mobile: `+316`, not `+3166`), or the Dutch `06…`.
+    pub const MOBILE: &str =
+        r"^(\+(316[0-57-9][0-9]{7}|3[02-9][0-9]{6,13}|[124-9][0-9]{7,14})|06[0-57-9][0-9]{7})$";
+    pub const KVK_NUMBER: &str = "^[0-9]{8}$";
+    pub const AGENCY_NUMBER: &str = "^[A-Za-z0-9-]{1,20}$";
+    /// At least one character that is not white space, and no control characters other than
+    /// white space.
+    pub const NAME: &str = r"^[^\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]*$";
+    pub const NAME_MAX: usize = 100;
+    pub const EMAIL_MAX: usize = 254;
+}
+
 /// An e-mail address: the sign-in name. Compared case-insensitively ([`Email::key`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -157,11 +174,14 @@ impl AgencyNumber {
     }
 }
 
-/// A person's or office's display name: 1–100 characters, no control characters, inner
-/// whitespace collapsed.
+/// A person's or office's display name: 1–100 characters (as sent), not only white space,
+/// no control characters other than white space; runs of white space become one space.
 pub fn parse_name(input: &str) -> Result<String, ErrorCode> {
+    if input.chars().count() > pattern::NAME_MAX {
+        return Err(ErrorCode::InvalidName);
+    }
     let s = input.split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.is_empty() || s.chars().count() > 100 || s.chars().any(char::is_control) {
+    if s.is_empty() || s.chars().any(char::is_control) {
         Err(ErrorCode::InvalidName)
     } else {
         Ok(s)
@@ -328,5 +348,97 @@ mod tests {
     fn parsed_types_refuse_bad_values_when_deserialised() {
         assert!(serde_json::from_str::<Email>("\"nope\"").is_err());
         assert!(serde_json::from_str::<MobileNumber>("\"0612345678\"").is_ok());
+    }
+}
+
+/// The documented patterns and the parsers agree (issue 14): every text a pattern matches
+/// parses, and what a parser keeps matches its pattern, on generated texts.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn matches(pattern: &str, text: &str) -> bool {
+        regex::Regex::new(pattern).unwrap().is_match(text)
+    }
+
+    /// A pattern without its anchors, as proptest's generator takes it.
+    fn inner(pattern: &str) -> &str {
+        &pattern[1..pattern.len() - 1]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn every_documented_code_parses(text in inner(pattern::ONE_TIME_CODE)) {
+            prop_assert!(OneTimeCode::parse(&text).is_ok());
+        }
+
+        #[test]
+        fn a_parsed_code_is_documented(text in "[0-9 \t]{0,9}|.{0,8}") {
+            if let Ok(code) = OneTimeCode::parse(&text) {
+                prop_assert!(matches(pattern::ONE_TIME_CODE, code.as_str()));
+            }
+        }
+
+        #[test]
+        fn every_documented_mobile_number_parses(text in inner(pattern::MOBILE)) {
+            prop_assert!(MobileNumber::parse(&text).is_ok(), "{text:?}");
+        }
+
+        #[test]
+        fn a_parsed_mobile_number_is_documented(text in r"[+0]?[0-9 ()\-.]{0,18}|.{0,16}") {
+            if let Ok(number) = MobileNumber::parse(&text) {
+                prop_assert!(matches(pattern::MOBILE, number.as_str()), "{text:?} → {number}");
+            }
+        }
+
+        #[test]
+        fn every_documented_kvk_number_parses(text in inner(pattern::KVK_NUMBER)) {
+            prop_assert!(KvkNumber::parse(&text).is_ok());
+        }
+
+        #[test]
+        fn a_parsed_kvk_number_is_documented(text in "[0-9 .]{0,11}|.{0,10}") {
+            if let Ok(kvk) = KvkNumber::parse(&text) {
+                prop_assert!(matches(pattern::KVK_NUMBER, kvk.as_str()));
+            }
+        }
+
+        #[test]
+        fn every_documented_agency_number_parses(text in inner(pattern::AGENCY_NUMBER)) {
+            prop_assert!(AgencyNumber::parse(&text).is_ok());
+        }
+
+        #[test]
+        fn a_parsed_agency_number_is_documented(text in "[A-Za-z0-9 -]{0,22}|.{0,21}") {
+            if let Ok(number) = AgencyNumber::parse(&text) {
+                prop_assert!(matches(pattern::AGENCY_NUMBER, number.as_str()));
+            }
+        }
+
+        #[test]
+        fn every_documented_name_parses(text in inner(pattern::NAME)) {
+            prop_assume!(text.chars().count() <= pattern::NAME_MAX);
+            prop_assert!(parse_name(&text).is_ok(), "{text:?}");
+        }
+
+        #[test]
+        fn a_parsed_name_is_documented(text in r"[\s\PC]{0,101}|.{0,101}") {
+            if let Ok(name) = parse_name(&text) {
+                prop_assert!(matches(pattern::NAME, &name), "{text:?} → {name:?}");
+                prop_assert!(matches(pattern::NAME, &text), "what was sent is documented too: {text:?}");
+                prop_assert!(name.chars().count() <= pattern::NAME_MAX);
+            }
+        }
+
+        #[test]
+        fn a_parsed_email_address_is_within_its_documented_length(text in r"[a-zA-Z0-9.@-]{1,300}") {
+            if let Ok(email) = Email::parse(&text) {
+                prop_assert!(email.as_str().len() <= pattern::EMAIL_MAX);
+            }
+        }
     }
 }

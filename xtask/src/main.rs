@@ -375,6 +375,7 @@ fn test(env: &Env) -> Result<(), String> {
     // The API's test build also builds `poort` (with the test feature set); using that binary
     // avoids compiling the API a second time with other features.
     let bin = build_api_for_tests(env);
+    let mut fuzz_cases: Option<(u64, String)> = None;
     match bin {
         Ok(bin) => {
             test_env.push(("POORT_BIN".into(), bin.display().to_string()));
@@ -403,6 +404,15 @@ fn test(env: &Env) -> Result<(), String> {
                     screens
                 } else {
                     format!("{} {screens}", e2e.note)
+                };
+            }
+            fuzz_cases = fuzz_counts(&env.root.join("e2e/artifacts"));
+            if let Some((_, parts)) = &fuzz_cases {
+                let text = format!("schemathesis: {parts}");
+                e2e.note = if e2e.note.is_empty() {
+                    text
+                } else {
+                    format!("{} {text}", e2e.note)
                 };
             }
             outcomes.push(e2e);
@@ -446,12 +456,47 @@ fn test(env: &Env) -> Result<(), String> {
         "total time {:.1} min",
         started.elapsed().as_secs_f64() / 60.0
     );
-    println!("{passed} passed, {failed} failed");
+    match &fuzz_cases {
+        Some((cases, _)) => {
+            println!("{passed} passed, {failed} failed; schemathesis: {cases} generated cases")
+        }
+        None => println!("{passed} passed, {failed} failed"),
+    }
     if failed_steps > 0 || failed > 0 {
         Err(format!("{failed_steps} step(s) failed"))
     } else {
         Ok(())
     }
+}
+
+/// The contract fuzzer's case counts the e2e tests left (`schemathesis-<db>.cases`): the
+/// total, and per database.
+fn fuzz_counts(artifacts: &Path) -> Option<(u64, String)> {
+    let mut parts = Vec::new();
+    let mut total = 0;
+    for entry in std::fs::read_dir(artifacts).ok()?.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some(db) = name
+            .strip_prefix("schemathesis-")
+            .and_then(|n| n.strip_suffix(".cases"))
+        else {
+            continue;
+        };
+        let cases: u64 = std::fs::read_to_string(entry.path())
+            .ok()?
+            .trim()
+            .parse()
+            .ok()?;
+        total += cases;
+        parts.push(format!("{cases} cases on {db}"));
+    }
+    parts.sort();
+    (!parts.is_empty()).then(|| {
+        (
+            total,
+            format!("{total} generated cases ({})", parts.join(", ")),
+        )
+    })
 }
 
 /// Runs `cargo <args>`, streaming its output and counting libtest's results.

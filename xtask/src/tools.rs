@@ -251,13 +251,14 @@ pub fn ensure_wrk() -> Result<(), String> {
     )
 }
 
-/// A Python venv with aiosmtpd (the SMTP sink of the e2e tests) and openapi-spec-validator.
+/// A Python venv with aiosmtpd (the SMTP sink of the e2e tests), openapi-spec-validator, the
+/// integrators' Python tools and schemathesis (the contract fuzzer).
 pub fn ensure_python_tools(env: &Env) -> Result<(), String> {
     let python = env.venv_python();
     let ready = Command::new(&python)
         .args([
             "-c",
-            "import aiosmtpd, openapi_spec_validator, jwt, requests, openapi_python_client",
+            "import aiosmtpd, openapi_spec_validator, jwt, requests, openapi_python_client, schemathesis",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -276,8 +277,8 @@ pub fn ensure_python_tools(env: &Env) -> Result<(), String> {
         )?;
     }
     run_install(
-        "aiosmtpd, openapi-spec-validator, PyJWT, requests and openapi-python-client (pip)",
-        "30 seconds",
+        "aiosmtpd, openapi-spec-validator, PyJWT, requests, openapi-python-client and schemathesis (pip)",
+        "60 seconds",
         Command::new(&python).args([
             "-m",
             "pip",
@@ -289,6 +290,7 @@ pub fn ensure_python_tools(env: &Env) -> Result<(), String> {
             "pyjwt[crypto]",
             "requests",
             "openapi-python-client",
+            "schemathesis==4.32.5",
         ]),
     )
 }

@@ -52,9 +52,11 @@ pub async fn reauthenticate(
     principal: Principal,
     body: web::Json<ReauthenticateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let (proof, token) =
-        my_account::reauthenticate(&state, &principal, body.password, body.code).await?;
+    let (password, code) = match body.into_inner() {
+        ReauthenticateRequest::Password(p) => (Some(p.password), None),
+        ReauthenticateRequest::Code(c) => (None, Some(c.code)),
+    };
+    let (proof, token) = my_account::reauthenticate(&state, &principal, password, code).await?;
     // The session's new token: the one the browser held before stops working.
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(&state.settings, &token))

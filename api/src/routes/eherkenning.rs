@@ -119,15 +119,11 @@ pub async fn unlink(
 #[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     /// The code to exchange (on success).
-    #[param(max_length = 2048)]
     pub code: Option<String>,
     /// The state Poort sent.
-    #[param(max_length = 256)]
     pub state: Option<String>,
     /// On a refusal at the broker, e.g. `access_denied`.
-    #[param(max_length = 256)]
     pub error: Option<String>,
-    #[param(max_length = 2048)]
     pub error_description: Option<String>,
     /// RFC 9207: the broker's issuer (ignored; the ID token's is checked).
     pub iss: Option<String>,

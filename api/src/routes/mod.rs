@@ -48,7 +48,20 @@ impl Registrar {
             method: method.as_str().to_ascii_lowercase(),
             path,
         });
+        let changes = matches!(
+            method,
+            Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+        );
         let route = web::method(method).to(handler);
+        // `Idempotency-Key` once the request found its route: a method the path does not
+        // have answers 405 whatever key it carries.
+        let route = if changes {
+            route.wrap(actix_web::middleware::from_fn(
+                crate::idempotency::idempotent,
+            ))
+        } else {
+            route
+        };
         match self.resources.iter().position(|(p, _)| *p == path) {
             Some(i) => {
                 let (p, resource) = self.resources.remove(i);
@@ -58,8 +71,7 @@ impl Registrar {
                 path,
                 web::resource(path)
                     .app_data(RoutePattern(path))
-                    .route(route)
-                    .default_service(web::to(method_not_allowed)),
+                    .route(route),
             )),
         }
         self
@@ -117,9 +129,21 @@ impl Registrar {
         routes
     }
 
+    /// Registers every resource; a method a path does not have answers 405 with `Allow`
+    /// naming those it has (RFC 9110 §15.5.6).
     pub fn configure(self, cfg: &mut web::ServiceConfig) {
-        for (_, resource) in self.resources {
-            cfg.service(resource);
+        for (path, resource) in self.resources {
+            let allow = self
+                .routes
+                .iter()
+                .filter(|r| r.path == path)
+                .map(|r| r.method.to_ascii_uppercase())
+                .collect::<Vec<_>>()
+                .join(", ");
+            cfg.service(resource.default_service(web::to(move || {
+                let allow = allow.clone();
+                async move { method_not_allowed(&allow) }
+            })));
         }
     }
 }
@@ -321,12 +345,15 @@ pub async fn api_not_found() -> HttpResponse {
     })
 }
 
-pub async fn method_not_allowed() -> HttpResponse {
-    HttpResponse::MethodNotAllowed().json(ErrorBody {
-        code: ErrorCode::MethodNotAllowed,
-        message: "This endpoint does not support that method; see /api/docs.".into(),
-        details: None,
-    })
+/// 405, with `Allow` naming the methods the path has.
+pub fn method_not_allowed(allow: &str) -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((actix_web::http::header::ALLOW, allow.to_string()))
+        .json(ErrorBody {
+            code: ErrorCode::MethodNotAllowed,
+            message: "This endpoint does not support that method; see /api/docs.".into(),
+            details: None,
+        })
 }
 
 /// Malformed JSON bodies, queries and paths get the same error shape as everything else.

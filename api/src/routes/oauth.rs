@@ -136,6 +136,19 @@ pub async fn token(
         Ok(basic) => basic,
         Err(answer) => return *answer,
     };
+    // Unknown parameters are ignored (RFC 6749 §3.2), so only these are looked at.
+    let texts = [
+        Some(form.grant_type.as_str()),
+        form.client_id.as_deref(),
+        form.client_assertion.as_deref(),
+        form.client_assertion_type.as_deref(),
+        form.scope.as_deref(),
+        basic.as_ref().map(|(id, _)| id.as_str()),
+        basic.as_ref().map(|(_, secret)| secret.as_str()),
+    ];
+    if texts.into_iter().flatten().any(|t| t.contains('\0')) {
+        return invalid_request(crate::input::NUL_REFUSED);
+    }
     let auth = match (basic, form.client_assertion, form.client_assertion_type) {
         (Some(_), Some(_), _) => {
             return invalid_request("use one client authentication method, not two");
@@ -265,6 +278,13 @@ pub async fn introspect(
     }
     let form: IntrospectionRequest = serde_urlencoded::from_bytes(&body)
         .map_err(|e| ApiError::invalid_request(format!("the form cannot be read: {e}")))?;
+    if [Some(form.token.as_str()), form.token_type_hint.as_deref()]
+        .into_iter()
+        .flatten()
+        .any(|t| t.contains('\0'))
+    {
+        return Err(ApiError::invalid_request(crate::input::NUL_REFUSED));
+    }
     Ok(web::Json(
         oauth::introspect(&state, &caller.caller, &form.token).await?,
     ))

@@ -43,6 +43,7 @@ pub struct OfficeAuditQuery {
     /// Paging: events older than this event id (`next_before` of the previous page).
     pub before: Option<Uuid>,
     /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

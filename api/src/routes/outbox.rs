@@ -16,6 +16,7 @@ use crate::store::OutboxMessage;
 #[serde(deny_unknown_fields)]
 pub struct OutboxQuery {
     /// At most this many messages, newest first (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

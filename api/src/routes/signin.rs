@@ -6,7 +6,7 @@ use poort_shared::ErrorBody;
 use poort_shared::dto::{
     AcceptedResponse, CodeSentResponse, ForgotEmailRequest, MeResponse, NewPasswordRequest,
     PasswordResetLinkResponse, PasswordResetRequest, ResetVerifyRequest, SignInCodeRequest,
-    SignInNewPasswordRequest, SignInRequest, SignInResponse,
+    SignInNewPasswordRequest, SignInRequest, SignInResponse, SignInTokenRequest,
 };
 
 use crate::auth::principal::{ClientInfo, session_cookie};
@@ -68,7 +68,7 @@ pub async fn authenticator(
 
 /// Step 2 by SMS instead: sends a code to the account's mobile number.
 #[utoipa::path(
-    post, path = "/api/sign-in/sms", tag = "sign-in", request_body = SignInCodeRequest,
+    post, path = "/api/sign-in/sms", tag = "sign-in", request_body = SignInTokenRequest,
     responses(
         (status = 202, description = "Code sent", body = CodeSentResponse),
         (status = 400, description = "`no_mobile_number`", body = ErrorBody),
@@ -81,7 +81,7 @@ pub async fn authenticator(
 pub async fn send_sms(
     state: web::Data<AppState>,
     client: ClientInfo,
-    body: web::Json<SignInCodeRequest>,
+    body: web::Json<SignInTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let sent = signin::send_sms(&state, &body.sign_in_token, &client).await?;
     Ok(HttpResponse::Accepted().json(sent))

@@ -354,7 +354,6 @@ pub async fn token(
             return Err(why.into());
         }
     };
-    count(state, Limit::TokensPerClient(client.id)).await?;
     let lifetime = state.settings.security.access_token_lifetime_seconds;
     let claims = AccessTokenClaims {
         iss: state.public_url.clone(),
@@ -381,17 +380,23 @@ pub async fn token(
         AuditAction::ApiClientTokenIssued,
         json!({ "scope": claims.scope, "jti": claims.jti, "credential": credential }),
     );
-    let fresh = state
+    // The client's own count, and within it everything a token writes, in one go.
+    let limit = Limit::TokensPerClient(client.id);
+    let (limit_key, rule) = (limit.key(), limit.rule(state.policy()));
+    let recorded = state
         .store
         .record_token(&TokenRecord {
             client: client.id,
+            limit: (&limit_key, rule.window, rule.max),
             jti: jti.as_ref().map(|(hash, until)| (hash.as_slice(), *until)),
             mark,
             audit: &audit,
             now,
         })
         .await?;
-    if !fresh {
+    let (hits, started) = recorded.hit;
+    within(rule.judge(hits, started, now))?;
+    if !recorded.issued {
         let why = TokenRefusal::InvalidClient("this client assertion was used before (jti)".into());
         refused(state, &client, info, &why).await?;
         return Err(why.into());

@@ -37,11 +37,30 @@ pub trait LimitStore: Send + Sync {
 /// began now); returns the count and the window's start.
 macro_rules! rate_limit_hit {
     () => {
-        "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
-         ON CONFLICT (key) DO UPDATE SET \
-           count = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.count + 1 END, \
-           window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
-         RETURNING CAST(count AS BIGINT) AS count, window_start"
+        rate_limit_hit_at!("$1", "$2", "$3")
+    };
+}
+
+/// [`rate_limit_hit!`] with its three parameters numbered as a longer statement needs.
+macro_rules! rate_limit_hit_at {
+    ($key:literal, $now:literal, $start:literal) => {
+        concat!(
+            "INSERT INTO rate_limits (key, window_start, count) VALUES (",
+            $key,
+            ", ",
+            $now,
+            ", 1) \
+             ON CONFLICT (key) DO UPDATE SET \
+               count = CASE WHEN rate_limits.window_start <= ",
+            $start,
+            " THEN 1 ELSE rate_limits.count + 1 END, \
+               window_start = CASE WHEN rate_limits.window_start <= ",
+            $start,
+            " THEN ",
+            $now,
+            " ELSE rate_limits.window_start END \
+             RETURNING CAST(count AS BIGINT) AS count, window_start"
+        )
     };
 }
 

@@ -1,6 +1,7 @@
-//! What issuing an access token writes, together: the client assertion's `jti` remembered
-//! (each once, across instances), the client and its key marked used, and the audit event.
-//! One statement on PostgreSQL (one round trip instead of five), one transaction on SQLite.
+//! What issuing an access token writes, together: a hit on the client's own rate-limit counter,
+//! and, within its limit, the client assertion's `jti` remembered (each once, across
+//! instances), the client and its key marked used, and the audit event. One statement on
+//! PostgreSQL (one round trip instead of six), one transaction on SQLite.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -14,6 +15,9 @@ use super::{AuditRecord, StoreError};
 #[derive(Debug, Clone)]
 pub struct TokenRecord<'a> {
     pub client: Uuid,
+    /// The client's rate-limit counter: its key, its window, and the most hits in a window
+    /// that still get a token (the store counts; the rule is `domain::limits`).
+    pub limit: (&'a str, chrono::Duration, i64),
     /// The assertion's `jti` (hashed) and until when it must be remembered; none for a secret.
     pub jti: Option<(&'a [u8], DateTime<Utc>)>,
     /// Mark the client used now, and this key (if any).
@@ -22,12 +26,23 @@ pub struct TokenRecord<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// What [`TokenStore::record_token`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    /// The client's counter after this hit.
+    pub hit: Hit,
+    /// Within the limit and a fresh `jti`: everything written.
+    pub issued: bool,
+}
+
 #[async_trait]
 pub trait TokenStore: Send + Sync {
-    /// Writes what issuing a token writes; `false` (and nothing written) when the `jti` was
-    /// seen before and has not expired. Commits without waiting for the disk where so
-    /// configured (a crash can lose it whole: the token it stood for was never sent).
-    async fn record_token(&self, t: &TokenRecord<'_>) -> Result<bool, StoreError>;
+    /// Counts the hit on the client's counter and, when it is within `limit`, writes what
+    /// issuing a token writes: `issued` is `false` (and only the hit written) when the count
+    /// is over the limit or the `jti` was seen before and has not expired. Commits without
+    /// waiting for the disk where so configured (a crash can lose it whole: the token it stood
+    /// for was never sent).
+    async fn record_token(&self, t: &TokenRecord<'_>) -> Result<Recorded, StoreError>;
 
     /// A hit on the rate-limit counter `key` (as `LimitStore::hit_rate_limit`) and the
     /// client `client_id` with its key `kid` (as `ApiClientStore::client_credentials`): the
@@ -49,8 +64,10 @@ macro_rules! token_store_sql {
             async fn record_token(
                 &self,
                 t: &$crate::store::tokens::TokenRecord<'_>,
-            ) -> Result<bool, $crate::store::StoreError> {
+            ) -> Result<$crate::store::tokens::Recorded, $crate::store::StoreError> {
                 let now = $crate::clock::to_millis(t.now);
+                let (limit_key, window, max) = t.limit;
+                let window_start = now - window.num_milliseconds();
                 let id = $crate::store::sql::new_id(t.now);
                 let a = t.audit;
                 let (jti, until) = match t.jti {
@@ -62,15 +79,19 @@ macro_rules! token_store_sql {
                 if $crate::store::sql::is_postgres::<$db>() {
                     // Data-modifying CTEs see one snapshot and run whole; each write below
                     // the jti's is conditional on the jti being fresh.
-                    let (fresh,): (bool,) = sqlx::query_as(
-                        "WITH seen AS ( \
+                    let (fresh, count, started): (bool, i64, i64) = sqlx::query_as(concat!(
+                        "WITH hit AS (",
+                        rate_limit_hit_at!("$16", "$4", "$17"),
+                        "), within AS ( \
+                           SELECT (SELECT count FROM hit) <= $18 AS ok \
+                         ), seen AS ( \
                            INSERT INTO oauth_assertions (client, jti_hash, expires_at) \
-                           SELECT $1, $2::bytea, $3 WHERE $2::bytea IS NOT NULL \
+                           SELECT $1, $2::bytea, $3 WHERE $2::bytea IS NOT NULL AND (SELECT ok FROM within) \
                            ON CONFLICT (client, jti_hash) DO UPDATE SET expires_at = excluded.expires_at \
                            WHERE oauth_assertions.expires_at < $4 \
                            RETURNING 1 \
                          ), fresh AS ( \
-                           SELECT ($2::bytea IS NULL OR EXISTS (SELECT 1 FROM seen)) AS ok \
+                           SELECT (SELECT ok FROM within) AND ($2::bytea IS NULL OR EXISTS (SELECT 1 FROM seen)) AS ok \
                          ), used AS ( \
                            UPDATE api_clients SET last_used_at = $4 \
                            WHERE id = $1 AND $5 AND (SELECT ok FROM fresh) RETURNING 1 \
@@ -81,8 +102,8 @@ macro_rules! token_store_sql {
                            INSERT INTO audit_events (id, at, actor_id, action, target_account_id, office_id, client_ip, user_agent, details, actor_client_id) \
                            SELECT $7, $4, $8, $9, $10, $11, $12, $13, $14, $15 WHERE (SELECT ok FROM fresh) \
                            RETURNING 1 \
-                         ) SELECT ok FROM fresh",
-                    )
+                         ) SELECT fresh.ok, hit.count, hit.window_start FROM fresh, hit",
+                    ))
                     .bind(t.client)
                     .bind(jti)
                     .bind(until)
@@ -98,11 +119,31 @@ macro_rules! token_store_sql {
                     .bind(a.user_agent.clone())
                     .bind(a.details.to_string())
                     .bind(a.actor_client_id)
+                    .bind(limit_key)
+                    .bind(window_start)
+                    .bind(max)
                     .fetch_one(self.fast_pool())
                     .await?;
-                    return Ok(fresh);
+                    return Ok($crate::store::tokens::Recorded {
+                        hit: (count, $crate::clock::from_millis(started)),
+                        issued: fresh,
+                    });
                 }
                 let mut tx = self.begin_write().await?;
+                let (count, started): (i64, i64) = sqlx::query_as(rate_limit_hit!())
+                    .bind(limit_key)
+                    .bind(now)
+                    .bind(window_start)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let refused = $crate::store::tokens::Recorded {
+                    hit: (count, $crate::clock::from_millis(started)),
+                    issued: false,
+                };
+                if count > max {
+                    tx.commit().await?;
+                    return Ok(refused);
+                }
                 if let Some(jti) = jti {
                     let done = sqlx::query(
                         "INSERT INTO oauth_assertions (client, jti_hash, expires_at) VALUES ($1, $2, $3) \
@@ -116,7 +157,8 @@ macro_rules! token_store_sql {
                     .execute(&mut *tx)
                     .await?;
                     if done.rows_affected() == 0 {
-                        return Ok(false);
+                        tx.commit().await?;
+                        return Ok(refused);
                     }
                 }
                 if mark {
@@ -150,7 +192,10 @@ macro_rules! token_store_sql {
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
-                Ok(true)
+                Ok($crate::store::tokens::Recorded {
+                    issued: true,
+                    ..refused
+                })
             }
 
             async fn hit_and_find_client(

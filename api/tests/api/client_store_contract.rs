@@ -16,6 +16,7 @@ crate::on_both_databases!(
     clients_are_stored_changed_listed_per_owner_and_revoked,
     keys_are_unique_per_client_and_the_credential_decides_the_bearer,
     an_assertion_is_remembered_once_until_it_expires,
+    a_token_over_the_clients_limit_counts_and_writes_nothing_else,
     idempotency_keys_are_claimed_once_kept_and_taken_over,
 );
 
@@ -43,6 +44,11 @@ fn token(
     let audit: &'static AuditRecord = Box::leak(Box::new(audit_of(client)));
     TokenRecord {
         client,
+        limit: (
+            Box::leak(format!("test-tokens:{client}").into_boxed_str()),
+            Duration::minutes(1),
+            1000,
+        ),
         jti,
         mark,
         audit,
@@ -177,6 +183,7 @@ async fn clients_are_stored_changed_listed_per_owner_and_revoked(store: Arc<dyn 
             .record_token(&token(mine.id, None, Some(None), later))
             .await
             .unwrap()
+            .issued
     );
     let mut tx = store.begin().await.unwrap();
     let used = tx.get_api_client(mine.id).await.unwrap().unwrap();
@@ -300,6 +307,7 @@ async fn keys_are_unique_per_client_and_the_credential_decides_the_bearer(store:
             .record_token(&token(c.id, None, Some(Some(k2.id)), now()))
             .await
             .unwrap()
+            .issued
     );
     let mut tx = store.begin().await.unwrap();
     let keys = tx.keys_of_api_clients(&[c.id, other.id]).await.unwrap();
@@ -343,6 +351,7 @@ async fn an_assertion_is_remembered_once_until_it_expires(store: Arc<dyn Store>)
             store
                 .record_token(&TokenRecord {
                     client: c.id,
+                    limit: ("test-tokens:pc_jti", Duration::minutes(1), 1000),
                     jti: Some((jti, until)),
                     mark: Some(None),
                     audit: &audit,
@@ -350,6 +359,7 @@ async fn an_assertion_is_remembered_once_until_it_expires(store: Arc<dyn Store>)
                 })
                 .await
                 .unwrap()
+                .issued
         }
     };
     let events = |store: Arc<dyn Store>| async move {
@@ -378,6 +388,53 @@ async fn an_assertion_is_remembered_once_until_it_expires(store: Arc<dyn Store>)
         .await
         .unwrap();
     assert_eq!(removed, 2, "both records past their expiry");
+}
+
+async fn a_token_over_the_clients_limit_counts_and_writes_nothing_else(store: Arc<dyn Store>) {
+    let c = client(Owner::Insurer, "pc_limit");
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_api_client(&c).await.unwrap();
+    tx.commit().await.unwrap();
+    let at = now();
+    let until = at + Duration::minutes(5);
+    let audit = audit_of(c.id);
+    let record = |jti: &'static [u8], at| TokenRecord {
+        client: c.id,
+        limit: ("test-tokens:pc_limit", Duration::minutes(1), 2),
+        jti: Some((jti, until)),
+        mark: Some(None),
+        audit: &audit,
+        now: at,
+    };
+    let first = store.record_token(&record(b"a", at)).await.unwrap();
+    assert_eq!((first.hit, first.issued), ((1, at), true));
+    let replay = store.record_token(&record(b"a", at)).await.unwrap();
+    assert_eq!((replay.hit.0, replay.issued), (2, false), "a replay counts");
+    let over = store.record_token(&record(b"b", at)).await.unwrap();
+    assert_eq!((over.hit, over.issued), ((3, at), false), "over the limit");
+    let next_window = at + Duration::minutes(1);
+    let again = store
+        .record_token(&record(b"b", next_window))
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.hit, again.issued),
+        ((1, next_window), true),
+        "the jti refused over the limit was not remembered, and a new window counts from one"
+    );
+    let trail = store
+        .query_audit(&poort_api::store::AuditFilter {
+            api_client_id: Some(c.id),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        trail.len(),
+        2,
+        "only the two tokens issued are in the trail"
+    );
 }
 
 async fn idempotency_keys_are_claimed_once_kept_and_taken_over(store: Arc<dyn Store>) {

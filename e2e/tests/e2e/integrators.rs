@@ -16,20 +16,32 @@ use crate::support::{code_in, count_to, dev_server, next_message, totp};
 pub(crate) struct Person {
     client: reqwest::Client,
     base: String,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 impl Person {
     fn new(base: &str) -> Self {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("Origin", base.parse().unwrap());
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Person {
             client: reqwest::Client::builder()
-                .cookie_store(true)
+                .cookie_provider(jar.clone())
                 .default_headers(headers)
                 .build()
                 .unwrap(),
             base: base.to_string(),
+            jar,
         }
+    }
+
+    /// The `Cookie` header this person's requests carry (the session).
+    pub(crate) fn cookie_header(&self) -> String {
+        use reqwest::cookie::CookieStore as _;
+        self.jar
+            .cookies(&self.base.parse().unwrap())
+            .and_then(|v| v.to_str().ok().map(str::to_string))
+            .unwrap_or_default()
     }
 
     async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
@@ -109,6 +121,15 @@ pub(crate) const ADMIN_PASSWORD: &str = "koppelingen zijn handig";
 /// An office with a portfolio and its administrator, set up over HTTP: (portfolio id, the
 /// administrator's authenticator secret, the administrator signed in).
 pub(crate) async fn office(poort: &Poort, env: &[(String, String)]) -> (String, String, Person) {
+    let (portfolio, secret, admin, _) = office_and_operator(poort, env).await;
+    (portfolio, secret, admin)
+}
+
+/// [`office`], and the operator who made it (signed in).
+pub(crate) async fn office_and_operator(
+    poort: &Poort,
+    env: &[(String, String)],
+) -> (String, String, Person, Person) {
     let done = run(
         &[
             "--dev",
@@ -157,7 +178,12 @@ pub(crate) async fn office(poort: &Poort, env: &[(String, String)]) -> (String, 
         .unwrap()
         .to_string();
     let (admin, secret) = accept(&poort.url, &link, ADMIN_PASSWORD, "+31622222222").await;
-    (portfolio["id"].as_str().unwrap().to_string(), secret, admin)
+    (
+        portfolio["id"].as_str().unwrap().to_string(),
+        secret,
+        admin,
+        operator,
+    )
 }
 
 /// A fenced block of the README, by the name after its language (```sh integrator-call).

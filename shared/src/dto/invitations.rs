@@ -78,7 +78,9 @@ pub struct InvitationListResponse {
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
     /// The name, fixed once the account exists.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::name))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::email))]
     pub email: String,
     /// Also make the account a user administrator of the office.
     #[serde(default)]
@@ -93,7 +95,9 @@ pub struct InviteRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct InviteOperatorRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::name))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::email))]
     pub email: String,
 }
 
@@ -128,6 +132,7 @@ pub struct InvitationLinkResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetPasswordRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::new_password))]
     pub password: String,
 }
 
@@ -136,6 +141,7 @@ pub struct SetPasswordRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ResumeSetupRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::password))]
     pub password: String,
 }
 
@@ -153,6 +159,7 @@ pub struct SetupTokenResponse {
 #[serde(deny_unknown_fields)]
 pub struct SendMobileCodeRequest {
     pub setup_token: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::mobile))]
     pub mobile: String,
 }
 
@@ -172,6 +179,7 @@ pub struct CodeSentResponse {
 #[serde(deny_unknown_fields)]
 pub struct SetupCodeRequest {
     pub setup_token: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::one_time_code))]
     pub code: String,
 }
 

@@ -4,6 +4,8 @@
 mod accounts;
 mod audit;
 mod clients;
+#[cfg(feature = "openapi")]
+pub mod doc;
 mod eherkenning;
 mod invitations;
 mod offices;

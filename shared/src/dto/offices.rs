@@ -9,7 +9,9 @@ use uuid::Uuid;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateOfficeRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::name))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::kvk_number))]
     pub kvk_number: String,
 }
 
@@ -18,7 +20,9 @@ pub struct CreateOfficeRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOfficeRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::optional_name))]
     pub name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::optional_kvk_number))]
     pub kvk_number: Option<String>,
 }
 
@@ -44,7 +48,9 @@ pub struct OfficeListResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreatePortfolioRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::agency_number))]
     pub agency_number: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::name))]
     pub name: String,
 }
 
@@ -53,7 +59,9 @@ pub struct CreatePortfolioRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePortfolioRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::optional_agency_number))]
     pub agency_number: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::optional_name))]
     pub name: Option<String>,
 }
 

@@ -12,7 +12,9 @@ use super::{Factors, MeResponse, PortfolioRightsResponse, redacted_debug};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SignInRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::email))]
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::password))]
     pub password: String,
 }
 
@@ -55,14 +57,22 @@ pub struct SignInResponse {
     pub account: Option<MeResponse>,
 }
 
-/// A code for the second factor (or the step that sends one).
+/// A code for the second factor.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SignInCodeRequest {
     pub sign_in_token: String,
-    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::one_time_code))]
     pub code: String,
+}
+
+/// The sign-in to send an SMS code for.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignInTokenRequest {
+    pub sign_in_token: String,
 }
 
 /// The mandatory new password after expiry.
@@ -71,6 +81,7 @@ pub struct SignInCodeRequest {
 #[serde(deny_unknown_fields)]
 pub struct SignInNewPasswordRequest {
     pub sign_in_token: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::new_password))]
     pub password: String,
 }
 
@@ -80,6 +91,7 @@ pub struct SignInNewPasswordRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::email))]
     pub email: String,
 }
 
@@ -89,6 +101,7 @@ pub struct PasswordResetRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ForgotEmailRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::mobile))]
     pub mobile: String,
 }
 
@@ -116,6 +129,7 @@ pub struct PasswordResetLinkResponse {
 #[serde(deny_unknown_fields)]
 pub struct ResetVerifyRequest {
     pub method: SecondFactor,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::one_time_code))]
     pub code: String,
 }
 
@@ -124,17 +138,37 @@ pub struct ResetVerifyRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPasswordRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::new_password))]
     pub password: String,
 }
 
 /// Proving it is still you before a sensitive change in *Mijn account*: the password, or a
 /// code from the authenticator app.
+/// Exactly one of the two.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum ReauthenticateRequest {
+    /// The password.
+    Password(ReauthenticateWithPassword),
+    /// A code from the authenticator app.
+    Code(ReauthenticateWithCode),
+}
+
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-pub struct ReauthenticateRequest {
-    pub password: Option<String>,
-    pub code: Option<String>,
+pub struct ReauthenticateWithPassword {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::password))]
+    pub password: String,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReauthenticateWithCode {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::one_time_code))]
+    pub code: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,7 +183,9 @@ pub struct ReauthenticatedResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::password))]
     pub current_password: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::new_password))]
     pub new_password: String,
 }
 
@@ -158,6 +194,7 @@ pub struct ChangePasswordRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangeMobileRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::mobile))]
     pub mobile: String,
 }
 
@@ -166,6 +203,7 @@ pub struct ChangeMobileRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::one_time_code))]
     pub code: String,
 }
 
@@ -243,6 +281,9 @@ redacted_debug!(
     ResetVerifyRequest,
     NewPasswordRequest,
     ReauthenticateRequest,
+    ReauthenticateWithPassword,
+    ReauthenticateWithCode,
+    SignInTokenRequest,
     ChangePasswordRequest,
     CodeRequest,
     TokenResponse,

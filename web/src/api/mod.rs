@@ -169,14 +169,7 @@ pub async fn sign_in_authenticator(
     .await
 }
 pub async fn sign_in_send_sms(sign_in_token: String) -> ApiResult<CodeSentResponse> {
-    post(
-        "/api/sign-in/sms",
-        &SignInCodeRequest {
-            sign_in_token,
-            code: String::new(),
-        },
-    )
-    .await
+    post("/api/sign-in/sms", &SignInTokenRequest { sign_in_token }).await
 }
 pub async fn sign_in_verify_sms(sign_in_token: String, code: String) -> ApiResult<SignInResponse> {
     post(
@@ -305,13 +298,10 @@ pub async fn setup_confirm_authenticator(
 pub async fn profile() -> ApiResult<ProfileResponse> {
     get("/api/me/profile").await
 }
-pub async fn reauthenticate(
-    password: Option<String>,
-    code: Option<String>,
-) -> ApiResult<ReauthenticatedResponse> {
+pub async fn reauthenticate(password: String) -> ApiResult<ReauthenticatedResponse> {
     post(
         "/api/me/reauthenticate",
-        &ReauthenticateRequest { password, code },
+        &ReauthenticateRequest::Password(ReauthenticateWithPassword { password }),
     )
     .await
 }

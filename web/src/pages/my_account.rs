@@ -161,7 +161,7 @@ fn Reauthenticate(done: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let password = RwSignal::new(String::new());
     let confirm = write(move |_: &()| async move {
-        api::reauthenticate(Some(password.get_untracked()), None).await?;
+        api::reauthenticate(password.get_untracked()).await?;
         password.set(String::new());
         done.run(());
         Ok(())
