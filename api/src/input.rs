@@ -5,8 +5,8 @@
 //! bodies (`/oauth2/token`, `/oauth2/introspect`) ignore parameters they do not know (RFC 6749
 //! §3.2), so their handlers look at the values they use themselves.
 //!
-//! Every JSON request body of the API is an object: another JSON value is refused here too
-//! (serde would read an array as a struct's fields in order, so `[null, null]` passed for
+//! Every JSON request body of the API is an object: an array is refused here too (serde
+//! would read it as a struct's fields in order, so `[null, null]` passed for
 //! `{"name": null, "kvk_number": null}`).
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -94,8 +94,10 @@ pub async fn refuse_nul(
         if json_nul(&body) {
             return Ok(refused(req, oauth));
         }
+        // Other JSON values than arrays fail to read as a body anyway (and `null` is what
+        // some clients send for no body at all).
         let first = body.iter().find(|b| !b.is_ascii_whitespace());
-        if first.is_some_and(|b| *b != b'{') {
+        if first == Some(&b'[') {
             let answer = ApiError::invalid_request("the request body must be a JSON object");
             return Ok(req.into_response(answer.error_response()));
         }
