@@ -95,14 +95,14 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | InvalidKvkNumber
         | InvalidAgencyNumber
         | InvalidName
-        | InvalidCode
+        | CodeMalformed
         | UnknownRight
         | UnknownPortfolio
         | PasswordTooShort
         | PasswordTooLong
         | PasswordTooCommon
         | PasswordContainsPersonalData
-        | CodeInvalid
+        | CodeIncorrect
         | CodeExpired
         | CodeAttemptsExceeded
         | CodeNotRequested
@@ -158,9 +158,7 @@ pub const NUL_REFUSED: &str = "text may not contain the NUL character (U+0000)";
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match &error {
-            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => {
-                ApiError::Unavailable(error)
-            }
+            _ if error.unavailable().is_some() => ApiError::Unavailable(error),
             // Text PostgreSQL cannot store (a NUL, or a character the encoding lacks): the
             // request's fault. `input::refuse_nul` stops NULs before they get here.
             StoreError::Database(sqlx::Error::Database(db))
@@ -193,7 +191,14 @@ impl ResponseError for ApiError {
             ApiError::WithDetails { code, .. } => code.describe().into(),
             ApiError::Unavailable(error) => {
                 tracing::error!(error = %error, "database unavailable");
-                "The database is unavailable; try again shortly.".into()
+                match error.unavailable() {
+                    Some(crate::store::Unavailable::Full) => {
+                        "The database's disk is full: nothing was changed. Try again shortly."
+                            .into()
+                    }
+                    _ => "The database is unavailable: nothing was changed. Try again shortly."
+                        .into(),
+                }
             }
             ApiError::Unexpected(error) => {
                 tracing::error!(error = ?error, "unexpected error");
@@ -240,6 +245,7 @@ impl ResponseError for ApiError {
         };
         response.json(ErrorBody {
             code: self.code(),
+            former_code: self.code().former_name().map(str::to_string),
             message,
             details,
         })

@@ -2,6 +2,7 @@
 //! that also serves the SPA. `main.rs` only parses the command line and wires these together.
 
 pub mod auth;
+pub mod backup;
 pub mod clock;
 pub mod configuration;
 pub mod delivery;
@@ -13,6 +14,7 @@ pub mod input;
 pub mod messages;
 pub mod metrics;
 pub mod openapi;
+pub mod retention;
 pub mod routes;
 pub mod services;
 pub mod spa;

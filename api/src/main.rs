@@ -62,6 +62,9 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// A consistent copy of the SQLite database into FILE, taken while Poort serves (checked
+    /// with SQLite's integrity check; never overwrites FILE). On PostgreSQL: says to use pg_dump.
+    Backup { file: PathBuf },
     /// Work with the outbox of e-mail and SMS.
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -128,6 +131,17 @@ fn main() -> ExitCode {
         match cli.command {
             Some(Command::Outbox(OutboxCommand::SendTest { email, sms })) => {
                 send_test(&settings, email, sms).await
+            }
+            Some(Command::Backup { file }) => {
+                let done = poort_api::backup::backup(&settings, &file).await?;
+                println!(
+                    "backed up the database to {} ({:.1} MiB, {} accounts) in {:.2} s; integrity check: ok",
+                    done.file.display(),
+                    done.bytes as f64 / 1_048_576.0,
+                    done.accounts,
+                    done.seconds
+                );
+                Ok(())
             }
             Some(Command::BootstrapOperator { email, name }) => {
                 bootstrap_operator(settings, &email, &name).await

@@ -664,3 +664,7 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "openapi_roundtrip.rs"]
+mod roundtrip;

@@ -23,6 +23,9 @@ pub struct Application {
     port: u16,
     server: Server,
     worker: JoinHandle<()>,
+    stopping: Arc<std::sync::atomic::AtomicBool>,
+    grace: std::time::Duration,
+    sweeper: JoinHandle<()>,
     state: web::Data<AppState>,
 }
 
@@ -53,6 +56,7 @@ impl Application {
             .context("cannot upgrade what an earlier version stored")?;
         let settings = state.settings.clone();
 
+        let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let worker = Worker {
             store: state.store.clone(),
             transports,
@@ -61,8 +65,18 @@ impl Application {
             metrics: state.metrics.clone(),
             wake: state.outbox_wake.clone(),
             erase_delivered: settings.mode == Mode::Production,
+            stopping: stopping.clone(),
         };
         let worker = tokio::spawn(worker.run());
+        let sweeper = tokio::spawn(
+            crate::retention::Sweeper {
+                store: state.store.clone(),
+                retention: settings.retention.clone(),
+                delivery: settings.delivery.clone(),
+                clock: state.clock.clone(),
+            }
+            .run(),
+        );
 
         if !settings.server.static_dir.join("index.html").is_file() {
             tracing::warn!(
@@ -110,11 +124,16 @@ impl Application {
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
+        // On SIGTERM/SIGINT: stop accepting, let requests under way finish for this long.
+        server = server.shutdown_timeout(settings.server.shutdown_grace_seconds);
         let server = server.run();
         Ok(Self {
             port,
             server,
             worker,
+            stopping,
+            grace: std::time::Duration::from_secs(settings.server.shutdown_grace_seconds),
+            sweeper,
             state,
         })
     }
@@ -127,11 +146,23 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the server stops (SIGINT/SIGTERM), then stops the outbox worker. A
-    /// message the worker was sending at that moment is retried after its lease.
+    /// Serves until the server stops (SIGINT/SIGTERM: requests under way finish, within
+    /// `server.shutdown_grace_seconds`), then stops the outbox worker: it finishes the message
+    /// it is sending and hands the rest of its batch back (another instance, or the next
+    /// start, sends them at once instead of after their lease). A worker still busy after the
+    /// grace period is stopped; its message is retried after its lease.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        self.worker.abort();
+        self.sweeper.abort();
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.state.outbox_wake.notify_one();
+        let mut worker = self.worker;
+        if tokio::time::timeout(self.grace, &mut worker).await.is_err() {
+            tracing::warn!("outbox: the worker did not stop within the grace period; stopped");
+            worker.abort();
+        }
+        tracing::info!("stopped");
         result
     }
 }

@@ -148,6 +148,36 @@ impl TestDatabase {
         }
     }
 
+    /// Reads one number (`SELECT COUNT(*) …`) from the database, as an operator's console would.
+    pub async fn count(&self, sql: &str) -> i64 {
+        match self.kind {
+            Kind::Sqlite => {
+                let options = sqlx::sqlite::SqliteConnectOptions::from_str(&self.url)
+                    .expect("SQLite URL")
+                    .busy_timeout(std::time::Duration::from_secs(10));
+                let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                    .await
+                    .expect("connect to SQLite");
+                let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                n
+            }
+            Kind::Postgres => {
+                let options = PgConnectOptions::from_str(&self.url).expect("PostgreSQL URL");
+                let mut conn = PgConnection::connect_with(&options)
+                    .await
+                    .expect("connect to PostgreSQL");
+                let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                n
+            }
+        }
+    }
+
     pub fn path(&self) -> PathBuf {
         self.dir.path().to_path_buf()
     }

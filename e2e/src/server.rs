@@ -200,6 +200,22 @@ impl Poort {
         let _ = self.child.wait().await;
     }
 
+    /// Asks the process to stop (SIGTERM) and waits up to `within` for it to exit; returns its
+    /// exit code (`None`: still running after `within`, or ended by a signal).
+    pub async fn terminate(&mut self, within: Duration) -> Option<i32> {
+        let pid = self.child.id()?;
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM {pid}");
+        match tokio::time::timeout(within, self.child.wait()).await {
+            Ok(Ok(status)) => status.code(),
+            _ => None,
+        }
+    }
+
     /// The process id (for reading its memory use).
     pub fn pid(&self) -> Option<u32> {
         self.child.id()

@@ -30,6 +30,8 @@ struct Shared {
     /// Statuses to answer with, in order; 200 once they run out (or `always` when set).
     planned: VecDeque<u16>,
     always: Option<u16>,
+    stalls: usize,
+    stall_seconds: u64,
 }
 
 #[derive(Clone)]
@@ -61,6 +63,14 @@ impl SmsGateway {
     /// Answer the next requests with these statuses, then 200 again.
     pub fn plan(&self, statuses: &[u16]) {
         self.shared.lock().unwrap().planned.extend(statuses);
+    }
+
+    /// Keep the next `n` requests waiting without an answer for `seconds` (a gateway that
+    /// hangs: the sender's timeout must end the attempt), then answer them 200.
+    pub fn stall(&self, n: usize, seconds: u64) {
+        let mut s = self.shared.lock().unwrap();
+        s.stalls += n;
+        s.stall_seconds = seconds;
     }
 
     /// Answer every request with this status.
@@ -117,15 +127,23 @@ async fn serve(stream: tokio::net::TcpStream, state: Arc<Mutex<Shared>>) -> std:
         let mut body = vec![0u8; length];
         reader.read_exact(&mut body).await?;
         let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-        let status = {
+        let (status, stall) = {
             let mut s = state.lock().unwrap();
             s.requests.push(SmsRequest {
                 path,
                 headers,
                 body,
             });
-            s.planned.pop_front().or(s.always).unwrap_or(200)
+            if s.stalls > 0 {
+                s.stalls -= 1;
+                (503, Some(s.stall_seconds))
+            } else {
+                (s.planned.pop_front().or(s.always).unwrap_or(200), None)
+            }
         };
+        if let Some(seconds) = stall {
+            tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+        }
         let text = if status < 300 {
             r#"{"status":"accepted"}"#
         } else {

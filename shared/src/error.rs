@@ -12,6 +12,11 @@ pub struct ErrorBody {
     pub code: ErrorCode,
     /// Human-readable explanation in English, for logs and developers; not for end users.
     pub message: String,
+    /// The code's former name, for the codes renamed in Poort 1.1 (`code_malformed` was
+    /// `invalid_code`, `code_incorrect` was `code_invalid`); sent until Poort 2.0 so a client
+    /// can move from switching on the old name at its own pace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub former_code: Option<String>,
     /// Facts that belong to some codes (e.g. `no_access`: the administrators' names).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
@@ -44,7 +49,7 @@ crate::wire_enum! {
         OriginMismatch = "origin_mismatch",
         /// Not a valid e-mail address.
         InvalidEmail = "invalid_email",
-        /// Not a valid mobile number (Dutch 06 numbers, or international with +).
+        /// Not a valid mobile number: a Dutch number is 06 and eight digits (landlines and 066 pager numbers are refused: they cannot receive SMS codes), a number abroad + and the country code (8 to 15 digits).
         InvalidMobile = "invalid_mobile",
         /// A KvK number has exactly 8 digits.
         InvalidKvkNumber = "invalid_kvk_number",
@@ -52,8 +57,8 @@ crate::wire_enum! {
         InvalidAgencyNumber = "invalid_agency_number",
         /// A name has 1 to 100 characters.
         InvalidName = "invalid_name",
-        /// A code has 6 digits.
-        InvalidCode = "invalid_code",
+        /// The code is not 6 digits (malformed; nothing was checked or counted). Formerly `invalid_code`: that name is still read, and sent as `former_code`, until Poort 2.0.
+        CodeMalformed = "code_malformed" | "invalid_code",
         /// The right is not in the rights catalogue.
         UnknownRight = "unknown_right",
         /// The portfolio does not exist or belongs to another office.
@@ -92,8 +97,8 @@ crate::wire_enum! {
         StepOutOfOrder = "step_out_of_order",
         /// The password is not correct.
         WrongPassword = "wrong_password",
-        /// The code is not correct.
-        CodeInvalid = "code_invalid",
+        /// The code is 6 digits but not the right ones (counted as a wrong attempt). Formerly `code_invalid`: that name is still read, and sent as `former_code`, until Poort 2.0.
+        CodeIncorrect = "code_incorrect" | "code_invalid",
         /// The code has expired; request a new one.
         CodeExpired = "code_expired",
         /// Too many wrong codes; request a new one.
@@ -194,14 +199,14 @@ impl ErrorCode {
             }
             ErrorCode::InvalidEmail => "Not a valid e-mail address.",
             ErrorCode::InvalidMobile => {
-                "Not a valid mobile number (Dutch 06 numbers, or international with +)."
+                "Not a valid mobile number: a Dutch number must be a mobile number, 06 and eight digits (+316 or 00316 also work); landlines and 066 pager numbers cannot receive SMS codes and are refused. A number abroad starts with + and the country code (8 to 15 digits)."
             }
             ErrorCode::InvalidKvkNumber => "A KvK number has exactly 8 digits.",
             ErrorCode::InvalidAgencyNumber => {
                 "An agency number has 1 to 20 letters, digits or dashes."
             }
             ErrorCode::InvalidName => "A name has 1 to 100 characters.",
-            ErrorCode::InvalidCode => "A code has 6 digits.",
+            ErrorCode::CodeMalformed => "A code has 6 digits.",
             ErrorCode::UnknownRight => "The right is not in the rights catalogue.",
             ErrorCode::UnknownPortfolio => {
                 "The portfolio does not exist or belongs to another office."
@@ -239,7 +244,7 @@ impl ErrorCode {
             }
             ErrorCode::StepOutOfOrder => "This step is not the next one in the set-up.",
             ErrorCode::WrongPassword => "The password is not correct.",
-            ErrorCode::CodeInvalid => "The code is not correct.",
+            ErrorCode::CodeIncorrect => "The code is not correct.",
             ErrorCode::CodeExpired => "The code has expired; request a new one.",
             ErrorCode::CodeAttemptsExceeded => "Too many wrong codes; request a new one.",
             ErrorCode::CodeNotRequested => "No code was sent for this step; request one first.",
@@ -330,5 +335,24 @@ mod tests {
             let back: ErrorCode = serde_json::from_str(&json).unwrap();
             assert_eq!(back, *code);
         }
+    }
+
+    #[test]
+    fn renamed_codes_keep_their_former_names_for_one_release() {
+        for (code, former) in [
+            (ErrorCode::CodeMalformed, "invalid_code"),
+            (ErrorCode::CodeIncorrect, "code_invalid"),
+        ] {
+            assert_eq!(code.former_name(), Some(former));
+            assert_eq!(ErrorCode::parse(former), Some(code));
+            let read: ErrorCode = serde_json::from_str(&format!("\"{former}\"")).unwrap();
+            assert_eq!(read, code);
+            assert_ne!(code.as_str(), former, "written with the new name");
+        }
+        let renamed: Vec<_> = ErrorCode::ALL
+            .iter()
+            .filter(|c| c.former_name().is_some())
+            .collect();
+        assert_eq!(renamed.len(), 2, "{renamed:?}");
     }
 }

@@ -199,7 +199,7 @@ impl OneTimeCode {
         if s.len() == 6 && s.chars().all(|c| c.is_ascii_digit()) {
             Ok(OneTimeCode(s))
         } else {
-            Err(ErrorCode::InvalidCode)
+            Err(ErrorCode::CodeMalformed)
         }
     }
 }
@@ -333,7 +333,7 @@ mod tests {
         assert_eq!(parse_name("  Jan   de  Vries ").unwrap(), "Jan de Vries");
         assert_eq!(parse_name("   "), Err(ErrorCode::InvalidName));
         assert_eq!(OneTimeCode::parse("123 456").unwrap().as_str(), "123456");
-        assert_eq!(OneTimeCode::parse("12345"), Err(ErrorCode::InvalidCode));
+        assert_eq!(OneTimeCode::parse("12345"), Err(ErrorCode::CodeMalformed));
         assert_eq!(
             AgencyNumber::parse(" ag-1001 ").unwrap().as_str(),
             "AG-1001"

@@ -3,6 +3,8 @@
 
 /// Declares an enum whose variants each have one wire name: serialised with it (serde),
 /// written to and read from the database with it (`as_str`, `parse`), listed in `ALL`.
+/// A renamed variant keeps its former name for one release: `New = "new" | "old"` serialises
+/// as `new`, reads `old` as well, and tells its former name (`former_name`).
 ///
 /// (The names are taken as `tt`, not `literal`: a `literal` reaches derive macros wrapped in
 /// an invisible group, which utoipa does not read, and the OpenAPI schema would show the
@@ -22,21 +24,30 @@
 /// ```
 #[macro_export]
 macro_rules! wire_enum {
+    (@former) => { None };
+    (@former $alias:tt) => { Some($alias) };
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident = $text:tt ),* $(,)?
+            $( $(#[$vmeta:meta])* $variant:ident = $text:tt $(| $alias:tt)? ),* $(,)?
         }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
         $vis enum $name {
-            $( $(#[$vmeta])* #[serde(rename = $text)] $variant ),*
+            $( $(#[$vmeta])* #[serde(rename = $text $(, alias = $alias)?)] $variant ),*
         }
 
         impl $name {
             /// Every variant, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            /// The variant's former wire name, read as the variant for one release.
+            pub fn former_name(self) -> Option<&'static str> {
+                match self {
+                    $($name::$variant => $crate::wire_enum!(@former $($alias)?)),*
+                }
+            }
 
             /// The wire name (JSON and database).
             pub fn as_str(self) -> &'static str {
@@ -45,10 +56,10 @@ macro_rules! wire_enum {
                 }
             }
 
-            /// The variant with this wire name.
+            /// The variant with this wire name (or its former name, where it has one).
             pub fn parse(text: &str) -> Option<Self> {
                 match text {
-                    $($text => Some($name::$variant),)*
+                    $($text $(| $alias)? => Some($name::$variant),)*
                     _ => None,
                 }
             }

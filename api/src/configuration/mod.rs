@@ -55,6 +55,37 @@ pub struct Settings {
     pub log: LogSettings,
     pub metrics: MetricsSettings,
     pub eherkenning: EherkenningSettings,
+    pub retention: RetentionSettings,
+}
+
+/// How long what has served its purpose is kept before the periodic clean-up removes it
+/// (`crate::retention`). 0 keeps it. The outbox has its own, `delivery.retention_days`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionSettings {
+    /// Days after expiry: one-time codes, counters of wrong codes, password-reset links and
+    /// eHerkenning trips.
+    pub codes_days: i64,
+    /// Days after expiry: sign-ins under way (password given, second factor not yet).
+    pub sign_in_attempts_days: i64,
+    /// Days after a session ended or expired.
+    pub sessions_days: i64,
+    /// Days an audit event is kept; 0 (the default) keeps the trail forever.
+    pub audit_days: i64,
+    /// Minutes between clean-ups (each instance sweeps; a row goes once).
+    pub sweep_interval_minutes: u64,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            codes_days: 1,
+            sign_in_attempts_days: 1,
+            sessions_days: 30,
+            audit_days: 0,
+            sweep_interval_minutes: 60,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -75,6 +106,9 @@ pub struct ServerSettings {
     pub workers: usize,
     /// Take the client address from `X-Forwarded-For` (set only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// On SIGTERM: how long requests under way may take to finish (and the outbox worker to
+    /// hand back its messages) before Poort exits anyway.
+    pub shutdown_grace_seconds: u64,
     /// How many proxies in front of Poort append to `X-Forwarded-For`: the client address is
     /// the entry that many from the right (what the outermost trusted proxy saw); anything
     /// further left was sent by the client and is not believed.
@@ -91,6 +125,7 @@ impl Default for ServerSettings {
             data_dir: "data".into(),
             workers: 0,
             trust_forwarded_for: false,
+            shutdown_grace_seconds: 30,
             trusted_proxies: 1,
         }
     }
@@ -109,6 +144,12 @@ pub struct DatabaseSettings {
     /// people sign in again. Wrong passwords and codes, blocks and every other change always
     /// wait. `false`: everything waits.
     pub fast_sign_in_commits: bool,
+    /// How long a request waits for a database connection (connecting included) before it
+    /// is answered 503 `unavailable`: while the database is down, requests fail this fast.
+    pub acquire_timeout_seconds: u64,
+    /// At start-up, how long Poort keeps trying to reach a PostgreSQL database that is not
+    /// there yet (logging each try) before it gives up; 0: one try.
+    pub startup_wait_seconds: u64,
 }
 
 impl Default for DatabaseSettings {
@@ -117,6 +158,8 @@ impl Default for DatabaseSettings {
             url: "sqlite://data/poort.sqlite".into(),
             max_connections: 10,
             fast_sign_in_commits: true,
+            acquire_timeout_seconds: 5,
+            startup_wait_seconds: 120,
         }
     }
 }
@@ -441,6 +484,34 @@ impl Settings {
             return Err(ConfigError(
                 "delivery.batch_size: must be at least 1".into(),
             ));
+        }
+        for (key, days) in [
+            ("retention.codes_days", self.retention.codes_days),
+            (
+                "retention.sign_in_attempts_days",
+                self.retention.sign_in_attempts_days,
+            ),
+            ("retention.sessions_days", self.retention.sessions_days),
+            ("retention.audit_days", self.retention.audit_days),
+            ("delivery.retention_days", self.delivery.retention_days),
+        ] {
+            if !(0..=36_500).contains(&days) {
+                return Err(ConfigError(format!(
+                    "{key}: must be 0 (keep) to 36500 days, got {days}"
+                )));
+            }
+        }
+        if !(1..=120).contains(&self.database.acquire_timeout_seconds) {
+            return Err(ConfigError(format!(
+                "database.acquire_timeout_seconds: must be 1 to 120, got {}",
+                self.database.acquire_timeout_seconds
+            )));
+        }
+        if !(1..=1440).contains(&self.retention.sweep_interval_minutes) {
+            return Err(ConfigError(format!(
+                "retention.sweep_interval_minutes: must be 1 to 1440, got {}",
+                self.retention.sweep_interval_minutes
+            )));
         }
         if !(60..=600).contains(&self.security.access_token_lifetime_seconds) {
             return Err(ConfigError(format!(

@@ -122,9 +122,6 @@ pub fn outcome(
     }
 }
 
-/// How often old messages are removed.
-const CLEANUP_EVERY: Duration = Duration::from_secs(3600);
-
 pub struct Worker {
     pub store: Arc<dyn Store>,
     pub transports: Transports,
@@ -136,19 +133,24 @@ pub struct Worker {
     /// Erase a message's body once it is delivered or dead (production; dev mode keeps them
     /// readable in its local outbox).
     pub erase_delivered: bool,
+    /// Set when the service stops: the worker finishes the message it is sending, hands the
+    /// rest of its batch back and returns.
+    pub stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Worker {
-    /// Runs until the task is dropped. Errors are logged and retried; the worker never exits.
+    fn stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Runs until [`Worker::stopping`] is set (or the task is dropped). Errors are logged and
+    /// retried.
     pub async fn run(self) {
         let poll = Duration::from_millis(self.settings.poll_interval_ms.max(10));
-        let mut cleaned = tokio::time::Instant::now() - CLEANUP_EVERY;
         loop {
-            if cleaned.elapsed() >= CLEANUP_EVERY {
-                cleaned = tokio::time::Instant::now();
-                if let Err(error) = self.clean_up().await {
-                    tracing::error!(error = %error, "outbox: removing old messages failed");
-                }
+            if self.stopping() {
+                tracing::info!("outbox: worker stopped");
+                return;
             }
             match self.round().await {
                 Ok(claimed) if claimed > 0 => continue,
@@ -162,29 +164,6 @@ impl Worker {
         }
     }
 
-    /// Removes delivered and dead messages older than `delivery.retention_days` (0: keeps
-    /// them), and used client assertions and idempotent answers that can no longer matter. Safe with several instances: each deletes what is old, once.
-    pub async fn clean_up(&self) -> anyhow::Result<u64> {
-        let now = self.clock.now();
-        // Used client assertions past their expiry and idempotent answers past their day go
-        // in the same sweep (they are kept only as long as they can matter).
-        self.store
-            .delete_expired_client_records(now, now - crate::domain::api_client::IDEMPOTENCY_WINDOW)
-            .await?;
-        if self.settings.retention_days <= 0 {
-            return Ok(0);
-        }
-        let cutoff = now - chrono::Duration::days(self.settings.retention_days);
-        let removed = self.store.delete_outbox_before(cutoff).await?;
-        if removed > 0 {
-            tracing::info!(
-                removed,
-                "outbox: removed delivered and dead messages past their retention"
-            );
-        }
-        Ok(removed)
-    }
-
     /// Claims one batch and attempts each message; returns how many were claimed.
     pub async fn round(&self) -> anyhow::Result<usize> {
         let now = self.clock.now();
@@ -195,7 +174,19 @@ impl Worker {
             .claim_due(now, now + lease, self.settings.batch_size)
             .await?;
         let claimed = batch.len();
-        for message in batch {
+        let mut batch = batch.into_iter();
+        while let Some(message) = batch.next() {
+            if self.stopping() {
+                let rest: Vec<_> = std::iter::once(message.id)
+                    .chain(batch.map(|m| m.id))
+                    .collect();
+                let released = self.store.release_claims(&rest, now + lease).await?;
+                tracing::info!(
+                    released,
+                    "outbox: stopping; handed back the messages not yet sent"
+                );
+                return Ok(claimed);
+            }
             let result = self
                 .transports
                 .for_channel(message.channel)

@@ -151,7 +151,7 @@ impl Setup {
                 mobile: number.clone(),
                 secret: None,
             }),
-            Setup::Mobile { .. } => Err(ErrorCode::CodeInvalid),
+            Setup::Mobile { .. } => Err(ErrorCode::CodeIncorrect),
             _ => Err(ErrorCode::StepOutOfOrder),
         }
     }
@@ -404,7 +404,7 @@ mod tests {
         let s = s.code_sent(number("0622222222")).unwrap();
         assert_eq!(
             s.mobile_confirmed(&number("0611111111")),
-            Err(ErrorCode::CodeInvalid),
+            Err(ErrorCode::CodeIncorrect),
             "only the number the last code went to"
         );
         let s = s.mobile_confirmed(&number("0622222222")).unwrap();

@@ -39,7 +39,7 @@ pub async fn profile(
     responses(
         (status = 200, description = "Sensitive changes allowed until `until`; the session has a new token (the previous cookie no longer works)", body = ReauthenticatedResponse,
             headers(("Set-Cookie" = String, description = "The session cookie with the session's new token"))),
-        (status = 400, description = "`wrong_password`, `code_invalid`, `code_already_used`, `invalid_code`, `invalid_request`", body = ErrorBody),
+        (status = 400, description = "`wrong_password`, `code_incorrect`, `code_already_used`, `code_malformed`, `invalid_request`", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`origin_mismatch`", body = ErrorBody),
         (status = 429, description = "`rate_limited`", body = ErrorBody),
@@ -90,7 +90,7 @@ pub async fn change_mobile(
     post, path = "/api/me/mobile/verify", tag = "account", request_body = CodeRequest,
     responses(
         (status = 200, description = "Changed", body = Factors),
-        (status = 400, description = "`invalid_code`, `code_invalid`, `code_expired`, `code_attempts_exceeded`, `code_not_requested`", body = ErrorBody),
+        (status = 400, description = "`code_malformed`, `code_incorrect`, `code_expired`, `code_attempts_exceeded`, `code_not_requested`", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`origin_mismatch`", body = ErrorBody),
     ),
@@ -177,7 +177,7 @@ pub async fn start_authenticator(
     post, path = "/api/me/authenticator/confirm", tag = "account", request_body = CodeRequest,
     responses(
         (status = 200, description = "Replaced", body = Factors),
-        (status = 400, description = "`invalid_code`, `code_invalid`, `code_not_requested`", body = ErrorBody),
+        (status = 400, description = "`code_malformed`, `code_incorrect`, `code_not_requested`", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`origin_mismatch`", body = ErrorBody),
     ),

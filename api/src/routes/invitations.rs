@@ -131,7 +131,7 @@ pub async fn send_mobile_code(
     request_body = SetupCodeRequest,
     responses(
         (status = 200, description = "Number confirmed; next step `authenticator`", body = SetupStepResponse),
-        (status = 400, description = "`invalid_code`, `code_invalid`, `code_expired`, `code_attempts_exceeded`, `code_not_requested`", body = ErrorBody),
+        (status = 400, description = "`code_malformed`, `code_incorrect`, `code_expired`, `code_attempts_exceeded`, `code_not_requested`", body = ErrorBody),
         (status = 401, description = "`setup_token_invalid`", body = ErrorBody),
         (status = 404, description = "`invitation_not_found`", body = ErrorBody),
         (status = 409, description = "`step_out_of_order`", body = ErrorBody),
@@ -186,7 +186,7 @@ pub async fn start_authenticator(
     request_body = SetupCodeRequest,
     responses(
         (status = 200, description = "Active and signed in (sets the session cookie)", body = MeResponse),
-        (status = 400, description = "`invalid_code`, `code_invalid`, `code_not_requested`", body = ErrorBody),
+        (status = 400, description = "`code_malformed`, `code_incorrect`, `code_not_requested`", body = ErrorBody),
         (status = 401, description = "`setup_token_invalid`", body = ErrorBody),
         (status = 404, description = "`invitation_not_found`", body = ErrorBody),
         (status = 409, description = "`step_out_of_order`", body = ErrorBody),

@@ -340,6 +340,7 @@ pub fn api(dev: bool) -> Registrar {
 pub async fn api_not_found() -> HttpResponse {
     HttpResponse::NotFound().json(ErrorBody {
         code: ErrorCode::NotFound,
+        former_code: None,
         message: "No such API endpoint; see /api/docs.".into(),
         details: None,
     })
@@ -351,6 +352,7 @@ pub fn method_not_allowed(allow: &str) -> HttpResponse {
         .insert_header((actix_web::http::header::ALLOW, allow.to_string()))
         .json(ErrorBody {
             code: ErrorCode::MethodNotAllowed,
+            former_code: None,
             message: "This endpoint does not support that method; see /api/docs.".into(),
             details: None,
         })

@@ -50,7 +50,7 @@ pub async fn start(
     post, path = "/api/sign-in/authenticator", tag = "sign-in", request_body = SignInCodeRequest,
     responses(
         (status = 200, description = "Next step: `new_password` or `done` (session cookie set)", body = SignInResponse),
-        (status = 400, description = "`invalid_code`, `code_invalid`, `code_already_used`, `code_not_requested` (no authenticator)", body = ErrorBody),
+        (status = 400, description = "`code_malformed`, `code_incorrect`, `code_already_used`, `code_not_requested` (no authenticator)", body = ErrorBody),
         (status = 401, description = "`sign_in_expired`, `sign_in_attempt_void` (too many wrong codes)", body = ErrorBody),
         (status = 403, description = "`account_blocked`, `account_deactivated`", body = ErrorBody),
         (status = 409, description = "`step_out_of_order`", body = ErrorBody),
@@ -92,7 +92,7 @@ pub async fn send_sms(
     post, path = "/api/sign-in/sms/verify", tag = "sign-in", request_body = SignInCodeRequest,
     responses(
         (status = 200, description = "Next step: `new_password` or `done` (session cookie set)", body = SignInResponse),
-        (status = 400, description = "`invalid_code`, `code_invalid`, `code_expired`, `code_not_requested`", body = ErrorBody),
+        (status = 400, description = "`code_malformed`, `code_incorrect`, `code_expired`, `code_not_requested`", body = ErrorBody),
         (status = 401, description = "`sign_in_expired`, `sign_in_attempt_void`", body = ErrorBody),
         (status = 409, description = "`step_out_of_order`", body = ErrorBody),
     )
@@ -190,7 +190,7 @@ pub async fn reset_sms(
     request_body = ResetVerifyRequest,
     responses(
         (status = 200, description = "Verified; next: the new password", body = PasswordResetLinkResponse),
-        (status = 400, description = "`invalid_code`, `code_invalid`, `code_expired`, `code_already_used`, `code_not_requested`, `code_attempts_exceeded` (the link is spent)", body = ErrorBody),
+        (status = 400, description = "`code_malformed`, `code_incorrect`, `code_expired`, `code_already_used`, `code_not_requested`, `code_attempts_exceeded` (the link is spent)", body = ErrorBody),
         (status = 410, description = "`reset_link_invalid`", body = ErrorBody),
     )
 )]

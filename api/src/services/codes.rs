@@ -101,7 +101,7 @@ pub async fn send(
 }
 
 /// Checks a typed SMS code for `purpose` and `subject`. `Ok(Ok(code))`: right (the caller
-/// consumes it); `Ok(Err(code_invalid))`: wrong, to be counted with [`count_wrong`]. No code,
+/// consumes it); `Ok(Err(code_incorrect))`: wrong, to be counted with [`count_wrong`]. No code,
 /// an expired one or a spent budget is an error of its own (nothing to count).
 pub async fn check_sms(
     state: &AppState,
@@ -127,7 +127,7 @@ pub async fn check_sms(
     Ok(if right {
         Ok(stored)
     } else {
-        Err(ErrorCode::CodeInvalid)
+        Err(ErrorCode::CodeIncorrect)
     })
 }
 
@@ -150,7 +150,7 @@ pub fn authenticator_step(
 
 /// Checks a typed authenticator code and accepts its time step once (no replay, across
 /// instances: an atomic claim, for callers that have not locked the account).
-/// `Ok(Err(..))` is a wrong (`code_invalid`) or already used (`code_already_used`) code.
+/// `Ok(Err(..))` is a wrong (`code_incorrect`) or already used (`code_already_used`) code.
 pub async fn claim_authenticator(
     state: &AppState,
     tx: &mut dyn Tx,
@@ -161,7 +161,7 @@ pub async fn claim_authenticator(
         return Err(ErrorCode::CodeNotRequested.into());
     };
     let Some(step) = authenticator_step(state, account.id, secret, typed, state.now())? else {
-        return Ok(Err(ErrorCode::CodeInvalid));
+        return Ok(Err(ErrorCode::CodeIncorrect));
     };
     Ok(if tx.claim_totp_step(account.id, step).await? {
         Ok(step)

@@ -392,7 +392,7 @@ pub async fn confirm_authenticator(
         return Err(ErrorCode::CodeNotRequested.into());
     };
     let Some(step) = codes::authenticator_step(state, account.id, &pending, &code, now)? else {
-        return Err(ErrorCode::CodeInvalid.into());
+        return Err(ErrorCode::CodeIncorrect.into());
     };
     tx.set_totp(account.id, Some((&pending, step)), now).await?;
     let ended = tx

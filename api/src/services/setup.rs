@@ -275,7 +275,7 @@ pub async fn verify_mobile(
         )
         .await?;
         tx.commit().await?;
-        return Err(ErrorCode::CodeInvalid.into());
+        return Err(ErrorCode::CodeIncorrect.into());
     };
     tx.consume_code(code_id, now).await?;
     let step = setup.step();
@@ -380,7 +380,7 @@ pub async fn confirm_authenticator(
         )
         .await?;
         tx.commit().await?;
-        return Err(ErrorCode::CodeInvalid.into());
+        return Err(ErrorCode::CodeIncorrect.into());
     };
     let account = &open.account;
     tx.activate(account.id, &activation, step, now).await?;

@@ -456,7 +456,7 @@ pub async fn authenticator(
     // written with the account when the sign-in goes on, in this transaction; a second use of
     // the code waits for the lock and then finds the step taken.
     match codes::authenticator_step(state, signer.account.id, secret, &code, now)? {
-        None => wrong_code(state, tx, &signer, client, ErrorCode::CodeInvalid).await,
+        None => wrong_code(state, tx, &signer, client, ErrorCode::CodeIncorrect).await,
         Some(step)
             if signer
                 .account

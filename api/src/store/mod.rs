@@ -16,6 +16,7 @@
 //! | [`outbox`] | e-mail and SMS waiting to be delivered |
 //! | [`limits`] | rate-limit counters |
 //! | [`maintenance`] | upgrades done once at start-up |
+//! | [`retention`] | what the periodic clean-up removes |
 //!
 //! Both databases run the same SQL: statements written in the dialect both accept (`$n`
 //! parameters, `RETURNING`, `ON CONFLICT`), instants as integer milliseconds, ids as UUIDs
@@ -47,6 +48,8 @@ pub mod maintenance;
 #[macro_use]
 pub mod outbox;
 #[macro_use]
+pub mod retention;
+#[macro_use]
 pub mod sessions;
 #[macro_use]
 pub mod tokens;
@@ -63,6 +66,7 @@ pub use outbox::{AttemptOutcome, BodySealer, NewMessage, OutboxMessage, OutboxSt
 pub use postgres::PostgresStore;
 pub use sessions::SignedIn;
 pub use sql::new_id;
+
 pub use sqlite::SqliteStore;
 
 /// Every store trait, for `use crate::store::prelude::*` (a trait's methods need it in scope).
@@ -77,6 +81,7 @@ pub mod prelude {
     pub use super::maintenance::MaintenanceStore as _;
     pub use super::offices::Offices as _;
     pub use super::outbox::{Outbox as _, OutboxStore as _};
+    pub use super::retention::RetentionStore as _;
     pub use super::sessions::{SessionStore as _, Sessions as _};
     pub use super::tokens::TokenStore as _;
     pub use super::{Store, Tx};
@@ -93,6 +98,53 @@ pub enum StoreError {
     Conflict,
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+}
+
+/// Why the database cannot answer now (a condition that passes: the request may be tried again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// Not reachable, restarting, shutting down, out of connections, or a connection was cut.
+    Down,
+    /// No space left for the write (SQLite `SQLITE_FULL`, PostgreSQL `disk_full`).
+    Full,
+}
+
+impl StoreError {
+    /// Whether this is the database being unavailable for now (answered 503 `unavailable`,
+    /// with nothing changed) rather than a fault of the request or a bug.
+    pub fn unavailable(&self) -> Option<Unavailable> {
+        let StoreError::Database(error) = self else {
+            return None;
+        };
+        match error {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed => Some(Unavailable::Down),
+            sqlx::Error::Database(db) => {
+                let code = db.code()?;
+                if let Ok(sqlite) = code.parse::<i32>() {
+                    // SQLite result codes: the low byte is the primary code.
+                    return match sqlite & 0xff {
+                        13 => Some(Unavailable::Full),              // SQLITE_FULL
+                        5 | 6 | 10 | 14 => Some(Unavailable::Down), // BUSY, LOCKED, IOERR, CANTOPEN
+                        _ => None,
+                    };
+                }
+                match code.as_ref() {
+                    "53100" => Some(Unavailable::Full),
+                    c if c.starts_with("08") => Some(Unavailable::Down), // connection exceptions
+                    "57P01" | "57P02" | "57P03" | "53200" | "53300" | "40001" | "40P01" => {
+                        Some(Unavailable::Down) // shut down, crashed, starting; resources; serialisation
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -115,6 +167,7 @@ pub trait Store:
     + audit::AuditStore
     + outbox::OutboxStore
     + maintenance::MaintenanceStore
+    + retention::RetentionStore
     + Send
     + Sync
     + 'static
@@ -193,6 +246,7 @@ macro_rules! all_store_impls {
         token_store_sql!($store, $db);
         outbox_store_sql!($store, $db);
         maintenance_store_sql!($store, $db);
+        retention_store_sql!($store, $db);
 
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
@@ -236,6 +290,29 @@ pub async fn connect(
 ) -> Result<Arc<dyn Store>, StoreError> {
     Ok(match kind {
         DatabaseKind::Sqlite => Arc::new(SqliteStore::connect(settings, sealer).await?),
-        DatabaseKind::Postgres => Arc::new(PostgresStore::connect(settings, sealer).await?),
+        DatabaseKind::Postgres => {
+            // A database that is not there yet (starting, restarting, network) is waited for,
+            // up to `database.startup_wait_seconds`, saying so on each try.
+            let started = std::time::Instant::now();
+            let wait = std::time::Duration::from_secs(settings.startup_wait_seconds);
+            let mut pause = std::time::Duration::from_millis(500);
+            loop {
+                match PostgresStore::connect(settings, sealer.clone()).await {
+                    Ok(store) => break Arc::new(store),
+                    Err(error) if error.unavailable().is_some() && started.elapsed() < wait => {
+                        let left = wait.saturating_sub(started.elapsed());
+                        tracing::warn!(
+                            error = %error,
+                            retry_in_ms = pause.as_millis() as u64,
+                            gives_up_in_seconds = left.as_secs(),
+                            "database not reachable yet; trying again (database.startup_wait_seconds)"
+                        );
+                        tokio::time::sleep(pause.min(left)).await;
+                        pause = (pause * 2).min(std::time::Duration::from_secs(5));
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+        }
     })
 }

@@ -99,6 +99,15 @@ pub trait OutboxStore: Send + Sync {
         limit: i64,
     ) -> Result<Vec<OutboxMessage>, StoreError>;
 
+    /// Hands back claimed messages that were not attempted (the worker is stopping): their
+    /// lease ends now and their attempt is not counted. Only a claim still this worker's
+    /// (`lease_until` as claimed) is released; returns how many were.
+    async fn release_claims(
+        &self,
+        ids: &[Uuid],
+        lease_until: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
     /// Records the outcome of an attempt on a claimed message; a delivered or dead message's
     /// body is erased when `erase_body` (dev mode keeps it readable in its local outbox).
     async fn record_attempt(
@@ -263,6 +272,26 @@ macro_rules! outbox_store_sql {
                 let mut messages = $crate::store::outbox::opened(rows, self.sealer.as_ref())?;
                 messages.sort_by_key(|m| (m.next_attempt_at, m.id));
                 Ok(messages)
+            }
+
+            async fn release_claims(
+                &self,
+                ids: &[uuid::Uuid],
+                lease_until: chrono::DateTime<chrono::Utc>,
+            ) -> Result<u64, $crate::store::StoreError> {
+                let mut released = 0;
+                for id in ids {
+                    let done = sqlx::query(
+                        "UPDATE outbox SET locked_until = NULL, attempts = attempts - 1 \
+                         WHERE id = $1 AND status = 'pending' AND locked_until = $2",
+                    )
+                    .bind(*id)
+                    .bind($crate::clock::to_millis(lease_until))
+                    .execute(&self.pool)
+                    .await?;
+                    released += done.rows_affected();
+                }
+                Ok(released)
             }
 
             async fn record_attempt(

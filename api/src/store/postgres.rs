@@ -34,7 +34,7 @@ impl PostgresStore {
         let fast_options = options.clone().options([("synchronous_commit", "off")]);
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(settings.acquire_timeout_seconds.max(1)))
             // No ping before every use: a broken connection shows up as a failed query, and
             // the ping would cost a round trip on every request.
             .test_before_acquire(false)
@@ -49,7 +49,7 @@ impl PostgresStore {
         let fast = if settings.fast_sign_in_commits {
             PgPoolOptions::new()
                 .max_connections((settings.max_connections / 2).max(1))
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(Duration::from_secs(settings.acquire_timeout_seconds.max(1)))
                 .test_before_acquire(false)
                 .connect_lazy_with(fast_options)
         } else {

@@ -46,24 +46,45 @@ pub(crate) fn combine(statements: &[&str]) -> String {
     sql
 }
 
-/// Appends `statement` with each `$n` shifted by `offset`; returns the highest number written.
+/// Appends `statement` with each `$n` placeholder shifted by `offset`; returns the highest
+/// number written. A `$` inside a string literal (`'…'`, with `''` inside), a quoted
+/// identifier (`"…"`) or a `--` comment is text, not a placeholder, and is copied as it is.
 fn renumber(statement: &str, offset: usize, out: &mut String) -> usize {
     let mut highest = offset;
     let mut chars = statement.chars().peekable();
     while let Some(c) = chars.next() {
         out.push(c);
-        if c != '$' {
-            continue;
-        }
-        let mut digits = String::new();
-        while let Some(d) = chars.next_if(char::is_ascii_digit) {
-            digits.push(d);
-        }
-        if let Ok(n) = digits.parse::<usize>() {
-            highest = highest.max(offset + n);
-            out.push_str(&(offset + n).to_string());
-        } else {
-            out.push_str(&digits);
+        match c {
+            '\'' | '"' => {
+                // To the closing quote; a doubled quote inside is one quote and goes on.
+                for inner in chars.by_ref() {
+                    out.push(inner);
+                    if inner == c {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                for inner in chars.by_ref() {
+                    out.push(inner);
+                    if inner == '\n' {
+                        break;
+                    }
+                }
+            }
+            '$' => {
+                let mut digits = String::new();
+                while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                    digits.push(d);
+                }
+                if let Ok(n) = digits.parse::<usize>() {
+                    highest = highest.max(offset + n);
+                    out.push_str(&(offset + n).to_string());
+                } else {
+                    out.push_str(&digits);
+                }
+            }
+            _ => {}
         }
     }
     highest
@@ -227,6 +248,88 @@ mod tests {
             combine(&["SELECT $10, $1", "SELECT $1"]),
             "WITH w0 AS (SELECT $10, $1) SELECT $11"
         );
+    }
+
+    #[test]
+    fn a_dollar_in_a_literal_identifier_or_comment_is_not_a_placeholder() {
+        assert_eq!(
+            combine(&[
+                "UPDATE t SET a = '$1 it''s $2' WHERE id = $1 -- $1\n",
+                "SELECT \"$1\" FROM t WHERE b = $1",
+            ]),
+            "WITH w0 AS (UPDATE t SET a = '$1 it''s $2' WHERE id = $1 -- $1\n) \
+             SELECT \"$1\" FROM t WHERE b = $2"
+        );
+    }
+
+    /// A piece of a generated statement.
+    #[derive(Debug, Clone)]
+    enum Piece {
+        Placeholder(usize),
+        Literal(String),
+        Identifier(String),
+        Text(String),
+    }
+
+    fn piece() -> impl proptest::strategy::Strategy<Value = Piece> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (1usize..40).prop_map(Piece::Placeholder),
+            "[a-z$0-9 ,()']{0,12}".prop_map(|s| Piece::Literal(s.replace('\'', "''"))),
+            "[a-z$0-9 ]{0,8}".prop_map(Piece::Identifier),
+            "[a-z0-9 ,=()]{1,12}".prop_map(Piece::Text),
+        ]
+    }
+
+    /// The statement as written, and as it must read when its placeholders start after `offset`.
+    fn render(pieces: &[Piece], offset: usize) -> (String, String, usize) {
+        let (mut written, mut shifted, mut highest) = (String::new(), String::new(), offset);
+        for p in pieces {
+            let (a, b) = match p {
+                Piece::Placeholder(n) => {
+                    highest = highest.max(offset + n);
+                    (format!("${n}"), format!("${}", offset + n))
+                }
+                Piece::Literal(s) => (format!("'{s}'"), format!("'{s}'")),
+                Piece::Identifier(s) => (format!("\"{s}\""), format!("\"{s}\"")),
+                // A space keeps text from running into a placeholder's digits.
+                Piece::Text(s) => (format!(" {s} "), format!(" {s} ")),
+            };
+            written.push_str(&a);
+            shifted.push_str(&b);
+        }
+        (written, shifted, highest)
+    }
+
+    proptest::proptest! {
+        /// Every placeholder moves past the ones of the statements before it; nothing else
+        /// changes, whatever `$` and digits the literals and identifiers hold.
+        #[test]
+        fn placeholders_are_renumbered_and_nothing_else(
+            statements in proptest::collection::vec(proptest::collection::vec(piece(), 1..8), 1..5)
+        ) {
+            let mut written = Vec::new();
+            let mut expected = Vec::new();
+            let mut offset = 0;
+            for pieces in &statements {
+                let (w, e, highest) = render(pieces, offset);
+                written.push(w);
+                expected.push(e);
+                offset = highest;
+            }
+            let refs: Vec<&str> = written.iter().map(String::as_str).collect();
+            let (last, first) = expected.split_last().unwrap();
+            let mut want = String::new();
+            for (i, e) in first.iter().enumerate() {
+                want.push_str(if i == 0 { "WITH " } else { ", " });
+                want.push_str(&format!("w{i} AS ({e})"));
+            }
+            if !first.is_empty() {
+                want.push(' ');
+            }
+            want.push_str(last);
+            proptest::prop_assert_eq!(combine(&refs), want);
+        }
     }
 
     #[test]

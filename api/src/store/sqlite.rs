@@ -91,7 +91,7 @@ impl SqliteStore {
         } else {
             SqlitePoolOptions::new()
                 .max_connections(settings.max_connections.max(1))
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(Duration::from_secs(settings.acquire_timeout_seconds.max(1)))
                 // No ping before every use: a broken connection shows up as a failed query, and
                 // the ping would cost a round trip on every request.
                 .test_before_acquire(false)

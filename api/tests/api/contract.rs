@@ -11,6 +11,7 @@ crate::on_both_databases!(
     a_fresh_database_is_migrated_and_answers,
     enqueued_messages_are_listed_newest_first_with_their_content,
     a_due_message_is_claimed_once_until_its_lease_ends,
+    a_stopping_worker_hands_back_what_it_did_not_attempt,
     a_sent_message_is_never_claimed_again,
     a_failed_message_waits_for_its_next_attempt,
     a_dead_letter_is_counted_and_never_claimed,
@@ -126,6 +127,36 @@ async fn a_due_message_is_claimed_once_until_its_lease_ends(store: Arc<dyn Store
         "a crashed worker's message is retried after the lease"
     );
     assert_eq!(after_lease[0].attempts, 2);
+}
+
+/// `release_claims`: the messages a stopping worker had claimed but not attempted are free at
+/// once, their attempt not counted; a claim that is no longer the worker's is left alone.
+async fn a_stopping_worker_hands_back_what_it_did_not_attempt(store: Arc<dyn Store>) {
+    let now = Utc::now();
+    let ids = store
+        .enqueue(&[email("a@example.nl"), email("b@example.nl")], now)
+        .await
+        .unwrap();
+    let lease = Duration::seconds(60);
+    let claimed = store.claim_due(now, now + lease, 10).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    // Another worker's lease (as if this one's had ended and the message was claimed again).
+    assert_eq!(
+        store
+            .release_claims(&ids, now + lease + Duration::seconds(5))
+            .await
+            .unwrap(),
+        0,
+        "only the worker's own claim is released"
+    );
+    assert_eq!(store.release_claims(&ids, now + lease).await.unwrap(), 2);
+    let again = store.claim_due(now, now + lease, 10).await.unwrap();
+    assert_eq!(again.len(), 2, "free at once, not after the lease");
+    assert!(
+        again.iter().all(|m| m.attempts == 1),
+        "the handed-back claim is not counted as an attempt: {:?}",
+        again.iter().map(|m| m.attempts).collect::<Vec<_>>()
+    );
 }
 
 async fn a_sent_message_is_never_claimed_again(store: Arc<dyn Store>) {

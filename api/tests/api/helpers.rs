@@ -376,6 +376,7 @@ pub async fn open_store_with(db: &TestDatabase, fast_sign_in_commits: bool) -> A
         url: db.url.clone(),
         max_connections: 5,
         fast_sign_in_commits,
+        ..DatabaseSettings::default()
     };
     let kind = match db.kind {
         Kind::Sqlite => poort_api::configuration::DatabaseKind::Sqlite,

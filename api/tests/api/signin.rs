@@ -506,7 +506,7 @@ async fn five_wrong_codes_void_the_sign_in(app: &TestApp) {
     }
 
     assert!(
-        answers[..4].iter().all(|a| a.1 == "code_invalid"),
+        answers[..4].iter().all(|a| a.1 == "code_incorrect"),
         "{answers:?}"
     );
     assert_eq!(answers[4], (401, "sign_in_attempt_void".to_string()));
@@ -765,7 +765,7 @@ async fn mijn_account_changes_need_proof_and_are_announced(app: &TestApp) {
         .await;
     assert_eq!(
         (status, code(&body)),
-        (400, "code_invalid"),
+        (400, "code_incorrect"),
         "the old app no longer works"
     );
     let (status, _) = browser

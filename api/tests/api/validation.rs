@@ -221,7 +221,10 @@ async fn six_wrong_sms_codes_exhaust_the_code_and_a_new_code_is_throttled(app: &
     }
 
     assert_eq!(
-        codes[..5].iter().filter(|c| c.1 == "code_invalid").count(),
+        codes[..5]
+            .iter()
+            .filter(|c| c.1 == "code_incorrect")
+            .count(),
         5
     );
     assert_eq!(codes[5], (400, "code_attempts_exceeded".to_string()));
@@ -242,7 +245,11 @@ async fn six_wrong_sms_codes_exhaust_the_code_and_a_new_code_is_throttled(app: &
             json!({ "setup_token": setup, "code": "12a456" }),
         )
         .await;
-    assert_eq!((status, code(&answer)), (400, "invalid_code"));
+    assert_eq!((status, code(&answer)), (400, "code_malformed"));
+    assert_eq!(
+        answer["former_code"], "invalid_code",
+        "the former name is sent for one release"
+    );
     let (_, opened) = invitee.get(&format!("/api/invitations/{token}")).await;
     assert_eq!(opened["step"], "mobile", "still not verified");
 

@@ -7,6 +7,7 @@ mod browser;
 mod config;
 mod delivery;
 mod eherkenning;
+mod faults;
 mod fuzz;
 mod http;
 mod integrators;

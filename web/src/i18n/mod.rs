@@ -84,8 +84,8 @@ fn error_text(code: ErrorCode) -> [&'static str; 2] {
             "This is not a valid e-mail address.",
         ],
         ErrorCode::InvalidMobile => [
-            "Dit is geen geldig mobiel nummer. Gebruik een 06-nummer of een internationaal nummer met +.",
-            "This is not a valid mobile number. Use a Dutch 06 number or an international number with +.",
+            "Dit is geen geldig mobiel nummer. Een Nederlands nummer begint met 06 en heeft daarna 8 cijfers; vaste nummers en 066-nummers (semafoons) kunnen geen sms ontvangen. Een buitenlands nummer begint met + en de landcode.",
+            "This is not a valid mobile number. A Dutch number starts with 06 followed by 8 digits; landlines and 066 numbers (pagers) cannot receive text messages. A number abroad starts with + and the country code.",
         ],
         ErrorCode::InvalidKvkNumber => [
             "Een KvK-nummer bestaat uit 8 cijfers.",
@@ -99,7 +99,7 @@ fn error_text(code: ErrorCode) -> [&'static str; 2] {
             "Vul een naam in van maximaal 100 tekens.",
             "Enter a name of at most 100 characters.",
         ],
-        ErrorCode::InvalidCode => ["Een code bestaat uit 6 cijfers.", "A code has 6 digits."],
+        ErrorCode::CodeMalformed => ["Een code bestaat uit 6 cijfers.", "A code has 6 digits."],
         ErrorCode::UnknownRight => ["Dit recht bestaat niet.", "This right does not exist."],
         ErrorCode::UnknownPortfolio => [
             "Deze portefeuille hoort niet bij dit kantoor.",
@@ -170,7 +170,7 @@ fn error_text(code: ErrorCode) -> [&'static str; 2] {
             "This step is not the next one. Please reload the page.",
         ],
         ErrorCode::WrongPassword => ["Het wachtwoord klopt niet.", "The password is not correct."],
-        ErrorCode::CodeInvalid => [
+        ErrorCode::CodeIncorrect => [
             "De code klopt niet. Probeer het opnieuw.",
             "The code is not correct. Please try again.",
         ],
