@@ -78,7 +78,7 @@ mod tests {
     crate::wire_enum! {
         enum Example {
             One = "one",
-            TwoWords = "two_words",
+            TwoWords = "two_words" | "two",
         }
     }
 
@@ -92,5 +92,13 @@ mod tests {
         }
         assert_eq!(Example::parse("One"), None);
         assert_eq!(Example::TwoWords.to_string(), "two_words");
+        // A former name is read, never written.
+        assert_eq!(Example::parse("two"), Some(Example::TwoWords));
+        assert_eq!(
+            serde_json::from_str::<Example>("\"two\"").unwrap(),
+            Example::TwoWords
+        );
+        assert_eq!(Example::TwoWords.former_name(), Some("two"));
+        assert_eq!(Example::One.former_name(), None);
     }
 }

@@ -406,6 +406,13 @@ fn test(env: &Env) -> Result<(), String> {
                     format!("{} {screens}", e2e.note)
                 };
             }
+            if let Some(faults) = fault_notes(&env.root.join("e2e/artifacts")) {
+                e2e.note = if e2e.note.is_empty() {
+                    faults
+                } else {
+                    format!("{} {faults}", e2e.note)
+                };
+            }
             fuzz_cases = fuzz_counts(&env.root.join("e2e/artifacts"));
             if let Some((_, parts)) = &fuzz_cases {
                 let text = format!("schemathesis: {parts}");
@@ -467,6 +474,26 @@ fn test(env: &Env) -> Result<(), String> {
     } else {
         Ok(())
     }
+}
+
+/// What the fault tests left (`fault-<name>.txt`, written when one passes): their names and
+/// figures, for the summary.
+fn fault_notes(artifacts: &Path) -> Option<String> {
+    let mut parts = Vec::new();
+    for entry in std::fs::read_dir(artifacts).ok()?.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some(test) = name
+            .strip_prefix("fault-")
+            .and_then(|n| n.strip_suffix(".txt"))
+        else {
+            continue;
+        };
+        let figures = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        parts.push(format!("{test}: {}", figures.trim()));
+    }
+    parts.sort();
+    (!parts.is_empty())
+        .then(|| format!("fault tests passed: {}; {}", parts.len(), parts.join("; ")))
 }
 
 /// The contract fuzzer's case counts the e2e tests left (`schemathesis-<db>.cases`): the

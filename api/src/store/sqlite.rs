@@ -59,6 +59,19 @@ impl Locked {
     }
 }
 
+/// Whether a connection given back to the pool can serve the next request. Not when it still
+/// counts a transaction: when SQLite refuses a write (`SQLITE_FULL`: the disk is full) it
+/// rolls the transaction back itself, so the rollback sqlx sends after the failed statement
+/// or commit fails too, and sqlx goes on counting the transaction; every later `BEGIN` on
+/// that connection would fail ("non-zero transaction depth"). Such a connection is closed and
+/// the pool opens a fresh one. (The ping first lets a queued rollback run.)
+async fn still_usable(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection as _;
+    use sqlx_core::transaction::TransactionManager as _;
+    conn.ping().await?;
+    Ok(<Sqlite as sqlx::Database>::TransactionManager::get_transaction_depth(conn) == 0)
+}
+
 impl SqliteStore {
     pub async fn connect(
         settings: &DatabaseSettings,
@@ -95,6 +108,7 @@ impl SqliteStore {
                 // No ping before every use: a broken connection shows up as a failed query, and
                 // the ping would cost a round trip on every request.
                 .test_before_acquire(false)
+                .after_release(|conn, _| Box::pin(still_usable(conn)))
                 .connect_with(options)
                 .await?
         };
