@@ -10,6 +10,7 @@ pub mod broker;
 pub mod browser;
 pub mod contact_sheet;
 pub mod db;
+pub mod haproxy;
 pub mod proxy;
 pub mod server;
 pub mod sms;

@@ -256,6 +256,7 @@ fn test(env: &Env) -> Result<(), String> {
     // Tools and services first: without them later steps cannot say anything useful.
     let setup = tools::ensure_web_tools(env)
         .and_then(|()| tools::ensure_browser())
+        .and_then(|()| tools::ensure_haproxy())
         .and_then(|()| tools::ensure_python_tools(env))
         .and_then(|()| tools::ensure_broker(env));
     let broker_dir = match setup {

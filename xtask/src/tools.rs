@@ -231,6 +231,27 @@ pub fn ensure_browser() -> Result<(), String> {
     .map_err(|e| format!("{e}; install them with `apt-get install -y chromium chromium-driver`"))
 }
 
+/// HAProxy (Debian's package), the reverse proxy in front of two instances in the e2e tests.
+pub fn ensure_haproxy() -> Result<(), String> {
+    let have = Command::new("haproxy")
+        .arg("-v")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if have {
+        return Ok(());
+    }
+    run_install(
+        "haproxy (apt-get)",
+        "20 seconds",
+        Command::new("apt-get")
+            .args(["install", "-y", "haproxy"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+    .map_err(|e| format!("{e}; install it with `apt-get install -y haproxy`"))
+}
+
 /// wrk, the HTTP load tool of the benchmark (Debian's package).
 pub fn ensure_wrk() -> Result<(), String> {
     let have = Command::new("wrk")

@@ -21,7 +21,7 @@ const PASSWORD: &str = "lange zomeravonden aan zee";
 
 /// Leaves `fault-<name>.txt` with what the test measured in the artifacts folder, for the
 /// summary of `cargo xtask test` (which names the fault tests that passed).
-fn record(name: &str, figures: &str) {
+pub(crate) fn record(name: &str, figures: &str) {
     let dir = poort_e2e::browser::artifacts_dir();
     let _ = std::fs::create_dir_all(&dir);
     let _ = std::fs::write(dir.join(format!("fault-{name}.txt")), figures);

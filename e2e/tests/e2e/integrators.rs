@@ -44,7 +44,12 @@ impl Person {
             .unwrap_or_default()
     }
 
-    async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> (u16, Value) {
         let response = self
             .client
             .request(method, format!("{}{path}", self.base))
@@ -60,7 +65,7 @@ impl Person {
         self.send(reqwest::Method::POST, path, body).await
     }
 
-    async fn get(&self, path: &str) -> (u16, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, Value) {
         self.send(reqwest::Method::GET, path, Value::Null).await
     }
 }
@@ -130,6 +135,14 @@ pub(crate) async fn office_and_operator(
     poort: &Poort,
     env: &[(String, String)],
 ) -> (String, String, Person, Person) {
+    office_and_operator_at(&poort.url, env).await
+}
+
+/// [`office_and_operator`] at `base` (a server, or a proxy in front of several).
+pub(crate) async fn office_and_operator_at(
+    base: &str,
+    env: &[(String, String)],
+) -> (String, String, Person, Person) {
     let done = run(
         &[
             "--dev",
@@ -149,7 +162,7 @@ pub(crate) async fn office_and_operator(
         .find(|w| w.contains("/uitnodiging/"))
         .unwrap()
         .to_string();
-    let (operator, _) = accept(&poort.url, &link, "olifant paars dak", "+31611111111").await;
+    let (operator, _) = accept(base, &link, "olifant paars dak", "+31611111111").await;
     let (_, office) = operator
         .post(
             "/api/operator/offices",
@@ -163,7 +176,7 @@ pub(crate) async fn office_and_operator(
             json!({ "agency_number": "KP-1", "name": "Particulier" }),
         )
         .await;
-    let seen = count_to(&poort.url, ADMIN_EMAIL).await;
+    let seen = count_to(base, ADMIN_EMAIL).await;
     let (status, _) = operator
         .post(
             &format!("/api/operator/offices/{office}/invitations"),
@@ -171,13 +184,13 @@ pub(crate) async fn office_and_operator(
         )
         .await;
     assert_eq!(status, 201);
-    let mail = next_message(&poort.url, ADMIN_EMAIL, seen).await;
+    let mail = next_message(base, ADMIN_EMAIL, seen).await;
     let link = mail
         .split_whitespace()
         .find(|w| w.contains("/uitnodiging/"))
         .unwrap()
         .to_string();
-    let (admin, secret) = accept(&poort.url, &link, ADMIN_PASSWORD, "+31622222222").await;
+    let (admin, secret) = accept(base, &link, ADMIN_PASSWORD, "+31622222222").await;
     (
         portfolio["id"].as_str().unwrap().to_string(),
         secret,

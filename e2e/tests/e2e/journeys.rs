@@ -54,7 +54,7 @@ async fn choose_language(b: &Browser, base: &str, setting: Setting) {
 }
 
 /// Accepts an invitation in the browser; returns the authenticator key shown.
-async fn accept(
+pub(crate) async fn accept(
     b: &mut Browser,
     base: &str,
     link: &str,
@@ -87,7 +87,7 @@ async fn accept(
     secret
 }
 
-async fn sign_out(b: &Browser) {
+pub(crate) async fn sign_out(b: &Browser) {
     b.click("sign-out").await;
     b.by_id("page-sign-in").await;
 }
@@ -109,7 +109,7 @@ async fn submit_sms_code(b: &Browser, base: &str, mobile_e164: &str) {
     b.click("code-submit").await;
 }
 
-async fn sign_in_with_sms(
+pub(crate) async fn sign_in_with_sms(
     b: &mut Browser,
     base: &str,
     email: &str,

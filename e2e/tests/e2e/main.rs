@@ -10,6 +10,7 @@ mod eherkenning;
 mod faults;
 mod fuzz;
 mod http;
+mod instances;
 mod integrators;
 mod journeys;
 mod security;
