@@ -216,7 +216,17 @@ async fn postgres_going_away_under_load_answers_503_fast_and_recovers_by_itself(
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    // The database goes away (every connection cut, new ones refused).
+    // First the server ends every connection (what a restart or an administrator does:
+    // `57P01 terminating connection due to administrator command`); Poort reconnects.
+    let terminated_at = started.elapsed();
+    db.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // Then the database goes away (every connection cut, new ones refused).
     let cut_at = started.elapsed();
     proxy.cut();
     eventually(15, "/api/ready to fail", || async {
@@ -255,6 +265,24 @@ async fn postgres_going_away_under_load_answers_503_fast_and_recovers_by_itself(
     .await;
     assert_eq!(queued_after.code, Some(0), "{}", queued_after.stderr);
 
+    // Around the terminated connections: nothing worse than 503, and served again at once.
+    for a in answers
+        .iter()
+        .filter(|a| a.at > terminated_at && a.at < cut_at)
+    {
+        assert!(
+            a.status == 200
+                || (a.status == 400 && a.code == "invalid_credentials")
+                || (a.status == 503 && a.code == "unavailable"),
+            "a terminated connection is never a 500: {a:?}"
+        );
+    }
+    let recovered_from_termination = answers
+        .iter()
+        .filter(|a| a.at > terminated_at + Duration::from_secs(1) && a.at < cut_at)
+        .filter(|a| a.status != 503)
+        .count();
+    assert!(recovered_from_termination >= 4, "{answers:?}");
     let outage: Vec<&Answer> = answers
         .iter()
         .filter(|a| a.at > cut_at + Duration::from_millis(500) && a.at + a.took < restored_at)
