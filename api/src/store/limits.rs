@@ -74,6 +74,9 @@ macro_rules! limit_store_sql {
                 window: chrono::Duration,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<$crate::store::limits::Hit, $crate::store::StoreError> {
+                if let Some(group) = self.grouped() {
+                    return group.hit(key, window, now).await;
+                }
                 let now_ms = $crate::clock::to_millis(now);
                 let _turn = self.write_turn().await;
                 let (count, start): (i64, i64) = sqlx::query_as(rate_limit_hit!())

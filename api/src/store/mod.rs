@@ -278,6 +278,7 @@ macro_rules! all_store_impls {
 
 // After the macros above: a `macro_rules!` is visible only below its definition.
 mod batches;
+mod group_commit;
 mod postgres;
 mod sqlite;
 

@@ -114,6 +114,12 @@ impl PostgresStore {
         &self.fast
     }
 
+    /// No group commit: PostgreSQL's writers commit side by side.
+    #[allow(clippy::unused_self)]
+    fn grouped(&self) -> Option<&Arc<super::group_commit::GroupCommit>> {
+        None
+    }
+
     /// Writers on PostgreSQL wait for row locks, not in turns.
     async fn write_turn(&self) {}
 

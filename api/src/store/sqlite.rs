@@ -29,6 +29,8 @@ pub struct SqliteStore {
     sealer: Arc<dyn BodySealer>,
     /// Whose turn it is to write (see the module's description).
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// Small writes that arrive together, committed together.
+    group: Arc<super::group_commit::GroupCommit>,
 }
 
 /// How long a writer waits for its turn before it writes without one.
@@ -113,10 +115,12 @@ impl SqliteStore {
                 .await?
         };
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
+        let writer: Arc<tokio::sync::Mutex<()>> = Arc::default();
         Ok(Self {
+            group: super::group_commit::GroupCommit::new(pool.clone(), writer.clone(), TURN_WAIT),
             pool,
             sealer,
-            writer: Arc::default(),
+            writer,
         })
     }
 
@@ -142,6 +146,11 @@ impl SqliteStore {
 
     fn fast_pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Rate-limit hits and token records go through the group commit.
+    fn grouped(&self) -> Option<&Arc<super::group_commit::GroupCommit>> {
+        Some(&self.group)
     }
 
     async fn begin_tx(&self) -> Result<SqliteTx, sqlx::Error> {

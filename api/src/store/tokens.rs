@@ -1,7 +1,8 @@
 //! What issuing an access token writes, together: a hit on the client's own rate-limit counter,
 //! and, within its limit, the client assertion's `jti` remembered (each once, across
 //! instances), the client and its key marked used, and the audit event. One statement on
-//! PostgreSQL (one round trip instead of six), one transaction on SQLite.
+//! PostgreSQL (one round trip instead of six); on SQLite, part of a transaction shared with
+//! the other small writes that arrive together (`group_commit.rs`).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -65,6 +66,9 @@ macro_rules! token_store_sql {
                 &self,
                 t: &$crate::store::tokens::TokenRecord<'_>,
             ) -> Result<$crate::store::tokens::Recorded, $crate::store::StoreError> {
+                if let Some(group) = self.grouped() {
+                    return group.token(t).await;
+                }
                 let now = $crate::clock::to_millis(t.now);
                 let (limit_key, window, max) = t.limit;
                 let window_start = now - window.num_milliseconds();
@@ -76,7 +80,7 @@ macro_rules! token_store_sql {
                 };
                 let mark = t.mark.is_some();
                 let key = t.mark.flatten();
-                if $crate::store::sql::is_postgres::<$db>() {
+                {
                     // Data-modifying CTEs see one snapshot and run whole; each write below
                     // the jti's is conditional on the jti being fresh.
                     let (fresh, count, started): (bool, i64, i64) = sqlx::query_as(concat!(
@@ -124,78 +128,11 @@ macro_rules! token_store_sql {
                     .bind(max)
                     .fetch_one(self.fast_pool())
                     .await?;
-                    return Ok($crate::store::tokens::Recorded {
+                    Ok($crate::store::tokens::Recorded {
                         hit: (count, $crate::clock::from_millis(started)),
                         issued: fresh,
-                    });
+                    })
                 }
-                let mut tx = self.begin_write().await?;
-                let (count, started): (i64, i64) = sqlx::query_as(rate_limit_hit!())
-                    .bind(limit_key)
-                    .bind(now)
-                    .bind(window_start)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let refused = $crate::store::tokens::Recorded {
-                    hit: (count, $crate::clock::from_millis(started)),
-                    issued: false,
-                };
-                if count > max {
-                    tx.commit().await?;
-                    return Ok(refused);
-                }
-                if let Some(jti) = jti {
-                    let done = sqlx::query(
-                        "INSERT INTO oauth_assertions (client, jti_hash, expires_at) VALUES ($1, $2, $3) \
-                         ON CONFLICT (client, jti_hash) DO UPDATE SET expires_at = excluded.expires_at \
-                         WHERE oauth_assertions.expires_at < $4",
-                    )
-                    .bind(t.client)
-                    .bind(jti)
-                    .bind(until)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    if done.rows_affected() == 0 {
-                        tx.commit().await?;
-                        return Ok(refused);
-                    }
-                }
-                if mark {
-                    sqlx::query("UPDATE api_clients SET last_used_at = $2 WHERE id = $1")
-                        .bind(t.client)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                    if let Some(key) = key {
-                        sqlx::query("UPDATE api_client_keys SET last_used_at = $2 WHERE id = $1")
-                            .bind(key)
-                            .bind(now)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                }
-                sqlx::query(
-                    "INSERT INTO audit_events (id, at, actor_id, action, target_account_id, office_id, client_ip, user_agent, details, actor_client_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(id)
-                .bind(now)
-                .bind(a.actor_id)
-                .bind(a.action.as_str())
-                .bind(a.target_account_id)
-                .bind(a.office_id)
-                .bind(a.client_ip.clone())
-                .bind(a.user_agent.clone())
-                .bind(a.details.to_string())
-                .bind(a.actor_client_id)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok($crate::store::tokens::Recorded {
-                    issued: true,
-                    ..refused
-                })
             }
 
             async fn hit_and_find_client(

@@ -17,6 +17,7 @@ crate::on_both_databases!(
     keys_are_unique_per_client_and_the_credential_decides_the_bearer,
     an_assertion_is_remembered_once_until_it_expires,
     a_token_over_the_clients_limit_counts_and_writes_nothing_else,
+    tokens_and_hits_at_once_count_without_gaps_and_remember_each_jti_once,
     idempotency_keys_are_claimed_once_kept_and_taken_over,
 );
 
@@ -388,6 +389,77 @@ async fn an_assertion_is_remembered_once_until_it_expires(store: Arc<dyn Store>)
         .await
         .unwrap();
     assert_eq!(removed, 2, "both records past their expiry");
+}
+
+/// Many token records and counter hits at once (on SQLite they share transactions): every hit
+/// counted once, in some order, and of two records with one `jti` exactly one issued.
+async fn tokens_and_hits_at_once_count_without_gaps_and_remember_each_jti_once(
+    store: Arc<dyn Store>,
+) {
+    let c = client(Owner::Insurer, "pc_together");
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_api_client(&c).await.unwrap();
+    tx.commit().await.unwrap();
+    let at = now();
+    let until = at + Duration::minutes(5);
+    let jtis: Vec<Vec<u8>> = (0..24).map(|i| format!("jti-{i}").into_bytes()).collect();
+    let records = (0..48).map(|i| {
+        let (store, jti) = (store.clone(), jtis[i % 24].clone());
+        tokio::spawn(async move {
+            let audit = audit_of(c.id);
+            store
+                .record_token(&TokenRecord {
+                    client: c.id,
+                    limit: ("test-tokens:pc_together", Duration::minutes(1), 1000),
+                    jti: Some((&jti, until)),
+                    mark: Some(None),
+                    audit: &audit,
+                    now: at,
+                })
+                .await
+                .unwrap()
+        })
+    });
+    let hits = (0..48).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .hit_rate_limit("test-together:address", Duration::minutes(1), at)
+                .await
+                .unwrap()
+                .0
+        })
+    });
+    let (records, hits) = futures_util::future::join(
+        futures_util::future::join_all(records),
+        futures_util::future::join_all(hits),
+    )
+    .await;
+    let mut counts: Vec<i64> = hits.into_iter().map(Result::unwrap).collect();
+    counts.sort_unstable();
+    assert_eq!(
+        counts,
+        (1..=48).collect::<Vec<i64>>(),
+        "each hit counted once"
+    );
+    let records: Vec<_> = records.into_iter().map(Result::unwrap).collect();
+    let mut client_counts: Vec<i64> = records.iter().map(|r| r.hit.0).collect();
+    client_counts.sort_unstable();
+    assert_eq!(client_counts, (1..=48).collect::<Vec<i64>>());
+    assert_eq!(
+        records.iter().filter(|r| r.issued).count(),
+        24,
+        "each jti issued once"
+    );
+    let trail = store
+        .query_audit(&poort_api::store::AuditFilter {
+            api_client_id: Some(c.id),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(trail.len(), 24, "one audit event per token issued");
 }
 
 async fn a_token_over_the_clients_limit_counts_and_writes_nothing_else(store: Arc<dyn Store>) {
