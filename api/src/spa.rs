@@ -1,13 +1,23 @@
 //! Serving the single-page app: its files from `server.static_dir`, and `index.html` for every
-//! other path that is not API, so deep links (`/mijn-account`) work after a reload.
+//! other path that is not API or a file, so deep links (`/mijn-account`) work after a reload.
+//!
+//! The files are read once at start-up and served from memory, each with the variants the build
+//! made beside it (`name.br`, `name.gz`: brotli and `gzip -9`, see `cargo xtask`), chosen by
+//! the request's `Accept-Encoding`; nothing is compressed per request. Files with a content
+//! hash in their name are `immutable` for a year (`headers.rs`): a new build has new names,
+//! and `index.html`, which names them, is `no-cache`, as is every other file. A missing file with an
+//! asset's extension (`/favicon.ico`) is a 404, not the app's page.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
-use actix_files::Files;
-use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, HeaderValue};
+use actix_web::http::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG,
+    HeaderValue, IF_NONE_MATCH, VARY,
+};
 use actix_web::web::Bytes;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
@@ -22,29 +32,229 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
             .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'")),
         html: Bytes::from(html),
     };
-    let (get, head, fallback) = (page.clone(), page.clone(), page);
-    cfg.service(
-        web::resource("/")
-            .route(web::get().to(move || {
-                let page = get.clone();
-                async move { page.respond() }
-            }))
-            .route(web::head().to(move || {
-                let page = head.clone();
-                async move { page.respond() }
-            })),
-    );
-    cfg.service(
-        Files::new("/", static_dir)
-            .prefer_utf8(true)
-            .default_handler(fn_service(move |req: ServiceRequest| {
-                let page = fallback.clone();
-                async move {
-                    let (req, _) = req.into_parts();
-                    Ok(ServiceResponse::new(req, page.respond()))
-                }
-            })),
-    );
+    let assets = web::Data::new(Assets {
+        files: Arc::new(read_assets(static_dir)),
+        page,
+    });
+    cfg.app_data(assets).default_service(web::to(serve));
+}
+
+/// The build's files by path (`/style-….css`), each with its variants.
+struct Assets {
+    files: Arc<HashMap<String, Asset>>,
+    page: Page,
+}
+
+struct Asset {
+    content_type: &'static str,
+    identity: Bytes,
+    brotli: Option<Bytes>,
+    gzip: Option<Bytes>,
+    /// The identity's digest (the variants' ETags add their encoding).
+    etag: String,
+    /// Named by its content's hash: `headers.rs` makes it cacheable for a year.
+    immutable: bool,
+}
+
+/// Every file under `dir` except `index.html` and the variants, with the variants beside it.
+fn read_assets(dir: &Path) -> HashMap<String, Asset> {
+    let mut files = HashMap::new();
+    let mut pending = vec![(dir.to_path_buf(), String::new())];
+    while let Some((folder, prefix)) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push((path, format!("{prefix}/{name}")));
+                continue;
+            }
+            let variant = |ext: &str| std::fs::read(folder.join(format!("{name}.{ext}"))).ok();
+            if (prefix.is_empty() && name == "index.html")
+                || name.ends_with(".br")
+                || name.ends_with(".gz")
+            {
+                continue;
+            }
+            let Ok(identity) = std::fs::read(&path) else {
+                continue;
+            };
+            let digest = Sha256::digest(&identity);
+            files.insert(
+                format!("{prefix}/{name}"),
+                Asset {
+                    content_type: content_type(&name),
+                    etag: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..12]),
+                    immutable: crate::headers::is_hashed_asset(&name),
+                    brotli: variant("br").map(Bytes::from),
+                    gzip: variant("gz").map(Bytes::from),
+                    identity: Bytes::from(identity),
+                },
+            );
+        }
+    }
+    files
+}
+
+fn extension(name: &str) -> Option<&str> {
+    let (_, ext) = name.rsplit_once('.')?;
+    Some(ext)
+}
+
+fn content_type(name: &str) -> &'static str {
+    match extension(name).unwrap_or_default() {
+        "wasm" => "application/wasm",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "html" => "text/html; charset=utf-8",
+        "json" | "map" => "application/json",
+        "webmanifest" => "application/manifest+json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Paths that name a file (and are a 404 when there is none) rather than a page of the app.
+fn names_a_file(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or_default();
+    matches!(
+        extension(last),
+        Some(
+            "wasm"
+                | "js"
+                | "mjs"
+                | "css"
+                | "map"
+                | "ico"
+                | "png"
+                | "jpg"
+                | "jpeg"
+                | "svg"
+                | "gif"
+                | "webp"
+                | "woff"
+                | "woff2"
+                | "ttf"
+                | "txt"
+                | "xml"
+                | "json"
+                | "webmanifest"
+                | "br"
+                | "gz"
+        )
+    )
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Encoding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+/// The encodings a request accepts, of those served: brotli, then gzip (a `q=0` refuses one).
+fn accepted(header: Option<&HeaderValue>) -> (bool, bool) {
+    let Some(text) = header.and_then(|h| h.to_str().ok()) else {
+        return (false, false);
+    };
+    let (mut br, mut gzip) = (false, false);
+    for item in text.split(',') {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let refused = parts.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        match name.as_str() {
+            "br" => br = !refused,
+            "gzip" | "x-gzip" => gzip = !refused,
+            "*" => {
+                br = !refused;
+                gzip = !refused;
+            }
+            _ => {}
+        }
+    }
+    (br, gzip)
+}
+
+impl Asset {
+    fn respond(&self, req: &HttpRequest) -> HttpResponse {
+        let (br, gzip) = accepted(req.headers().get(ACCEPT_ENCODING));
+        let (encoding, body) = match (&self.brotli, &self.gzip) {
+            (Some(body), _) if br => (Encoding::Brotli, body),
+            (_, Some(body)) if gzip => (Encoding::Gzip, body),
+            _ => (Encoding::Identity, &self.identity),
+        };
+        let etag = match encoding {
+            Encoding::Brotli => format!("\"{}-br\"", self.etag),
+            Encoding::Gzip => format!("\"{}-gz\"", self.etag),
+            Encoding::Identity => format!("\"{}\"", self.etag),
+        };
+        let unchanged = req
+            .headers()
+            .get(IF_NONE_MATCH)
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        let mut answer = if unchanged {
+            HttpResponse::NotModified()
+        } else {
+            HttpResponse::Ok()
+        };
+        answer
+            .insert_header((CONTENT_TYPE, HeaderValue::from_static(self.content_type)))
+            .insert_header((VARY, HeaderValue::from_static("Accept-Encoding")));
+        if !self.immutable {
+            answer.insert_header((CACHE_CONTROL, HeaderValue::from_static("no-cache")));
+        }
+        if let Ok(etag) = HeaderValue::from_str(&etag) {
+            answer.insert_header((ETAG, etag));
+        }
+        match encoding {
+            Encoding::Brotli => {
+                answer.insert_header((CONTENT_ENCODING, HeaderValue::from_static("br")));
+            }
+            Encoding::Gzip => {
+                answer.insert_header((CONTENT_ENCODING, HeaderValue::from_static("gzip")));
+            }
+            Encoding::Identity => {}
+        }
+        if unchanged {
+            return answer.finish();
+        }
+        answer.body(body.clone())
+    }
+}
+
+/// GET and HEAD of a file, the app's page for the app's paths, 404 for a missing file and
+/// 405 for any other method.
+async fn serve(req: HttpRequest, assets: web::Data<Assets>) -> HttpResponse {
+    let method = req.method();
+    if method != actix_web::http::Method::GET && method != actix_web::http::Method::HEAD {
+        return HttpResponse::MethodNotAllowed()
+            .insert_header(("Allow", "GET, HEAD"))
+            .finish();
+    }
+    let path = req.path();
+    if let Some(asset) = assets.files.get(path) {
+        return asset.respond(&req);
+    }
+    if names_a_file(path) {
+        return HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+            .body("Niet gevonden. Not found.");
+    }
+    assets.page.respond()
 }
 
 /// `index.html`, answered for `/` and every deep link, never cached (it names the hashed
@@ -122,5 +332,31 @@ mod tests {
         assert_eq!(csp.matches("'sha256-").count(), 1, "{csp}");
         assert!(!csp.contains("unsafe-inline"), "{csp}");
         assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    }
+
+    #[test]
+    fn the_encoding_follows_accept_encoding() {
+        let h = |s: &'static str| HeaderValue::from_static(s);
+        assert_eq!(accepted(None), (false, false));
+        assert_eq!(accepted(Some(&h("gzip, deflate, br, zstd"))), (true, true));
+        assert_eq!(accepted(Some(&h("gzip"))), (false, true));
+        assert_eq!(accepted(Some(&h("br;q=0, gzip;q=0.5"))), (false, true));
+        assert_eq!(accepted(Some(&h("BR"))), (true, false));
+        assert_eq!(accepted(Some(&h("*"))), (true, true));
+        assert_eq!(accepted(Some(&h("identity"))), (false, false));
+    }
+
+    #[test]
+    fn files_are_told_from_pages_of_the_app() {
+        assert!(names_a_file("/favicon.ico"));
+        assert!(names_a_file("/missing-0123456789abcdef.wasm"));
+        assert!(!names_a_file("/mijn-account"));
+        assert!(!names_a_file(
+            "/relatiebeheer/kantoren/0195f3c2-7a4e-7c3e-9a1b-2c3d4e5f6a7b"
+        ));
+        assert!(
+            !names_a_file("/uitnodiging/abc.def"),
+            "not an asset's extension"
+        );
     }
 }

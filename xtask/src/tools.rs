@@ -252,6 +252,27 @@ pub fn ensure_haproxy() -> Result<(), String> {
     .map_err(|e| format!("{e}; install it with `apt-get install -y haproxy`"))
 }
 
+/// brotli (Debian's package), which makes the SPA's precompressed `.br` files at build time.
+pub fn ensure_brotli() -> Result<(), String> {
+    let have = Command::new("brotli")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if have {
+        return Ok(());
+    }
+    run_install(
+        "brotli (apt-get)",
+        "10 seconds",
+        Command::new("apt-get")
+            .args(["install", "-y", "brotli"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+    .map_err(|e| format!("{e}; install it with `apt-get install -y brotli`"))
+}
+
 /// wrk, the HTTP load tool of the benchmark (Debian's package).
 pub fn ensure_wrk() -> Result<(), String> {
     let have = Command::new("wrk")

@@ -206,6 +206,96 @@ async fn header(url: &str, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The build's `.br` and `.gz` files are what is served, chosen by `Accept-Encoding`, with
+/// `Vary` and an ETag per variant; a missing file is a 404, not the app's page.
+async fn precompressed_variants(base: &str, wasm: &str) {
+    let dist = poort_e2e::server::dist_dir().expect("a built SPA");
+    let on_disk = |suffix: &str| {
+        std::fs::read(dist.join(format!("{}{suffix}", wasm.trim_start_matches('/'))))
+            .unwrap_or_else(|e| panic!("{wasm}{suffix} in dist: {e} (made by cargo xtask web)"))
+    };
+    let http = reqwest::Client::new();
+    let fetch = |accept: Option<&'static str>| {
+        let mut request = http.get(format!("{base}{wasm}"));
+        if let Some(accept) = accept {
+            request = request.header("Accept-Encoding", accept);
+        }
+        async move {
+            let answer = request.send().await.unwrap();
+            assert_eq!(answer.status(), 200, "{wasm} with {accept:?}");
+            let h = |name: &str| {
+                answer
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let (encoding, vary, etag, kind) = (
+                h("content-encoding"),
+                h("vary"),
+                h("etag"),
+                h("content-type"),
+            );
+            (
+                encoding,
+                vary,
+                etag,
+                kind,
+                answer.bytes().await.unwrap().to_vec(),
+            )
+        }
+    };
+    let (encoding, vary, brotli_tag, kind, body) = fetch(Some("gzip, deflate, br, zstd")).await;
+    assert_eq!(
+        encoding.as_deref(),
+        Some("br"),
+        "Chromium's Accept-Encoding gets brotli"
+    );
+    assert_eq!(kind.as_deref(), Some("application/wasm"));
+    assert!(vary.unwrap_or_default().contains("Accept-Encoding"));
+    assert_eq!(body, on_disk(".br"), "the build's brotli file, as made");
+    let (encoding, _, gzip_tag, _, body) = fetch(Some("gzip")).await;
+    assert_eq!(encoding.as_deref(), Some("gzip"));
+    assert_eq!(
+        body,
+        on_disk(".gz"),
+        "the build's gzip -9 file, not one made per request"
+    );
+    let (encoding, _, plain_tag, _, body) = fetch(None).await;
+    assert_eq!(encoding, None);
+    assert_eq!(body, on_disk(""));
+    let tags = [brotli_tag.unwrap(), gzip_tag.unwrap(), plain_tag.unwrap()];
+    assert!(
+        tags[0] != tags[1] && tags[1] != tags[2] && tags[0] != tags[2],
+        "each variant its own ETag: {tags:?}"
+    );
+    let again = http
+        .get(format!("{base}{wasm}"))
+        .header("Accept-Encoding", "br")
+        .header("If-None-Match", &tags[0])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304, "revalidated by its ETag");
+    println!(
+        "{wasm}: {} KB raw, {} KB gzip -9, {} KB brotli, served by Accept-Encoding",
+        on_disk("").len() / 1024,
+        on_disk(".gz").len() / 1024,
+        on_disk(".br").len() / 1024
+    );
+    for missing in ["/favicon.ico", "/no-such-file-0123456789abcdef.js"] {
+        let answer = http.get(format!("{base}{missing}")).send().await.unwrap();
+        assert_eq!(answer.status(), 404, "{missing} is not the app's page");
+    }
+    let deep = http
+        .get(format!("{base}/mijn-account"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deep.status(), 200, "a deep link is the app's page");
+    assert!(deep.text().await.unwrap().contains(".wasm"));
+}
+
 /// A production server (SMTP and SMS pointing nowhere: nothing is sent in these tests).
 async fn production_server(db: &TestDatabase, extra: &[(&str, &str)]) -> Poort {
     let mut env = production_env(
@@ -276,6 +366,7 @@ async fn answers_carry_hsts_in_production_and_the_api_is_never_cached() {
             caching.contains("immutable") && caching.contains("max-age=31536000"),
             "{wasm}: {caching}"
         );
+        precompressed_variants(base, &wasm).await;
     }
 
     let (dev, _dev_db, _) = dev_server(Kind::Sqlite).await.unwrap();
