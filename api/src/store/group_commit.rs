@@ -212,99 +212,211 @@ impl GroupCommit {
         self.transactions
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut done = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            done.push(match job {
-                Job::Hit {
-                    key,
-                    now,
-                    window_start,
-                } => {
-                    let (count, started) = hit(&mut tx, key, *now, *window_start).await?;
-                    Done::Hit(count, started)
-                }
-                Job::Token(t) => Done::Token(token(&mut tx, t).await?),
-            });
-        }
+        let done = write_group(&mut tx, jobs).await?;
         tx.commit().await?;
         Ok(done)
     }
 }
 
-async fn hit(
-    conn: &mut SqliteConnection,
-    key: &str,
-    now: i64,
-    window_start: i64,
-) -> Result<(i64, i64), StoreError> {
-    Ok(sqlx::query_as(rate_limit_hit!())
-        .bind(key)
-        .bind(now)
-        .bind(window_start)
-        .fetch_one(conn)
-        .await?)
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }
 
-async fn token(conn: &mut SqliteConnection, t: &TokenJob) -> Result<Recorded, StoreError> {
-    let (count, started) = hit(conn, &t.limit_key, t.now, t.window_start).await?;
-    let refused = Recorded {
-        hit: (count, crate::clock::from_millis(started)),
-        issued: false,
-    };
-    if count > t.max {
-        return Ok(refused);
+/// Every counter hit of the group (one per job) in one statement: the hits on one key are
+/// added together, and each job's count is its place among them. The window of a key is
+/// judged at the group's latest `now` for it (the group spans a few milliseconds).
+const HITS: &str = "INSERT INTO rate_limits (key, window_start, count) \
+     SELECT value->>'k', value->>'now', value->>'n' FROM json_each($1) WHERE true \
+     ON CONFLICT (key) DO UPDATE SET \
+       count = CASE WHEN rate_limits.window_start <= \
+           (SELECT j.value->>'start' FROM json_each($1) AS j WHERE j.value->>'k' = excluded.key) \
+         THEN excluded.count ELSE rate_limits.count + excluded.count END, \
+       window_start = CASE WHEN rate_limits.window_start <= \
+           (SELECT j.value->>'start' FROM json_each($1) AS j WHERE j.value->>'k' = excluded.key) \
+         THEN excluded.window_start ELSE rate_limits.window_start END \
+     RETURNING key, CAST(count AS BIGINT), window_start";
+
+/// The group's assertions remembered, each unless seen before and not yet expired: the rows
+/// returned are the fresh ones.
+const ASSERTIONS: &str = "INSERT INTO oauth_assertions (client, jti_hash, expires_at) \
+     SELECT unhex(value->>'c'), unhex(value->>'j'), value->>'e' FROM json_each($1) WHERE true \
+     ON CONFLICT (client, jti_hash) DO UPDATE SET expires_at = excluded.expires_at \
+     WHERE oauth_assertions.expires_at < $2 \
+     RETURNING client, jti_hash";
+
+/// The group's audit events.
+const AUDIT: &str = "INSERT INTO audit_events (id, at, actor_id, action, target_account_id, \
+     office_id, client_ip, user_agent, details, actor_client_id) \
+     SELECT unhex(value->>'id'), value->>'at', unhex(value->>'actor'), value->>'action', \
+       unhex(value->>'target'), unhex(value->>'office'), value->>'ip', value->>'ua', \
+       value->>'details', unhex(value->>'client') \
+     FROM json_each($1)";
+
+/// What the jobs write, in three statements for the whole group (and one per client marked
+/// used, at most once a minute each).
+async fn write_group(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<Vec<Done>, StoreError> {
+    use serde_json::json;
+    use std::collections::{HashMap, HashSet};
+
+    // 1. Every job's hit.
+    let mut keys: Vec<(&str, i64, i64, i64)> = Vec::new(); // key, hits, now, window start
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut place: Vec<(usize, i64)> = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let (key, now, start) = match job {
+            Job::Hit {
+                key,
+                now,
+                window_start,
+            } => (key.as_str(), *now, *window_start),
+            Job::Token(t) => (t.limit_key.as_str(), t.now, t.window_start),
+        };
+        let i = *index.entry(key).or_insert_with(|| {
+            keys.push((key, 0, now, start));
+            keys.len() - 1
+        });
+        let entry = &mut keys[i];
+        entry.1 += 1;
+        entry.2 = entry.2.max(now);
+        entry.3 = entry.3.max(start);
+        place.push((i, entry.1));
     }
-    if let Some((jti, until)) = &t.jti {
-        let done = sqlx::query(
-            "INSERT INTO oauth_assertions (client, jti_hash, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (client, jti_hash) DO UPDATE SET expires_at = excluded.expires_at \
-             WHERE oauth_assertions.expires_at < $4",
-        )
-        .bind(t.client)
-        .bind(jti)
-        .bind(until)
-        .bind(t.now)
-        .execute(&mut *conn)
+    let hits = serde_json::Value::Array(
+        keys.iter()
+            .map(|(k, n, now, start)| json!({ "k": k, "n": n, "now": now, "start": start }))
+            .collect(),
+    );
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(HITS)
+        .bind(hits.to_string())
+        .fetch_all(&mut *conn)
         .await?;
-        if done.rows_affected() == 0 {
-            return Ok(refused);
+    let after: HashMap<String, (i64, i64)> = rows
+        .into_iter()
+        .map(|(key, count, started)| (key, (count, started)))
+        .collect();
+    let mut counted = Vec::with_capacity(jobs.len());
+    for (i, at) in &place {
+        let (key, n, ..) = keys[*i];
+        let (count, started) = *after
+            .get(key)
+            .ok_or_else(|| StoreError::Corrupt(format!("group commit: no count for {key}")))?;
+        counted.push((count - n + at, started));
+    }
+
+    // 2. The assertions of the tokens within their limit (of two alike, the first).
+    let mut issued = vec![false; jobs.len()];
+    let mut asked: HashSet<(Uuid, &[u8])> = HashSet::new();
+    let mut fresh_candidates = Vec::new();
+    let mut latest_now = i64::MIN;
+    for (i, job) in jobs.iter().enumerate() {
+        let Job::Token(t) = job else { continue };
+        latest_now = latest_now.max(t.now);
+        if counted[i].0 > t.max {
+            continue;
+        }
+        match &t.jti {
+            None => issued[i] = true,
+            Some((jti, _)) => {
+                if asked.insert((t.client, jti.as_slice())) {
+                    fresh_candidates.push(i);
+                }
+            }
         }
     }
-    if let Some(key) = t.mark {
-        sqlx::query("UPDATE api_clients SET last_used_at = $2 WHERE id = $1")
-            .bind(t.client)
-            .bind(t.now)
-            .execute(&mut *conn)
-            .await?;
-        if let Some(key) = key {
-            sqlx::query("UPDATE api_client_keys SET last_used_at = $2 WHERE id = $1")
-                .bind(key)
+    if !fresh_candidates.is_empty() {
+        let remember = serde_json::Value::Array(
+            fresh_candidates
+                .iter()
+                .filter_map(|i| {
+                    match jobs[*i] {
+                    Job::Token(t) => t.jti.as_ref().map(|(jti, until)| {
+                        json!({ "c": hex(t.client.as_bytes()), "j": hex(jti), "e": until })
+                    }),
+                    Job::Hit { .. } => None,
+                }
+                })
+                .collect(),
+        );
+        let fresh: HashSet<(Vec<u8>, Vec<u8>)> = sqlx::query_as(ASSERTIONS)
+            .bind(remember.to_string())
+            .bind(latest_now)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+        for i in fresh_candidates {
+            if let Job::Token(t) = jobs[i]
+                && let Some((jti, _)) = &t.jti
+                && fresh.contains(&(t.client.as_bytes().to_vec(), jti.clone()))
+            {
+                issued[i] = true;
+            }
+        }
+    }
+
+    // 3. Clients and keys marked used, and the audit events of the tokens issued.
+    let mut events = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        let Job::Token(t) = job else { continue };
+        if !issued[i] {
+            continue;
+        }
+        if let Some(key) = t.mark {
+            sqlx::query("UPDATE api_clients SET last_used_at = $2 WHERE id = $1")
+                .bind(t.client)
                 .bind(t.now)
                 .execute(&mut *conn)
                 .await?;
+            if let Some(key) = key {
+                sqlx::query("UPDATE api_client_keys SET last_used_at = $2 WHERE id = $1")
+                    .bind(key)
+                    .bind(t.now)
+                    .execute(&mut *conn)
+                    .await?;
+            }
         }
+        let a = &t.audit;
+        let blob = |id: Option<Uuid>| id.map(|id| hex(id.as_bytes()));
+        events.push(json!({
+            "id": hex(t.audit_id.as_bytes()),
+            "at": t.now,
+            "actor": blob(a.actor_id),
+            "action": a.action.as_str(),
+            "target": blob(a.target_account_id),
+            "office": blob(a.office_id),
+            "ip": a.client_ip,
+            "ua": a.user_agent,
+            "details": a.details.to_string(),
+            "client": blob(a.actor_client_id),
+        }));
     }
-    let a = &t.audit;
-    sqlx::query(
-        "INSERT INTO audit_events (id, at, actor_id, action, target_account_id, office_id, client_ip, user_agent, details, actor_client_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(t.audit_id)
-    .bind(t.now)
-    .bind(a.actor_id)
-    .bind(a.action.as_str())
-    .bind(a.target_account_id)
-    .bind(a.office_id)
-    .bind(a.client_ip.clone())
-    .bind(a.user_agent.clone())
-    .bind(a.details.to_string())
-    .bind(a.actor_client_id)
-    .execute(&mut *conn)
-    .await?;
-    Ok(Recorded {
-        issued: true,
-        ..refused
-    })
+    if !events.is_empty() {
+        sqlx::query(AUDIT)
+            .bind(serde_json::Value::Array(events).to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+
+    Ok(jobs
+        .iter()
+        .enumerate()
+        .map(|(i, job)| {
+            let (count, started) = counted[i];
+            match job {
+                Job::Hit { .. } => Done::Hit(count, started),
+                Job::Token(_) => Done::Token(Recorded {
+                    hit: (count, crate::clock::from_millis(started)),
+                    issued: issued[i],
+                }),
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]

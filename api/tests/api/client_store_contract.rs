@@ -460,6 +460,36 @@ async fn tokens_and_hits_at_once_count_without_gaps_and_remember_each_jti_once(
         .await
         .unwrap();
     assert_eq!(trail.len(), 24, "one audit event per token issued");
+
+    // Over the limit at once: the first four counted get a token, the rest nothing.
+    let records = (0..10).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let audit = audit_of(c.id);
+            let jti = format!("small-{i}").into_bytes();
+            store
+                .record_token(&TokenRecord {
+                    client: c.id,
+                    limit: ("test-tokens:pc_together:small", Duration::minutes(1), 4),
+                    jti: Some((&jti, until)),
+                    mark: None,
+                    audit: &audit,
+                    now: at,
+                })
+                .await
+                .unwrap()
+        })
+    });
+    let records: Vec<_> = futures_util::future::join_all(records)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(records.iter().filter(|r| r.issued).count(), 4);
+    assert!(
+        records.iter().all(|r| r.issued == (r.hit.0 <= 4)),
+        "{records:?}"
+    );
 }
 
 async fn a_token_over_the_clients_limit_counts_and_writes_nothing_else(store: Arc<dyn Store>) {
