@@ -21,6 +21,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+use super::clients::ClientCredentials;
 use super::limits::Hit;
 use super::tokens::{Recorded, TokenRecord};
 use super::{AuditRecord, StoreError};
@@ -35,6 +36,15 @@ enum Job {
         key: String,
         now: i64,
         window_start: i64,
+    },
+    /// A hit, and the API client (with the key `kid`) the request names, read in the same
+    /// transaction (as `TokenStore::hit_and_find_client`): the token endpoint's first step.
+    HitAndFind {
+        key: String,
+        now: i64,
+        window_start: i64,
+        client_id: String,
+        kid: Option<String>,
     },
     /// What issuing a token writes (as `TokenStore::record_token`).
     Token(Box<TokenJob>),
@@ -55,6 +65,7 @@ struct TokenJob {
 
 enum Done {
     Hit(i64, i64),
+    Found(i64, i64, Option<Box<ClientCredentials>>),
     Token(Recorded),
 }
 
@@ -116,7 +127,33 @@ impl GroupCommit {
         };
         match self.run(job).await? {
             Done::Hit(count, started) => Ok((count, crate::clock::from_millis(started))),
-            Done::Token(_) => Err(StoreError::Corrupt("group commit: answer mismatch".into())),
+            _ => Err(mismatch()),
+        }
+    }
+
+    /// A hit on the counter `key`, and the client `client_id` with its key `kid`.
+    pub(crate) async fn hit_and_find(
+        self: &Arc<Self>,
+        key: &str,
+        window: chrono::Duration,
+        now: chrono::DateTime<chrono::Utc>,
+        client_id: &str,
+        kid: Option<&str>,
+    ) -> Result<(Hit, Option<ClientCredentials>), StoreError> {
+        let now = crate::clock::to_millis(now);
+        let job = Job::HitAndFind {
+            key: key.to_string(),
+            now,
+            window_start: now - window.num_milliseconds(),
+            client_id: client_id.to_string(),
+            kid: kid.map(str::to_string),
+        };
+        match self.run(job).await? {
+            Done::Found(count, started, found) => Ok((
+                (count, crate::clock::from_millis(started)),
+                found.map(|f| *f),
+            )),
+            _ => Err(mismatch()),
         }
     }
 
@@ -142,7 +179,7 @@ impl GroupCommit {
         }));
         match self.run(job).await? {
             Done::Token(recorded) => Ok(recorded),
-            Done::Hit(..) => Err(StoreError::Corrupt("group commit: answer mismatch".into())),
+            _ => Err(mismatch()),
         }
     }
 
@@ -218,6 +255,10 @@ impl GroupCommit {
     }
 }
 
+fn mismatch() -> StoreError {
+    StoreError::Corrupt("group commit: an answer of another kind".into())
+}
+
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     bytes
@@ -250,6 +291,14 @@ const ASSERTIONS: &str = "INSERT INTO oauth_assertions (client, jti_hash, expire
      WHERE oauth_assertions.expires_at < $2 \
      RETURNING client, jti_hash";
 
+/// The clients (and keys) the group's requests name, by the request's place in the list.
+const CLIENTS: &str = concat!(
+    "SELECT q.key AS q_place, ",
+    credentials_cols!(),
+    " FROM json_each($1) AS q JOIN api_clients c ON c.client_id = q.value->>'c' \
+      LEFT JOIN api_client_keys k ON k.client = c.id AND k.kid = q.value->>'k'"
+);
+
 /// The group's audit events.
 const AUDIT: &str = "INSERT INTO audit_events (id, at, actor_id, action, target_account_id, \
      office_id, client_ip, user_agent, details, actor_client_id) \
@@ -258,8 +307,8 @@ const AUDIT: &str = "INSERT INTO audit_events (id, at, actor_id, action, target_
        value->>'details', unhex(value->>'client') \
      FROM json_each($1)";
 
-/// What the jobs write, in three statements for the whole group (and one per client marked
-/// used, at most once a minute each).
+/// What the jobs write and read, in four statements for the whole group (and one per client
+/// marked used, at most once a minute each).
 async fn write_group(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<Vec<Done>, StoreError> {
     use serde_json::json;
     use std::collections::{HashMap, HashSet};
@@ -274,6 +323,12 @@ async fn write_group(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<Vec<D
                 key,
                 now,
                 window_start,
+            }
+            | Job::HitAndFind {
+                key,
+                now,
+                window_start,
+                ..
             } => (key.as_str(), *now, *window_start),
             Job::Token(t) => (t.limit_key.as_str(), t.now, t.window_start),
         };
@@ -309,7 +364,28 @@ async fn write_group(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<Vec<D
         counted.push((count - n + at, started));
     }
 
-    // 2. The assertions of the tokens within their limit (of two alike, the first).
+    // 2. The clients named, in one read.
+    let mut found: HashMap<i64, ClientCredentials> = HashMap::new();
+    let named: Vec<serde_json::Value> = jobs
+        .iter()
+        .filter_map(|job| match job {
+            Job::HitAndFind { client_id, kid, .. } => Some(json!({ "c": client_id, "k": kid })),
+            _ => None,
+        })
+        .collect();
+    if !named.is_empty() {
+        let rows = sqlx::query(CLIENTS)
+            .bind(serde_json::Value::Array(named).to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+        for row in rows {
+            use sqlx::Row as _;
+            let place: i64 = row.try_get("q_place")?;
+            found.insert(place, credentials_from_row!(row));
+        }
+    }
+
+    // 3. The assertions of the tokens within their limit (of two alike, the first).
     let mut issued = vec![false; jobs.len()];
     let mut asked: HashSet<(Uuid, &[u8])> = HashSet::new();
     let mut fresh_candidates = Vec::new();
@@ -338,7 +414,7 @@ async fn write_group(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<Vec<D
                     Job::Token(t) => t.jti.as_ref().map(|(jti, until)| {
                         json!({ "c": hex(t.client.as_bytes()), "j": hex(jti), "e": until })
                     }),
-                    Job::Hit { .. } => None,
+                    _ => None,
                 }
                 })
                 .collect(),
@@ -360,7 +436,7 @@ async fn write_group(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<Vec<D
         }
     }
 
-    // 3. Clients and keys marked used, and the audit events of the tokens issued.
+    // 4. Clients and keys marked used, and the audit events of the tokens issued.
     let mut events = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
         let Job::Token(t) = job else { continue };
@@ -403,6 +479,7 @@ async fn write_group(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<Vec<D
             .await?;
     }
 
+    let mut lookups = 0;
     Ok(jobs
         .iter()
         .enumerate()
@@ -410,6 +487,11 @@ async fn write_group(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<Vec<D
             let (count, started) = counted[i];
             match job {
                 Job::Hit { .. } => Done::Hit(count, started),
+                Job::HitAndFind { .. } => {
+                    let place = lookups;
+                    lookups += 1;
+                    Done::Found(count, started, found.remove(&place).map(Box::new))
+                }
                 Job::Token(_) => Done::Token(Recorded {
                     hit: (count, crate::clock::from_millis(started)),
                     issued: issued[i],

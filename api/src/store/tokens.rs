@@ -148,6 +148,9 @@ macro_rules! token_store_sql {
             > {
                 use $crate::store::clients::ApiClientStore as _;
                 use $crate::store::limits::LimitStore as _;
+                if let Some(group) = self.grouped() {
+                    return group.hit_and_find(key, window, now, client_id, kid).await;
+                }
                 if !$crate::store::sql::is_postgres::<$db>() {
                     let hit = self.hit_rate_limit(key, window, now).await?;
                     return Ok((hit, self.client_credentials(client_id, kid).await?));
