@@ -17,6 +17,8 @@ use poort_e2e::smtp::SmtpSink;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
+use crate::support::set;
+
 const PASSWORD: &str = "lange zomeravonden aan zee";
 
 /// Leaves `fault-<name>.txt` with what the test measured in the artifacts folder, for the
@@ -120,11 +122,6 @@ async fn status_of(url: &str) -> Option<u16> {
         .await
         .ok()
         .map(|r| r.status().as_u16())
-}
-
-fn set(env: &mut Vec<(String, String)>, key: &str, value: &str) {
-    env.retain(|(k, _)| k != key);
-    env.push((key.to_string(), value.to_string()));
 }
 
 fn postgres_address() -> SocketAddr {

@@ -12,12 +12,7 @@ use serde_json::{Value, json};
 
 use crate::integrators::office_and_operator_at;
 use crate::journeys::{accept, sign_in_with_sms, sign_out};
-use crate::support::{link_in, next_message};
-
-fn set(env: &mut Vec<(String, String)>, key: &str, value: &str) {
-    env.retain(|(k, _)| k != key);
-    env.push((key.to_string(), value.to_string()));
-}
+use crate::support::{link_in, next_message, set};
 
 fn port_of(env: &[(String, String)]) -> u16 {
     env.iter()

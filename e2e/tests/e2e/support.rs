@@ -5,6 +5,12 @@ use poort_e2e::eventually;
 use poort_e2e::server::{Poort, base_env};
 use serde_json::Value;
 
+/// Sets the server setting `key` (a `POORT__…` variable) in `env`, replacing an earlier value.
+pub fn set(env: &mut Vec<(String, String)>, key: &str, value: &str) {
+    env.retain(|(k, _)| k != key);
+    env.push((key.to_string(), value.to_string()));
+}
+
 /// A dev-mode server on a fresh database of `kind` (`None`: that database is not available).
 pub async fn dev_server(kind: Kind) -> Option<(Poort, TestDatabase, Vec<(String, String)>)> {
     dev_server_with(kind, &[]).await
