@@ -11,7 +11,9 @@
 //!     signed by the load generator), by several clients at once;
 //! (e) the same office endpoint (`GET /api/office/portfolios`) read with bearer tokens and with
 //!     an administrator's session cookie, with wrk;
-//! for SQLite and for PostgreSQL (`--only sqlite|postgres`), with the server's peak memory.
+//! for SQLite and for PostgreSQL (`--only sqlite|postgres`), with the server's peak memory;
+//! (f) with `--spa DIR` (the built SPA), first: the time until the sign-in form accepts input
+//!     in headless Chromium on emulated slow 4G, and unthrottled.
 
 #![allow(
     clippy::unwrap_used,
@@ -557,6 +559,85 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
     db.drop_database().await;
 }
 
+/// (f) The sign-in form on a phone with a weak signal: headless Chromium with a cold cache,
+/// DevTools network emulation (1.6 Mbit/s down, 750 kbit/s up, 150 ms latency) and the CPU
+/// slowed four times ("slow 4G"), from navigation until the e-mail field of the sign-in form
+/// exists (the SPA has rendered it: it accepts input). Median of `runs`, throttled and not.
+async fn spa_first_input(bin: &std::path::Path, dist: &std::path::Path, runs: usize) {
+    use poort_e2e::browser::Browser;
+    let db = TestDatabase::sqlite();
+    let mut env = base_env(&db);
+    env.retain(|(k, _)| k != "POORT__SERVER__STATIC_DIR");
+    env.push((
+        "POORT__SERVER__STATIC_DIR".into(),
+        dist.display().to_string(),
+    ));
+    let poort = Poort::start_bin(bin, &["--dev"], &env, &db.path().join("poort.log")).await;
+    let browser = Browser::start("bench-slow-4g", 412, 823).await;
+    let cdp = browser.driver.cdp();
+    // Records when the form's e-mail field first exists, on every page load.
+    cdp.send_raw(
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": "new MutationObserver((_, o) => { if (document.getElementById('email')) { window.__formReady = performance.now(); o.disconnect(); } }).observe(document, { childList: true, subtree: true });" }),
+    )
+    .await
+    .expect("the observer");
+    cdp.send_raw("Network.enable", json!({}))
+        .await
+        .expect("Network.enable");
+    cdp.send_raw("Network.setCacheDisabled", json!({ "cacheDisabled": true }))
+        .await
+        .expect("a cold cache");
+    let measure = |throttled: bool| {
+        let cdp = browser.driver.cdp();
+        let url = format!("{}/", poort.url);
+        let driver = browser.driver.clone();
+        async move {
+            let (latency, down, up, cpu) = if throttled {
+                (150.0, 1_600_000.0 / 8.0, 750_000.0 / 8.0, 4.0)
+            } else {
+                (0.0, -1.0, -1.0, 1.0)
+            };
+            cdp.send_raw(
+                "Network.emulateNetworkConditions",
+                json!({ "offline": false, "latency": latency, "downloadThroughput": down, "uploadThroughput": up }),
+            )
+            .await
+            .expect("network emulation");
+            cdp.send_raw("Emulation.setCPUThrottlingRate", json!({ "rate": cpu }))
+                .await
+                .expect("CPU throttling");
+            let mut times = Vec::new();
+            for _ in 0..runs {
+                driver.goto("about:blank").await.expect("a blank page");
+                driver.goto(&url).await.expect("the sign-in page");
+                let ready = poort_e2e::eventually(60, "the sign-in form", || async {
+                    driver
+                        .execute("return window.__formReady ?? null;", vec![])
+                        .await
+                        .ok()?
+                        .json()
+                        .as_f64()
+                })
+                .await;
+                times.push(ready);
+            }
+            times.sort_by(f64::total_cmp);
+            times[times.len() / 2]
+        }
+    };
+    let slow = measure(true).await;
+    let fast = measure(false).await;
+    println!(
+        "  the SPA's sign-in form accepts input (headless Chromium, cold cache, median of {runs}):\n    \
+         {:.2} s on slow 4G (1.6 Mbit/s, 150 ms, CPU x4), {:.2} s unthrottled",
+        slow / 1000.0,
+        fast / 1000.0
+    );
+    browser.quit().await;
+    drop(poort);
+}
+
 #[tokio::main]
 async fn main() {
     // reqwest may be built with rustls and no provider (feature unification with the API):
@@ -571,6 +652,9 @@ async fn main() {
         "  argon2id ceiling (19456 KiB, t=2, p=1, all cores, in-process): {ceiling:.1} hashes/s \
          with working memory reused, {fresh:.1} hashes/s allocating it per hash"
     );
+    if let Some(dist) = arg("--spa") {
+        spa_first_input(&bin, std::path::Path::new(&dist), 5).await;
+    }
     let only = arg("--only");
     for kind in [Kind::Sqlite, Kind::Postgres] {
         if only.as_deref().is_none_or(|o| o == kind.name()) {
