@@ -521,7 +521,8 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
     let requesters = arg("--token-requesters")
         .and_then(|s| s.parse().ok())
         .unwrap_or(32);
-    let (rate, latencies, refused, tokens) = token_load(&base, requesters, 10).await;
+    let (token_rate, latencies, refused, tokens) = token_load(&base, requesters, 10).await;
+    let rate = token_rate;
     println!(
         "  access tokens from /oauth2/token (private_key_jwt, Ed25519 assertions signed beforehand, {API_CLIENTS} clients, {requesters} requesters, 10 s):\n    \
          {rate:.0} tokens/s; p50 {:.1} ms, p99 {:.1} ms; {refused} refused",
@@ -548,8 +549,12 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
     }
     // The same load on an endpoint that touches no database: what HTTP on loopback costs here.
     if let Some((rps, p50, p99)) = read_load(&format!("{base}/api/health"), &[], &db.path(), 10) {
+        // A VM's speed drifts between runs: the token rate as a share of this run's baseline
+        // compares across runs and machines.
         println!(
-            "  baseline GET /api/health (no database, same load):\n    {rps:.0} requests/s; p50 {p50}, p99 {p99}"
+            "  baseline GET /api/health (no database, same load):\n    {rps:.0} requests/s; p50 {p50}, p99 {p99}; \
+             tokens/s above = {:.1} % of it",
+            100.0 * token_rate / rps
         );
     }
     if let Some(rss) = poort.pid().and_then(peak_rss_mib) {
