@@ -16,7 +16,15 @@ pub struct Signer {
     jwks: serde_json::Value,
     /// The current and previous public keys by `kid`, to verify what Poort signed.
     verifying: Vec<(String, ed25519_dalek::VerifyingKey)>,
+    /// Digests of tokens whose signature verified: a program sends the same access token with
+    /// every request for minutes, and an Ed25519 check costs more than the rest of a read.
+    /// Only the signature is remembered; expiry, issuer, audience and (in the callers) the
+    /// database are checked on every use. Emptied when full.
+    verified: std::sync::Mutex<std::collections::HashSet<[u8; 32]>>,
 }
+
+/// At most this many verified signatures remembered (32 bytes each).
+const VERIFIED_KEPT: usize = 8192;
 
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -82,6 +90,7 @@ impl Signer {
             kid: kid_of(&public),
             jwks: serde_json::json!({ "keys": published }),
             verifying,
+            verified: std::sync::Mutex::default(),
         }
     }
 
@@ -137,8 +146,22 @@ impl Signer {
             .verifying
             .iter()
             .find(|(k, _)| Some(k.as_str()) == header.kid)?;
-        let signature = ed25519_dalek::Signature::from_slice(&b64.decode(signature).ok()?).ok()?;
-        key.verify_strict(signed.as_bytes(), &signature).ok()?;
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let remembered = || {
+            self.verified
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if !remembered().contains(&digest) {
+            let signature =
+                ed25519_dalek::Signature::from_slice(&b64.decode(signature).ok()?).ok()?;
+            key.verify_strict(signed.as_bytes(), &signature).ok()?;
+            let mut verified = remembered();
+            if verified.len() >= VERIFIED_KEPT {
+                verified.clear();
+            }
+            verified.insert(digest);
+        }
         let claims = b64.decode(claims).ok()?;
         let registered: Registered = serde_json::from_slice(&claims).ok()?;
         if registered.exp <= now.timestamp()
@@ -239,5 +262,45 @@ mod tests {
             "a bad signature"
         );
         assert!(verify("a.b", "at+jwt", "api").is_none());
+    }
+
+    #[test]
+    fn a_remembered_signature_still_checks_everything_else_and_only_for_that_token() {
+        let signer = Signer::new(&Keys {
+            signing_key: SecretBytes::new([7; 32]),
+            encryption_key: SecretBytes::new([8; 32]),
+            previous_signing_keys: vec![],
+        });
+        let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let token = signer
+            .sign_typed(
+                &serde_json::json!({ "iss": "i", "sub": "c", "aud": "api", "exp": now.timestamp() + 60 }),
+                "at+jwt",
+            )
+            .unwrap();
+        let verify =
+            |t: &str, aud: &str, at| signer.verify::<serde_json::Value>(t, "at+jwt", aud, "i", at);
+        assert!(verify(&token, "api", now).is_some());
+        assert!(verify(&token, "api", now).is_some(), "again, remembered");
+        assert_eq!(signer.verified.lock().unwrap().len(), 1);
+        assert!(
+            verify(&token, "other", now).is_none(),
+            "the audience is checked each time"
+        );
+        assert!(
+            verify(&token, "api", now + chrono::Duration::seconds(60)).is_none(),
+            "expiry is checked each time"
+        );
+        // The same header and claims with another signature is another token: checked anew.
+        let (body, signature) = token.rsplit_once('.').unwrap();
+        let mut other: Vec<u8> = signature.bytes().collect();
+        other[10] = if other[10] == b'A' { b'B' } else { b'A' };
+        let forged = format!("{body}.{}", String::from_utf8(other).unwrap());
+        assert!(verify(&forged, "api", now).is_none());
+        // Claims changed under the remembered signature: checked anew, refused.
+        let (header, _) = body.split_once('.').unwrap();
+        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"iss":"i","sub":"admin","aud":"api","exp":1900000000}"#);
+        assert!(verify(&format!("{header}.{claims}.{signature}"), "api", now).is_none());
     }
 }
