@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use actix_web::http::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG,
@@ -33,7 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
         html: Bytes::from(html),
     };
     let assets = web::Data::new(Assets {
-        files: Arc::new(read_assets(static_dir)),
+        files: read_assets(static_dir),
         page,
     });
     cfg.app_data(assets).default_service(web::to(serve));
@@ -41,7 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
 
 /// The build's files by path (`/style-….css`), each with its variants.
 struct Assets {
-    files: Arc<HashMap<String, Asset>>,
+    files: HashMap<String, Asset>,
     page: Page,
 }
 
@@ -259,7 +258,6 @@ async fn serve(req: HttpRequest, assets: web::Data<Assets>) -> HttpResponse {
 
 /// `index.html`, answered for `/` and every deep link, never cached (it names the hashed
 /// asset files of the current build) and with the page's Content-Security-Policy.
-#[derive(Clone)]
 struct Page {
     html: Bytes,
     csp: HeaderValue,

@@ -208,73 +208,61 @@ pub fn ensure_web_tools(env: &Env) -> Result<(), String> {
     Ok(())
 }
 
-/// Debian's Chromium and ChromeDriver for the browser tests.
-pub fn ensure_browser() -> Result<(), String> {
-    let have = |p: &str| {
-        Command::new(p)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if have("chromium") && have("chromedriver") {
-        return Ok(());
-    }
+/// Whether `program arg` runs and succeeds.
+fn runs(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Installs Debian's `packages` with apt-get, saying first what and how long.
+fn apt_install(packages: &[&str], how_long: &str) -> Result<(), String> {
     run_install(
-        "chromium and chromium-driver (apt-get)",
-        "1 minute",
+        &format!("{} (apt-get)", packages.join(" and ")),
+        how_long,
         Command::new("apt-get")
-            .args(["install", "-y", "chromium", "chromium-driver"])
+            .args(["install", "-y"])
+            .args(packages)
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )
-    .map_err(|e| format!("{e}; install them with `apt-get install -y chromium chromium-driver`"))
+    .map_err(|e| {
+        format!(
+            "{e}; install with `apt-get install -y {}`",
+            packages.join(" ")
+        )
+    })
+}
+
+/// Debian's Chromium and ChromeDriver for the browser tests.
+pub fn ensure_browser() -> Result<(), String> {
+    if runs("chromium", "--version") && runs("chromedriver", "--version") {
+        return Ok(());
+    }
+    apt_install(&["chromium", "chromium-driver"], "1 minute")
 }
 
 /// HAProxy (Debian's package), the reverse proxy in front of two instances in the e2e tests.
 pub fn ensure_haproxy() -> Result<(), String> {
-    let have = Command::new("haproxy")
-        .arg("-v")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if have {
+    if runs("haproxy", "-v") {
         return Ok(());
     }
-    run_install(
-        "haproxy (apt-get)",
-        "20 seconds",
-        Command::new("apt-get")
-            .args(["install", "-y", "haproxy"])
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )
-    .map_err(|e| format!("{e}; install it with `apt-get install -y haproxy`"))
+    apt_install(&["haproxy"], "20 seconds")
 }
 
 /// brotli (Debian's package), which makes the SPA's precompressed `.br` files at build time.
 pub fn ensure_brotli() -> Result<(), String> {
-    let have = Command::new("brotli")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if have {
+    if runs("brotli", "--version") {
         return Ok(());
     }
-    run_install(
-        "brotli (apt-get)",
-        "10 seconds",
-        Command::new("apt-get")
-            .args(["install", "-y", "brotli"])
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )
-    .map_err(|e| format!("{e}; install it with `apt-get install -y brotli`"))
+    apt_install(&["brotli"], "10 seconds")
 }
 
 /// wrk, the HTTP load tool of the benchmark (Debian's package).
 pub fn ensure_wrk() -> Result<(), String> {
+    // `wrk --version` prints its version and exits with 1: that it starts is enough.
     let have = Command::new("wrk")
         .arg("--version")
         .stdout(Stdio::null())
@@ -284,13 +272,7 @@ pub fn ensure_wrk() -> Result<(), String> {
     if have {
         return Ok(());
     }
-    run_install(
-        "wrk (apt-get)",
-        "20 seconds",
-        Command::new("apt-get")
-            .args(["install", "-y", "wrk"])
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )
+    apt_install(&["wrk"], "20 seconds")
 }
 
 /// A Python venv with aiosmtpd (the SMTP sink of the e2e tests), openapi-spec-validator, the

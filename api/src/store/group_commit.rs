@@ -212,7 +212,9 @@ impl GroupCommit {
                 queue.waiting.drain(..take).collect()
             };
             if group.len() == 1 {
-                self.write_alone(group).await;
+                for waiting in group {
+                    self.write_alone(waiting).await;
+                }
                 continue;
             }
             let jobs: Vec<&Job> = group.iter().map(|w| &w.job).collect();
@@ -225,15 +227,14 @@ impl GroupCommit {
                 // Each on its own: each caller gets its own answer.
                 Err(_) => {
                     for waiting in group {
-                        self.write_alone(vec![waiting]).await;
+                        self.write_alone(waiting).await;
                     }
                 }
             }
         }
     }
 
-    async fn write_alone(&self, mut one: Vec<Waiting>) {
-        let Some(waiting) = one.pop() else { return };
+    async fn write_alone(&self, waiting: Waiting) {
         let answer = self
             .write(&[&waiting.job])
             .await

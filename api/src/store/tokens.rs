@@ -80,59 +80,57 @@ macro_rules! token_store_sql {
                 };
                 let mark = t.mark.is_some();
                 let key = t.mark.flatten();
-                {
-                    // Data-modifying CTEs see one snapshot and run whole; each write below
-                    // the jti's is conditional on the jti being fresh.
-                    let (fresh, count, started): (bool, i64, i64) = sqlx::query_as(concat!(
-                        "WITH hit AS (",
-                        rate_limit_hit_at!("$16", "$4", "$17"),
-                        "), within AS ( \
-                           SELECT (SELECT count FROM hit) <= $18 AS ok \
-                         ), seen AS ( \
-                           INSERT INTO oauth_assertions (client, jti_hash, expires_at) \
-                           SELECT $1, $2::bytea, $3 WHERE $2::bytea IS NOT NULL AND (SELECT ok FROM within) \
-                           ON CONFLICT (client, jti_hash) DO UPDATE SET expires_at = excluded.expires_at \
-                           WHERE oauth_assertions.expires_at < $4 \
-                           RETURNING 1 \
-                         ), fresh AS ( \
-                           SELECT (SELECT ok FROM within) AND ($2::bytea IS NULL OR EXISTS (SELECT 1 FROM seen)) AS ok \
-                         ), used AS ( \
-                           UPDATE api_clients SET last_used_at = $4 \
-                           WHERE id = $1 AND $5 AND (SELECT ok FROM fresh) RETURNING 1 \
-                         ), key_used AS ( \
-                           UPDATE api_client_keys SET last_used_at = $4 \
-                           WHERE id = $6 AND $5 AND (SELECT ok FROM fresh) RETURNING 1 \
-                         ), logged AS ( \
-                           INSERT INTO audit_events (id, at, actor_id, action, target_account_id, office_id, client_ip, user_agent, details, actor_client_id) \
-                           SELECT $7, $4, $8, $9, $10, $11, $12, $13, $14, $15 WHERE (SELECT ok FROM fresh) \
-                           RETURNING 1 \
-                         ) SELECT fresh.ok, hit.count, hit.window_start FROM fresh, hit",
-                    ))
-                    .bind(t.client)
-                    .bind(jti)
-                    .bind(until)
-                    .bind(now)
-                    .bind(mark)
-                    .bind(key)
-                    .bind(id)
-                    .bind(a.actor_id)
-                    .bind(a.action.as_str())
-                    .bind(a.target_account_id)
-                    .bind(a.office_id)
-                    .bind(a.client_ip.clone())
-                    .bind(a.user_agent.clone())
-                    .bind(a.details.to_string())
-                    .bind(a.actor_client_id)
-                    .bind(limit_key)
-                    .bind(window_start)
-                    .bind(max)
-                    .fetch_one(self.fast_pool())
-                    .await?;
-                    Ok($crate::store::tokens::Recorded {
-                        hit: (count, $crate::clock::from_millis(started)),
-                        issued: fresh,
-                    })
-                }
+                // Data-modifying CTEs see one snapshot and run whole; each write below
+                // the jti's is conditional on the jti being fresh.
+                let (fresh, count, started): (bool, i64, i64) = sqlx::query_as(concat!(
+                    "WITH hit AS (",
+                    rate_limit_hit_at!("$16", "$4", "$17"),
+                    "), within AS ( \
+                       SELECT (SELECT count FROM hit) <= $18 AS ok \
+                     ), seen AS ( \
+                       INSERT INTO oauth_assertions (client, jti_hash, expires_at) \
+                       SELECT $1, $2::bytea, $3 WHERE $2::bytea IS NOT NULL AND (SELECT ok FROM within) \
+                       ON CONFLICT (client, jti_hash) DO UPDATE SET expires_at = excluded.expires_at \
+                       WHERE oauth_assertions.expires_at < $4 \
+                       RETURNING 1 \
+                     ), fresh AS ( \
+                       SELECT (SELECT ok FROM within) AND ($2::bytea IS NULL OR EXISTS (SELECT 1 FROM seen)) AS ok \
+                     ), used AS ( \
+                       UPDATE api_clients SET last_used_at = $4 \
+                       WHERE id = $1 AND $5 AND (SELECT ok FROM fresh) RETURNING 1 \
+                     ), key_used AS ( \
+                       UPDATE api_client_keys SET last_used_at = $4 \
+                       WHERE id = $6 AND $5 AND (SELECT ok FROM fresh) RETURNING 1 \
+                     ), logged AS ( \
+                       INSERT INTO audit_events (id, at, actor_id, action, target_account_id, office_id, client_ip, user_agent, details, actor_client_id) \
+                       SELECT $7, $4, $8, $9, $10, $11, $12, $13, $14, $15 WHERE (SELECT ok FROM fresh) \
+                       RETURNING 1 \
+                     ) SELECT fresh.ok, hit.count, hit.window_start FROM fresh, hit",
+                ))
+                .bind(t.client)
+                .bind(jti)
+                .bind(until)
+                .bind(now)
+                .bind(mark)
+                .bind(key)
+                .bind(id)
+                .bind(a.actor_id)
+                .bind(a.action.as_str())
+                .bind(a.target_account_id)
+                .bind(a.office_id)
+                .bind(a.client_ip.clone())
+                .bind(a.user_agent.clone())
+                .bind(a.details.to_string())
+                .bind(a.actor_client_id)
+                .bind(limit_key)
+                .bind(window_start)
+                .bind(max)
+                .fetch_one(self.fast_pool())
+                .await?;
+                Ok($crate::store::tokens::Recorded {
+                    hit: (count, $crate::clock::from_millis(started)),
+                    issued: fresh,
+                })
             }
 
             async fn hit_and_find_client(
@@ -146,14 +144,8 @@ macro_rules! token_store_sql {
                 ($crate::store::limits::Hit, Option<$crate::store::clients::ClientCredentials>),
                 $crate::store::StoreError,
             > {
-                use $crate::store::clients::ApiClientStore as _;
-                use $crate::store::limits::LimitStore as _;
                 if let Some(group) = self.grouped() {
                     return group.hit_and_find(key, window, now, client_id, kid).await;
-                }
-                if !$crate::store::sql::is_postgres::<$db>() {
-                    let hit = self.hit_rate_limit(key, window, now).await?;
-                    return Ok((hit, self.client_credentials(client_id, kid).await?));
                 }
                 use sqlx::Row as _;
                 let now_ms = $crate::clock::to_millis(now);

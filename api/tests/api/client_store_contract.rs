@@ -391,6 +391,50 @@ async fn an_assertion_is_remembered_once_until_it_expires(store: Arc<dyn Store>)
     assert_eq!(removed, 2, "both records past their expiry");
 }
 
+/// Token records of client `client` on the counter `(key, max)`, one per jti, all at once.
+async fn records_at_once(
+    store: &Arc<dyn Store>,
+    client: Uuid,
+    (key, max): (&'static str, i64),
+    jtis: Vec<Vec<u8>>,
+    (at, until): (DateTime<Utc>, DateTime<Utc>),
+) -> Vec<poort_api::store::tokens::Recorded> {
+    let records = jtis.into_iter().map(|jti| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let audit = audit_of(client);
+            store
+                .record_token(&TokenRecord {
+                    client,
+                    limit: (key, Duration::minutes(1), max),
+                    jti: Some((&jti, until)),
+                    mark: Some(None),
+                    audit: &audit,
+                    now: at,
+                })
+                .await
+                .unwrap()
+        })
+    });
+    futures_util::future::join_all(records)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// The audit events the client `client` is the actor of.
+async fn client_trail(store: &Arc<dyn Store>, client: Uuid) -> Vec<poort_api::store::AuditRow> {
+    store
+        .query_audit(&poort_api::store::AuditFilter {
+            api_client_id: Some(client),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+}
+
 /// Many token records and counter hits at once (on SQLite they share transactions): every hit
 /// counted once, in some order, and of two records with one `jti` exactly one issued.
 async fn tokens_and_hits_at_once_count_without_gaps_and_remember_each_jti_once(
@@ -403,23 +447,13 @@ async fn tokens_and_hits_at_once_count_without_gaps_and_remember_each_jti_once(
     let at = now();
     let until = at + Duration::minutes(5);
     let jtis: Vec<Vec<u8>> = (0..24).map(|i| format!("jti-{i}").into_bytes()).collect();
-    let records = (0..48).map(|i| {
-        let (store, jti) = (store.clone(), jtis[i % 24].clone());
-        tokio::spawn(async move {
-            let audit = audit_of(c.id);
-            store
-                .record_token(&TokenRecord {
-                    client: c.id,
-                    limit: ("test-tokens:pc_together", Duration::minutes(1), 1000),
-                    jti: Some((&jti, until)),
-                    mark: Some(None),
-                    audit: &audit,
-                    now: at,
-                })
-                .await
-                .unwrap()
-        })
-    });
+    let records = records_at_once(
+        &store,
+        c.id,
+        ("test-tokens:pc_together", 1000),
+        (0..48).map(|i| jtis[i % 24].clone()).collect(),
+        (at, until),
+    );
     let hits = (0..48).map(|_| {
         let store = store.clone();
         tokio::spawn(async move {
@@ -430,11 +464,8 @@ async fn tokens_and_hits_at_once_count_without_gaps_and_remember_each_jti_once(
                 .0
         })
     });
-    let (records, hits) = futures_util::future::join(
-        futures_util::future::join_all(records),
-        futures_util::future::join_all(hits),
-    )
-    .await;
+    let (records, hits) =
+        futures_util::future::join(records, futures_util::future::join_all(hits)).await;
     let mut counts: Vec<i64> = hits.into_iter().map(Result::unwrap).collect();
     counts.sort_unstable();
     assert_eq!(
@@ -442,7 +473,6 @@ async fn tokens_and_hits_at_once_count_without_gaps_and_remember_each_jti_once(
         (1..=48).collect::<Vec<i64>>(),
         "each hit counted once"
     );
-    let records: Vec<_> = records.into_iter().map(Result::unwrap).collect();
     let mut client_counts: Vec<i64> = records.iter().map(|r| r.hit.0).collect();
     client_counts.sort_unstable();
     assert_eq!(client_counts, (1..=48).collect::<Vec<i64>>());
@@ -451,40 +481,18 @@ async fn tokens_and_hits_at_once_count_without_gaps_and_remember_each_jti_once(
         24,
         "each jti issued once"
     );
-    let trail = store
-        .query_audit(&poort_api::store::AuditFilter {
-            api_client_id: Some(c.id),
-            limit: 100,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let trail = client_trail(&store, c.id).await;
     assert_eq!(trail.len(), 24, "one audit event per token issued");
 
     // Over the limit at once: the first four counted get a token, the rest nothing.
-    let records = (0..10).map(|i| {
-        let store = store.clone();
-        tokio::spawn(async move {
-            let audit = audit_of(c.id);
-            let jti = format!("small-{i}").into_bytes();
-            store
-                .record_token(&TokenRecord {
-                    client: c.id,
-                    limit: ("test-tokens:pc_together:small", Duration::minutes(1), 4),
-                    jti: Some((&jti, until)),
-                    mark: None,
-                    audit: &audit,
-                    now: at,
-                })
-                .await
-                .unwrap()
-        })
-    });
-    let records: Vec<_> = futures_util::future::join_all(records)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let records = records_at_once(
+        &store,
+        c.id,
+        ("test-tokens:pc_together:small", 4),
+        (0..10).map(|i| format!("small-{i}").into_bytes()).collect(),
+        (at, until),
+    )
+    .await;
     assert_eq!(records.iter().filter(|r| r.issued).count(), 4);
     assert!(
         records.iter().all(|r| r.issued == (r.hit.0 <= 4)),
@@ -524,14 +532,7 @@ async fn a_token_over_the_clients_limit_counts_and_writes_nothing_else(store: Ar
         ((1, next_window), true),
         "the jti refused over the limit was not remembered, and a new window counts from one"
     );
-    let trail = store
-        .query_audit(&poort_api::store::AuditFilter {
-            api_client_id: Some(c.id),
-            limit: 100,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let trail = client_trail(&store, c.id).await;
     assert_eq!(
         trail.len(),
         2,

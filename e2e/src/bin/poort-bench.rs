@@ -522,10 +522,9 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
         .and_then(|s| s.parse().ok())
         .unwrap_or(32);
     let (token_rate, latencies, refused, tokens) = token_load(&base, requesters, 10).await;
-    let rate = token_rate;
     println!(
         "  access tokens from /oauth2/token (private_key_jwt, Ed25519 assertions signed beforehand, {API_CLIENTS} clients, {requesters} requesters, 10 s):\n    \
-         {rate:.0} tokens/s; p50 {:.1} ms, p99 {:.1} ms; {refused} refused",
+         {token_rate:.0} tokens/s; p50 {:.1} ms, p99 {:.1} ms; {refused} refused",
         ms(percentile(&latencies, 0.5)),
         ms(percentile(&latencies, 0.99)),
     );
