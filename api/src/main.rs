@@ -55,6 +55,21 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         api_clients: usize,
     },
+    /// Dev mode only: an insurer's numbers (5,000 offices, 100,000 accounts, 400,000 rights,
+    /// 2,000,000 audit events by default) for screens and `cargo xtask bench --scale`; active
+    /// accounts share PASSWORD and have authenticator secrets from SEED as with seed-demo.
+    SeedScale {
+        #[arg(long, default_value_t = 5_000)]
+        offices: usize,
+        #[arg(long, default_value_t = 100_000)]
+        accounts: usize,
+        #[arg(long, default_value_t = 2_000_000)]
+        audit_events: usize,
+        #[arg(long)]
+        password: String,
+        #[arg(long, default_value = "poort-demo")]
+        totp_seed: String,
+    },
     /// Invite the first member of the relations team and print the invitation link.
     BootstrapOperator {
         #[arg(long)]
@@ -152,6 +167,20 @@ fn main() -> ExitCode {
                 totp_seed,
                 api_clients,
             }) => seed_demo(settings, accounts, api_clients, password, &totp_seed).await,
+            Some(Command::SeedScale {
+                offices,
+                accounts,
+                audit_events,
+                password,
+                totp_seed,
+            }) => {
+                let size = poort_api::services::scale::Size {
+                    offices,
+                    accounts,
+                    audit_events,
+                };
+                seed_scale(settings, size, password, &totp_seed).await
+            }
             _ => serve(settings).await,
         }
     });
@@ -247,6 +276,38 @@ async fn seed_demo(
             api_clients - 1
         );
     }
+    Ok(())
+}
+
+async fn seed_scale(
+    settings: Settings,
+    size: poort_api::services::scale::Size,
+    password: String,
+    seed: &str,
+) -> anyhow::Result<()> {
+    if settings.mode != Mode::Dev {
+        anyhow::bail!(
+            "seed-scale only runs in dev mode (--dev): it makes accounts with known secrets"
+        );
+    }
+    let public_url = settings.public_url(settings.server.port);
+    let state = AppState::new(settings, Arc::new(SystemClock), public_url).await?;
+    let made = poort_api::services::scale::seed(&state, size, password, seed)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+    println!(
+        "seeded {} offices, {} portfolios, {} accounts, {} rights, {} invitations and {} audit events in {:.1} s; \
+         largest office {} (administrator: account 0, {}); relations team: relatiebeheer@scale.example",
+        made.offices,
+        made.portfolios,
+        made.accounts,
+        made.rights,
+        made.invitations,
+        made.audit_events,
+        made.seconds,
+        made.largest_office,
+        poort_api::services::scale::account_email(0, size),
+    );
     Ok(())
 }
 

@@ -267,6 +267,7 @@ fn bench(env: &Env) -> Result<(), String> {
         Err(e) => println!("xtask: no SPA figure ({e})"),
     }
     let status = bench
+        .arg("--scale")
         .arg("--bin")
         .arg(release.join("poort"))
         .env("POORT_TEST_POSTGRES_URL", postgres)

@@ -61,23 +61,21 @@ pub async fn list(
     let query = query.map(str::trim).filter(|q| !q.is_empty());
     let mut tx = state.store.read().await?;
     let accounts = tx.list_accounts(scope.office(), query, 200).await?;
-    let out = match scope {
-        Scope::Office(office_id) => {
-            let office_name = tx.get_office(office_id).await?.map(|o| o.name);
-            let rights = tx.rights_in_office(office_id).await?;
-            accounts
-                .iter()
-                .map(|a| describe(a, office_name.clone(), &rights))
-                .collect()
-        }
-        Scope::All => {
-            let mut out = Vec::with_capacity(accounts.len());
-            for account in &accounts {
-                out.push(describe_one(tx.as_mut(), account).await?);
-            }
-            out
-        }
-    };
+    // Their rights and offices' names in one query each, whatever their number.
+    let ids: Vec<Uuid> = accounts.iter().map(|a| a.id).collect();
+    let rights = tx.rights_of_accounts(&ids).await?;
+    let mut offices: Vec<Uuid> = accounts.iter().filter_map(|a| a.office_id).collect();
+    offices.sort_unstable();
+    offices.dedup();
+    let names: std::collections::HashMap<Uuid, String> =
+        tx.office_names(&offices).await?.into_iter().collect();
+    let out = accounts
+        .iter()
+        .map(|a| {
+            let name = a.office_id.and_then(|o| names.get(&o).cloned());
+            describe(a, name, &rights)
+        })
+        .collect();
     tx.commit().await?;
     Ok(out)
 }

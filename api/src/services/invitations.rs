@@ -437,13 +437,28 @@ pub async fn list_in_office(
 ) -> Result<Vec<InvitationResponse>, ApiError> {
     let now = state.now();
     let mut tx = state.store.read().await?;
-    let accounts = tx.list_accounts(Some(office_id), None, 10_000).await?;
-    let mut out = Vec::new();
-    for invitation in tx.invitations_in_office(office_id).await? {
-        if let Some(account) = accounts.iter().find(|a| a.id == invitation.account_id) {
-            out.push(describe(tx.as_mut(), &invitation, account, now).await?);
-        }
+    let invitations = tx.invitations_in_office(office_id).await?;
+    // Their accounts and histories in one query each, whatever their number.
+    let accounts: std::collections::HashMap<Uuid, Account> = tx
+        .list_accounts(Some(office_id), None, i64::MAX)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let ids: Vec<Uuid> = invitations.iter().map(|i| i.id).collect();
+    let mut events: std::collections::HashMap<Uuid, Vec<InvitationEvent>> =
+        std::collections::HashMap::new();
+    for event in tx.events_of_invitations(&ids).await? {
+        events.entry(event.invitation_id).or_default().push(event);
     }
+    let out = invitations
+        .iter()
+        .filter_map(|invitation| {
+            let account = accounts.get(&invitation.account_id)?;
+            let history = events.remove(&invitation.id).unwrap_or_default();
+            Some(response(invitation, account, history, now))
+        })
+        .collect();
     tx.commit().await?;
     Ok(out)
 }
@@ -475,17 +490,18 @@ pub async fn describe(
     account: &Account,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<InvitationResponse, ApiError> {
-    let events = tx
-        .events_of_invitation(invitation.id)
-        .await?
-        .into_iter()
-        .map(|e| InvitationEventResponse {
-            kind: e.kind,
-            at: e.at,
-            actor_name: e.actor_name,
-        })
-        .collect();
-    Ok(InvitationResponse {
+    let events = tx.events_of_invitation(invitation.id).await?;
+    Ok(response(invitation, account, events, now))
+}
+
+/// The invitation as answered, with its history (`events`, oldest first).
+fn response(
+    invitation: &Invitation,
+    account: &Account,
+    events: Vec<InvitationEvent>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> InvitationResponse {
+    InvitationResponse {
         id: invitation.id,
         account_id: account.id,
         name: account.name.clone(),
@@ -496,8 +512,15 @@ pub async fn describe(
         expires_at: invitation.expires_at,
         created_at: invitation.created_at,
         accepted_at: invitation.accepted_at(),
-        events,
-    })
+        events: events
+            .into_iter()
+            .map(|e| InvitationEventResponse {
+                kind: e.kind,
+                at: e.at,
+                actor_name: e.actor_name,
+            })
+            .collect(),
+    }
 }
 
 /// Whether an active relations-team account exists.

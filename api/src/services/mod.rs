@@ -37,6 +37,7 @@ pub mod oauth;
 pub mod offices;
 pub mod passwords;
 pub mod recovery;
+pub mod scale;
 pub mod sessions;
 pub mod setup;
 pub mod signin;

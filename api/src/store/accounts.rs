@@ -231,6 +231,118 @@ macro_rules! account_cols_a {
     };
 }
 
+/// What a search of accounts by a fragment of e-mail address, name or mobile number matches.
+pub mod search {
+    /// A fragment as the statements take it.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Fragment {
+        text: String,
+        /// `%text%`, wildcards escaped.
+        pub like: String,
+        /// The digits of a fragment with three or more, as a LIKE pattern on the stored
+        /// `+316…` form (without the leading 0 of `06…`).
+        pub digits_like: Option<String>,
+        digits: Option<String>,
+    }
+
+    impl Fragment {
+        pub fn new(query: &str) -> Self {
+            let digits: Option<String> = Some(
+                query
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect::<String>(),
+            )
+            .filter(|d| d.len() >= 3)
+            .map(|d| d.strip_prefix('0').map(str::to_string).unwrap_or(d));
+            Fragment {
+                text: query.to_lowercase(),
+                like: crate::store::sql::like_pattern(query),
+                digits_like: digits.as_ref().map(|d| format!("%{d}%")),
+                digits,
+            }
+        }
+
+        /// Whether SQLite's trigram index can find it (three characters or more).
+        pub fn indexed(&self) -> bool {
+            self.text.chars().count() >= 3
+        }
+
+        /// The FTS5 query for SQLite's trigram index: the fragment in e-mail address or name,
+        /// or its digits in the mobile number (each a quoted phrase: no operator of the user's).
+        pub fn fts_query(&self) -> String {
+            let phrase = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+            let mut q = format!("{{email_key name}} : {}", phrase(&self.text));
+            if let Some(d) = self.digits.as_ref().filter(|d| d.chars().count() >= 3) {
+                q.push_str(&format!(" OR mobile : {}", phrase(d)));
+            }
+            q
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_fragment_is_quoted_and_its_digits_searched_in_the_mobile_number() {
+            let f = Fragment::new("Jan \"de\" 06-123");
+            assert_eq!(f.like, "%jan \"de\" 06-123%");
+            assert_eq!(f.digits_like.as_deref(), Some("%6123%"));
+            assert_eq!(
+                f.fts_query(),
+                "{email_key name} : \"jan \"\"de\"\" 06-123\" OR mobile : \"6123\""
+            );
+            assert!(!Fragment::new("ab").indexed());
+            assert_eq!(Fragment::new("ab").digits_like, None);
+        }
+    }
+}
+
+/// The statements of `list_accounts`, one per case, so each is planned for what it filters on
+/// (public for the tests that check their plans).
+pub mod list_sql {
+    /// An office's accounts: `$1` office, `$2` limit.
+    pub const IN_OFFICE: &str = concat!(
+        "SELECT ",
+        account_cols!(),
+        " FROM accounts WHERE office_id = $1 ORDER BY LOWER(name), id LIMIT $2"
+    );
+    /// Every account: `$1` limit.
+    pub const ALL: &str = concat!(
+        "SELECT ",
+        account_cols!(),
+        " FROM accounts ORDER BY LOWER(name), id LIMIT $1"
+    );
+    /// An office's accounts matching a fragment (at most a few thousand: through the office's
+    /// index): `$1` office, `$2` LIKE pattern, `$3` digits' pattern or NULL, `$4` limit.
+    pub const SEARCH_IN_OFFICE: &str = concat!(
+        "SELECT ",
+        account_cols!(),
+        " FROM accounts WHERE office_id = $1 \
+         AND (email_key LIKE $2 ESCAPE '\\' OR LOWER(name) LIKE $2 ESCAPE '\\' OR mobile LIKE $3) \
+         ORDER BY LOWER(name), id LIMIT $4"
+    );
+    /// Accounts of every office matching a fragment (PostgreSQL's trigram indexes serve the
+    /// LIKEs; SQLite's, for fragments shorter than its index takes): `$1` LIKE pattern, `$2`
+    /// digits' pattern or NULL, `$3` limit.
+    pub const SEARCH_ALL: &str = concat!(
+        "SELECT ",
+        account_cols!(),
+        " FROM accounts \
+         WHERE (email_key LIKE $1 ESCAPE '\\' OR LOWER(name) LIKE $1 ESCAPE '\\' OR mobile LIKE $2) \
+         ORDER BY LOWER(name), id LIMIT $3"
+    );
+    /// SQLite: accounts of every office through the trigram index: `$1` FTS5 query, `$2` limit.
+    pub const SEARCH_TRIGRAMS: &str = concat!(
+        "SELECT ",
+        account_cols!(),
+        " FROM accounts WHERE search_id IN \
+         (SELECT rowid FROM accounts_search WHERE accounts_search MATCH $1) \
+         ORDER BY LOWER(name), id LIMIT $2"
+    );
+}
+
 macro_rules! accounts_sql {
     ($tx:ty, $db:ty) => {
         #[async_trait::async_trait]
@@ -303,29 +415,25 @@ macro_rules! accounts_sql {
                 query: Option<&str>,
                 limit: i64,
             ) -> Result<Vec<$crate::domain::Account>, $crate::store::StoreError> {
-                let pattern = query.map($crate::store::sql::like_pattern);
-                let digits: Option<String> = query
-                    .map(|q| q.chars().filter(char::is_ascii_digit).collect::<String>())
-                    .filter(|d| d.len() >= 3)
-                    .map(|d| {
-                        // Dutch numbers are stored as +316…: search without the leading 0 of 06…
-                        let d = d.strip_prefix('0').map(str::to_string).unwrap_or(d);
-                        format!("%{d}%")
-                    });
-                let rows: Vec<$crate::store::accounts::AccountRow> = sqlx::query_as(concat!(
-                    "SELECT ",
-                    account_cols!(),
-                    " FROM accounts \
-                     WHERE ($1 IS NULL OR office_id = $1) \
-                       AND ($2 IS NULL OR email_key LIKE $2 ESCAPE '\\' OR LOWER(name) LIKE $2 ESCAPE '\\' OR mobile LIKE $3) \
-                     ORDER BY LOWER(name), id LIMIT $4"
-                ))
-                .bind(office_id)
-                .bind(pattern)
-                .bind(digits)
-                .bind(limit)
-                .fetch_all(self.conn().await?)
-                .await?;
+                use $crate::store::accounts::search::Fragment;
+                type Row = $crate::store::accounts::AccountRow;
+                let search = query.map(Fragment::new);
+                let conn = self.conn().await?;
+                use $crate::store::accounts::list_sql;
+                let rows: Vec<Row> = match (&search, office_id) {
+                    (None, Some(office)) => sqlx::query_as(list_sql::IN_OFFICE)
+                        .bind(office).bind(limit).fetch_all(conn).await?,
+                    (None, None) => sqlx::query_as(list_sql::ALL).bind(limit).fetch_all(conn).await?,
+                    (Some(f), Some(office)) => sqlx::query_as(list_sql::SEARCH_IN_OFFICE)
+                        .bind(office).bind(f.like.clone()).bind(f.digits_like.clone()).bind(limit)
+                        .fetch_all(conn).await?,
+                    (Some(f), None) if !$crate::store::sql::is_postgres::<$db>() && f.indexed() =>
+                        sqlx::query_as(list_sql::SEARCH_TRIGRAMS)
+                            .bind(f.fts_query()).bind(limit).fetch_all(conn).await?,
+                    (Some(f), None) => sqlx::query_as(list_sql::SEARCH_ALL)
+                        .bind(f.like.clone()).bind(f.digits_like.clone()).bind(limit)
+                        .fetch_all(conn).await?,
+                };
                 $crate::store::offices::all(rows)
             }
 

@@ -57,6 +57,47 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
+/// The statement for `filter`: a condition for each filter given, numbered in the order
+/// office, account, action, before, API client, then the limit.
+pub fn query_sql(filter: &AuditFilter) -> String {
+    let mut sql = String::from(
+        "SELECT e.id, e.at, e.action, e.actor_id, ac.name AS actor_name, ac.email AS actor_email, \
+                e.actor_client_id, c.client_id AS actor_client_public_id, c.name AS actor_client_name, \
+                e.target_account_id, t.name AS target_name, t.email AS target_email, e.office_id, \
+                e.client_ip, e.user_agent, e.details \
+         FROM audit_events e \
+         LEFT JOIN accounts ac ON ac.id = e.actor_id \
+         LEFT JOIN api_clients c ON c.id = e.actor_client_id \
+         LEFT JOIN accounts t ON t.id = e.target_account_id \
+         WHERE TRUE",
+    );
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    if filter.office_id.is_some() {
+        sql.push_str(&format!(" AND e.office_id = ${}", next()));
+    }
+    if filter.account_id.is_some() {
+        let p = next();
+        sql.push_str(&format!(
+            " AND (e.actor_id = ${p} OR e.target_account_id = ${p})"
+        ));
+    }
+    if filter.action.is_some() {
+        sql.push_str(&format!(" AND e.action = ${}", next()));
+    }
+    if filter.before.is_some() {
+        sql.push_str(&format!(" AND e.id < ${}", next()));
+    }
+    if filter.api_client_id.is_some() {
+        sql.push_str(&format!(" AND e.actor_client_id = ${}", next()));
+    }
+    sql.push_str(&format!(" ORDER BY e.id DESC LIMIT ${}", next()));
+    sql
+}
+
 #[async_trait]
 pub trait AuditLog: Send {
     async fn audit(&mut self, record: &AuditRecord, now: DateTime<Utc>) -> Result<(), StoreError>;
@@ -126,30 +167,26 @@ macro_rules! audit_store_sql {
                 &self,
                 filter: &$crate::store::audit::AuditFilter,
             ) -> Result<Vec<$crate::store::audit::AuditRow>, $crate::store::StoreError> {
-                let rows: Vec<$crate::store::audit::AuditRowDb> = sqlx::query_as(
-                    "SELECT e.id, e.at, e.action, e.actor_id, ac.name AS actor_name, ac.email AS actor_email, \
-                            e.actor_client_id, c.client_id AS actor_client_public_id, c.name AS actor_client_name, \
-                            e.target_account_id, t.name AS target_name, t.email AS target_email, e.office_id, \
-                            e.client_ip, e.user_agent, e.details \
-                     FROM audit_events e \
-                     LEFT JOIN accounts ac ON ac.id = e.actor_id \
-                     LEFT JOIN api_clients c ON c.id = e.actor_client_id \
-                     LEFT JOIN accounts t ON t.id = e.target_account_id \
-                     WHERE ($1 IS NULL OR e.office_id = $1) \
-                       AND ($2 IS NULL OR e.actor_id = $2 OR e.target_account_id = $2) \
-                       AND ($3 IS NULL OR e.action = $3) \
-                       AND ($4 IS NULL OR e.id < $4) \
-                       AND ($6 IS NULL OR e.actor_client_id = $6) \
-                     ORDER BY e.id DESC LIMIT $5",
-                )
-                .bind(filter.office_id)
-                .bind(filter.account_id)
-                .bind(filter.action.clone())
-                .bind(filter.before)
-                .bind(filter.limit)
-                .bind(filter.api_client_id)
-                .fetch_all(&self.pool)
-                .await?;
+                // Only the filters given, so each combination is planned for its own index.
+                let sql = $crate::store::audit::query_sql(filter);
+                let mut query =
+                    sqlx::query_as::<_, $crate::store::audit::AuditRowDb>(sqlx::AssertSqlSafe(sql));
+                if let Some(office) = filter.office_id {
+                    query = query.bind(office);
+                }
+                if let Some(account) = filter.account_id {
+                    query = query.bind(account);
+                }
+                if let Some(action) = &filter.action {
+                    query = query.bind(action.clone());
+                }
+                if let Some(before) = filter.before {
+                    query = query.bind(before);
+                }
+                if let Some(client) = filter.api_client_id {
+                    query = query.bind(client);
+                }
+                let rows = query.bind(filter.limit).fetch_all(&self.pool).await?;
                 $crate::store::offices::all(rows)
             }
         }

@@ -63,6 +63,11 @@ pub trait Invitations: Send {
         &mut self,
         invitation_id: Uuid,
     ) -> Result<Vec<InvitationEvent>, StoreError>;
+    /// The events of the invitations given (one query), by invitation, oldest first.
+    async fn events_of_invitations(
+        &mut self,
+        invitation_ids: &[Uuid],
+    ) -> Result<Vec<InvitationEvent>, StoreError>;
     async fn count_invitation_events_since(
         &mut self,
         invitation_id: Uuid,
@@ -448,6 +453,37 @@ macro_rules! invitations_sql {
                 .bind(invitation_id)
                 .fetch_all(self.conn().await?)
                 .await?;
+                $crate::store::offices::all(rows)
+            }
+
+            async fn events_of_invitations(
+                &mut self,
+                invitation_ids: &[uuid::Uuid],
+            ) -> Result<Vec<$crate::domain::InvitationEvent>, $crate::store::StoreError> {
+                if invitation_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let conn = self.conn().await?;
+                let rows: Vec<$crate::store::invitations::EventRow> = if $crate::store::sql::is_postgres::<$db>() {
+                    sqlx::query_as(
+                        "SELECT e.invitation_id, e.kind, e.at, e.actor_id, a.name AS actor_name \
+                         FROM invitation_events e LEFT JOIN accounts a ON a.id = e.actor_id \
+                         WHERE e.invitation_id = ANY(CAST($1 AS uuid[])) ORDER BY e.invitation_id, e.id",
+                    )
+                    .bind($crate::store::sql::id_list::<$db>(invitation_ids))
+                    .fetch_all(conn)
+                    .await?
+                } else {
+                    sqlx::query_as(
+                        "SELECT e.invitation_id, e.kind, e.at, e.actor_id, a.name AS actor_name \
+                         FROM invitation_events e LEFT JOIN accounts a ON a.id = e.actor_id \
+                         WHERE e.invitation_id IN (SELECT unhex(value) FROM json_each($1)) \
+                         ORDER BY e.invitation_id, e.id",
+                    )
+                    .bind($crate::store::sql::id_list::<$db>(invitation_ids))
+                    .fetch_all(conn)
+                    .await?
+                };
                 $crate::store::offices::all(rows)
             }
 

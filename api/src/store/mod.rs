@@ -30,6 +30,8 @@ pub(crate) mod sql;
 #[macro_use]
 pub mod accounts;
 #[macro_use]
+pub mod bulk;
+#[macro_use]
 pub mod offices;
 #[macro_use]
 pub mod audit;
@@ -73,6 +75,7 @@ pub use sqlite::SqliteStore;
 pub mod prelude {
     pub use super::accounts::Accounts as _;
     pub use super::audit::{AuditLog as _, AuditStore as _};
+    pub use super::bulk::BulkStore as _;
     pub use super::clients::{ApiClientStore as _, ApiClients as _};
     pub use super::codes::Codes as _;
     pub use super::eherkenning::Eherkenning as _;
@@ -168,6 +171,7 @@ pub trait Store:
     + outbox::OutboxStore
     + maintenance::MaintenanceStore
     + retention::RetentionStore
+    + bulk::BulkStore
     + Send
     + Sync
     + 'static
@@ -247,6 +251,7 @@ macro_rules! all_store_impls {
         outbox_store_sql!($store, $db);
         maintenance_store_sql!($store, $db);
         retention_store_sql!($store, $db);
+        bulk_store_sql!($store, $db);
 
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {

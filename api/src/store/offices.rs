@@ -52,6 +52,14 @@ pub trait Offices: Send {
         &mut self,
         account_id: Uuid,
     ) -> Result<Vec<AccountRight>, StoreError>;
+    /// The rights of the accounts given (one query), by account, agency number and catalogue
+    /// order.
+    async fn rights_of_accounts(
+        &mut self,
+        account_ids: &[Uuid],
+    ) -> Result<Vec<AccountRight>, StoreError>;
+    /// The names of the offices given that exist (one query).
+    async fn office_names(&mut self, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>, StoreError>;
     /// The rights of every account of the office, by account, agency number and catalogue order.
     async fn rights_in_office(&mut self, office_id: Uuid) -> Result<Vec<AccountRight>, StoreError>;
     /// Replaces all rights of the account by `rights` (portfolio, right code).
@@ -235,16 +243,23 @@ macro_rules! offices_sql {
                 query: Option<&str>,
                 limit: i64,
             ) -> Result<Vec<$crate::domain::OfficeSummary>, $crate::store::StoreError> {
-                let pattern = query.map($crate::store::sql::like_pattern);
-                let rows: Vec<$crate::store::offices::OfficeSummaryRow> = sqlx::query_as(concat!(
-                    office_summary_select!(),
-                    "WHERE ($1 IS NULL OR LOWER(o.name) LIKE $1 ESCAPE '\\' OR o.kvk_number LIKE $1 ESCAPE '\\') \
-                     ORDER BY LOWER(o.name), o.id LIMIT $2"
-                ))
-                .bind(pattern)
-                .bind(limit)
-                .fetch_all(self.conn().await?)
-                .await?;
+                type Row = $crate::store::offices::OfficeSummaryRow;
+                let conn = self.conn().await?;
+                let rows: Vec<Row> = match query {
+                    Some(q) => sqlx::query_as(concat!(
+                        office_summary_select!(),
+                        "WHERE LOWER(o.name) LIKE $1 ESCAPE '\\' OR o.kvk_number LIKE $1 ESCAPE '\\' \
+                         ORDER BY LOWER(o.name), o.id LIMIT $2"
+                    ))
+                    .bind($crate::store::sql::like_pattern(q))
+                    .bind(limit)
+                    .fetch_all(conn)
+                    .await?,
+                    None => sqlx::query_as(concat!(office_summary_select!(), "ORDER BY LOWER(o.name), o.id LIMIT $1"))
+                        .bind(limit)
+                        .fetch_all(conn)
+                        .await?,
+                };
                 $crate::store::offices::all(rows)
             }
 
@@ -343,6 +358,56 @@ macro_rules! offices_sql {
                 .fetch_all(self.conn().await?)
                 .await?;
                 $crate::store::offices::all(rows)
+            }
+
+            async fn rights_of_accounts(
+                &mut self,
+                account_ids: &[uuid::Uuid],
+            ) -> Result<Vec<$crate::domain::AccountRight>, $crate::store::StoreError> {
+                if account_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let conn = self.conn().await?;
+                let rows: Vec<$crate::store::offices::AccountRightRow> = if $crate::store::sql::is_postgres::<$db>() {
+                    sqlx::query_as(concat!(
+                        account_rights_select!(),
+                        "WHERE r.account_id = ANY(CAST($1 AS uuid[])) ORDER BY r.account_id, p.agency_number, c.position"
+                    ))
+                    .bind($crate::store::sql::id_list::<$db>(account_ids))
+                    .fetch_all(conn)
+                    .await?
+                } else {
+                    sqlx::query_as(concat!(
+                        account_rights_select!(),
+                        "WHERE r.account_id IN (SELECT unhex(value) FROM json_each($1)) \
+                         ORDER BY r.account_id, p.agency_number, c.position"
+                    ))
+                    .bind($crate::store::sql::id_list::<$db>(account_ids))
+                    .fetch_all(conn)
+                    .await?
+                };
+                $crate::store::offices::all(rows)
+            }
+
+            async fn office_names(
+                &mut self,
+                ids: &[uuid::Uuid],
+            ) -> Result<Vec<(uuid::Uuid, String)>, $crate::store::StoreError> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let conn = self.conn().await?;
+                Ok(if $crate::store::sql::is_postgres::<$db>() {
+                    sqlx::query_as("SELECT id, name FROM offices WHERE id = ANY(CAST($1 AS uuid[]))")
+                        .bind($crate::store::sql::id_list::<$db>(ids))
+                        .fetch_all(conn)
+                        .await?
+                } else {
+                    sqlx::query_as("SELECT id, name FROM offices WHERE id IN (SELECT unhex(value) FROM json_each($1))")
+                        .bind($crate::store::sql::id_list::<$db>(ids))
+                        .fetch_all(conn)
+                        .await?
+                })
             }
 
             async fn rights_in_office(&mut self, office_id: uuid::Uuid) -> Result<Vec<$crate::domain::AccountRight>, $crate::store::StoreError> {

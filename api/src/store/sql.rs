@@ -151,6 +151,19 @@ pub(crate) fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// Ids as one text parameter of statements both databases run: for PostgreSQL an array
+/// literal (`= ANY(CAST($1 AS uuid[]))`), for SQLite a JSON array of hex strings
+/// (`IN (SELECT unhex(value) FROM json_each($1))`: its ids are 16-byte blobs).
+pub(crate) fn id_list<DB: sqlx::Database>(ids: &[Uuid]) -> String {
+    if is_postgres::<DB>() {
+        let list: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        format!("{{{}}}", list.join(","))
+    } else {
+        let hex: Vec<String> = ids.iter().map(|id| id.simple().to_string()).collect();
+        serde_json::Value::from(hex).to_string()
+    }
+}
+
 /// Whether `DB` is PostgreSQL (for the few statements whose SQL differs per database).
 pub(crate) fn is_postgres<DB: sqlx::Database>() -> bool {
     DB::NAME == "PostgreSQL"

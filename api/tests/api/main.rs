@@ -15,6 +15,7 @@ mod invitations;
 mod openapi;
 mod retention;
 mod robustness;
+mod scale;
 mod scoping;
 mod service;
 mod signin;

@@ -13,7 +13,10 @@
 //!     an administrator's session cookie, with wrk;
 //! for SQLite and for PostgreSQL (`--only sqlite|postgres`), with the server's peak memory;
 //! (f) with `--spa DIR` (the built SPA), first: the time until the sign-in form accepts input
-//!     in headless Chromium on emulated slow 4G, and unthrottled.
+//!     in headless Chromium on emulated slow 4G, and unthrottled;
+//! (g) with `--scale`, last (`--scale-only`: alone): every list and search endpoint at an insurer's numbers
+//!     (`poort --dev seed-scale`: 5,000 offices, 100,000 accounts, 400,000 rights, 2,000,000
+//!     audit events), one client (p50, p99) and 16 at once (requests/s), per database.
 
 #![allow(
     clippy::unwrap_used,
@@ -563,6 +566,298 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
     db.drop_database().await;
 }
 
+/// One signed-in session of a scale account: `email` with the authenticator of number `i`.
+async fn scale_session(base: &str, email: &str, i: usize) -> Option<String> {
+    let client = reqwest::Client::new();
+    let step: Value = client
+        .post(format!("{base}/api/sign-in"))
+        .json(&json!({ "email": email, "password": PASSWORD }))
+        .send()
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()?;
+    let token = step["sign_in_token"].as_str()?;
+    let r = client
+        .post(format!("{base}/api/sign-in/authenticator"))
+        .json(&json!({ "sign_in_token": token, "code": totp_now(i) }))
+        .send()
+        .await
+        .ok()?;
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("poort_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+}
+
+/// A GET with the session: status, body and how long it took.
+async fn timed_get(client: &reqwest::Client, url: &str, cookie: &str) -> (u16, Value, Duration) {
+    let started = Instant::now();
+    match client.get(url).header("Cookie", cookie).send().await {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            let body = r.json().await.unwrap_or(Value::Null);
+            (status, body, started.elapsed())
+        }
+        Err(_) => (0, Value::Null, started.elapsed()),
+    }
+}
+
+/// (g) The list and search endpoints at an insurer's numbers.
+async fn bench_scale(bin: &std::path::Path, kind: Kind) {
+    let Some(db) = TestDatabase::new(kind).await else {
+        println!("\n[{} at scale] skipped: no database", kind.name());
+        return;
+    };
+    println!("\n[{} at scale]", kind.name());
+    let mut env = base_env(&db);
+    env.retain(|(k, _)| k != "POORT__LOG__LEVEL");
+    env.extend(
+        [
+            ("POORT__LOG__LEVEL", "warn"),
+            (
+                "POORT__POLICY__SIGN_INS_PER_MINUTE_PER_CLIENT",
+                "1000000000",
+            ),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    let started = Instant::now();
+    let seeded = run_bin(
+        bin,
+        &[
+            "--dev",
+            "seed-scale",
+            "--password",
+            PASSWORD,
+            "--totp-seed",
+            SEED,
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(seeded.code, Some(0), "seeding failed: {}", seeded.stderr);
+    if kind == Kind::Postgres {
+        db.execute("VACUUM ANALYZE").await;
+        db.execute("CHECKPOINT").await;
+    } else {
+        db.execute("ANALYZE").await;
+    }
+    println!(
+        "  {} (with statistics: {:.0} s in all)",
+        seeded.stdout.trim(),
+        started.elapsed().as_secs_f64()
+    );
+    let admin_email = seeded
+        .stdout
+        .split("administrator: account 0, ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("the seed names the first administrator")
+        .to_string();
+    let office = seeded
+        .stdout
+        .split("largest office ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .expect("the seed names the largest office")
+        .to_string();
+    let poort = Poort::start_bin(bin, &["--dev"], &env, &db.path().join("poort.log")).await;
+    let base = poort.url.clone();
+    let admin = scale_session(&base, &admin_email, 0)
+        .await
+        .expect("the first administrator signs in");
+    let operator = scale_session(&base, "relatiebeheer@scale.example", 100_000)
+        .await
+        .expect("the relations team signs in");
+    let client = reqwest::Client::new();
+    // Ids for deep pages and filters, read from the trail itself.
+    let mut before = None;
+    for _ in 0..100 {
+        let url = match &before {
+            Some(b) => format!("{base}/api/operator/audit?limit=500&before={b}"),
+            None => format!("{base}/api/operator/audit?limit=500"),
+        };
+        let (_, page, _) = timed_get(&client, &url, &operator).await;
+        before = page["next_before"].as_str().map(str::to_string);
+    }
+    let deep = before.unwrap_or_default();
+    let (_, accounts, _) = timed_get(&client, &format!("{base}/api/office/accounts"), &admin).await;
+    let someone = accounts["accounts"][7]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let endpoints: Vec<(String, String, &str)> = vec![
+        (
+            "office: accounts (1,000)".into(),
+            "/api/office/accounts".into(),
+            &admin,
+        ),
+        (
+            "office: accounts ?q=jan".into(),
+            "/api/office/accounts?q=jan".into(),
+            &admin,
+        ),
+        (
+            "office: accounts ?q=de vries".into(),
+            "/api/office/accounts?q=de%20vries".into(),
+            &admin,
+        ),
+        (
+            "office: accounts ?q=0610000 (mobile)".into(),
+            "/api/office/accounts?q=0610000".into(),
+            &admin,
+        ),
+        (
+            "office: invitations with history".into(),
+            "/api/office/invitations".into(),
+            &admin,
+        ),
+        (
+            "office: audit trail".into(),
+            "/api/office/audit".into(),
+            &admin,
+        ),
+        (
+            "office: audit ?action=account.blocked".into(),
+            "/api/office/audit?action=account.blocked".into(),
+            &admin,
+        ),
+        (
+            "office: audit ?account_id=…".into(),
+            format!("/api/office/audit?account_id={someone}"),
+            &admin,
+        ),
+        (
+            "relations: accounts (all)".into(),
+            "/api/operator/accounts".into(),
+            &operator,
+        ),
+        (
+            "relations: accounts ?q=jansen".into(),
+            "/api/operator/accounts?q=jansen".into(),
+            &operator,
+        ),
+        (
+            "relations: accounts ?q=.4711@ (one)".into(),
+            "/api/operator/accounts?q=.4711%40".into(),
+            &operator,
+        ),
+        (
+            "relations: accounts ?q=061005 (mobile)".into(),
+            "/api/operator/accounts?q=061005".into(),
+            &operator,
+        ),
+        (
+            "relations: accounts ?q=zo (2 chars)".into(),
+            "/api/operator/accounts?q=zo".into(),
+            &operator,
+        ),
+        (
+            "relations: offices".into(),
+            "/api/operator/offices".into(),
+            &operator,
+        ),
+        (
+            "relations: offices ?q=amsterdam".into(),
+            "/api/operator/offices?q=amsterdam".into(),
+            &operator,
+        ),
+        (
+            "relations: offices ?q=6000123 (KvK)".into(),
+            "/api/operator/offices?q=6000123".into(),
+            &operator,
+        ),
+        (
+            "relations: an office's invitations".into(),
+            format!("/api/operator/offices/{office}/invitations"),
+            &operator,
+        ),
+        (
+            "relations: audit trail".into(),
+            "/api/operator/audit".into(),
+            &operator,
+        ),
+        (
+            "relations: audit ?office_id=…".into(),
+            format!("/api/operator/audit?office_id={office}"),
+            &operator,
+        ),
+        (
+            "relations: audit ?action=invitation.resent".into(),
+            "/api/operator/audit?action=invitation.resent".into(),
+            &operator,
+        ),
+        (
+            "relations: audit page 101 (50,000 deep)".into(),
+            format!("/api/operator/audit?before={deep}"),
+            &operator,
+        ),
+    ];
+    println!(
+        "  {:<44} {:>7} {:>9} {:>9} {:>12}",
+        "endpoint", "rows", "p50 ms", "p99 ms", "16 clients/s"
+    );
+    for (label, path, cookie) in &endpoints {
+        let url = format!("{base}{path}");
+        let mut latencies = Vec::new();
+        let mut rows = 0;
+        let mut statuses = std::collections::BTreeSet::new();
+        for _ in 0..200 {
+            let (status, body, took) = timed_get(&client, &url, cookie).await;
+            statuses.insert(status);
+            rows = ["accounts", "offices", "invitations", "events"]
+                .iter()
+                .find_map(|k| body[k].as_array().map(Vec::len))
+                .unwrap_or(0);
+            latencies.push(took);
+        }
+        latencies.sort();
+        let done = Arc::new(AtomicUsize::new(0));
+        let until = Instant::now() + Duration::from_secs(3);
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let (url, cookie, done) = (url.clone(), cookie.to_string(), done.clone());
+            tasks.push(tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                while Instant::now() < until {
+                    if timed_get(&client, &url, &cookie).await.0 == 200 {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let odd: Vec<String> = statuses
+            .iter()
+            .filter(|s| **s != 200)
+            .map(u16::to_string)
+            .collect();
+        println!(
+            "  {label:<44} {rows:>7} {:>9.1} {:>9.1} {:>12.0}{}",
+            ms(percentile(&latencies, 0.5)),
+            ms(percentile(&latencies, 0.99)),
+            done.load(Ordering::Relaxed) as f64 / 3.0,
+            if odd.is_empty() {
+                String::new()
+            } else {
+                format!("  (also answered {})", odd.join(", "))
+            }
+        );
+    }
+    if let Some(rss) = poort.pid().and_then(peak_rss_mib) {
+        println!("  server peak RSS: {rss:.0} MiB");
+    }
+    drop(poort);
+    db.drop_database().await;
+}
+
 /// (f) The sign-in form on a phone with a weak signal: headless Chromium with a cold cache,
 /// DevTools network emulation (1.6 Mbit/s down, 750 kbit/s up, 150 ms latency) and the CPU
 /// slowed four times ("slow 4G"), from navigation until the e-mail field of the sign-in form
@@ -660,9 +955,17 @@ async fn main() {
         spa_first_input(&bin, std::path::Path::new(&dist), 5).await;
     }
     let only = arg("--only");
+    let flag = |name: &str| std::env::args().any(|a| a == name);
     for kind in [Kind::Sqlite, Kind::Postgres] {
-        if only.as_deref().is_none_or(|o| o == kind.name()) {
+        if only.as_deref().is_none_or(|o| o == kind.name()) && !flag("--scale-only") {
             bench_database(&bin, kind, seconds).await;
+        }
+    }
+    if flag("--scale") || flag("--scale-only") {
+        for kind in [Kind::Sqlite, Kind::Postgres] {
+            if only.as_deref().is_none_or(|o| o == kind.name()) {
+                bench_scale(&bin, kind).await;
+            }
         }
     }
 }
