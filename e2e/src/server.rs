@@ -263,13 +263,20 @@ pub async fn run(args: &[&str], env: &[(String, String)]) -> Finished {
 }
 
 pub async fn run_bin(bin: &Path, args: &[&str], env: &[(String, String)]) -> Finished {
-    let out = tokio::time::timeout(
-        Duration::from_secs(300),
-        command_for(bin, args, env).output(),
-    )
-    .await
-    .expect("poort command timed out")
-    .expect("run poort");
+    run_bin_within(bin, args, env, Duration::from_secs(300)).await
+}
+
+/// [`run_bin`] with its own time limit.
+pub async fn run_bin_within(
+    bin: &Path,
+    args: &[&str],
+    env: &[(String, String)],
+    limit: Duration,
+) -> Finished {
+    let out = tokio::time::timeout(limit, command_for(bin, args, env).output())
+        .await
+        .expect("poort command timed out")
+        .expect("run poort");
     Finished {
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).to_string(),

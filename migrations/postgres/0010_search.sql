@@ -17,5 +17,6 @@ CREATE INDEX accounts_office_by_name ON accounts (office_id, LOWER(name), id);
 CREATE INDEX accounts_by_name ON accounts (LOWER(name), id);
 CREATE INDEX offices_by_name ON offices (LOWER(name), id);
 
--- The audit trail filtered by action alone (across offices), newest first.
+-- The audit trail filtered by action, across offices and within one, newest first.
 CREATE INDEX audit_events_action ON audit_events (action, id);
+CREATE INDEX audit_events_office_action ON audit_events (office_id, action, id);

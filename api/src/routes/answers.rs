@@ -28,6 +28,11 @@ pub enum AccountDetailAnswers {
 pub enum InvitationListAnswers {
     #[response(status = 200, description = "Invitations, newest first")]
     Ok(InvitationListResponse),
+    #[response(
+        status = 400,
+        description = "`invalid_request`: a limit outside 1–500, or a `before` that is not an id"
+    )]
+    InvalidRequest(ErrorBody),
     #[response(status = 401, description = "`unauthenticated`")]
     Unauthenticated(ErrorBody),
     #[response(status = 403, description = "`forbidden`")]

@@ -33,6 +33,17 @@ pub struct SearchQuery {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
+pub struct InvitationPageQuery {
+    /// Paging: invitations older than this one (`next_before` of the previous page).
+    pub before: Option<Uuid>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct OfficeAuditQuery {
     /// Events where this account acted or was acted on.
     pub account_id: Option<Uuid>,
@@ -213,19 +224,21 @@ pub async fn remove_admin(
     Ok(web::Json(caller.shown(account)))
 }
 
-/// The office's invitations with their history (sent, re-sent, renewed, accepted, withdrawn).
+/// The office's invitations with their history (sent, re-sent, renewed, accepted, withdrawn),
+/// newest first, a page at a time.
 #[utoipa::path(
-    get, path = "/api/office/invitations", tag = "office",
+    get, path = "/api/office/invitations", tag = "office", params(InvitationPageQuery),
     responses(InvitationListAnswers),
     security(("session" = []), ("oauth2" = ["accounts:read"]))
 )]
 pub async fn list_invitations(
     state: web::Data<AppState>,
     caller: OfficeCaller<ReadAccounts>,
+    query: web::Query<InvitationPageQuery>,
 ) -> Result<web::Json<InvitationListResponse>, ApiError> {
     let office = caller.office;
-    let invitations = invitations::list_in_office(&state, office).await?;
-    Ok(web::Json(InvitationListResponse { invitations }))
+    let page = invitations::list_in_office(&state, office, query.before, query.limit).await?;
+    Ok(web::Json(page))
 }
 
 /// Invites a colleague: name, e-mail address, rights per portfolio, and whether they also

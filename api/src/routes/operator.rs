@@ -252,9 +252,10 @@ pub async fn update_portfolio(
     ))
 }
 
-/// The invitations of an office.
+/// The invitations of an office, newest first, a page at a time.
 #[utoipa::path(
-    get, path = "/api/operator/offices/{id}/invitations", tag = "operator", params(("id" = Uuid, Path)),
+    get, path = "/api/operator/offices/{id}/invitations", tag = "operator",
+    params(("id" = Uuid, Path), crate::routes::office::InvitationPageQuery),
     responses(InvitationListAnswers),
     security(("session" = []), ("oauth2" = ["accounts:read"]))
 )]
@@ -262,10 +263,11 @@ pub async fn office_invitations(
     state: web::Data<AppState>,
     _caller: OperatorCaller<ReadAccounts>,
     id: web::Path<Uuid>,
+    query: web::Query<crate::routes::office::InvitationPageQuery>,
 ) -> Result<web::Json<InvitationListResponse>, ApiError> {
-    Ok(web::Json(InvitationListResponse {
-        invitations: invitations::list_in_office(&state, *id).await?,
-    }))
+    Ok(web::Json(
+        invitations::list_in_office(&state, *id, query.before, query.limit).await?,
+    ))
 }
 
 /// Invites someone into an office, typically its first user administrator.

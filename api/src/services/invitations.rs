@@ -7,7 +7,7 @@
 use poort_shared::ErrorCode;
 use poort_shared::dto::{
     AccountStatus, AuditAction, InvitationEventKind, InvitationEventResponse, InvitationKind,
-    InvitationResponse, InviteRequest, RightsGrant, Role,
+    InvitationListResponse, InvitationResponse, InviteRequest, RightsGrant, Role,
 };
 use poort_shared::validate::{Email, parse_name};
 use serde_json::json;
@@ -430,17 +430,33 @@ pub async fn withdraw(
     Ok(response)
 }
 
-/// The invitations of an office, newest first, with their history.
+/// One page of an office's invitations, newest first, with their history: at most `limit`
+/// (1–500, default 50), older than `before` if given.
 pub async fn list_in_office(
     state: &AppState,
     office_id: Uuid,
-) -> Result<Vec<InvitationResponse>, ApiError> {
+    before: Option<Uuid>,
+    limit: Option<i64>,
+) -> Result<InvitationListResponse, ApiError> {
+    let limit = limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid_request(
+            "limit: must be between 1 and 500",
+        ));
+    }
     let now = state.now();
     let mut tx = state.store.read().await?;
-    let invitations = tx.invitations_in_office(office_id).await?;
-    // Their accounts and histories in one query each, whatever their number.
+    let mut invitations = tx
+        .invitations_in_office(office_id, before, limit + 1)
+        .await?;
+    let more = invitations.len() as i64 > limit;
+    invitations.truncate(limit as usize);
+    // Their accounts and histories in one query each.
+    let mut ids: Vec<Uuid> = invitations.iter().map(|i| i.account_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
     let accounts: std::collections::HashMap<Uuid, Account> = tx
-        .list_accounts(Some(office_id), None, i64::MAX)
+        .accounts_by_ids(&ids)
         .await?
         .into_iter()
         .map(|a| (a.id, a))
@@ -451,7 +467,7 @@ pub async fn list_in_office(
     for event in tx.events_of_invitations(&ids).await? {
         events.entry(event.invitation_id).or_default().push(event);
     }
-    let out = invitations
+    let out: Vec<InvitationResponse> = invitations
         .iter()
         .filter_map(|invitation| {
             let account = accounts.get(&invitation.account_id)?;
@@ -460,7 +476,14 @@ pub async fn list_in_office(
         })
         .collect();
     tx.commit().await?;
-    Ok(out)
+    Ok(InvitationListResponse {
+        next_before: if more {
+            invitations.last().map(|i| i.id)
+        } else {
+            None
+        },
+        invitations: out,
+    })
 }
 
 /// The invitations of one account, newest first.

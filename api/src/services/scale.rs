@@ -370,7 +370,15 @@ pub async fn seed(
     }
     let mut rights = 0;
     let mut invitations = 0;
-    for chunk in (0..size.accounts).collect::<Vec<_>>().chunks(10_000) {
+    for (n, chunk) in (0..size.accounts)
+        .collect::<Vec<_>>()
+        .chunks(10_000)
+        .enumerate()
+    {
+        // Plans for the tables as they grow (the first chunk starts from empty ones).
+        if n < 3 {
+            store.analyze().await?;
+        }
         let mut accounts = Vec::with_capacity(chunk.len());
         let mut right_rows = Vec::with_capacity(chunk.len() * 4);
         let mut invitation_rows = Vec::with_capacity(chunk.len());
@@ -392,6 +400,8 @@ pub async fn seed(
                 _ => "active",
             };
             let invited = status == "invited";
+            // Within the 90 days a password lasts.
+            let password_changed = now - Duration::minutes(mix.below(60 * 24 * 60) as i64);
             let signed_in =
                 (!invited).then(|| now - Duration::minutes(mix.below(90 * 24 * 60) as i64));
             let secret = if invited {
@@ -417,7 +427,7 @@ pub async fn seed(
                 Value::Text((!invited).then(|| format!("+316{:08}", 10_000_000 + i))),
                 text(status),
                 Value::Text((!invited).then(|| hash.clone())),
-                Value::Int(signed_in.map(|t| (t - Duration::days(30)).timestamp_millis())),
+                Value::Int(signed_in.map(|_| password_changed.timestamp_millis())),
                 Value::Bytes(secret),
                 Value::Int(signed_in.map(|t| t.timestamp_millis())),
                 Value::Text((status == "deactivated").then(|| "active".to_string())),
@@ -506,7 +516,7 @@ pub async fn seed(
             })
             .await?;
         store
-            .insert_rows(&Rows {
+            .insert_rights(&Rows {
                 table: "account_rights",
                 columns: &["account_id", "portfolio_id", "right_code", "granted_at"],
                 rows: right_rows,
@@ -589,6 +599,7 @@ pub async fn seed(
         })
         .await?;
 
+    store.analyze().await?;
     // The audit trail: events in time order, each in the office of a random account (so an
     // office's share follows its size), by its administrator on that account.
     let total: usize = size.accounts.max(1);

@@ -29,13 +29,16 @@ pub trait Accounts: Send {
         email_key: &str,
     ) -> Result<Option<Account>, StoreError>;
     /// Accounts of one office (or of all), optionally matching part of an e-mail address,
-    /// name or mobile number; by name.
+    /// name or mobile number; by name. Across offices a fragment of one or two characters
+    /// matches the beginning of the name or e-mail address only.
     async fn list_accounts(
         &mut self,
         office_id: Option<Uuid>,
         query: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Account>, StoreError>;
+    /// The accounts given that exist (one query), in no particular order.
+    async fn accounts_by_ids(&mut self, ids: &[Uuid]) -> Result<Vec<Account>, StoreError>;
     /// The office's active user administrators, by name.
     async fn office_admins(&mut self, office_id: Uuid) -> Result<Vec<Account>, StoreError>;
     async fn count_active_admins(&mut self, office_id: Uuid) -> Result<i64, StoreError>;
@@ -236,7 +239,8 @@ pub mod search {
     /// A fragment as the statements take it.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct Fragment {
-        text: String,
+        /// The fragment in lower case.
+        pub text: String,
         /// `%text%`, wildcards escaped.
         pub like: String,
         /// The digits of a fragment with three or more, as a LIKE pattern on the stored
@@ -263,7 +267,20 @@ pub mod search {
             }
         }
 
-        /// Whether SQLite's trigram index can find it (three characters or more).
+        /// `text%`, wildcards escaped: the beginning of a name or address.
+        pub fn prefix_like(&self) -> String {
+            let like = &self.like;
+            format!("{}%", &like[1..like.len() - 1])
+        }
+
+        /// The first text after every text that begins with the fragment (for a range over
+        /// an index in binary order).
+        pub fn prefix_end(&self) -> String {
+            format!("{}\u{10FFFF}", self.text)
+        }
+
+        /// Whether a trigram index can find it (three characters or more); across offices a
+        /// shorter one matches the beginning of the name or e-mail address.
         pub fn indexed(&self) -> bool {
             self.text.chars().count() >= 3
         }
@@ -294,6 +311,7 @@ pub mod search {
                 "{email_key name} : \"jan \"\"de\"\" 06-123\" OR mobile : \"6123\""
             );
             assert!(!Fragment::new("ab").indexed());
+            assert_eq!(Fragment::new("A_").prefix_like(), "a\\_%");
             assert_eq!(Fragment::new("ab").digits_like, None);
         }
     }
@@ -331,6 +349,22 @@ pub mod list_sql {
         account_cols!(),
         " FROM accounts \
          WHERE (email_key LIKE $1 ESCAPE '\\' OR LOWER(name) LIKE $1 ESCAPE '\\' OR mobile LIKE $2) \
+         ORDER BY LOWER(name), id LIMIT $3"
+    );
+    /// PostgreSQL: accounts of every office whose name or e-mail address begins with a short
+    /// fragment (the trigram indexes take the anchored pattern): `$1` `text%`, `$2` limit.
+    pub const PREFIX_ALL: &str = concat!(
+        "SELECT ",
+        account_cols!(),
+        " FROM accounts WHERE email_key LIKE $1 ESCAPE '\\' OR LOWER(name) LIKE $1 ESCAPE '\\' \
+         ORDER BY LOWER(name), id LIMIT $2"
+    );
+    /// SQLite: the same as ranges over the name and address indexes: `$1` the fragment, `$2`
+    /// the end of its range, `$3` limit.
+    pub const PREFIX_RANGE: &str = concat!(
+        "SELECT ",
+        account_cols!(),
+        " FROM accounts WHERE (LOWER(name) >= $1 AND LOWER(name) < $2) OR (email_key >= $1 AND email_key < $2) \
          ORDER BY LOWER(name), id LIMIT $3"
     );
     /// SQLite: accounts of every office through the trigram index: `$1` FTS5 query, `$2` limit.
@@ -430,10 +464,31 @@ macro_rules! accounts_sql {
                     (Some(f), None) if !$crate::store::sql::is_postgres::<$db>() && f.indexed() =>
                         sqlx::query_as(list_sql::SEARCH_TRIGRAMS)
                             .bind(f.fts_query()).bind(limit).fetch_all(conn).await?,
+                    (Some(f), None) if !f.indexed() && $crate::store::sql::is_postgres::<$db>() =>
+                        sqlx::query_as(list_sql::PREFIX_ALL)
+                            .bind(f.prefix_like()).bind(limit).fetch_all(conn).await?,
+                    (Some(f), None) if !f.indexed() => sqlx::query_as(list_sql::PREFIX_RANGE)
+                        .bind(f.text.clone()).bind(f.prefix_end()).bind(limit).fetch_all(conn).await?,
                     (Some(f), None) => sqlx::query_as(list_sql::SEARCH_ALL)
                         .bind(f.like.clone()).bind(f.digits_like.clone()).bind(limit)
                         .fetch_all(conn).await?,
                 };
+                $crate::store::offices::all(rows)
+            }
+
+            async fn accounts_by_ids(&mut self, ids: &[uuid::Uuid]) -> Result<Vec<$crate::domain::Account>, $crate::store::StoreError> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = if $crate::store::sql::is_postgres::<$db>() {
+                    concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = ANY(CAST($1 AS uuid[]))")
+                } else {
+                    concat!("SELECT ", account_cols!(), " FROM accounts WHERE id IN (SELECT unhex(value) FROM json_each($1))")
+                };
+                let rows: Vec<$crate::store::accounts::AccountRow> = sqlx::query_as(sql)
+                    .bind($crate::store::sql::id_list::<$db>(ids))
+                    .fetch_all(self.conn().await?)
+                    .await?;
                 $crate::store::offices::all(rows)
             }
 

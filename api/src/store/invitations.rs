@@ -37,9 +37,12 @@ pub trait Invitations: Send {
         account_id: Uuid,
     ) -> Result<Vec<Invitation>, StoreError>;
     /// Invitations for accounts of the office, newest first.
+    /// The office's invitations, newest first: at most `limit`, older than `before` if given.
     async fn invitations_in_office(
         &mut self,
         office_id: Uuid,
+        before: Option<Uuid>,
+        limit: i64,
     ) -> Result<Vec<Invitation>, StoreError>;
 
     async fn insert_link(&mut self, link: &InvitationLink) -> Result<(), StoreError>;
@@ -379,14 +382,34 @@ macro_rules! invitations_sql {
                 $crate::store::offices::all(rows)
             }
 
-            async fn invitations_in_office(&mut self, office_id: uuid::Uuid) -> Result<Vec<$crate::domain::Invitation>, $crate::store::StoreError> {
-                let rows: Vec<$crate::store::invitations::InvitationRow> = sqlx::query_as(concat!(
-                    "SELECT ", invitation_cols!(),
-                    " FROM invitations i JOIN accounts a ON a.id = i.account_id WHERE a.office_id = $1 ORDER BY i.id DESC"
-                ))
-                .bind(office_id)
-                .fetch_all(self.conn().await?)
-                .await?;
+            async fn invitations_in_office(
+                &mut self,
+                office_id: uuid::Uuid,
+                before: Option<uuid::Uuid>,
+                limit: i64,
+            ) -> Result<Vec<$crate::domain::Invitation>, $crate::store::StoreError> {
+                let conn = self.conn().await?;
+                let rows: Vec<$crate::store::invitations::InvitationRow> = match before {
+                    None => sqlx::query_as(concat!(
+                        "SELECT ", invitation_cols!(),
+                        " FROM invitations i JOIN accounts a ON a.id = i.account_id WHERE a.office_id = $1 \
+                         ORDER BY i.id DESC LIMIT $2"
+                    ))
+                    .bind(office_id)
+                    .bind(limit)
+                    .fetch_all(conn)
+                    .await?,
+                    Some(before) => sqlx::query_as(concat!(
+                        "SELECT ", invitation_cols!(),
+                        " FROM invitations i JOIN accounts a ON a.id = i.account_id WHERE a.office_id = $1 \
+                         AND i.id < $2 ORDER BY i.id DESC LIMIT $3"
+                    ))
+                    .bind(office_id)
+                    .bind(before)
+                    .bind(limit)
+                    .fetch_all(conn)
+                    .await?,
+                };
                 $crate::store::offices::all(rows)
             }
 

@@ -167,10 +167,14 @@ async fn an_expired_link_sends_a_new_invitation_once_per_click_and_the_old_link_
     assert_eq!(status, 200);
     // (The operator's session has long expired in those eight days: ask the service directly.)
     let office = office.parse().unwrap();
-    let list = poort_api::services::invitations::list_in_office(&app.state, office)
+    let list = poort_api::services::invitations::list_in_office(&app.state, office, None, None)
         .await
         .unwrap();
-    let history: Vec<_> = list[0].events.iter().map(|e| e.kind.as_str()).collect();
+    let history: Vec<_> = list.invitations[0]
+        .events
+        .iter()
+        .map(|e| e.kind.as_str())
+        .collect();
     assert_eq!(history, vec!["sent", "renewed"]);
 }
 

@@ -18,6 +18,7 @@ crate::app_on_both_databases!(
     the_scale_seed_makes_what_it_says_and_once,
     fragment_searches_find_what_a_scan_finds_and_follow_changes,
     list_and_search_statements_use_indexes,
+    invitations_are_read_a_page_at_a_time,
 );
 
 const SMALL: Size = Size {
@@ -98,9 +99,20 @@ async fn the_scale_seed_makes_what_it_says_and_once(app: &TestApp) {
     assert_eq!(app.db.count("SELECT COUNT(*) FROM offices").await, 40);
 }
 
-/// What a search should find, by a plain scan of every account.
-fn scan<'a>(all: &'a [poort_api::domain::Account], q: &str) -> Vec<&'a Uuid> {
+/// What a search should find, by a plain scan of every account: a fragment anywhere in the
+/// address or name, or its digits in the mobile number; across offices, a fragment of one or
+/// two characters at the beginning of the name or address.
+fn scan<'a>(all: &'a [poort_api::domain::Account], q: &str, across: bool) -> Vec<&'a Uuid> {
     let f = q.to_lowercase();
+    if across && f.chars().count() < 3 {
+        let mut found: Vec<&Uuid> = all
+            .iter()
+            .filter(|a| a.email_key().starts_with(&f) || a.name.to_lowercase().starts_with(&f))
+            .map(|a| &a.id)
+            .collect();
+        found.sort();
+        return found;
+    }
     let digits: String = q.chars().filter(char::is_ascii_digit).collect();
     let digits =
         (digits.len() >= 3).then(|| digits.strip_prefix('0').unwrap_or(&digits).to_string());
@@ -160,10 +172,10 @@ async fn fragment_searches_find_what_a_scan_finds_and_follow_changes(app: &TestA
         "ANNA",
     ] {
         let found = search(app, None, q).await;
-        let expected: Vec<Uuid> = scan(&all, q).into_iter().copied().collect();
+        let expected: Vec<Uuid> = scan(&all, q, true).into_iter().copied().collect();
         assert_eq!(found, expected, "search for {q:?}");
         let in_office: Vec<Uuid> = search(app, Some(made.largest_office), q).await;
-        let expected: Vec<Uuid> = scan(&all, q)
+        let expected: Vec<Uuid> = scan(&all, q, false)
             .into_iter()
             .filter(|id| {
                 all.iter()
@@ -269,6 +281,7 @@ async fn list_and_search_statements_use_indexes(app: &TestApp) {
     let office = Bind::Id(Some(made.largest_office));
     let f = Fragment::new("jansen");
     let mobile = Fragment::new("0610001");
+    let short = Fragment::new("zo");
     let someone = {
         let mut tx = app.state.store.read().await.unwrap();
         tx.list_accounts(Some(made.largest_office), None, 1)
@@ -320,6 +333,11 @@ async fn list_and_search_statements_use_indexes(app: &TestApp) {
                 ],
             ));
             cases.push((
+                "every office's accounts by the beginning",
+                list_sql::PREFIX_ALL.into(),
+                vec![Bind::Text(Some(short.prefix_like())), Bind::Int(200)],
+            ));
+            cases.push((
                 "every office's accounts by mobile fragment",
                 list_sql::SEARCH_ALL.into(),
                 vec![
@@ -329,11 +347,22 @@ async fn list_and_search_statements_use_indexes(app: &TestApp) {
                 ],
             ));
         }
-        Kind::Sqlite => cases.push((
-            "every office's accounts by fragment",
-            list_sql::SEARCH_TRIGRAMS.into(),
-            vec![Bind::Text(Some(f.fts_query())), Bind::Int(200)],
-        )),
+        Kind::Sqlite => {
+            cases.push((
+                "every office's accounts by fragment",
+                list_sql::SEARCH_TRIGRAMS.into(),
+                vec![Bind::Text(Some(f.fts_query())), Bind::Int(200)],
+            ));
+            cases.push((
+                "every office's accounts by the beginning",
+                list_sql::PREFIX_RANGE.into(),
+                vec![
+                    Bind::Text(Some(short.text.clone())),
+                    Bind::Text(Some(short.prefix_end())),
+                    Bind::Int(200),
+                ],
+            ));
+        }
     }
     let audit = |filter: AuditFilter| query_sql(&filter);
     let id = |v: Uuid| Bind::Id(Some(v));
@@ -424,5 +453,69 @@ async fn list_and_search_statements_use_indexes(app: &TestApp) {
             }),
         };
         assert!(!whole, "{what} reads every row:\n{plan}");
+    }
+}
+
+async fn invitations_are_read_a_page_at_a_time(app: &TestApp) {
+    seeded(app).await;
+    let admin = crate::helpers::User::new(&app.address);
+    let (status, step) = admin
+        .post(
+            "/api/sign-in",
+            serde_json::json!({ "email": scale::account_email(0, SMALL), "password": "schaal wachtwoord 2026" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{step}");
+    let code = poort_api::auth::totp::code_at(
+        &poort_api::services::demo::demo_secret("test", 0),
+        app.now_unix(),
+    )
+    .unwrap();
+    let (status, body) = admin
+        .post(
+            "/api/sign-in/authenticator",
+            serde_json::json!({ "sign_in_token": step["sign_in_token"], "code": code }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // The largest office's 200 invitations in pages of 64: each once, newest first.
+    let (mut seen, mut sizes, mut before) = (Vec::new(), Vec::new(), None::<String>);
+    loop {
+        let path = match &before {
+            Some(b) => format!("/api/office/invitations?limit=64&before={b}"),
+            None => "/api/office/invitations?limit=64".to_string(),
+        };
+        let (status, page) = admin.get(&path).await;
+        assert_eq!(status, 200, "{page}");
+        let ids: Vec<String> = page["invitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            page["invitations"][0]["events"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty())
+        );
+        sizes.push(ids.len());
+        seen.extend(ids);
+        match page["next_before"].as_str() {
+            Some(next) => before = Some(next.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(sizes, vec![64, 64, 64, 8]);
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    sorted.dedup();
+    assert_eq!(sorted, seen, "newest first, each once");
+    // The default page is 50; sizes outside 1–500 are refused.
+    let (_, page) = admin.get("/api/office/invitations").await;
+    assert_eq!(page["invitations"].as_array().unwrap().len(), 50);
+    for bad in ["limit=0", "limit=501", "before=nope"] {
+        let (status, body) = admin.get(&format!("/api/office/invitations?{bad}")).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert_eq!(crate::helpers::code(&body), "invalid_request", "{bad}");
     }
 }

@@ -852,11 +852,24 @@ async fn invitations_keep_their_set_up_state_links_and_history(store: Arc<dyn St
         "newest first"
     );
     assert_eq!(
-        ids(tx.invitations_in_office(o.id).await.unwrap()),
+        ids(tx.invitations_in_office(o.id, None, 10).await.unwrap()),
         [second.id, first.id]
     );
+    assert_eq!(
+        ids(tx.invitations_in_office(o.id, None, 1).await.unwrap()),
+        [second.id],
+        "a page"
+    );
+    assert_eq!(
+        ids(tx
+            .invitations_in_office(o.id, Some(second.id), 10)
+            .await
+            .unwrap()),
+        [first.id],
+        "the page after it"
+    );
     assert!(
-        tx.invitations_in_office(Uuid::nil())
+        tx.invitations_in_office(Uuid::nil(), None, 10)
             .await
             .unwrap()
             .is_empty()

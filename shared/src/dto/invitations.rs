@@ -68,8 +68,11 @@ pub struct InvitationResponse {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// One page, newest first. Pass `next_before` as `before` for the next page.
 pub struct InvitationListResponse {
     pub invitations: Vec<InvitationResponse>,
+    /// Set when there are older invitations.
+    pub next_before: Option<Uuid>,
 }
 
 /// Invite a colleague (office user administrator) or a person of an office (relations team).

@@ -388,8 +388,12 @@ pub async fn office_set_admin(id: Uuid, admin: bool) -> ApiResult<AccountRespons
         delete(&path).await
     }
 }
-pub async fn office_invitations() -> ApiResult<InvitationListResponse> {
-    get("/api/office/invitations").await
+/// A page of the office's invitations (the newest, or those older than `before`).
+pub async fn office_invitations(before: Option<Uuid>) -> ApiResult<InvitationListResponse> {
+    match before {
+        Some(before) => get(&format!("/api/office/invitations?before={before}")).await,
+        None => get("/api/office/invitations").await,
+    }
 }
 pub async fn office_invite(request: InviteRequest) -> ApiResult<InvitationResponse> {
     post("/api/office/invitations", &request).await
@@ -471,8 +475,15 @@ pub async fn operator_audit(action: String, before: Option<Uuid>) -> ApiResult<A
     }
     get(&path).await
 }
-pub async fn operator_office_invitations(office: Uuid) -> ApiResult<InvitationListResponse> {
-    get(&format!("/api/operator/offices/{office}/invitations")).await
+pub async fn operator_office_invitations(
+    office: Uuid,
+    before: Option<Uuid>,
+) -> ApiResult<InvitationListResponse> {
+    let mut path = format!("/api/operator/offices/{office}/invitations");
+    if let Some(before) = before {
+        path.push_str(&format!("?before={before}"));
+    }
+    get(&path).await
 }
 
 // --- API clients (an office's administrators for the office, the relations team for the

@@ -266,6 +266,39 @@ pub fn Submit(
 }
 
 /// Where a multi-step flow stands.
+/// "Newer" and "older" for a list read a page at a time, newest first: `pages` holds the
+/// `before` of each page opened after the first (the last one is shown); `next` is the
+/// `next_before` of the page shown.
+#[component]
+pub fn Pager(
+    id: &'static str,
+    pages: RwSignal<Vec<uuid::Uuid>>,
+    next: Option<uuid::Uuid>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let newer = move |_| {
+        pages.update(|p| {
+            p.pop();
+        })
+    };
+    let older = move |_| {
+        if let Some(before) = next {
+            pages.update(|p| p.push(before));
+        }
+    };
+    view! {
+        <nav class="pager" id=id aria-label=move || i18n.tr("Bladeren", "Pages")>
+            <Show when=move || !pages.with(Vec::is_empty)>
+                <button type="button" class="link" id=format!("{id}-newer") on:click=newer>{move || i18n.tr("← Nieuwere", "← Newer")}</button>
+                " "
+            </Show>
+            {next.map(|_| view! {
+                <button type="button" class="link" id=format!("{id}-older") on:click=older>{move || i18n.tr("Oudere →", "Older →")}</button>
+            })}
+        </nav>
+    }
+}
+
 #[component]
 pub fn Steps(steps: Vec<Signal<&'static str>>, current: Signal<usize>) -> impl IntoView {
     let i18n = use_i18n();

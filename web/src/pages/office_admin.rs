@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::api::{self, ApiError, ClientArea};
 use crate::components::{
-    ErrorNotice, Field, ItemWrite, MaybeError, RequireSignIn, Submit, Write, WriteExt, write,
+    ErrorNotice, Field, ItemWrite, MaybeError, Pager, RequireSignIn, Submit, Write, WriteExt, write,
 };
 use crate::i18n::{I18n, Lang, use_i18n};
 use crate::pages::api_clients::{AreaTab, AreaTabs};
@@ -504,9 +504,10 @@ pub fn InvitationItem(
 #[component]
 fn Invitations(writes: AdminWrites) -> impl IntoView {
     let i18n = use_i18n();
+    let pages = RwSignal::new(Vec::new());
     let invitations = LocalResource::new(move || {
         writes.saved.track();
-        api::office_invitations()
+        api::office_invitations(pages.get().last().copied())
     });
     view! {
         <div class="section" id="invitations-section">
@@ -519,6 +520,7 @@ fn Invitations(writes: AdminWrites) -> impl IntoView {
                             <ul class="invitations" id="invitation-list">
                                 {list.invitations.into_iter().map(|invitation| view! { <InvitationItem invitation write=writes.invitation /> }).collect_view()}
                             </ul>
+                            <Pager id="invitations-pager" pages next=list.next_before />
                         }
                         .into_any(),
                     }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::api::{self, ClientArea};
 use crate::components::{
-    ErrorNotice, Field, ItemWrite, MaybeError, RequireSignIn, Submit, WriteExt, write,
+    ErrorNotice, Field, ItemWrite, MaybeError, Pager, RequireSignIn, Submit, WriteExt, write,
 };
 use crate::i18n::use_i18n;
 use crate::pages::api_clients::{AreaTab, AreaTabs};
@@ -205,10 +205,12 @@ fn OfficeDetail(office: OfficeResponse, add: ItemWrite<Addition, Addition>) -> i
         portfolio_added.track();
         api::operator_portfolios(id)
     });
+    let pages = RwSignal::new(Vec::new());
     let invitations = LocalResource::new(move || {
         administrator_added.track();
         invitation_changed.track();
-        async move { api::operator_office_invitations(id).await }
+        let before = pages.get().last().copied();
+        async move { api::operator_office_invitations(id, before).await }
     });
     view! {
         <div class="section" id="office-detail">
@@ -251,6 +253,7 @@ fn OfficeDetail(office: OfficeResponse, add: ItemWrite<Addition, Addition>) -> i
                             <ul class="invitations" id="office-invitations">
                                 {list.invitations.into_iter().map(|invitation| view! { <InvitationItem invitation write=resend_or_withdraw /> }).collect_view()}
                             </ul>
+                            <Pager id="office-invitations-pager" pages next=list.next_before />
                         }
                         .into_any(),
                     }
