@@ -60,21 +60,12 @@ pub async fn list(
 ) -> Result<Vec<AccountResponse>, ApiError> {
     let query = query.map(str::trim).filter(|q| !q.is_empty());
     let mut tx = state.store.read().await?;
-    let accounts = tx.list_accounts(scope.office(), query, 200).await?;
-    // Their rights and offices' names in one query each, whatever their number.
-    let ids: Vec<Uuid> = accounts.iter().map(|a| a.id).collect();
-    let rights = tx.rights_of_accounts(&ids).await?;
-    let mut offices: Vec<Uuid> = accounts.iter().filter_map(|a| a.office_id).collect();
-    offices.sort_unstable();
-    offices.dedup();
-    let names: std::collections::HashMap<Uuid, String> =
-        tx.office_names(&offices).await?.into_iter().collect();
-    let out = accounts
-        .iter()
-        .map(|a| {
-            let name = a.office_id.and_then(|o| names.get(&o).cloned());
-            describe(a, name, &rights)
-        })
+    // With their office's name and rights, in the one query.
+    let out = tx
+        .list_accounts_described(scope.office(), query, 200)
+        .await?
+        .into_iter()
+        .map(|d| describe(&d.account, d.office_name, &d.rights))
         .collect();
     tx.commit().await?;
     Ok(out)

@@ -37,6 +37,13 @@ pub trait Accounts: Send {
         query: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Account>, StoreError>;
+    /// [`Accounts::list_accounts`] with each account's office name and rights, in one query.
+    async fn list_accounts_described(
+        &mut self,
+        office_id: Option<Uuid>,
+        query: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Described>, StoreError>;
     /// The accounts given that exist (one query), in no particular order.
     async fn accounts_by_ids(&mut self, ids: &[Uuid]) -> Result<Vec<Account>, StoreError>;
     /// The office's active user administrators, by name.
@@ -375,6 +382,89 @@ pub mod list_sql {
          (SELECT rowid FROM accounts_search WHERE accounts_search MATCH $1) \
          ORDER BY LOWER(name), id LIMIT $2"
     );
+
+    /// A parameter of a statement.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Bind {
+        Id(uuid::Uuid),
+        Text(Option<String>),
+        Int(i64),
+    }
+
+    /// The statement for a listing and its parameters.
+    pub fn statement(
+        postgres: bool,
+        office_id: Option<uuid::Uuid>,
+        query: Option<&str>,
+        limit: i64,
+    ) -> (&'static str, Vec<Bind>) {
+        let search = query.map(super::search::Fragment::new);
+        match (search, office_id) {
+            (None, Some(office)) => (IN_OFFICE, vec![Bind::Id(office), Bind::Int(limit)]),
+            (None, None) => (ALL, vec![Bind::Int(limit)]),
+            (Some(f), Some(office)) => (
+                SEARCH_IN_OFFICE,
+                vec![
+                    Bind::Id(office),
+                    Bind::Text(Some(f.like)),
+                    Bind::Text(f.digits_like),
+                    Bind::Int(limit),
+                ],
+            ),
+            (Some(f), None) if !postgres && f.indexed() => (
+                SEARCH_TRIGRAMS,
+                vec![Bind::Text(Some(f.fts_query())), Bind::Int(limit)],
+            ),
+            (Some(f), None) if !f.indexed() && postgres => (
+                PREFIX_ALL,
+                vec![Bind::Text(Some(f.prefix_like())), Bind::Int(limit)],
+            ),
+            (Some(f), None) if !f.indexed() => (
+                PREFIX_RANGE,
+                vec![
+                    Bind::Text(Some(f.text.clone())),
+                    Bind::Text(Some(f.prefix_end())),
+                    Bind::Int(limit),
+                ],
+            ),
+            (Some(f), None) => (
+                SEARCH_ALL,
+                vec![
+                    Bind::Text(Some(f.like)),
+                    Bind::Text(f.digits_like),
+                    Bind::Int(limit),
+                ],
+            ),
+        }
+    }
+}
+
+/// An account as listed for administrators: with its office's name and its rights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Described {
+    pub account: Account,
+    pub office_name: Option<String>,
+    pub rights: Vec<crate::domain::AccountRight>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DescribedRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    l_office_name: Option<String>,
+    l_rights: Option<String>,
+}
+
+impl TryFrom<DescribedRow> for Described {
+    type Error = StoreError;
+    fn try_from(row: DescribedRow) -> Result<Self, StoreError> {
+        let rights = super::sessions::rights_from_copy(row.account.id, row.l_rights.as_deref())?;
+        Ok(Described {
+            account: row.account.try_into()?,
+            office_name: row.l_office_name,
+            rights,
+        })
+    }
 }
 
 macro_rules! accounts_sql {
@@ -449,31 +539,47 @@ macro_rules! accounts_sql {
                 query: Option<&str>,
                 limit: i64,
             ) -> Result<Vec<$crate::domain::Account>, $crate::store::StoreError> {
-                use $crate::store::accounts::search::Fragment;
-                type Row = $crate::store::accounts::AccountRow;
-                let search = query.map(Fragment::new);
-                let conn = self.conn().await?;
-                use $crate::store::accounts::list_sql;
-                let rows: Vec<Row> = match (&search, office_id) {
-                    (None, Some(office)) => sqlx::query_as(list_sql::IN_OFFICE)
-                        .bind(office).bind(limit).fetch_all(conn).await?,
-                    (None, None) => sqlx::query_as(list_sql::ALL).bind(limit).fetch_all(conn).await?,
-                    (Some(f), Some(office)) => sqlx::query_as(list_sql::SEARCH_IN_OFFICE)
-                        .bind(office).bind(f.like.clone()).bind(f.digits_like.clone()).bind(limit)
-                        .fetch_all(conn).await?,
-                    (Some(f), None) if !$crate::store::sql::is_postgres::<$db>() && f.indexed() =>
-                        sqlx::query_as(list_sql::SEARCH_TRIGRAMS)
-                            .bind(f.fts_query()).bind(limit).fetch_all(conn).await?,
-                    (Some(f), None) if !f.indexed() && $crate::store::sql::is_postgres::<$db>() =>
-                        sqlx::query_as(list_sql::PREFIX_ALL)
-                            .bind(f.prefix_like()).bind(limit).fetch_all(conn).await?,
-                    (Some(f), None) if !f.indexed() => sqlx::query_as(list_sql::PREFIX_RANGE)
-                        .bind(f.text.clone()).bind(f.prefix_end()).bind(limit).fetch_all(conn).await?,
-                    (Some(f), None) => sqlx::query_as(list_sql::SEARCH_ALL)
-                        .bind(f.like.clone()).bind(f.digits_like.clone()).bind(limit)
-                        .fetch_all(conn).await?,
-                };
-                $crate::store::offices::all(rows)
+                use $crate::store::accounts::list_sql::{self, Bind};
+                let (sql, binds) = list_sql::statement($crate::store::sql::is_postgres::<$db>(), office_id, query, limit);
+                let mut q = sqlx::query_as::<_, $crate::store::accounts::AccountRow>(sql);
+                for bind in binds {
+                    q = match bind {
+                        Bind::Id(v) => q.bind(v),
+                        Bind::Text(v) => q.bind(v),
+                        Bind::Int(v) => q.bind(v),
+                    };
+                }
+                $crate::store::offices::all(q.fetch_all(self.conn().await?).await?)
+            }
+
+            async fn list_accounts_described(
+                &mut self,
+                office_id: Option<uuid::Uuid>,
+                query: Option<&str>,
+                limit: i64,
+            ) -> Result<Vec<$crate::store::accounts::Described>, $crate::store::StoreError> {
+                use $crate::store::accounts::list_sql::{self, Bind};
+                let (sql, binds) = list_sql::statement($crate::store::sql::is_postgres::<$db>(), office_id, query, limit);
+                // The same page, with each account's office name and copy of its rights: one
+                // row per account.
+                let sql = format!(
+                    "SELECT l.*, o.name AS l_office_name, r.rights_json AS l_rights FROM ({sql}) l \
+                     JOIN accounts r ON r.id = l.id LEFT JOIN offices o ON o.id = l.office_id \
+                     ORDER BY LOWER(l.name), l.id"
+                );
+                let mut q = sqlx::query_as::<_, $crate::store::accounts::DescribedRow>(sqlx::AssertSqlSafe(sql));
+                for bind in binds {
+                    q = match bind {
+                        Bind::Id(v) => q.bind(v),
+                        Bind::Text(v) => q.bind(v),
+                        Bind::Int(v) => q.bind(v),
+                    };
+                }
+                q.fetch_all(self.conn().await?)
+                    .await?
+                    .into_iter()
+                    .map(TryInto::try_into)
+                    .collect()
             }
 
             async fn accounts_by_ids(&mut self, ids: &[uuid::Uuid]) -> Result<Vec<$crate::domain::Account>, $crate::store::StoreError> {

@@ -367,26 +367,21 @@ macro_rules! offices_sql {
                 if account_ids.is_empty() {
                     return Ok(Vec::new());
                 }
-                let conn = self.conn().await?;
-                let rows: Vec<$crate::store::offices::AccountRightRow> = if $crate::store::sql::is_postgres::<$db>() {
-                    sqlx::query_as(concat!(
-                        account_rights_select!(),
-                        "WHERE r.account_id = ANY(CAST($1 AS uuid[])) ORDER BY r.account_id, p.agency_number, c.position"
-                    ))
-                    .bind($crate::store::sql::id_list::<$db>(account_ids))
-                    .fetch_all(conn)
-                    .await?
+                // From each account's copy of its rights: one row per account, not per right.
+                let sql = if $crate::store::sql::is_postgres::<$db>() {
+                    "SELECT id, rights_json FROM accounts WHERE id = ANY(CAST($1 AS uuid[])) ORDER BY id"
                 } else {
-                    sqlx::query_as(concat!(
-                        account_rights_select!(),
-                        "WHERE r.account_id IN (SELECT unhex(value) FROM json_each($1)) \
-                         ORDER BY r.account_id, p.agency_number, c.position"
-                    ))
-                    .bind($crate::store::sql::id_list::<$db>(account_ids))
-                    .fetch_all(conn)
-                    .await?
+                    "SELECT id, rights_json FROM accounts WHERE id IN (SELECT unhex(value) FROM json_each($1)) ORDER BY id"
                 };
-                $crate::store::offices::all(rows)
+                let rows: Vec<(uuid::Uuid, Option<String>)> = sqlx::query_as(sql)
+                    .bind($crate::store::sql::id_list::<$db>(account_ids))
+                    .fetch_all(self.conn().await?)
+                    .await?;
+                let mut out = Vec::new();
+                for (id, copy) in rows {
+                    out.extend($crate::store::sessions::rights_from_copy(id, copy.as_deref())?);
+                }
+                Ok(out)
             }
 
             async fn office_names(

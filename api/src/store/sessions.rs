@@ -165,15 +165,19 @@ pub(crate) struct SessionAccountRow {
     pub account: AccountRow,
 }
 
-/// A session row as `find_session` reads it, with its rights unpacked.
-pub(crate) fn signed_in(row: SessionAccountRow) -> Result<SignedIn, StoreError> {
-    let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("session rights: {e}"));
-    let listed: Vec<(String, String, String, String)> = match row.s_rights.as_deref() {
+/// An account's rights from its copy (`accounts.rights_json`: a JSON array of `[portfolio id,
+/// agency number, portfolio name, right code]` by agency number and catalogue order; NULL or
+/// `[]` for none).
+pub(crate) fn rights_from_copy(
+    account_id: Uuid,
+    copy: Option<&str>,
+) -> Result<Vec<AccountRight>, StoreError> {
+    let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("rights copy: {e}"));
+    let listed: Vec<(String, String, String, String)> = match copy {
         None => Vec::new(),
         Some(json) => serde_json::from_str(json).map_err(|e| corrupt(&e))?,
     };
-    let account_id = row.account.id;
-    let rights = listed
+    listed
         .into_iter()
         .map(|(portfolio, agency_number, portfolio_name, right_code)| {
             Ok(AccountRight {
@@ -188,7 +192,12 @@ pub(crate) fn signed_in(row: SessionAccountRow) -> Result<SignedIn, StoreError> 
                 right_code,
             })
         })
-        .collect::<Result<Vec<_>, StoreError>>()?;
+        .collect::<Result<Vec<_>, StoreError>>()
+}
+
+/// A session row as `find_session` reads it, with its rights unpacked.
+pub(crate) fn signed_in(row: SessionAccountRow) -> Result<SignedIn, StoreError> {
+    let rights = rights_from_copy(row.account.id, row.s_rights.as_deref())?;
     let session = Session {
         id: row.s_id,
         account_id: row.s_account_id,
