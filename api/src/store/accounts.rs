@@ -264,8 +264,9 @@ pub mod search {
                     .filter(char::is_ascii_digit)
                     .collect::<String>(),
             )
-            .filter(|d| d.len() >= 3)
-            .map(|d| d.strip_prefix('0').map(str::to_string).unwrap_or(d));
+            .map(|d| d.strip_prefix('0').map(str::to_string).unwrap_or(d))
+            // Three digits or more after the 0 (what every path, the trigram index too, takes).
+            .filter(|d| d.len() >= 3);
             Fragment {
                 text: query.to_lowercase(),
                 like: crate::store::sql::like_pattern(query),
@@ -320,6 +321,7 @@ pub mod search {
             assert!(!Fragment::new("ab").indexed());
             assert_eq!(Fragment::new("A_").prefix_like(), "a\\_%");
             assert_eq!(Fragment::new("ab").digits_like, None);
+            assert_eq!(Fragment::new("012").digits_like, None);
         }
     }
 }

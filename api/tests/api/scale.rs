@@ -115,7 +115,7 @@ fn scan<'a>(all: &'a [poort_api::domain::Account], q: &str, across: bool) -> Vec
     }
     let digits: String = q.chars().filter(char::is_ascii_digit).collect();
     let digits =
-        (digits.len() >= 3).then(|| digits.strip_prefix('0').unwrap_or(&digits).to_string());
+        Some(digits.strip_prefix('0').unwrap_or(&digits).to_string()).filter(|d| d.len() >= 3);
     let mut found: Vec<&Uuid> = all
         .iter()
         .filter(|a| {

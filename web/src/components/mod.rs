@@ -265,7 +265,6 @@ pub fn Submit(
     }
 }
 
-/// Where a multi-step flow stands.
 /// "Newer" and "older" for a list read a page at a time, newest first: `pages` holds the
 /// `before` of each page opened after the first (the last one is shown); `next` is the
 /// `next_before` of the page shown.
@@ -299,6 +298,7 @@ pub fn Pager(
     }
 }
 
+/// Where a multi-step flow stands.
 #[component]
 pub fn Steps(steps: Vec<Signal<&'static str>>, current: Signal<usize>) -> impl IntoView {
     let i18n = use_i18n();
