@@ -244,13 +244,7 @@ fn email_in(i: usize, office: usize) -> String {
 /// A UUIDv7 for instant `at` (ids of the audit trail grow with time); `n` keeps ids of one
 /// millisecond apart and in order.
 fn id_at(at: DateTime<Utc>, n: u64) -> Uuid {
-    let millis = u64::try_from(at.timestamp_millis()).unwrap_or(0);
-    let mut bytes = *Uuid::new_v4().as_bytes();
-    bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
-    bytes[6] = 0x70 | ((n >> 8) as u8 & 0x0f);
-    bytes[7] = (n & 0xff) as u8;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    Uuid::from_bytes(bytes)
+    crate::store::sql::id_v7(u64::try_from(at.timestamp_millis()).unwrap_or(0), n)
 }
 
 fn ms(t: DateTime<Utc>) -> Value {

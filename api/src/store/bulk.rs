@@ -91,10 +91,11 @@ pub trait BulkStore {
 
 macro_rules! bulk_store_sql {
     ($store:ty, $db:ty) => {
-        #[async_trait::async_trait]
-        impl $crate::store::bulk::BulkStore for $store {
-            async fn insert_rows(
-                &self,
+        impl $store {
+            /// The rows' multi-row `INSERT`s on `conn`; a row of the wrong width is refused
+            /// before anything is written.
+            async fn write_rows(
+                conn: &mut <$db as sqlx::Database>::Connection,
                 rows: &$crate::store::bulk::Rows,
             ) -> Result<(), $crate::store::StoreError> {
                 use $crate::store::bulk::Value;
@@ -105,11 +106,8 @@ macro_rules! bulk_store_sql {
                         rows.columns.len()
                     )));
                 }
-                let started = std::time::Instant::now();
-                let mut tx = self.begin_write().await?;
                 for chunk in rows.rows.chunks(rows.per_statement::<$db>()) {
-                    let sql = rows.statement(chunk.len());
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(rows.statement(chunk.len())));
                     for value in chunk.iter().flatten() {
                         query = match value {
                             Value::Id(v) => query.bind(*v),
@@ -118,8 +116,21 @@ macro_rules! bulk_store_sql {
                             Value::Bytes(v) => query.bind(v.clone()),
                         };
                     }
-                    query.execute(&mut *tx).await?;
+                    query.execute(&mut *conn).await?;
                 }
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::bulk::BulkStore for $store {
+            async fn insert_rows(
+                &self,
+                rows: &$crate::store::bulk::Rows,
+            ) -> Result<(), $crate::store::StoreError> {
+                let started = std::time::Instant::now();
+                let mut tx = self.begin_write().await?;
+                Self::write_rows(&mut tx, rows).await?;
                 tx.commit().await?;
                 tracing::debug!(table = rows.table, rows = rows.rows.len(), seconds = started.elapsed().as_secs_f64(), "bulk insert");
                 Ok(())
@@ -153,18 +164,7 @@ macro_rules! bulk_store_sql {
                 sqlx::query("ALTER TABLE account_rights DISABLE TRIGGER account_rights_copy")
                     .execute(&mut *tx)
                     .await?;
-                for chunk in rows.rows.chunks(rows.per_statement::<$db>()) {
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(rows.statement(chunk.len())));
-                    for value in chunk.iter().flatten() {
-                        query = match value {
-                            Value::Id(v) => query.bind(*v),
-                            Value::Text(v) => query.bind(v.clone()),
-                            Value::Int(v) => query.bind(*v),
-                            Value::Bytes(v) => query.bind(v.clone()),
-                        };
-                    }
-                    query.execute(&mut *tx).await?;
-                }
+                Self::write_rows(&mut tx, rows).await?;
                 // One index lookup per account, whatever the statistics say about tables that
                 // were empty a moment ago (planned from those, one refresh took 40 s).
                 for setting in ["enable_seqscan", "enable_hashjoin", "enable_mergejoin"] {

@@ -105,8 +105,12 @@ pub fn new_id(now: DateTime<Utc>) -> Uuid {
             Err(actual) => previous = actual,
         }
     };
-    let millis = next >> 12;
-    let sequence = next & 0xfff;
+    id_v7(next >> 12, next & 0xfff)
+}
+
+/// A UUIDv7 of Unix millisecond `millis` whose 12-bit `sequence` (the low 12 bits are taken)
+/// orders ids of one millisecond; the rest is random.
+pub fn id_v7(millis: u64, sequence: u64) -> Uuid {
     let mut bytes = *Uuid::new_v4().as_bytes();
     bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
     bytes[6] = 0x70 | ((sequence >> 8) as u8 & 0x0f);

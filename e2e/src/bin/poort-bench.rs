@@ -422,6 +422,39 @@ fn peak_rss_mib(pid: u32) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// The demo office's `ACCOUNTS` advisers (and `api_clients` API clients) with the bench's
+/// password and seed.
+async fn seed_demo(bin: &std::path::Path, env: &[(String, String)], api_clients: usize) {
+    let seeded = run_bin(
+        bin,
+        &[
+            "--dev",
+            "seed-demo",
+            "--accounts",
+            &ACCOUNTS.to_string(),
+            "--password",
+            PASSWORD,
+            "--totp-seed",
+            SEED,
+            "--api-clients",
+            &api_clients.to_string(),
+        ],
+        env,
+    )
+    .await;
+    assert_eq!(seeded.code, Some(0), "seeding failed: {}", seeded.stderr);
+}
+
+/// Steady state after a bulk insert: statistics and a checkpoint now, not during the run.
+async fn steady(db: &TestDatabase, kind: Kind) {
+    if kind == Kind::Postgres {
+        db.execute("VACUUM ANALYZE").await;
+        db.execute("CHECKPOINT").await;
+    } else {
+        db.execute("ANALYZE").await;
+    }
+}
+
 async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
     let Some(db) = TestDatabase::new(kind).await else {
         println!("\n[{}] skipped: no database", kind.name());
@@ -454,31 +487,8 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
     if let Some(connections) = arg("--connections") {
         env.push(("POORT__DATABASE__MAX_CONNECTIONS".into(), connections));
     }
-    let seeded = run_bin(
-        bin,
-        &[
-            "--dev",
-            "seed-demo",
-            "--accounts",
-            &ACCOUNTS.to_string(),
-            "--password",
-            PASSWORD,
-            "--totp-seed",
-            SEED,
-            "--api-clients",
-            &API_CLIENTS.to_string(),
-        ],
-        &env,
-    )
-    .await;
-    assert_eq!(seeded.code, Some(0), "seeding failed: {}", seeded.stderr);
-    // Steady state after the bulk insert: statistics and a checkpoint now, not during the run.
-    if kind == Kind::Postgres {
-        db.execute("VACUUM ANALYZE").await;
-        db.execute("CHECKPOINT").await;
-    } else {
-        db.execute("ANALYZE").await;
-    }
+    seed_demo(bin, &env, API_CLIENTS).await;
+    steady(&db, kind).await;
     let poort = Poort::start_bin(bin, &["--dev"], &env, &db.path().join("poort.log")).await;
     let base = poort.url.clone();
     let clients = arg("--clients")
@@ -643,28 +653,8 @@ async fn bench_scale(bin: &std::path::Path, kind: Kind) {
     .await;
     assert_eq!(seeded.code, Some(0), "seeding failed: {}", seeded.stderr);
     // The sign-in accounts of the other parts, as one more office.
-    let demo = run_bin(
-        bin,
-        &[
-            "--dev",
-            "seed-demo",
-            "--accounts",
-            &ACCOUNTS.to_string(),
-            "--password",
-            PASSWORD,
-            "--totp-seed",
-            SEED,
-        ],
-        &env,
-    )
-    .await;
-    assert_eq!(demo.code, Some(0), "seeding failed: {}", demo.stderr);
-    if kind == Kind::Postgres {
-        db.execute("VACUUM ANALYZE").await;
-        db.execute("CHECKPOINT").await;
-    } else {
-        db.execute("ANALYZE").await;
-    }
+    seed_demo(bin, &env, 0).await;
+    steady(&db, kind).await;
     println!(
         "  {} (with statistics: {:.0} s in all)",
         seeded.stdout.trim(),
