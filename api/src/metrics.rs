@@ -22,6 +22,8 @@ pub struct Metrics {
     registry: Registry,
     pub http_requests: IntCounterVec,
     pub http_duration: HistogramVec,
+    /// Requests received and not yet answered (what a graceful shutdown waits for).
+    pub http_in_flight: IntGauge,
     pub outbox_delivered: IntCounterVec,
     pub outbox_failures: IntCounterVec,
     pub outbox_dead_letters: IntCounterVec,
@@ -52,6 +54,10 @@ impl Metrics {
                 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
             ]),
             &["method", "route"],
+        )?;
+        let http_in_flight = IntGauge::new(
+            "poort_http_requests_in_flight",
+            "HTTP requests received and not yet answered",
         )?;
         let outbox_delivered = IntCounterVec::new(
             Opts::new(
@@ -86,6 +92,7 @@ impl Metrics {
         registry.register(Box::new(session_lookup_queries.clone()))?;
         registry.register(Box::new(http_requests.clone()))?;
         registry.register(Box::new(http_duration.clone()))?;
+        registry.register(Box::new(http_in_flight.clone()))?;
         registry.register(Box::new(outbox_delivered.clone()))?;
         registry.register(Box::new(outbox_failures.clone()))?;
         registry.register(Box::new(outbox_dead_letters.clone()))?;
@@ -95,6 +102,7 @@ impl Metrics {
             registry,
             http_requests,
             http_duration,
+            http_in_flight,
             outbox_delivered,
             outbox_failures,
             outbox_dead_letters,
@@ -123,6 +131,22 @@ impl Metrics {
     }
 }
 
+/// One request counted in `poort_http_requests_in_flight` until it is answered or dropped.
+struct InFlight(IntGauge);
+
+impl InFlight {
+    fn new(gauge: &IntGauge) -> Self {
+        gauge.inc();
+        Self(gauge.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
 /// Counts and times every request, and returns the request id as `x-request-id` so a user's
 /// report can be matched to the log lines.
 pub async fn track(
@@ -132,6 +156,7 @@ pub async fn track(
     let start = Instant::now();
     let method = req.method().as_str().to_owned();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let _in_flight = metrics.as_ref().map(|m| InFlight::new(&m.http_in_flight));
     let mut response = next.call(req).await?;
     let path = response.request().path();
     // Routes are labelled by pattern, never by raw path, to keep the label set small. API

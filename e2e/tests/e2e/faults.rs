@@ -17,7 +17,7 @@ use poort_e2e::smtp::SmtpSink;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use crate::support::set;
+use crate::support::{metric, set};
 
 const PASSWORD: &str = "lange zomeravonden aan zee";
 
@@ -488,6 +488,10 @@ async fn the_mail_server_and_sms_gateway_failing_for_a_while_lose_and_double_not
     );
 }
 
+/// Sign-ins the server has answered (a metric line, labels and all).
+const SIGN_INS_ANSWERED: &str =
+    r#"poort_http_requests_total{method="POST",route="/api/sign-in",status="200"}"#;
+
 #[tokio::test]
 async fn sigterm_lets_requests_under_way_finish_and_exits_0() {
     let db = TestDatabase::sqlite();
@@ -516,7 +520,28 @@ async fn sigterm_lets_requests_under_way_finish_and_exits_0() {
             .await
         }));
     }
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Signal only once all six are in the server's hands (the scrape itself is the seventh):
+    // a request still in the kernel's backlog when the listener closes is reset, not under way.
+    // Signal only once all six are in the server's hands: a request still in the kernel's
+    // backlog when the listener closes is reset, not under way. The answered ones are read
+    // first, so one that ends between the two reads is counted in neither (never twice).
+    let waiting = Instant::now();
+    let under_way_at_signal = loop {
+        let answered = metric(&base, SIGN_INS_ANSWERED).await.unwrap_or(0.0);
+        // The scrape itself is in flight too.
+        let in_flight = metric(&base, "poort_http_requests_in_flight")
+            .await
+            .unwrap_or(1.0)
+            - 1.0;
+        if answered + in_flight >= 6.0 {
+            break in_flight;
+        }
+        assert!(
+            waiting.elapsed() < Duration::from_secs(20),
+            "the six sign-ins never reached the server"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     let signalled = Instant::now();
     let code = poort.terminate(Duration::from_secs(25)).await;
     let took = signalled.elapsed();
@@ -535,6 +560,10 @@ async fn sigterm_lets_requests_under_way_finish_and_exits_0() {
             .all(|(status, body)| *status == 200 && body["sign_in_token"].is_string()),
         "every sign-in under way was answered: {answers:?}"
     );
+    assert!(
+        under_way_at_signal >= 1.0,
+        "no sign-in was under way when the signal came"
+    );
     let log = poort.log_text();
     assert!(log.contains("outbox: worker stopped"), "{log}");
     // A new connection is refused now.
@@ -542,7 +571,7 @@ async fn sigterm_lets_requests_under_way_finish_and_exits_0() {
     record(
         "sigterm",
         &format!(
-            "6 sign-ins under way answered, exit 0 after {:.1} s",
+            "{under_way_at_signal} of 6 sign-ins under way at the signal, all answered, exit 0 after {:.1} s",
             took.as_secs_f64()
         ),
     );
