@@ -37,6 +37,9 @@ pub struct AppState {
     pub touching: Arc<Touching>,
     /// The eHerkenning broker, when `[eherkenning]` is configured.
     pub eherkenning: Option<Arc<crate::auth::oidc::Broker>>,
+    /// API clients this process issued tokens to, with their keys parsed (a hint for the
+    /// token endpoint, checked against the database in each token's write).
+    pub known_clients: Arc<crate::auth::client_keys::KnownClients>,
 }
 
 impl AppState {
@@ -71,6 +74,7 @@ impl AppState {
             signer,
             touching: Arc::default(),
             eherkenning,
+            known_clients: Arc::default(),
         })
     }
 

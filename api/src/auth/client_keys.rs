@@ -199,6 +199,126 @@ pub fn decoding_key(jwk: &str) -> anyhow::Result<DecodingKey> {
     Ok(DecodingKey::from_jwk(&jwk)?)
 }
 
+/// A client's key ready to check signatures. An Ed25519 key is kept as a point, decompressed
+/// once (`jsonwebtoken` decompresses it again for every signature); ES256 and RS256 go
+/// through `jsonwebtoken`.
+#[derive(Clone)]
+pub enum VerifyingKey {
+    Ed25519(ed25519_dalek::VerifyingKey),
+    Other(DecodingKey, Algorithm),
+}
+
+impl VerifyingKey {
+    /// The key of a stored JWK with its algorithm.
+    pub fn of(alg: KeyAlg, jwk: &str) -> anyhow::Result<Self> {
+        if alg == KeyAlg::EdDsa {
+            let value: Value = serde_json::from_str(jwk)?;
+            let x = value["x"]
+                .as_str()
+                .ok_or_else(|| anyhow::anyhow!("an Ed25519 JWK without x"))?;
+            let bytes: [u8; 32] = URL_SAFE_NO_PAD
+                .decode(x)?
+                .try_into()
+                .map_err(|_| anyhow::anyhow!("an Ed25519 key is 32 bytes"))?;
+            return Ok(Self::Ed25519(ed25519_dalek::VerifyingKey::from_bytes(
+                &bytes,
+            )?));
+        }
+        Ok(Self::Other(decoding_key(jwk)?, algorithm(alg)))
+    }
+
+    /// Whether `signature` (base64url, as in a JWS) signs `signed` (`header.claims`).
+    pub fn verifies(&self, signed: &str, signature: &str) -> bool {
+        match self {
+            Self::Ed25519(key) => URL_SAFE_NO_PAD
+                .decode(signature)
+                .ok()
+                .and_then(|bytes| ed25519_dalek::Signature::from_slice(&bytes).ok())
+                .is_some_and(|sig| key.verify_strict(signed.as_bytes(), &sig).is_ok()),
+            Self::Other(key, alg) => {
+                jsonwebtoken::crypto::verify(signature, signed.as_bytes(), key, *alg)
+                    .unwrap_or(false)
+            }
+        }
+    }
+}
+
+/// Clients this process has issued a token to, with their key parsed: the token endpoint's
+/// first read is skipped for them, and the token's own write checks that the client is still
+/// as read here (`store::tokens::Unchanged`), so this is a hint and never the authority: a
+/// revoked client or a removed key is refused from the next request, on every instance.
+#[derive(Default)]
+pub struct KnownClients {
+    by_kid: std::sync::Mutex<std::collections::HashMap<(String, String), std::sync::Arc<Known>>>,
+}
+
+/// A client as last read, and its key (the one its `kid` names).
+pub struct Known {
+    pub found: crate::store::clients::ClientCredentials,
+    pub key: VerifyingKey,
+}
+
+/// At most this many clients remembered (emptied when full).
+const KNOWN_KEPT: usize = 4096;
+
+impl KnownClients {
+    fn map(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(String, String), std::sync::Arc<Known>>>
+    {
+        self.by_kid
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn get(&self, client_id: &str, kid: &str) -> Option<std::sync::Arc<Known>> {
+        self.map()
+            .get(&(client_id.to_string(), kid.to_string()))
+            .cloned()
+    }
+
+    pub fn remember(&self, known: Known) {
+        let Some(kid) = known.found.key.as_ref().map(|k| k.kid.clone()) else {
+            return;
+        };
+        let mut map = self.map();
+        if map.len() >= KNOWN_KEPT {
+            map.clear();
+        }
+        map.insert(
+            (known.found.client.client_id.clone(), kid),
+            std::sync::Arc::new(known),
+        );
+    }
+
+    /// The client (and its key) marked used at `now` (so the next token does not mark again).
+    pub fn touched(
+        &self,
+        found: &crate::store::clients::ClientCredentials,
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
+        let Some(kid) = found.key.as_ref().map(|k| k.kid.clone()) else {
+            return;
+        };
+        let id = (found.client.client_id.clone(), kid);
+        let mut map = self.map();
+        let Some(known) = map.get(&id) else {
+            return;
+        };
+        let mut found = known.found.clone();
+        found.client.last_used_at = Some(now);
+        if let Some(key) = &mut found.key {
+            key.last_used_at = Some(now);
+        }
+        let key = known.key.clone();
+        map.insert(id, std::sync::Arc::new(Known { found, key }));
+    }
+
+    pub fn forget(&self, client_id: &str, kid: &str) {
+        self.map().remove(&(client_id.to_string(), kid.to_string()));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,6 @@
 //! earlier keys stay published (`security.previous_signing_keys`) so keys can rotate.
 
 use base64::Engine as _;
-use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -11,7 +10,8 @@ use sha2::{Digest, Sha256};
 use crate::configuration::Keys;
 
 pub struct Signer {
-    key: EncodingKey,
+    /// Kept whole: `jsonwebtoken` would derive it (a scalar multiplication) for every token.
+    key: ed25519_dalek::SigningKey,
     kid: String,
     jwks: serde_json::Value,
     /// The current and previous public keys by `kid`, to verify what Poort signed.
@@ -32,16 +32,6 @@ impl std::fmt::Debug for Signer {
             .field("kid", &self.kid)
             .finish_non_exhaustive()
     }
-}
-
-/// PKCS#8 v1 for an Ed25519 private key: a fixed prefix and the 32-byte seed.
-fn pkcs8(seed: &[u8; 32]) -> Vec<u8> {
-    let mut der = vec![
-        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
-        0x20,
-    ];
-    der.extend_from_slice(seed);
-    der
 }
 
 fn public_key(seed: &[u8; 32]) -> [u8; 32] {
@@ -86,7 +76,7 @@ impl Signer {
             .filter_map(|p| Some((kid_of(p), ed25519_dalek::VerifyingKey::from_bytes(p).ok()?)))
             .collect();
         Self {
-            key: EncodingKey::from_ed_der(&pkcs8(seed)),
+            key: ed25519_dalek::SigningKey::from_bytes(seed),
             kid: kid_of(&public),
             jwks: serde_json::json!({ "keys": published }),
             verifying,
@@ -99,12 +89,22 @@ impl Signer {
         self.sign_typed(claims, "JWT")
     }
 
-    /// Signs `claims` with this `typ` header (`at+jwt` for access tokens, RFC 9068).
+    /// Signs `claims` with this `typ` header (`at+jwt` for access tokens, RFC 9068): a JWS in
+    /// compact form, `{"typ", "alg": "EdDSA", "kid"}`.
     pub fn sign_typed<T: Serialize>(&self, claims: &T, typ: &str) -> anyhow::Result<String> {
-        let mut header = Header::new(Algorithm::EdDSA);
-        header.kid = Some(self.kid.clone());
-        header.typ = Some(typ.to_string());
-        encode(&header, claims, &self.key).map_err(|e| anyhow::anyhow!("signing a token: {e}"))
+        use ed25519_dalek::Signer as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let header = serde_json::to_vec(&serde_json::json!({
+            "typ": typ, "alg": "EdDSA", "kid": self.kid,
+        }))?;
+        let claims = serde_json::to_vec(claims)?;
+        let mut token = b64.encode(header);
+        token.push('.');
+        b64.encode_string(claims, &mut token);
+        let signature = self.key.sign(token.as_bytes());
+        token.push('.');
+        b64.encode_string(signature.to_bytes(), &mut token);
+        Ok(token)
     }
 
     /// The claims of a token Poort signed with one of its keys, of this `typ`, for this
@@ -187,7 +187,7 @@ impl Signer {
 mod tests {
     use super::*;
     use crate::configuration::SecretBytes;
-    use jsonwebtoken::{DecodingKey, Validation, decode};
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
 
     #[test]
     fn a_signed_token_verifies_with_the_published_key_and_names_it() {

@@ -4,7 +4,6 @@
 //! revoked client, key, right or session counts from the next request on every instance.
 
 use chrono::Duration;
-use jsonwebtoken::{Validation, decode, decode_header};
 use poort_shared::dto::{
     AccessTokenClaims, AccessTokenResponse, ApiClientStatus, AuditAction, IntrospectionResponse,
     PortfolioClaim, RightsCheckReason, RightsCheckResponse, UserTokenClaims,
@@ -26,7 +25,7 @@ use crate::domain::session::SessionRules;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::clients::ClientCredentials;
-use crate::store::tokens::TokenRecord;
+use crate::store::tokens::{TokenRecord, Unchanged};
 
 /// The assertion type of `private_key_jwt` (RFC 7523 §2.2).
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -130,29 +129,94 @@ struct Authenticated {
     jti: Option<(Vec<u8>, chrono::DateTime<chrono::Utc>)>,
 }
 
+/// A client assertion taken apart once (nothing verified yet).
+struct Assertion<'a> {
+    /// `header.claims`, what the signature signs.
+    signed: &'a str,
+    signature: &'a str,
+    header: jsonwebtoken::Header,
+    claims: serde_json::Value,
+}
+
+impl<'a> Assertion<'a> {
+    fn parse(jwt: &'a str) -> Option<Self> {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let (signed, signature) = jwt.rsplit_once('.')?;
+        let (header, claims) = signed.split_once('.')?;
+        if claims.contains('.') {
+            return None;
+        }
+        let header = serde_json::from_slice(&b64.decode(header).ok()?).ok()?;
+        let claims: serde_json::Value = serde_json::from_slice(&b64.decode(claims).ok()?).ok()?;
+        claims.is_object().then_some(Self {
+            signed,
+            signature,
+            header,
+            claims,
+        })
+    }
+
+    fn iss(&self) -> Option<&str> {
+        self.claims.get("iss").and_then(|v| v.as_str())
+    }
+}
+
 /// The client and key a request names (before anything is verified): what the first read
 /// looks up.
 fn named(auth: &ClientAuth) -> Option<(String, Option<String>)> {
     match auth {
         ClientAuth::Secret { client_id, .. } => Some((client_id.clone(), None)),
         ClientAuth::Assertion { assertion, .. } => {
-            let kid = decode_header(assertion).ok()?.kid?;
-            let claims =
-                jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(assertion).ok()?;
-            let iss = claims.claims.get("iss")?.as_str()?.to_string();
-            Some((iss, Some(kid)))
+            let parsed = Assertion::parse(assertion)?;
+            Some((parsed.iss()?.to_string(), Some(parsed.header.kid?)))
         }
     }
 }
 
+fn refuse(why: &str) -> TokenError {
+    TokenError::Refused(TokenRefusal::InvalidClient(why.to_string()))
+}
+
+/// Checks an assertion against the client's key `key` (parsed as `verifying`).
+fn verify_assertion(
+    state: &AppState,
+    assertion: &Assertion<'_>,
+    found: ClientCredentials,
+    verifying: &client_keys::VerifyingKey,
+) -> Result<Authenticated, TokenError> {
+    let key = found
+        .key
+        .as_ref()
+        .ok_or_else(|| refuse("the client has no key with this kid"))?;
+    if assertion.header.alg != client_keys::algorithm(key.alg) {
+        return Err(refuse(
+            "the assertion is not signed with the key's algorithm",
+        ));
+    }
+    if !verifying.verifies(assertion.signed, assertion.signature) {
+        return Err(refuse("the client assertion's signature does not verify"));
+    }
+    let claims = assertion_claims(&assertion.claims);
+    let audiences = [token_endpoint(state), state.public_url.clone()];
+    let remember_until =
+        api_client::check_assertion(&claims, &found.client.client_id, &audiences, state.now())?;
+    let jti = claims.jti.unwrap_or_default();
+    Ok(Authenticated {
+        credential: key.id,
+        found,
+        jti: Some((Sha256::digest(jti.as_bytes()).to_vec(), remember_until)),
+    })
+}
+
 /// Authenticates the client; `read` is what the first read found for [`named`] (or `None`
-/// when it was not read yet).
+/// when it was not read yet). A client authenticated by an assertion is remembered (see
+/// `client_keys::KnownClients`).
 async fn authenticate(
     state: &AppState,
     auth: &ClientAuth,
     read: Option<Option<ClientCredentials>>,
 ) -> Result<Authenticated, TokenError> {
-    let refuse = |why: &str| TokenError::Refused(TokenRefusal::InvalidClient(why.to_string()));
     match auth {
         ClientAuth::Secret { client_id, secret } => {
             let found = match read {
@@ -177,18 +241,15 @@ async fn authenticate(
             assertion,
             client_id,
         } => {
-            let header = decode_header(assertion)
-                .map_err(|_| refuse("the client assertion is not a JWT"))?;
-            let kid = header
+            let parsed = Assertion::parse(assertion)
+                .ok_or_else(|| refuse("the client assertion is not a JWT"))?;
+            let kid = parsed
+                .header
                 .kid
+                .clone()
                 .ok_or_else(|| refuse("the client assertion's header names no kid"))?;
-            let unverified: serde_json::Value =
-                jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(assertion)
-                    .map(|d| d.claims)
-                    .map_err(|_| refuse("the client assertion is not a JWT"))?;
-            let iss = unverified
-                .get("iss")
-                .and_then(|v| v.as_str())
+            let iss = parsed
+                .iss()
                 .ok_or_else(|| refuse("the client assertion has no iss"))?;
             if client_id.as_deref().is_some_and(|id| id != iss) {
                 return Err(refuse("client_id and the assertion's iss differ"));
@@ -200,35 +261,15 @@ async fn authenticate(
             .ok_or_else(|| refuse("unknown client"))?;
             let key = found
                 .key
-                .clone()
+                .as_ref()
                 .ok_or_else(|| refuse("the client has no key with this kid"))?;
-            let algorithm = client_keys::algorithm(key.alg);
-            if header.alg != algorithm {
-                return Err(refuse(
-                    "the assertion is not signed with the key's algorithm",
-                ));
-            }
-            let decoding = client_keys::decoding_key(&key.jwk)?;
-            let mut validation = Validation::new(algorithm);
-            validation.validate_exp = false;
-            validation.validate_aud = false;
-            validation.required_spec_claims.clear();
-            let verified = decode::<serde_json::Value>(assertion, &decoding, &validation)
-                .map_err(|_| refuse("the client assertion's signature does not verify"))?;
-            let claims = assertion_claims(&verified.claims);
-            let audiences = [token_endpoint(state), state.public_url.clone()];
-            let remember_until = api_client::check_assertion(
-                &claims,
-                &found.client.client_id,
-                &audiences,
-                state.now(),
-            )?;
-            let jti = claims.jti.unwrap_or_default();
-            Ok(Authenticated {
-                credential: key.id,
-                found,
-                jti: Some((Sha256::digest(jti.as_bytes()).to_vec(), remember_until)),
-            })
+            let verifying = client_keys::VerifyingKey::of(key.alg, &key.jwk)?;
+            let done = verify_assertion(state, &parsed, found, &verifying)?;
+            state.known_clients.remember(client_keys::Known {
+                found: done.found.clone(),
+                key: verifying,
+            });
+            Ok(done)
         }
     }
 }
@@ -270,6 +311,12 @@ async fn refused(
 }
 
 /// `grant_type=client_credentials`: authenticates the client and issues an access token.
+///
+/// A client this process issued a token to before takes the quick way: its assertion is
+/// checked with the key as read then, and the token's one write counts the address too and
+/// goes ahead only while the client is still as read (otherwise the request takes the full way
+/// below, reading the client afresh). Otherwise: the address counted and the client read (one
+/// step), the client authenticated, and the token's write.
 pub async fn token(
     state: &AppState,
     auth: Option<ClientAuth>,
@@ -277,6 +324,12 @@ pub async fn token(
     scope: Option<&str>,
     info: &ClientInfo,
 ) -> Result<AccessTokenResponse, TokenError> {
+    if grant_type == Some("client_credentials")
+        && let Some(auth) = &auth
+        && let Some(answer) = quick(state, auth, scope, info).await?
+    {
+        return Ok(answer);
+    }
     // The address's count and the client named, in one statement where the database allows.
     let read = match (&info.ip, auth.as_ref().and_then(named)) {
         (Some(ip), Some((client_id, kid))) => {
@@ -304,25 +357,14 @@ pub async fn token(
     if grant_type != "client_credentials" {
         return Err(TokenRefusal::UnsupportedGrantType.into());
     }
-    let Authenticated {
-        found,
-        credential,
-        jti,
-    } = match authenticate(state, &auth, read).await {
+    let authenticated = match authenticate(state, &auth, read).await {
         Ok(done) => done,
         Err(TokenError::Refused(why)) => {
             // The client is known when the refusal is about its credential: say so in its trail.
             let named = match &auth {
                 ClientAuth::Secret { client_id, .. } => Some(client_id.clone()),
                 ClientAuth::Assertion { assertion, .. } => {
-                    jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(assertion)
-                        .ok()
-                        .and_then(|d| {
-                            d.claims
-                                .get("iss")
-                                .and_then(|v| v.as_str())
-                                .map(str::to_string)
-                        })
+                    Assertion::parse(assertion).and_then(|a| a.iss().map(str::to_string))
                 }
             };
             if let Some(named) = named
@@ -334,26 +376,108 @@ pub async fn token(
         }
         Err(other) => return Err(other),
     };
-    let client = found.client;
-    let now = state.now();
-    match client.status(now) {
+    let client = &authenticated.found.client;
+    match client.status(state.now()) {
         ApiClientStatus::Active => {}
         ApiClientStatus::Revoked => {
             return Err(TokenRefusal::InvalidClient("the client has been revoked".into()).into());
         }
         ApiClientStatus::Expired => {
             let why = TokenRefusal::UnauthorizedClient("the client has expired".into());
-            refused(state, &client, info, &why).await?;
+            refused(state, client, info, &why).await?;
             return Err(why.into());
         }
     }
     let scopes = match api_client::granted_scopes(scope, &client.scopes) {
         Ok(scopes) => scopes,
         Err(why) => {
-            refused(state, &client, info, &why).await?;
+            refused(state, client, info, &why).await?;
             return Err(why.into());
         }
     };
+    match issue(state, authenticated, scopes, info, None).await? {
+        Issue::Issued(answer) => Ok(answer),
+        Issue::ClientChanged => Err(TokenError::Failed(ApiError::from(anyhow::anyhow!(
+            "a token without the unchanged check found the client changed"
+        )))),
+    }
+}
+
+/// The quick way for a client this process knows (see [`token`]): `None` sends the request
+/// the full way, whenever anything is not as expected (the client or key is not known here,
+/// or changed, the assertion does not verify with the key known, the status or scope would
+/// refuse): the full way reads afresh and gives the answer.
+async fn quick(
+    state: &AppState,
+    auth: &ClientAuth,
+    scope: Option<&str>,
+    info: &ClientInfo,
+) -> Result<Option<AccessTokenResponse>, TokenError> {
+    let ClientAuth::Assertion {
+        assertion,
+        client_id,
+    } = auth
+    else {
+        return Ok(None);
+    };
+    let Some(parsed) = Assertion::parse(assertion) else {
+        return Ok(None);
+    };
+    let (Some(iss), Some(kid)) = (parsed.iss(), parsed.header.kid.as_deref()) else {
+        return Ok(None);
+    };
+    if client_id.as_deref().is_some_and(|id| id != iss) {
+        return Ok(None);
+    }
+    let Some(known) = state.known_clients.get(iss, kid) else {
+        return Ok(None);
+    };
+    let forget = || {
+        state.known_clients.forget(iss, kid);
+        Ok(None)
+    };
+    let Some(unchanged) = Unchanged::of(&known.found) else {
+        return forget();
+    };
+    let Ok(authenticated) = verify_assertion(state, &parsed, known.found.clone(), &known.key)
+    else {
+        return forget();
+    };
+    if known.found.client.status(state.now()) != ApiClientStatus::Active {
+        return forget();
+    }
+    let Ok(scopes) = api_client::granted_scopes(scope, &known.found.client.scopes) else {
+        return forget();
+    };
+    match issue(state, authenticated, scopes, info, Some(unchanged)).await? {
+        Issue::Issued(answer) => Ok(Some(answer)),
+        Issue::ClientChanged => forget(),
+    }
+}
+
+enum Issue {
+    Issued(AccessTokenResponse),
+    /// The client is no longer as it was read (only with the unchanged check): nothing written
+    /// but the counts.
+    ClientChanged,
+}
+
+/// Counts the client's limit (and the address's, with `unchanged`: the quick way), records the
+/// token (its `jti`, the client and key used, the audit event) and signs it.
+async fn issue(
+    state: &AppState,
+    authenticated: Authenticated,
+    scopes: Vec<poort_shared::dto::ApiScope>,
+    info: &ClientInfo,
+    unchanged: Option<Unchanged>,
+) -> Result<Issue, TokenError> {
+    let Authenticated {
+        found,
+        credential,
+        jti,
+    } = authenticated;
+    let client = &found.client;
+    let now = state.now();
     let lifetime = state.settings.security.access_token_lifetime_seconds;
     let claims = AccessTokenClaims {
         iss: state.public_url.clone(),
@@ -375,7 +499,7 @@ pub async fn token(
         || found.key.as_ref().is_some_and(|k| stale(k.last_used_at)))
     .then_some(key);
     let audit = client_audit(
-        &client,
+        client,
         info,
         AuditAction::ApiClientTokenIssued,
         json!({ "scope": claims.scope, "jti": claims.jti, "credential": credential }),
@@ -383,6 +507,10 @@ pub async fn token(
     // The client's own count, and within it everything a token writes, in one go.
     let limit = Limit::TokensPerClient(client.id);
     let (limit_key, rule) = (limit.key(), limit.rule(state.policy()));
+    let address = unchanged.as_ref().and(info.ip.as_deref()).map(|ip| {
+        let limit = Limit::OAuthPerClientAddress(ip);
+        (limit.key(), limit.rule(state.policy()))
+    });
     let recorded = state
         .store
         .record_token(&TokenRecord {
@@ -392,21 +520,34 @@ pub async fn token(
             mark,
             audit: &audit,
             now,
+            address: address
+                .as_ref()
+                .map(|(key, rule)| (key.as_str(), rule.window, rule.max)),
+            unchanged,
         })
         .await?;
+    if let (Some((_, rule)), Some((hits, started))) = (&address, recorded.address_hit) {
+        within(rule.judge(hits, started, now))?;
+    }
     let (hits, started) = recorded.hit;
     within(rule.judge(hits, started, now))?;
+    if !recorded.unchanged {
+        return Ok(Issue::ClientChanged);
+    }
     if !recorded.issued {
         let why = TokenRefusal::InvalidClient("this client assertion was used before (jti)".into());
-        refused(state, &client, info, &why).await?;
+        refused(state, client, info, &why).await?;
         return Err(why.into());
     }
-    Ok(AccessTokenResponse {
+    if mark.is_some() {
+        state.known_clients.touched(&found, now);
+    }
+    Ok(Issue::Issued(AccessTokenResponse {
         access_token: state.signer.sign_typed(&claims, ACCESS_TOKEN_TYPE)?,
         token_type: "Bearer".into(),
         expires_in: lifetime,
         scope: claims.scope,
-    })
+    }))
 }
 
 /// RFC 7662: whether a token is active now, for a client with `rights:check`. An office's

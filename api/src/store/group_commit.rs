@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use super::clients::ClientCredentials;
 use super::limits::Hit;
-use super::tokens::{Recorded, TokenRecord};
+use super::tokens::{Recorded, TokenRecord, Unchanged};
 use super::{AuditRecord, StoreError};
 
 /// At most this many writes in one transaction (the rest go in the next).
@@ -61,6 +61,9 @@ struct TokenJob {
     audit: AuditRecord,
     audit_id: Uuid,
     now: i64,
+    /// The address's counter: key, window start, most hits.
+    address: Option<(String, i64, i64)>,
+    unchanged: Option<Unchanged>,
 }
 
 enum Done {
@@ -176,6 +179,10 @@ impl GroupCommit {
             audit: t.audit.clone(),
             audit_id: super::sql::new_id(t.now),
             now,
+            address: t
+                .address
+                .map(|(key, window, max)| (key.to_string(), now - window.num_milliseconds(), max)),
+            unchanged: t.unchanged.clone(),
         }));
         match self.run(job).await? {
             Done::Token(recorded) => Ok(recorded),
@@ -300,6 +307,14 @@ const CLIENTS: &str = concat!(
       LEFT JOIN api_client_keys k ON k.client = c.id AND k.kid = q.value->>'k'"
 );
 
+/// The places (`i`) of the tokens whose client is still as they were decided on (see
+/// `tokens::Unchanged`).
+const UNCHANGED: &str = "SELECT CAST(q.value->>'i' AS INTEGER) FROM json_each($1) AS q \
+     JOIN api_clients c ON c.id = unhex(q.value->>'c') \
+     JOIN api_client_keys k ON k.id = unhex(q.value->>'k') AND k.client = c.id \
+     WHERE c.revoked_at IS NULL AND c.scopes = q.value->>'s' \
+       AND c.portfolio_ids IS q.value->>'p' AND c.expires_at IS q.value->>'e'";
+
 /// The group's audit events.
 const AUDIT: &str = "INSERT INTO audit_events (id, at, actor_id, action, target_account_id, \
      office_id, client_ip, user_agent, details, actor_client_id) \
@@ -308,16 +323,31 @@ const AUDIT: &str = "INSERT INTO audit_events (id, at, actor_id, action, target_
        value->>'details', unhex(value->>'client') \
      FROM json_each($1)";
 
-/// What the jobs write and read, in four statements for the whole group (and one per client
-/// marked used, at most once a minute each).
-async fn write_group(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<Vec<Done>, StoreError> {
+/// What the jobs write and read, in at most five statements for the whole group (and one per
+/// client marked used, at most once a minute each).
+async fn write_group<'a>(
+    conn: &mut SqliteConnection,
+    jobs: &[&'a Job],
+) -> Result<Vec<Done>, StoreError> {
     use serde_json::json;
     use std::collections::{HashMap, HashSet};
 
-    // 1. Every job's hit.
+    // 1. Every job's hit (and a token's address hit).
     let mut keys: Vec<(&str, i64, i64, i64)> = Vec::new(); // key, hits, now, window start
     let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut add = |key: &'a str, now: i64, start: i64| {
+        let i = *index.entry(key).or_insert_with(|| {
+            keys.push((key, 0, now, start));
+            keys.len() - 1
+        });
+        let entry = &mut keys[i];
+        entry.1 += 1;
+        entry.2 = entry.2.max(now);
+        entry.3 = entry.3.max(start);
+        (i, entry.1)
+    };
     let mut place: Vec<(usize, i64)> = Vec::with_capacity(jobs.len());
+    let mut address_place: Vec<Option<(usize, i64)>> = Vec::with_capacity(jobs.len());
     for job in jobs {
         let (key, now, start) = match job {
             Job::Hit {
@@ -333,15 +363,14 @@ async fn write_group(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<Vec<D
             } => (key.as_str(), *now, *window_start),
             Job::Token(t) => (t.limit_key.as_str(), t.now, t.window_start),
         };
-        let i = *index.entry(key).or_insert_with(|| {
-            keys.push((key, 0, now, start));
-            keys.len() - 1
+        place.push(add(key, now, start));
+        address_place.push(match job {
+            Job::Token(t) => t
+                .address
+                .as_ref()
+                .map(|(key, start, _)| add(key.as_str(), t.now, *start)),
+            _ => None,
         });
-        let entry = &mut keys[i];
-        entry.1 += 1;
-        entry.2 = entry.2.max(now);
-        entry.3 = entry.3.max(start);
-        place.push((i, entry.1));
     }
     let hits = serde_json::Value::Array(
         keys.iter()
@@ -356,14 +385,21 @@ async fn write_group(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<Vec<D
         .into_iter()
         .map(|(key, count, started)| (key, (count, started)))
         .collect();
-    let mut counted = Vec::with_capacity(jobs.len());
-    for (i, at) in &place {
-        let (key, n, ..) = keys[*i];
+    let count_of = |(i, at): (usize, i64)| {
+        let (key, n, ..) = keys[i];
         let (count, started) = *after
             .get(key)
             .ok_or_else(|| StoreError::Corrupt(format!("group commit: no count for {key}")))?;
-        counted.push((count - n + at, started));
-    }
+        Ok::<_, StoreError>((count - n + at, started))
+    };
+    let counted = place
+        .iter()
+        .map(|p| count_of(*p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let address_counted = address_place
+        .iter()
+        .map(|p| p.map(count_of).transpose())
+        .collect::<Result<Vec<_>, _>>()?;
 
     // 2. The clients named, in one read.
     let mut found: HashMap<i64, ClientCredentials> = HashMap::new();
@@ -386,7 +422,44 @@ async fn write_group(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<Vec<D
         }
     }
 
-    // 3. The assertions of the tokens within their limit (of two alike, the first).
+    // 3. The tokens within their limits whose client is unchanged, where that was asked.
+    let within = |i: usize, t: &TokenJob| {
+        counted[i].0 <= t.max
+            && address_counted[i]
+                .is_none_or(|(count, _)| t.address.as_ref().is_none_or(|(_, _, max)| count <= *max))
+    };
+    let mut unchanged = vec![true; jobs.len()];
+    let checks: Vec<serde_json::Value> = jobs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, job)| match job {
+            Job::Token(t) if within(i, t) => t.unchanged.as_ref().map(|u| {
+                json!({
+                    "i": i, "c": hex(t.client.as_bytes()), "k": hex(u.key.as_bytes()),
+                    "s": u.scopes, "p": u.portfolios, "e": u.expires_at,
+                })
+            }),
+            _ => None,
+        })
+        .collect();
+    if !checks.is_empty() {
+        for value in &checks {
+            if let Some(i) = value["i"].as_u64().and_then(|i| usize::try_from(i).ok()) {
+                unchanged[i] = false;
+            }
+        }
+        let still: Vec<(i64,)> = sqlx::query_as(UNCHANGED)
+            .bind(serde_json::Value::Array(checks).to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+        for (i,) in still {
+            if let Some(flag) = usize::try_from(i).ok().and_then(|i| unchanged.get_mut(i)) {
+                *flag = true;
+            }
+        }
+    }
+
+    // 4. The assertions of those tokens (of two alike, the first).
     let mut issued = vec![false; jobs.len()];
     let mut asked: HashSet<(Uuid, &[u8])> = HashSet::new();
     let mut fresh_candidates = Vec::new();
@@ -394,7 +467,7 @@ async fn write_group(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<Vec<D
     for (i, job) in jobs.iter().enumerate() {
         let Job::Token(t) = job else { continue };
         latest_now = latest_now.max(t.now);
-        if counted[i].0 > t.max {
+        if !within(i, t) || !unchanged[i] {
             continue;
         }
         match &t.jti {
@@ -437,7 +510,7 @@ async fn write_group(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<Vec<D
         }
     }
 
-    // 4. Clients and keys marked used, and the audit events of the tokens issued.
+    // 5. Clients and keys marked used, and the audit events of the tokens issued.
     let mut events = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
         let Job::Token(t) = job else { continue };
@@ -495,6 +568,9 @@ async fn write_group(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<Vec<D
                 }
                 Job::Token(_) => Done::Token(Recorded {
                     hit: (count, crate::clock::from_millis(started)),
+                    address_hit: address_counted[i]
+                        .map(|(n, at)| (n, crate::clock::from_millis(at))),
+                    unchanged: unchanged[i],
                     issued: issued[i],
                 }),
             }
@@ -551,6 +627,8 @@ mod tests {
             mark: None,
             audit: &audit,
             now,
+            address: None,
+            unchanged: None,
         };
         // One task: every write is queued before the writing task first runs.
         let hits = (0..40).map(|_| group.hit("address", chrono::Duration::minutes(1), now));

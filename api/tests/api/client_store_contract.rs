@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use poort_api::domain::api_client::{KeyAlg, Owner};
 use poort_api::domain::{ApiClient, ApiClientKey, Office, Portfolio};
-use poort_api::store::tokens::TokenRecord;
+use poort_api::store::tokens::{TokenRecord, Unchanged};
 use poort_api::store::{AuditRecord, Store, StoreError, new_id};
 use poort_shared::dto::ApiScope;
 use poort_shared::validate::{AgencyNumber, KvkNumber};
@@ -17,6 +17,7 @@ crate::on_both_databases!(
     keys_are_unique_per_client_and_the_credential_decides_the_bearer,
     an_assertion_is_remembered_once_until_it_expires,
     a_token_over_the_clients_limit_counts_and_writes_nothing_else,
+    a_token_decided_on_an_earlier_read_is_written_only_while_the_client_is_unchanged,
     tokens_and_hits_at_once_count_without_gaps_and_remember_each_jti_once,
     idempotency_keys_are_claimed_once_kept_and_taken_over,
 );
@@ -54,6 +55,8 @@ fn token(
         mark,
         audit,
         now,
+        address: None,
+        unchanged: None,
     }
 }
 
@@ -357,6 +360,8 @@ async fn an_assertion_is_remembered_once_until_it_expires(store: Arc<dyn Store>)
                     mark: Some(None),
                     audit: &audit,
                     now: at,
+                    address: None,
+                    unchanged: None,
                 })
                 .await
                 .unwrap()
@@ -411,6 +416,8 @@ async fn records_at_once(
                     mark: Some(None),
                     audit: &audit,
                     now: at,
+                    address: None,
+                    unchanged: None,
                 })
                 .await
                 .unwrap()
@@ -515,6 +522,8 @@ async fn a_token_over_the_clients_limit_counts_and_writes_nothing_else(store: Ar
         mark: Some(None),
         audit: &audit,
         now: at,
+        address: None,
+        unchanged: None,
     };
     let first = store.record_token(&record(b"a", at)).await.unwrap();
     assert_eq!((first.hit, first.issued), ((1, at), true));
@@ -538,6 +547,143 @@ async fn a_token_over_the_clients_limit_counts_and_writes_nothing_else(store: Ar
         2,
         "only the two tokens issued are in the trail"
     );
+}
+
+async fn a_token_decided_on_an_earlier_read_is_written_only_while_the_client_is_unchanged(
+    store: Arc<dyn Store>,
+) {
+    let (o, p) = office(&store, "61000001", "61001").await;
+    let mut c = client(Owner::Office(o.id), "pc_unchanged");
+    let k = key(c.id, "k1");
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_api_client(&c).await.unwrap();
+    tx.insert_api_client_key(&k).await.unwrap();
+    tx.commit().await.unwrap();
+    let read = || async {
+        let found = store
+            .client_credentials("pc_unchanged", Some("k1"))
+            .await
+            .unwrap()
+            .unwrap();
+        Unchanged::of(&found).unwrap()
+    };
+    let at = now();
+    let until = at + Duration::minutes(5);
+    let audit = audit_of(c.id);
+    let record = |jti: &'static [u8], unchanged: &Unchanged| TokenRecord {
+        client: c.id,
+        limit: ("test-tokens:pc_unchanged", Duration::minutes(1), 100),
+        jti: Some((jti, until)),
+        mark: None,
+        audit: &audit,
+        now: at,
+        address: Some(("test-address:unchanged", Duration::minutes(1), 6)),
+        unchanged: Some(unchanged.clone()),
+    };
+    let first = read().await;
+    let done = store.record_token(&record(b"1", &first)).await.unwrap();
+    assert_eq!(
+        (done.issued, done.unchanged, done.hit.0, done.address_hit),
+        (true, true, 1, Some((1, at))),
+        "as read: written, both counts hit"
+    );
+    // Each change since the read is seen; nothing but the counts is written.
+    let mut changed = Vec::new();
+    c.scopes = vec![ApiScope::AccountsRead];
+    store_update(&store, &c).await;
+    changed.push(store.record_token(&record(b"2", &first)).await.unwrap());
+    let scopes = read().await;
+    c.portfolio_ids = Some(vec![p.id]);
+    store_update(&store, &c).await;
+    changed.push(store.record_token(&record(b"2", &scopes)).await.unwrap());
+    let portfolios = read().await;
+    c.expires_at = Some(at + Duration::days(30));
+    store_update(&store, &c).await;
+    changed.push(
+        store
+            .record_token(&record(b"2", &portfolios))
+            .await
+            .unwrap(),
+    );
+    assert!(
+        changed.iter().all(|r| !r.issued && !r.unchanged),
+        "{changed:?}"
+    );
+    assert_eq!(
+        changed
+            .iter()
+            .map(|r| r.address_hit.unwrap().0)
+            .collect::<Vec<_>>(),
+        [2, 3, 4],
+        "the address is counted every time"
+    );
+    // Read again: the jti refused while changed was not remembered.
+    let now_read = read().await;
+    let again = store.record_token(&record(b"2", &now_read)).await.unwrap();
+    assert_eq!((again.issued, again.unchanged), (true, true));
+    // The address's limit (6): the sixth is within it, the seventh not.
+    let sixth = store.record_token(&record(b"3", &now_read)).await.unwrap();
+    let seventh = store.record_token(&record(b"4", &now_read)).await.unwrap();
+    assert_eq!(
+        (
+            sixth.issued,
+            seventh.issued,
+            seventh.unchanged,
+            seventh.address_hit.unwrap().0
+        ),
+        (true, false, true, 7)
+    );
+    // The key removed, or the client revoked: changed.
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.delete_api_client_key(c.id, k.id).await.unwrap());
+    tx.commit().await.unwrap();
+    let gone = store
+        .record_token(&TokenRecord {
+            address: None,
+            ..record(b"5", &now_read)
+        })
+        .await
+        .unwrap();
+    assert_eq!((gone.issued, gone.unchanged), (false, false), "key removed");
+    let k2 = key(c.id, "k2");
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_api_client_key(&k2).await.unwrap();
+    tx.commit().await.unwrap();
+    let with_k2 = Unchanged {
+        key: k2.id,
+        ..now_read.clone()
+    };
+    let ok = store
+        .record_token(&TokenRecord {
+            address: None,
+            ..record(b"5", &with_k2)
+        })
+        .await
+        .unwrap();
+    assert!(ok.issued && ok.address_hit.is_none(), "{ok:?}");
+    let mut tx = store.begin().await.unwrap();
+    tx.revoke_api_client(c.id, at).await.unwrap();
+    tx.commit().await.unwrap();
+    let revoked = store
+        .record_token(&TokenRecord {
+            address: None,
+            ..record(b"6", &with_k2)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (revoked.issued, revoked.unchanged),
+        (false, false),
+        "revoked"
+    );
+    let trail = client_trail(&store, c.id).await;
+    assert_eq!(trail.len(), 4, "the tokens issued, and only those");
+}
+
+async fn store_update(store: &Arc<dyn Store>, c: &ApiClient) {
+    let mut tx = store.begin().await.unwrap();
+    tx.update_api_client(c).await.unwrap();
+    tx.commit().await.unwrap();
 }
 
 async fn idempotency_keys_are_claimed_once_kept_and_taken_over(store: Arc<dyn Store>) {

@@ -16,6 +16,7 @@ crate::app_on_both_databases!(
     keys_rotate_and_a_removed_key_or_revoked_client_stops_at_the_next_request_elsewhere,
     es256_rs256_and_a_client_secret_get_tokens_too,
     an_invitation_retried_with_one_idempotency_key_is_sent_once,
+    a_client_known_from_its_last_token_gets_what_it_holds_now,
 );
 
 /// A key pair for signing assertions: its private half and what is registered.
@@ -869,6 +870,125 @@ async fn an_invitation_retried_with_one_idempotency_key_is_sent_once(app: &TestA
         "{}",
         fresh.body
     );
+}
+
+/// The token endpoint remembers the clients it issued tokens to (their key parsed) and checks
+/// in each token's write that the client is still as remembered: every change in between is
+/// seen by the next token, on the instance that remembers the client.
+async fn a_client_known_from_its_last_token_gets_what_it_holds_now(app: &TestApp) {
+    let operator = app.operator().await;
+    let (_, _, admin) = app.office_with_admin(&operator, 7).await;
+    let key = ed25519(60, "k1");
+    let (id, client_id) =
+        client_with_key(&admin, "office", &["accounts:read", "audit:read"], &key).await;
+    let ask = |key: &TestKey, scope: Option<&str>| {
+        let jwt = assertion(app, key, &client_id, json!({}));
+        let scope = scope.map(str::to_string);
+        async move {
+            let mut form = vec![
+                ("grant_type", "client_credentials".to_string()),
+                ("client_assertion_type", JWT_BEARER.to_string()),
+                ("client_assertion", jwt),
+            ];
+            if let Some(scope) = scope {
+                form.push(("scope", scope));
+            }
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            token_request(app, &form, None).await
+        }
+    };
+    // Known after the first token; the second takes the quick way.
+    for _ in 0..2 {
+        let got = ask(&key, None).await;
+        assert_eq!(got.status, 200, "{}", got.body);
+        assert_eq!(got.body["scope"], "accounts:read audit:read");
+    }
+    // A scope taken away: asked for, refused; not asked for, not in the token.
+    let (status, _) = admin
+        .put(
+            &format!("/api/office/api-clients/{id}"),
+            json!({ "name": "HR-systeem", "scopes": ["accounts:read"] }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let refused = ask(&key, Some("audit:read")).await;
+    assert_eq!(
+        (refused.status, refused.body["error"].as_str()),
+        (400, Some("invalid_scope")),
+        "{}",
+        refused.body
+    );
+    let narrower = ask(&key, None).await;
+    assert_eq!(narrower.status, 200, "{}", narrower.body);
+    assert_eq!(narrower.body["scope"], "accounts:read");
+    // A scope given: in the next token at once.
+    let (status, _) = admin
+        .put(
+            &format!("/api/office/api-clients/{id}"),
+            json!({ "name": "HR-systeem", "scopes": ["accounts:read", "rights:check"] }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let wider = ask(&key, Some("rights:check")).await;
+    assert_eq!(wider.status, 200, "{}", wider.body);
+    assert_eq!(wider.body["scope"], "rights:check");
+    // The kid registered again for another key: the old private key is refused, the new one
+    // gets tokens.
+    let (status, client) = admin.get(&format!("/api/office/api-clients/{id}")).await;
+    assert_eq!(status, 200);
+    let key_id = client["keys"][0]["id"].as_str().unwrap().to_string();
+    let (status, _) = admin
+        .delete(&format!("/api/office/api-clients/{id}/keys/{key_id}"))
+        .await;
+    assert_eq!(status, 200);
+    let replacement = ed25519(61, "k1");
+    let (status, body) = admin
+        .post(
+            &format!("/api/office/api-clients/{id}/keys"),
+            json!({ "key": replacement.public, "kid": "k1" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let old = ask(&key, None).await;
+    assert_eq!(
+        (old.status, old.body["error"].as_str()),
+        (401, Some("invalid_client")),
+        "the removed key's signature: {}",
+        old.body
+    );
+    for _ in 0..2 {
+        let got = ask(&replacement, None).await;
+        assert_eq!(got.status, 200, "{}", got.body);
+    }
+    // Revoked: refused at once.
+    admin
+        .post(&format!("/api/office/api-clients/{id}/revoke"), json!({}))
+        .await;
+    let revoked = ask(&replacement, None).await;
+    assert_eq!(
+        (revoked.status, revoked.body["error"].as_str()),
+        (401, Some("invalid_client")),
+        "{}",
+        revoked.body
+    );
+    // Every token issued is in the trail once; the refusals too.
+    let (status, trail) = admin.get("/api/office/audit?limit=200").await;
+    assert_eq!(status, 200);
+    let count = |action: &str| {
+        trail["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == action)
+            .count()
+    };
+    let issued: Vec<&Value> = trail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "api_client.token_issued")
+        .collect();
+    assert_eq!(count("api_client.token_issued"), 6, "{issued:#?}");
 }
 
 async fn tokens_are_limited_per_client_and_per_address(kind: poort_e2e::db::Kind) {

@@ -7,8 +7,9 @@
 //!     one authenticated call, by several clients at once (`--clients`, default 3 per core);
 //!     sign-ins per second, the ratio to the ceiling measured right before and after, latencies;
 //! (c) authenticated reads alone (`GET /api/me/profile`) with wrk;
-//! (d) access tokens from `/oauth2/token` with `private_key_jwt` (Ed25519 client assertions
-//!     signed by the load generator), by several clients at once;
+//! (d) access tokens from `/oauth2/token` with `private_key_jwt` (Ed25519 client assertions,
+//!     each with its own `jti`, signed by the load generator before the clock starts), sent by
+//!     wrk (`--tokens-only`: this part and (e) alone);
 //! (e) the same office endpoint (`GET /api/office/portfolios`) read with bearer tokens and with
 //!     an administrator's session cookie, with wrk;
 //! for SQLite and for PostgreSQL (`--only sqlite|postgres`), with the server's peak memory;
@@ -264,86 +265,132 @@ fn assertion(base: &str, i: usize) -> String {
     format!("{input}.{signature}")
 }
 
-/// (d) Tokens from `/oauth2/token` by `clients` concurrent requesters for `seconds`; returns
-/// (tokens/s, sorted latencies, refusals, some tokens). The assertions (each with its own
-/// `jti`) are signed before the clock starts, as many as the requesters could use at
-/// `PRESIGNED_PER_SECOND`, so what is measured is the server, not the load generator's
-/// signing; a requester that runs out signs the rest as it goes.
+/// The form of a token request with a fresh assertion of demo client `n % API_CLIENTS`.
+fn token_form(base: &str, n: usize) -> String {
+    format!(
+        "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion={}",
+        assertion(base, n % API_CLIENTS)
+    )
+}
+
+/// (d) Tokens from `/oauth2/token` with wrk (2 threads, `connections` connections) for
+/// `seconds`: every request carries its own assertion (a fresh `jti`), all signed before the
+/// clock starts and read by wrk from a file, so what is measured is the server, not the load
+/// generator's signing or HTTP client (wrk's C loop costs a fraction of reqwest's).
+/// Returns (tokens/s, p50, p99, refused), or `None` without wrk.
 async fn token_load(
     base: &str,
-    clients: usize,
+    connections: usize,
     seconds: u64,
-) -> (f64, Vec<Duration>, usize, Vec<String>) {
-    const PRESIGNED_PER_SECOND: usize = 10_000;
-    let form = |base: &str, n: usize| {
-        format!(
-            "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion={}",
-            assertion(base, n % API_CLIENTS)
-        )
-    };
-    let per_task = PRESIGNED_PER_SECOND * usize::try_from(seconds).unwrap_or(10) / clients.max(1);
-    let signed: Vec<Vec<String>> = {
+    dir: &std::path::Path,
+) -> Option<(f64, String, String, u64)> {
+    // More than the server could take in the time: a request that ran out would replay a jti.
+    const PRESIGNED_PER_SECOND: usize = 12_000;
+    let total = PRESIGNED_PER_SECOND * usize::try_from(seconds).unwrap_or(10);
+    let bodies = {
         let base = base.to_string();
         tokio::task::spawn_blocking(move || {
-            (0..clients)
-                .map(|t| {
-                    (0..per_task)
-                        .map(|k| form(&base, t + k * clients))
-                        .collect()
-                })
-                .collect()
+            let mut text = String::new();
+            for n in 0..total {
+                text.push_str(&token_form(&base, n));
+                text.push('\n');
+            }
+            text
         })
         .await
         .unwrap()
     };
-    let until = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for (t, forms) in signed.into_iter().enumerate() {
-        let base = base.to_string();
-        tasks.push(tokio::spawn(async move {
-            let http = reqwest::Client::new();
-            let url = format!("{base}/oauth2/token");
-            let (mut latencies, mut refused, mut tokens) = (Vec::new(), 0usize, Vec::new());
-            let mut forms = forms.into_iter();
-            let mut n = t + per_task * clients;
-            while Instant::now() < until {
-                let body = forms.next().unwrap_or_else(|| {
-                    n += clients;
-                    form(&base, n)
-                });
-                let began = Instant::now();
-                let answer = http
-                    .post(&url)
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .body(body)
-                    .send()
-                    .await;
-                match answer {
-                    Ok(r) if r.status() == 200 => {
-                        let body = r.bytes().await.unwrap_or_default();
-                        latencies.push(began.elapsed());
-                        if tokens.len() < 32 {
-                            let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                            tokens.extend(body["access_token"].as_str().map(str::to_string));
-                        }
-                    }
-                    _ => refused += 1,
-                }
-            }
-            (latencies, refused, tokens)
-        }));
+    let forms = dir.join("token-forms.txt");
+    std::fs::write(&forms, bodies).ok()?;
+    // Thread k of wrk's two sends lines k, k+2, k+4, … each once.
+    let script = format!(
+        "local threads = {{}}\nlocal counter = 0\n\
+         setup = function(thread)\n  thread:set(\"id\", counter)\n  counter = counter + 1\nend\n\
+         local requests = {{}}\nlocal n = 0\n\
+         init = function(args)\n  local i = 0\n  \
+         for line in io.lines({forms:?}) do\n    \
+         if i % 2 == id then\n      requests[#requests + 1] = wrk.format(\"POST\", nil, \
+         {{ [\"Content-Type\"] = \"application/x-www-form-urlencoded\" }}, line)\n    end\n    \
+         i = i + 1\n  end\nend\n\
+         request = function()\n  n = n + 1\n  return requests[n] or requests[1]\nend\n",
+        forms = forms.display().to_string()
+    );
+    let path = dir.join("token.lua");
+    std::fs::write(&path, script).ok()?;
+    let out = std::process::Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "--latency",
+            "-s",
+            &path.display().to_string(),
+            &format!("{base}/oauth2/token"),
+        ])
+        .output()
+        .ok()?;
+    let _ = std::fs::remove_file(&forms);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let number = |prefix: &str, nth: usize| -> Option<f64> {
+        text.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))?
+            .split_whitespace()
+            .nth(nth)?
+            .trim_end_matches('s')
+            .parse()
+            .ok()
+    };
+    let pct = |p: &str| {
+        text.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(p))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("?")
+            .to_string()
+    };
+    // "123456 requests in 10.00s, 45.6MB read"
+    let line = text
+        .lines()
+        .find(|l| l.contains(" requests in "))?
+        .trim()
+        .to_string();
+    let mut words = line.split_whitespace();
+    let requests: f64 = words.next()?.parse().ok()?;
+    let elapsed: f64 = words
+        .nth(2)?
+        .trim_end_matches(',')
+        .trim_end_matches('s')
+        .parse()
+        .ok()?;
+    let refused = number("Non-2xx or 3xx responses:", 4).unwrap_or(0.0);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Some((
+        (requests - refused) / elapsed,
+        pct("50%"),
+        pct("99%"),
+        refused as u64,
+    ))
+}
+
+/// A few access tokens for the bearer reads.
+async fn some_tokens(base: &str, count: usize) -> Vec<String> {
+    let http = reqwest::Client::new();
+    let mut tokens = Vec::new();
+    for n in 0..count {
+        let Ok(answer) = http
+            .post(format!("{base}/oauth2/token"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(token_form(base, n))
+            .send()
+            .await
+        else {
+            continue;
+        };
+        let body: Value = answer.json().await.unwrap_or(Value::Null);
+        tokens.extend(body["access_token"].as_str().map(str::to_string));
     }
-    let (mut all, mut refused, mut tokens) = (Vec::new(), 0, Vec::new());
-    for t in tasks {
-        let (l, r, k) = t.await.unwrap();
-        all.extend(l);
-        refused += r;
-        tokens.extend(k);
-    }
-    let rate = all.len() as f64 / started.elapsed().as_secs_f64();
-    all.sort();
-    (rate, all, refused, tokens)
+    tokens
 }
 
 /// (c) A GET with wrk, taking turns with the session cookies given (a wrk script in `dir`);
@@ -495,52 +542,62 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
         .and_then(|s| s.parse().ok())
         .unwrap_or(cores() * 3);
 
-    // A virtual machine's speed drifts by several per cent within minutes: the ceiling the
-    // sign-ins are compared with is measured right before and right after them.
-    let before = tokio::task::spawn_blocking(|| argon2_ceiling(5, true))
-        .await
-        .unwrap();
-    let (rate, latencies, overloaded, failed, mut cookies) =
-        sign_in_load(&base, clients, seconds).await;
-    let after = tokio::task::spawn_blocking(|| argon2_ceiling(5, true))
-        .await
-        .unwrap();
-    let ceiling = f64::midpoint(before, after);
-    println!(
-        "  argon2id ceiling around the run (working memory reused): {before:.1} before, {after:.1} after\n  full sign-ins (password + authenticator + GET /api/me/profile), {clients} clients, {seconds} s:\n    \
-         {rate:.1} sign-ins/s = {:.0}% of the argon2 ceiling; p50 {:.1} ms, p99 {:.1} ms; {} completed, {overloaded} answered 503, {failed} failed",
-        100.0 * rate / ceiling,
-        ms(percentile(&latencies, 0.5)),
-        ms(percentile(&latencies, 0.99)),
-        latencies.len()
-    );
-    cookies.truncate(READ_SESSIONS);
-    let read = if cookies.is_empty() {
-        None
-    } else {
-        read_load(&format!("{base}/api/me/profile"), &cookies, &db.path(), 10)
-    };
-    match read {
-        Some((rps, p50, p99)) => println!(
-            "  authenticated GET /api/me/profile (wrk, 2 threads, 32 connections taking turns with {} sessions, 10 s):\n    {rps:.0} requests/s; p50 {p50}, p99 {p99}",
-            cookies.len()
-        ),
-        None => println!(
-            "  authenticated reads: no session to read with, or wrk not available (apt-get install wrk)"
-        ),
+    // `--tokens-only`: the integrators' part alone (for work on the token endpoint).
+    if !std::env::args().any(|a| a == "--tokens-only") {
+        // A virtual machine's speed drifts by several per cent within minutes: the ceiling the
+        // sign-ins are compared with is measured right before and right after them.
+        let before = tokio::task::spawn_blocking(|| argon2_ceiling(5, true))
+            .await
+            .unwrap();
+        let (rate, latencies, overloaded, failed, mut cookies) =
+            sign_in_load(&base, clients, seconds).await;
+        let after = tokio::task::spawn_blocking(|| argon2_ceiling(5, true))
+            .await
+            .unwrap();
+        let ceiling = f64::midpoint(before, after);
+        println!(
+            "  argon2id ceiling around the run (working memory reused): {before:.1} before, {after:.1} after\n  full sign-ins (password + authenticator + GET /api/me/profile), {clients} clients, {seconds} s:\n    \
+             {rate:.1} sign-ins/s = {:.0}% of the argon2 ceiling; p50 {:.1} ms, p99 {:.1} ms; {} completed, {overloaded} answered 503, {failed} failed",
+            100.0 * rate / ceiling,
+            ms(percentile(&latencies, 0.5)),
+            ms(percentile(&latencies, 0.99)),
+            latencies.len()
+        );
+        cookies.truncate(READ_SESSIONS);
+        let read = if cookies.is_empty() {
+            None
+        } else {
+            read_load(&format!("{base}/api/me/profile"), &cookies, &db.path(), 10)
+        };
+        match read {
+            Some((rps, p50, p99)) => println!(
+                "  authenticated GET /api/me/profile (wrk, 2 threads, 32 connections taking turns with {} sessions, 10 s):\n    {rps:.0} requests/s; p50 {p50}, p99 {p99}",
+                cookies.len()
+            ),
+            None => println!(
+                "  authenticated reads: no session to read with, or wrk not available (apt-get install wrk)"
+            ),
+        }
     }
     // (d) and (e): integrators.
     // Integrators' programs ask for tokens as many at once as wrk's connections read.
     let requesters = arg("--token-requesters")
         .and_then(|s| s.parse().ok())
         .unwrap_or(32);
-    let (token_rate, latencies, refused, tokens) = token_load(&base, requesters, 10).await;
-    println!(
-        "  access tokens from /oauth2/token (private_key_jwt, Ed25519 assertions signed beforehand, {API_CLIENTS} clients, {requesters} requesters, 10 s):\n    \
-         {token_rate:.0} tokens/s; p50 {:.1} ms, p99 {:.1} ms; {refused} refused",
-        ms(percentile(&latencies, 0.5)),
-        ms(percentile(&latencies, 0.99)),
-    );
+    let token_rate = match token_load(&base, requesters, 10, &db.path()).await {
+        Some((rate, p50, p99, refused)) => {
+            println!(
+                "  access tokens from /oauth2/token (private_key_jwt, Ed25519 assertions signed beforehand, {API_CLIENTS} clients, wrk with {requesters} connections, 10 s):\n    \
+                 {rate:.0} tokens/s; p50 {p50}, p99 {p99}; {refused} refused"
+            );
+            rate
+        }
+        None => {
+            println!("  access tokens: wrk not available (apt-get install wrk)");
+            0.0
+        }
+    };
+    let tokens = some_tokens(&base, 32).await;
     let bearers: Vec<String> = tokens.iter().map(|t| format!("Bearer {t}")).collect();
     let office_read = format!("{base}/api/office/portfolios");
     if let Some((rps, p50, p99)) =
