@@ -301,13 +301,30 @@ impl Browser {
         }
     }
 
-    /// Opens `url` in this browser.
+    /// Opens `url` in this browser and waits until the app has taken over the sign-in page's
+    /// plain-HTML copy (`#shell` in `index.html`; gone at once on other paths and pages).
     pub async fn open(&self, url: impl AsRef<str>) {
         let url = url.as_ref();
         self.driver
             .goto(url)
             .await
             .unwrap_or_else(|e| panic!("open {url}: {e}"));
+        self.wait_for_app().await;
+    }
+
+    /// Waits until the SPA has replaced the sign-in page's plain-HTML copy, if there was one.
+    pub async fn wait_for_app(&self) {
+        crate::eventually(30, "the app to take over the page", || async {
+            let gone = self
+                .driver
+                .execute("return document.getElementById('shell') === null;", vec![])
+                .await
+                .ok()?
+                .json()
+                .as_bool()?;
+            gone.then_some(())
+        })
+        .await;
     }
 
     /// Waits until the page's path is `path`.

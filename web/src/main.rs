@@ -8,8 +8,10 @@ mod components;
 mod i18n;
 mod pages;
 mod session;
+mod shell;
 
 fn main() {
     console_error_panic_hook::set_once();
+    shell::take_over();
     leptos::mount::mount_to_body(app::App);
 }

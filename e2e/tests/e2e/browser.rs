@@ -54,6 +54,7 @@ async fn the_spa_speaks_dutch_by_default_and_english_when_chosen_and_remembers_i
     browser.screenshot("home-en").await;
 
     browser.driver.refresh().await.unwrap();
+    browser.wait_for_app().await;
     browser.wait_text("page-sign-in", "Sign in").await;
 
     browser.open(format!("{}/status", poort.url)).await;
@@ -177,5 +178,142 @@ async fn the_layout_fits_a_360_px_wide_screen() {
         );
         browser.screenshot(label).await;
     }
+    browser.quit().await;
+}
+
+/// Where an element is drawn (`left, top, width, height` in CSS pixels).
+async fn rect_of(browser: &Browser, id: &str) -> Vec<f64> {
+    let value = browser
+        .driver
+        .execute(
+            "const r = document.getElementById(arguments[0]).getBoundingClientRect(); \
+             return [r.left, r.top, r.width, r.height];",
+            vec![serde_json::json!(id)],
+        )
+        .await
+        .unwrap();
+    value.convert().unwrap()
+}
+
+async fn shell_present(browser: &Browser) -> bool {
+    browser
+        .driver
+        .execute("return document.getElementById('shell') !== null;", vec![])
+        .await
+        .unwrap()
+        .json()
+        .as_bool()
+        .unwrap()
+}
+
+/// On a slow connection the sign-in page is there before the app (`index.html`'s plain-HTML
+/// copy): what was typed, the field in focus and a submit pressed early carry over when the app
+/// takes over, and the app draws the page exactly where the copy was (no layout shift).
+#[tokio::test]
+async fn the_sign_in_form_accepts_input_before_the_app_has_arrived() {
+    require_spa();
+    const PASSWORD: &str = "lange zomeravonden aan zee";
+    let (poort, _db, env) = dev_server(Kind::Sqlite).await.unwrap();
+    let done = run(
+        &[
+            "--dev",
+            "seed-demo",
+            "--accounts",
+            "1",
+            "--password",
+            PASSWORD,
+            "--totp-seed",
+            "shell",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let mut browser = Browser::start("shell", 1280, 900).await;
+    {
+        let cdp = browser.driver.cdp();
+        cdp.send_raw("Network.enable", serde_json::json!({}))
+            .await
+            .unwrap();
+        cdp.send_raw(
+            "Network.setCacheDisabled",
+            serde_json::json!({ "cacheDisabled": true }),
+        )
+        .await
+        .unwrap();
+        // 48 KB/s: the app (hundreds of KB) takes seconds to arrive; the page's HTML does not.
+        cdp.send_raw(
+        "Network.emulateNetworkConditions",
+        serde_json::json!({ "offline": false, "latency": 0, "downloadThroughput": 48_000, "uploadThroughput": 48_000 }),
+    )
+    .await
+    .unwrap();
+    }
+    let email = "adviseur0@demo.example";
+
+    // 1. Typed before the app is there: the value and the focus carry over, nothing moves.
+    browser.driver.goto(&poort.url).await.unwrap();
+    let field = browser.by_id("email").await;
+    field.send_keys(email).await.unwrap();
+    assert!(
+        shell_present(&browser).await,
+        "the app arrived before the test could type: the page's plain-HTML copy was not tested"
+    );
+    let mut before = Vec::new();
+    for id in ["page-sign-in", "email", "password", "sign-in-submit"] {
+        before.push((id, rect_of(&browser, id).await));
+    }
+    browser.wait_for_app().await;
+    browser
+        .wait_text("insurer-name", "Voorbeeld Verzekeringen")
+        .await;
+    let focused = browser
+        .driver
+        .execute(
+            "return [document.activeElement.id, document.getElementById('email').value];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(focused.json(), &serde_json::json!(["email", email]));
+    for (id, rect) in before {
+        let after = rect_of(&browser, id).await;
+        for (b, a) in rect.iter().zip(&after) {
+            assert!(
+                (b - a).abs() < 0.5,
+                "#{id} moved when the app took over: {rect:?} -> {after:?}"
+            );
+        }
+    }
+    browser.screenshot("sign-in-after-shell").await;
+
+    // 2. Submitted before the app is there: the app sends it with what was typed.
+    browser.driver.goto("about:blank").await.unwrap();
+    browser.driver.goto(&poort.url).await.unwrap();
+    browser.by_id("email").await.send_keys(email).await.unwrap();
+    browser
+        .by_id("password")
+        .await
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    browser.by_id("sign-in-submit").await.click().await.unwrap();
+    assert!(
+        shell_present(&browser).await,
+        "the app arrived before the test could submit: the page's plain-HTML copy was not tested"
+    );
+    assert_eq!(
+        browser
+            .by_id("sign-in-submit")
+            .await
+            .attr("aria-busy")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    browser.wait_for_app().await;
+    browser.by_id("code-form").await;
+    browser.screenshot("sign-in-code-after-shell").await;
     browser.quit().await;
 }

@@ -50,8 +50,10 @@ pub fn SignIn() -> impl IntoView {
         }
     });
     let step = RwSignal::new(Step::Password);
-    let email = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
+    // What was typed into the page's plain-HTML copy before the app arrived (`shell`).
+    let carried = crate::shell::carried().unwrap_or_default();
+    let email = RwSignal::new(carried.email);
+    let password = RwSignal::new(carried.password);
     let code = RwSignal::new(String::new());
     let new_password = RwSignal::new(String::new());
 
@@ -139,6 +141,18 @@ pub fn SignIn() -> impl IntoView {
     let on_code = send(Attempt::Code);
     let on_new_password = send(Attempt::NewPassword);
     let send_sms = move |_| attempt.start(Attempt::SendSms);
+    // Once drawn: the focus back where it was in the shell, and a submit pressed there sent.
+    Effect::new(move |before: Option<()>| {
+        if before.is_some() {
+            return;
+        }
+        if let Some(id) = &carried.focus {
+            crate::shell::restore_focus(id);
+        }
+        if carried.submitted {
+            attempt.start(Attempt::Password);
+        }
+    });
     // Any error that ends this sign-in sends the person back to the first step.
     Effect::new(move |_| {
         use poort_shared::ErrorCode::*;
