@@ -315,16 +315,20 @@ impl Browser {
     /// Waits until the SPA has replaced the sign-in page's plain-HTML copy, if there was one.
     pub async fn wait_for_app(&self) {
         crate::eventually(30, "the app to take over the page", || async {
-            let gone = self
-                .driver
-                .execute("return document.getElementById('shell') === null;", vec![])
-                .await
-                .ok()?
-                .json()
-                .as_bool()?;
-            gone.then_some(())
+            (!self.has_shell().await?).then_some(())
         })
         .await;
+    }
+
+    /// Whether the sign-in page's plain-HTML copy (`#shell`) is still there: the app has not
+    /// taken it over yet. `None` when the page cannot be asked.
+    pub async fn has_shell(&self) -> Option<bool> {
+        self.driver
+            .execute("return document.getElementById('shell') !== null;", vec![])
+            .await
+            .ok()?
+            .json()
+            .as_bool()
     }
 
     /// Waits until the page's path is `path`.

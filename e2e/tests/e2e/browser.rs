@@ -195,17 +195,6 @@ async fn rect_of(browser: &Browser, id: &str) -> Vec<f64> {
     value.convert().unwrap()
 }
 
-async fn shell_present(browser: &Browser) -> bool {
-    browser
-        .driver
-        .execute("return document.getElementById('shell') !== null;", vec![])
-        .await
-        .unwrap()
-        .json()
-        .as_bool()
-        .unwrap()
-}
-
 /// On a slow connection the sign-in page is there before the app (`index.html`'s plain-HTML
 /// copy): what was typed, the field in focus and a submit pressed early carry over when the app
 /// takes over, and the app draws the page exactly where the copy was (no layout shift).
@@ -256,7 +245,7 @@ async fn the_sign_in_form_accepts_input_before_the_app_has_arrived() {
     let field = browser.by_id("email").await;
     field.send_keys(email).await.unwrap();
     assert!(
-        shell_present(&browser).await,
+        browser.has_shell().await == Some(true),
         "the app arrived before the test could type: the page's plain-HTML copy was not tested"
     );
     let mut before = Vec::new();
@@ -299,7 +288,7 @@ async fn the_sign_in_form_accepts_input_before_the_app_has_arrived() {
         .unwrap();
     browser.by_id("sign-in-submit").await.click().await.unwrap();
     assert!(
-        shell_present(&browser).await,
+        browser.has_shell().await == Some(true),
         "the app arrived before the test could submit: the page's plain-HTML copy was not tested"
     );
     assert_eq!(
