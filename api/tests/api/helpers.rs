@@ -102,14 +102,18 @@ impl User {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("Origin", base.parse().unwrap());
         let jar = Arc::new(reqwest::cookie::Jar::default());
+        // Idle connections are dropped before the server's 5 s keep-alive closes them, so a
+        // request never goes out on a connection the server is closing at that moment.
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .default_headers(headers.clone())
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
             .build()
             .unwrap();
         let no_redirect = reqwest::Client::builder()
             .cookie_provider(jar)
             .default_headers(headers)
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();

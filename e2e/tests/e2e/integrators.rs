@@ -25,9 +25,13 @@ impl Person {
         headers.insert("Origin", base.parse().unwrap());
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Person {
+            // An idle connection is dropped here before the server's 5 s keep-alive closes it:
+            // a request sent on a connection the server was closing at that moment failed
+            // (IncompleteMessage) after the generated client's program had run for a while.
             client: reqwest::Client::builder()
                 .cookie_provider(jar.clone())
                 .default_headers(headers)
+                .pool_idle_timeout(std::time::Duration::from_secs(2))
                 .build()
                 .unwrap(),
             base: base.to_string(),
