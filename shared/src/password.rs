@@ -3,6 +3,7 @@
 //! punctuation around it, or repeated), and not containing the e-mail address's local part or
 //! the person's name.
 
+#[cfg(not(target_arch = "wasm32"))]
 use std::sync::OnceLock;
 
 use crate::ErrorCode;
@@ -10,24 +11,66 @@ use crate::ErrorCode;
 pub const MIN_LENGTH: usize = 12;
 pub const MAX_LENGTH: usize = 128;
 
+/// The list, sorted, one password per line. The API has it built in; the SPA fetches the same
+/// file (`/common-passwords.txt`, copied into `dist/` by Trunk) when a password is chosen, so
+/// its 81 KB are not in the wasm every visitor downloads.
+#[cfg(not(target_arch = "wasm32"))]
 static LIST: &str = include_str!("../data/common-passwords.txt");
 
+#[cfg(not(target_arch = "wasm32"))]
 fn common() -> &'static [&'static str] {
     static SORTED: OnceLock<Vec<&'static str>> = OnceLock::new();
     SORTED.get_or_init(|| LIST.lines().filter(|l| !l.is_empty()).collect())
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn is_common(candidate: &str) -> bool {
     common().binary_search(&candidate).is_ok()
 }
 
 /// How many entries the shipped list has (at least 10,000).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn common_list_len() -> usize {
     common().len()
 }
 
 /// Checks a new password for the person with this e-mail address and name.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn check(password: &str, email_local_part: &str, name: &str) -> Result<(), ErrorCode> {
+    check_with(password, email_local_part, name, &is_common)
+}
+
+/// The common-password list as the SPA holds it once fetched: the file's text, sorted.
+#[derive(Debug, Clone, Default)]
+pub struct CommonList(Vec<String>);
+
+impl CommonList {
+    /// Reads the list file (one password per line, sorted; sorted again here to be sure).
+    pub fn parse(text: &str) -> Self {
+        let mut list: Vec<String> = text
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        list.sort_unstable();
+        CommonList(list)
+    }
+
+    /// Whether this (lower-case) candidate is on the list.
+    pub fn contains(&self, candidate: &str) -> bool {
+        self.0
+            .binary_search_by(|p| p.as_str().cmp(candidate))
+            .is_ok()
+    }
+}
+
+/// [`check`] with the list given as a question: is this lower-case word a common password?
+pub fn check_with(
+    password: &str,
+    email_local_part: &str,
+    name: &str,
+    is_common: &dyn Fn(&str) -> bool,
+) -> Result<(), ErrorCode> {
     let length = password.chars().count();
     if length < MIN_LENGTH {
         return Err(ErrorCode::PasswordTooShort);
@@ -36,7 +79,7 @@ pub fn check(password: &str, email_local_part: &str, name: &str) -> Result<(), E
         return Err(ErrorCode::PasswordTooLong);
     }
     let lower = password.to_lowercase();
-    if looks_common(&lower) {
+    if looks_common(&lower, is_common) {
         return Err(ErrorCode::PasswordTooCommon);
     }
     let local = email_local_part.to_lowercase();
@@ -59,7 +102,7 @@ pub fn check(password: &str, email_local_part: &str, name: &str) -> Result<(), E
 
 /// A common password as it is, wrapped in digits or punctuation (`Welkom2024!`), or repeated
 /// (`monkeymonkey`).
-fn looks_common(lower: &str) -> bool {
+fn looks_common(lower: &str, is_common: &dyn Fn(&str) -> bool) -> bool {
     if is_common(lower) {
         return true;
     }
@@ -89,6 +132,27 @@ mod tests {
             common().windows(2).all(|w| w[0] < w[1]),
             "sorted and unique"
         );
+    }
+
+    #[test]
+    fn the_list_the_spa_fetches_answers_as_the_built_in_one() {
+        let fetched = CommonList::parse(LIST);
+        let is_fetched = |c: &str| fetched.contains(c);
+        for pw in [
+            "welkom123456",
+            "Welkom2024!!!!",
+            "monkeymonkeymonkey",
+            "paarse olifant zingt",
+            "aaaaaaaaaaaaaa",
+        ] {
+            assert_eq!(
+                check_with(pw, "jan", "Jan", &is_fetched),
+                check(pw, "jan", "Jan"),
+                "{pw}"
+            );
+        }
+        assert!(common().iter().all(|p| fetched.contains(p)));
+        assert!(!fetched.contains("paarse olifant zingt"));
     }
 
     #[test]

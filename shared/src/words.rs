@@ -2,7 +2,7 @@
 //! words instead of codes, "Chrome on Windows" instead of a user-agent string. The SPA shows
 //! them; they live here so they are tested natively.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 
 use crate::dto::AuditAction;
 
@@ -13,13 +13,30 @@ pub enum Lang {
     En,
 }
 
-/// A moment as the user's language writes it, `offset_minutes` east of UTC.
+/// A moment as the user's language writes it, `offset_minutes` east of UTC. Written out by
+/// hand: chrono's `format` brings its whole pattern language into the SPA's wasm.
 pub fn format_time(lang: Lang, at: DateTime<Utc>, offset_minutes: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let local = at.naive_utc() + Duration::minutes(offset_minutes);
+    let (day, month, year) = (local.day(), local.month(), local.year());
+    let (hour, minute) = (local.hour(), local.minute());
     match lang {
-        Lang::Nl => local.format("%d-%m-%Y %H:%M").to_string(),
-        Lang::En => local.format("%-d %b %Y %H:%M").to_string(),
+        Lang::Nl => format!("{day:02}-{month:02}-{year} {hour:02}:{minute:02}"),
+        Lang::En => format!(
+            "{day} {} {year} {hour:02}:{minute:02}",
+            MONTHS[month as usize - 1]
+        ),
     }
+}
+
+/// The value of a date input, `YYYY-MM-DD` (read by hand, like [`format_time`]).
+pub fn date_input(value: &str) -> Option<chrono::NaiveDate> {
+    let mut parts = value.splitn(3, '-');
+    let mut number = || parts.next()?.parse::<u32>().ok();
+    let (year, month, day) = (number()?, number()?, number()?);
+    chrono::NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
 }
 
 /// What an audit action means, in both languages. Exhaustive: an action without words does
@@ -230,5 +247,20 @@ mod tests {
             .with_timezone(&Utc);
         assert_eq!(format_time(Lang::Nl, at, 60), "05-03-2026 10:07");
         assert_eq!(format_time(Lang::En, at, 0), "5 Mar 2026 09:07");
+        let new_year = DateTime::parse_from_rfc3339("2026-12-31T23:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(format_time(Lang::En, new_year, 60), "1 Jan 2027 00:30");
+        assert_eq!(format_time(Lang::Nl, new_year, 0), "31-12-2026 23:30");
+    }
+
+    #[test]
+    fn a_date_input_is_read() {
+        let date = chrono::NaiveDate::from_ymd_opt;
+        assert_eq!(date_input("2027-01-31"), date(2027, 1, 31));
+        assert_eq!(date_input("2027-02-30"), None);
+        assert_eq!(date_input(""), None);
+        assert_eq!(date_input("2027-01"), None);
+        assert_eq!(date_input("2027-01-x1"), None);
     }
 }

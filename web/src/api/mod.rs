@@ -126,6 +126,24 @@ fn empty() -> serde_json::Value {
     serde_json::json!({})
 }
 
+/// The common-password list (a static file beside the app, not part of its wasm).
+pub async fn common_passwords() -> Result<String, ApiError> {
+    let response = Request::get("/common-passwords.txt")
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    if !response.ok() {
+        return Err(ApiError::UnexpectedAnswer(format!(
+            "status {}",
+            response.status()
+        )));
+    }
+    response
+        .text()
+        .await
+        .map_err(|e| ApiError::UnexpectedAnswer(e.to_string()))
+}
+
 // --- service
 pub async fn health() -> ApiResult<HealthResponse> {
     get("/api/health").await

@@ -57,31 +57,31 @@ pub fn Header() -> impl IntoView {
     });
     let role = move || session.me.get().map(|m| m.role);
     view! {
-        <a class="skip" href="#inhoud">{move || i18n.tr("Naar de inhoud", "Skip to content")}</a>
+        <a class="skip" href="#inhoud">{i18n.t("Naar de inhoud", "Skip to content")}</a>
         <header class="site">
             <A href="/" attr:class="brand">
                 <span class="insurer" id="insurer-name">{insurer}</span>
-                <span class="product">{move || i18n.tr("Extranet voor adviseurs", "Adviser extranet")}</span>
+                <span class="product">{i18n.t("Extranet voor adviseurs", "Adviser extranet")}</span>
             </A>
             <div class="tools">
                 <Show when=move || session.me.get().is_some()>
-                    <nav class="main-nav" aria-label=move || i18n.tr("Hoofdmenu", "Main menu")>
-                        <A href="/start">{move || i18n.tr("Start", "Home")}</A>
+                    <nav class="main-nav" aria-label=i18n.t("Hoofdmenu", "Main menu")>
+                        <A href="/start">{i18n.t("Start", "Home")}</A>
                         <Show when=move || role() == Some(Role::OfficeAdmin)>
-                            <A href="/beheer" attr:id="nav-admin">{move || i18n.tr("Gebruikersbeheer", "User management")}</A>
+                            <A href="/beheer" attr:id="nav-admin">{i18n.t("Gebruikersbeheer", "User management")}</A>
                         </Show>
                         <Show when=move || role() == Some(Role::Operator)>
-                            <A href="/relatiebeheer" attr:id="nav-operator">{move || i18n.tr("Relatiebeheer", "Relations team")}</A>
+                            <A href="/relatiebeheer" attr:id="nav-operator">{i18n.t("Relatiebeheer", "Relations team")}</A>
                         </Show>
                     </nav>
                     <span class="user" id="user-name">{move || session.me.get().map(|m| m.name).unwrap_or_default()}</span>
                     <button type="button" class="link" id="sign-out" on:click=move |_| {
                         sign_out.dispatch(());
                     }>
-                        {move || i18n.tr("Uitloggen", "Sign out")}
+                        {i18n.t("Uitloggen", "Sign out")}
                     </button>
                 </Show>
-                <div class="langs" role="group" aria-label=move || i18n.tr("Taal", "Language")>
+                <div class="langs" role="group" aria-label=i18n.t("Taal", "Language")>
                     {lang_button(Lang::Nl, "NL", "lang-nl")}
                     {lang_button(Lang::En, "EN", "lang-en")}
                 </div>
@@ -107,24 +107,24 @@ pub fn Footer() -> impl IntoView {
                             let mail = format!("mailto:{}", c.support_email);
                             let dev = c.mode == RunMode::Dev;
                             view! {
-                                <p class="help">{move || i18n.tr("Hulp nodig? Neem contact op met Team Relatiebeheer", "Need help? Contact Team Relatiebeheer")}</p>
+                                <p class="help">{i18n.t("Hulp nodig? Neem contact op met Team Relatiebeheer", "Need help? Contact Team Relatiebeheer")}</p>
                                 <ul class="contact">
                                     <li>
-                                        {move || i18n.tr("Telefoon", "Phone")} ": "
+                                        {i18n.t("Telefoon", "Phone")} ": "
                                         <a href=tel id="support-phone">{c.support_phone.clone()}</a>
                                     </li>
                                     <li>
-                                        {move || i18n.tr("E-mail", "E-mail")} ": "
+                                        {i18n.t("E-mail", "E-mail")} ": "
                                         <a href=mail id="support-email">{c.support_email.clone()}</a>
                                     </li>
                                 </ul>
                                 <nav class="footer-links">
                                     <Show when=move || session.me.get().is_some()>
-                                        <A href="/mijn-account" attr:id="nav-my-account">{move || i18n.tr("Mijn account", "My account")}</A>
+                                        <A href="/mijn-account" attr:id="nav-my-account">{i18n.t("Mijn account", "My account")}</A>
                                     </Show>
-                                    <A href="/status">{move || i18n.tr("Status", "Status")}</A>
+                                    <A href="/status">{i18n.t("Status", "Status")}</A>
                                     <Show when=move || dev>
-                                        <A href="/dev/outbox">{move || i18n.tr("Uitgaande berichten", "Outgoing messages")}</A>
+                                        <A href="/dev/outbox">{i18n.t("Uitgaande berichten", "Outgoing messages")}</A>
                                     </Show>
                                 </nav>
                             }
@@ -144,9 +144,9 @@ pub fn ContactLine() -> impl IntoView {
         config.get().and_then(Result::ok).map(|c| {
             view! {
                 <p class="contact-line">
-                    {move || i18n.tr("Team Relatiebeheer: ", "Team Relatiebeheer: ")}
+                    {i18n.t("Team Relatiebeheer: ", "Team Relatiebeheer: ")}
                     <a href=format!("tel:{}", c.support_phone.replace(' ', ""))>{c.support_phone.clone()}</a>
-                    {move || i18n.tr(" of ", " or ")}
+                    {i18n.t(" of ", " or ")}
                     <a href=format!("mailto:{}", c.support_email)>{c.support_email.clone()}</a>
                 </p>
             }
@@ -173,7 +173,7 @@ pub fn ErrorNotice(error: ApiError) -> impl IntoView {
     });
     let extra = match error.code() {
         Some(ErrorCode::AccountBlocked) => view! {
-            <p><A href="/wachtwoord-vergeten" attr:id="blocked-reset-link">{move || i18n.tr("Wachtwoord vergeten? Stel een nieuw wachtwoord in.", "Forgot your password? Set a new one.")}</A></p>
+            <p><A href="/wachtwoord-vergeten" attr:id="blocked-reset-link">{i18n.t("Wachtwoord vergeten? Stel een nieuw wachtwoord in.", "Forgot your password? Set a new one.")}</A></p>
             <ContactLine />
         }
         .into_any(),
@@ -184,7 +184,7 @@ pub fn ErrorNotice(error: ApiError) -> impl IntoView {
     };
     view! {
         <div class="notice error" role="alert" tabindex="-1" data-code=code node_ref=node>
-            <strong>{move || i18n.tr("Dat ging niet goed", "Something went wrong")}</strong>
+            <strong>{i18n.t("Dat ging niet goed", "Something went wrong")}</strong>
             <p class="error-text">{move || i18n.error(&error)}</p>
             {extra}
         </div>
@@ -286,13 +286,13 @@ pub fn Pager(
         }
     };
     view! {
-        <nav class="pager" id=id aria-label=move || i18n.tr("Bladeren", "Pages")>
+        <nav class="pager" id=id aria-label=i18n.t("Bladeren", "Pages")>
             <Show when=move || !pages.with(Vec::is_empty)>
-                <button type="button" class="link" id=format!("{id}-newer") on:click=newer>{move || i18n.tr("← Nieuwere", "← Newer")}</button>
+                <button type="button" class="link" id=format!("{id}-newer") on:click=newer>{i18n.t("← Nieuwere", "← Newer")}</button>
                 " "
             </Show>
             {next.map(|_| view! {
-                <button type="button" class="link" id=format!("{id}-older") on:click=older>{move || i18n.tr("Oudere →", "Older →")}</button>
+                <button type="button" class="link" id=format!("{id}-older") on:click=older>{i18n.t("Oudere →", "Older →")}</button>
             })}
         </nav>
     }
@@ -304,7 +304,7 @@ pub fn Steps(steps: Vec<Signal<&'static str>>, current: Signal<usize>) -> impl I
     let i18n = use_i18n();
     let total = steps.len();
     view! {
-        <ol class="steps" aria-label=move || i18n.tr("Stappen", "Steps")>
+        <ol class="steps" aria-label=i18n.t("Stappen", "Steps")>
             {steps
                 .into_iter()
                 .enumerate()
@@ -340,7 +340,13 @@ pub fn QrCode(data: String, label: Signal<&'static str>) -> impl IntoView {
     view! { <div class="qr" role="img" aria-label=move || label.get() inner_html=svg></div> }
 }
 
-/// Live feedback on a new password, from the same policy the API applies.
+/// The common-password list once fetched (at most once per page load).
+static COMMON_PASSWORDS: std::sync::OnceLock<poort_shared::password::CommonList> =
+    std::sync::OnceLock::new();
+
+/// Live feedback on a new password, from the same policy the API applies. The common-password
+/// list is fetched when the field first appears; until it is there (or if it cannot be fetched)
+/// the other rules are checked here and the API still refuses a common password on saving.
 #[component]
 pub fn PasswordFeedback(
     password: RwSignal<String>,
@@ -348,29 +354,45 @@ pub fn PasswordFeedback(
     name: Signal<String>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let list_here = RwSignal::new(COMMON_PASSWORDS.get().is_some());
+    if !list_here.get_untracked() {
+        leptos::task::spawn_local(async move {
+            if let Ok(text) = api::common_passwords().await {
+                let _ = COMMON_PASSWORDS.set(poort_shared::password::CommonList::parse(&text));
+                list_here.try_set(true);
+            }
+        });
+    }
     let verdict = move || {
         let pw = password.get();
         if pw.is_empty() {
             return None;
         }
+        list_here.track();
         let email = email.get();
         let local = email
             .rsplit_once('@')
             .map(|(l, _)| l.to_string())
             .unwrap_or_default();
-        Some(poort_shared::password::check(&pw, &local, &name.get()))
+        let is_common = |c: &str| COMMON_PASSWORDS.get().is_some_and(|l| l.contains(c));
+        Some(poort_shared::password::check_with(
+            &pw,
+            &local,
+            &name.get(),
+            &is_common,
+        ))
     };
     view! {
         <p class="password-feedback" id="password-feedback" aria-live="polite">
             {move || match verdict() {
                 None => view! {
-                    <span class="hint">{move || i18n.tr(
+                    <span class="hint">{i18n.t(
                         "Minstens 12 tekens. Een zin van een paar woorden is sterk en goed te onthouden.",
                         "At least 12 characters. A sentence of a few words is strong and easy to remember.",
                     )}</span>
                 }
                 .into_any(),
-                Some(Ok(())) => view! { <span class="ok" data-verdict="ok">{move || i18n.tr("Dit wachtwoord is goed.", "This password is fine.")}</span> }.into_any(),
+                Some(Ok(())) => view! { <span class="ok" data-verdict="ok">{i18n.t("Dit wachtwoord is goed.", "This password is fine.")}</span> }.into_any(),
                 Some(Err(code)) => {
                     let error = ApiError::Api { status: 400, code, message: String::new(), details: None };
                     view! { <span class="bad" data-verdict=code.as_str()>{move || i18n.error(&error)}</span> }.into_any()

@@ -344,6 +344,22 @@ impl I18n {
         }
     }
 
+    /// A text in both languages that follows the language switch, to place in a view. Every text
+    /// is the same closure type, so the code that draws and redraws one is made once; each
+    /// `move || i18n.tr(..)` was a type of its own and cost ~800 bytes of wasm.
+    pub fn t(
+        self,
+        nl: &'static str,
+        en: &'static str,
+    ) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        move || self.tr(nl, en)
+    }
+
+    /// The same as a signal, for a component's text property.
+    pub fn s(self, nl: &'static str, en: &'static str) -> Signal<&'static str> {
+        Signal::derive(self.t(nl, en))
+    }
+
     /// The sentence for an API error in the current language.
     pub fn error(&self, error: &ApiError) -> &'static str {
         match error {

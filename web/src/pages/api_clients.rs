@@ -44,12 +44,12 @@ pub fn AreaTabs(area: ClientArea, current: AreaTab) -> impl IntoView {
         }
     };
     view! {
-        <nav class="tabs" aria-label=move || i18n.tr("Onderdelen", "Sections")>
+        <nav class="tabs" aria-label=i18n.t("Onderdelen", "Sections")>
             {tab(AreaTab::People, people, "tab-people", Signal::derive(move || match area {
                 ClientArea::Office => i18n.tr("Accounts en uitnodigingen", "Accounts and invitations"),
                 ClientArea::Operator => i18n.tr("Kantoren en accounts", "Offices and accounts"),
             }))}
-            {tab(AreaTab::Clients, clients, "tab-clients", Signal::derive(move || i18n.tr("Koppelingen", "API clients")))}
+            {tab(AreaTab::Clients, clients, "tab-clients", i18n.s("Koppelingen", "API clients"))}
         </nav>
     }
 }
@@ -148,11 +148,11 @@ fn ApiClientsPage(area: ClientArea) -> impl IntoView {
                 ClientArea::Operator => i18n.tr("Team Relatiebeheer", "Relations team"),
             }}</h1>
             <AreaTabs area current=AreaTab::Clients />
-            <p>{move || i18n.tr(
+            <p>{i18n.t(
                 "Een koppeling laat software (bijvoorbeeld uw HR- of CRM-systeem) namens het kantoor met Poort werken: collega's uitnodigen, rechten zetten, het logboek lezen. De software vraagt met haar sleutel een token op bij /oauth2/token; de documentatie staat op /api/docs.",
                 "An API client lets software (your HR or CRM system, say) work with Poort on the office's behalf: invite colleagues, set rights, read the audit trail. The software gets a token from /oauth2/token with its key; the documentation is at /api/docs.",
             )}</p>
-            <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
+            <Transition fallback=move || view! { <p class="loading">{i18n.t("Bezig met laden…", "Loading…")}</p> }>
                 {move || Suspend::new(async move {
                     match catalogue.await {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
@@ -211,8 +211,7 @@ impl Settings {
     fn request(self) -> ApiClientRequest {
         let limit = self.limited.get_untracked();
         // The end of the chosen day, in UTC.
-        let expires_at = chrono::NaiveDate::parse_from_str(&self.until.get_untracked(), "%Y-%m-%d")
-            .ok()
+        let expires_at = poort_shared::words::date_input(&self.until.get_untracked())
             .and_then(|d| d.and_hms_opt(23, 59, 59))
             .map(|t| t.and_utc());
         ApiClientRequest {
@@ -242,9 +241,9 @@ fn SettingsFields(
     let scope_prefix = prefix.clone();
     let portfolio_prefix = prefix.clone();
     view! {
-        <Field id=format!("{prefix}-name") label=Signal::derive(move || i18n.tr("Naam", "Name")) value=name hint=Signal::derive(move || i18n.tr("Bijvoorbeeld de naam van het systeem.", "The system's name, for instance.")) />
+        <Field id=format!("{prefix}-name") label=i18n.s("Naam", "Name") value=name hint=i18n.s("Bijvoorbeeld de naam van het systeem.", "The system's name, for instance.") />
         <fieldset class="choices">
-            <legend>{move || i18n.tr("Wat mag de koppeling?", "What may the client do?")}</legend>
+            <legend>{i18n.t("Wat mag de koppeling?", "What may the client do?")}</legend>
             {scopes.get_value().into_iter().map(|s| {
                 let code = s.code;
                 let id = format!("{scope_prefix}-scope-{}", id_part(code.as_str()));
@@ -263,7 +262,7 @@ fn SettingsFields(
         </fieldset>
         {(area == ClientArea::Office).then(|| view! {
             <fieldset class="choices">
-                <legend>{move || i18n.tr("Alleen voor deze portefeuilles (niets gekozen: alle)", "Only these portfolios (none chosen: all)")}</legend>
+                <legend>{i18n.t("Alleen voor deze portefeuilles (niets gekozen: alle)", "Only these portfolios (none chosen: all)")}</legend>
                 {portfolios.get_value().into_iter().map(|p| {
                     let pid = p.id;
                     let id = format!("{portfolio_prefix}-portfolio-{}", id_part(&p.agency_number));
@@ -281,7 +280,7 @@ fn SettingsFields(
                 }).collect_view()}
             </fieldset>
         })}
-        <Field id=format!("{prefix}-expires") kind="date" required=false label=Signal::derive(move || i18n.tr("Geldig tot en met (optioneel)", "Valid until (optional)")) value=until />
+        <Field id=format!("{prefix}-expires") kind="date" required=false label=i18n.s("Geldig tot en met (optioneel)", "Valid until (optional)") value=until />
     }
 }
 
@@ -308,14 +307,14 @@ fn NewClient(
     };
     view! {
         <div class="section" id="new-client-section">
-            <h2>{move || i18n.tr("Nieuwe koppeling", "New API client")}</h2>
+            <h2>{i18n.t("Nieuwe koppeling", "New API client")}</h2>
             <MaybeError error />
             {move || made.get().map(|n| view! {
-                <p class="notice ok" id="client-made">{move || i18n.tr("Koppeling aangemaakt: ", "API client created: ")}{n.clone()}{move || i18n.tr(". Voeg nu een sleutel toe.", ". Now add a key.")}</p>
+                <p class="notice ok" id="client-made">{i18n.t("Koppeling aangemaakt: ", "API client created: ")}{n.clone()}{i18n.t(". Voeg nu een sleutel toe.", ". Now add a key.")}</p>
             })}
             <form id="new-client-form" on:submit=on_submit>
                 <SettingsFields area prefix="client".to_string() settings scopes portfolios />
-                <Submit id="new-client-submit" label=Signal::derive(move || i18n.tr("Koppeling aanmaken", "Create API client")) pending />
+                <Submit id="new-client-submit" label=i18n.s("Koppeling aanmaken", "Create API client") pending />
             </form>
         </div>
     }
@@ -337,13 +336,13 @@ fn ClientList(
     let shown_secret = RwSignal::new(None::<(Uuid, String)>);
     view! {
         <div class="section" id="clients-section">
-            <h2>{move || i18n.tr("Koppelingen", "API clients")}</h2>
+            <h2>{i18n.t("Koppelingen", "API clients")}</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match clients.await {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                         Ok(list) if list.clients.is_empty() => view! {
-                            <p id="no-clients">{move || i18n.tr("Er zijn nog geen koppelingen.", "There are no API clients yet.")}</p>
+                            <p id="no-clients">{i18n.t("Er zijn nog geen koppelingen.", "There are no API clients yet.")}</p>
                         }.into_any(),
                         Ok(list) => view! {
                             <ul class="clients" id="clients">
@@ -449,25 +448,25 @@ fn ClientCard(
         <li class="client" id=ids("client") data-status=status.as_str()>
             <h3>{client.name.clone()}<span class="badge status">{move || status_text(i18n, status)}</span></h3>
             <dl class="facts">
-                <dt>{move || i18n.tr("Client-id", "Client id")}</dt><dd><code id=ids("client-id")>{client.client_id.clone()}</code></dd>
-                <dt>{move || i18n.tr("Mag", "May")}</dt><dd>{scope_names}</dd>
-                {limited_to.map(|l| view! { <dt>{move || i18n.tr("Portefeuilles", "Portfolios")}</dt><dd>{l}</dd> })}
-                <dt>{move || i18n.tr("Aangemaakt", "Created")}</dt><dd>{move || i18n.time(created)}{creator.clone().map(|n| format!(" — {n}"))}</dd>
-                <dt>{move || i18n.tr("Laatst gebruikt", "Last used")}</dt><dd id=ids("client-last-used")>{move || last_used.map(|t| i18n.time(t)).unwrap_or_else(|| i18n.tr("nog niet", "not yet").to_string())}</dd>
-                {expires.map(|t| view! { <dt>{move || i18n.tr("Geldig tot", "Valid until")}</dt><dd>{move || i18n.time(t)}</dd> })}
+                <dt>{i18n.t("Client-id", "Client id")}</dt><dd><code id=ids("client-id")>{client.client_id.clone()}</code></dd>
+                <dt>{i18n.t("Mag", "May")}</dt><dd>{scope_names}</dd>
+                {limited_to.map(|l| view! { <dt>{i18n.t("Portefeuilles", "Portfolios")}</dt><dd>{l}</dd> })}
+                <dt>{i18n.t("Aangemaakt", "Created")}</dt><dd>{move || i18n.time(created)}{creator.clone().map(|n| format!(" — {n}"))}</dd>
+                <dt>{i18n.t("Laatst gebruikt", "Last used")}</dt><dd id=ids("client-last-used")>{move || last_used.map(|t| i18n.time(t)).unwrap_or_else(|| i18n.tr("nog niet", "not yet").to_string())}</dd>
+                {expires.map(|t| view! { <dt>{i18n.t("Geldig tot", "Valid until")}</dt><dd>{move || i18n.time(t)}</dd> })}
             </dl>
             <MaybeError error />
             <MaybeError error=secret_error />
             {move || shown_secret.get().filter(|(c, _)| *c == id).map(|(_, secret)| view! {
                 <div class="notice warn" id=ids("client-secret") role="status">
-                    <p>{move || i18n.tr("Het geheim (alleen nu te zien; Poort bewaart alleen een hash):", "The secret (shown only now; Poort keeps only a hash):")}</p>
+                    <p>{i18n.t("Het geheim (alleen nu te zien; Poort bewaart alleen een hash):", "The secret (shown only now; Poort keeps only a hash):")}</p>
                     <p><code class="secret">{secret.clone()}</code></p>
                 </div>
             })}
             {revoked.then(|| view! {
-                <p class="hint" id=ids("client-revoked")>{move || i18n.tr("Ingetrokken: de koppeling krijgt geen tokens meer en haar tokens werken niet meer.", "Revoked: the client gets no tokens, and its tokens no longer work.")}</p>
+                <p class="hint" id=ids("client-revoked")>{i18n.t("Ingetrokken: de koppeling krijgt geen tokens meer en haar tokens werken niet meer.", "Revoked: the client gets no tokens, and its tokens no longer work.")}</p>
             })}
-            {(!revoked).then(|| view! { <h4>{move || i18n.tr("Sleutels", "Keys")}</h4> })}
+            {(!revoked).then(|| view! { <h4>{i18n.t("Sleutels", "Keys")}</h4> })}
             {if revoked {
                 ().into_any()
             } else if has_keys {
@@ -481,28 +480,28 @@ fn ClientCard(
                             view! {
                                 <li id=format!("client-key-{}", id_part(&k.kid))>
                                     <code>{k.kid.clone()}</code>{format!(" ({})", k.alg)}
-                                    " — "{move || i18n.tr("toegevoegd ", "added ")}{move || i18n.time(added)}
+                                    " — "{i18n.t("toegevoegd ", "added ")}{move || i18n.time(added)}
                                     " — "{move || used.map(|t| format!("{} {}", i18n.tr("laatst gebruikt", "last used"), i18n.time(t))).unwrap_or_else(|| i18n.tr("nog niet gebruikt", "not used yet").to_string())}
                                     " "<button type="button" class="link" id=format!("remove-key-{}", id_part(&kid_text)) disabled=move || pending.get()
-                                        on:click=move |_| change.start(id, ClientChange::RemoveKey(key_id))>{move || i18n.tr("Verwijderen", "Remove")}</button>
+                                        on:click=move |_| change.start(id, ClientChange::RemoveKey(key_id))>{i18n.t("Verwijderen", "Remove")}</button>
                                 </li>
                             }
                         }).collect_view()}
                     </ul>
                 }.into_any()
             } else {
-                view! { <p class="hint">{move || i18n.tr("Nog geen sleutel.", "No key yet.")}</p> }.into_any()
+                view! { <p class="hint">{i18n.t("Nog geen sleutel.", "No key yet.")}</p> }.into_any()
             }}
             {(!revoked).then(|| view! {
                 {(key_count < 2).then(|| view! {
                     <form class="add-key" id=ids("add-key-form") on:submit=add_key>
                         <div class="field">
-                            <label for=ids("key")>{move || i18n.tr("Publieke sleutel (JWK of PEM)", "Public key (JWK or PEM)")}</label>
+                            <label for=ids("key")>{i18n.t("Publieke sleutel (JWK of PEM)", "Public key (JWK or PEM)")}</label>
                             <textarea id=ids("key") rows="5" required=true bind:value=key_text></textarea>
-                            <p class="hint">{move || i18n.tr("Ed25519, P-256 of RSA (minstens 2048 bits). Nooit de privésleutel.", "Ed25519, P-256 or RSA (at least 2048 bits). Never the private key.")}</p>
+                            <p class="hint">{i18n.t("Ed25519, P-256 of RSA (minstens 2048 bits). Nooit de privésleutel.", "Ed25519, P-256 or RSA (at least 2048 bits). Never the private key.")}</p>
                         </div>
-                        <Field id=ids("kid") required=false label=Signal::derive(move || i18n.tr("Naam van de sleutel (kid, optioneel)", "Key name (kid, optional)")) value=kid />
-                        <Submit id=ids("add-key") label=Signal::derive(move || i18n.tr("Sleutel toevoegen", "Add key")) pending />
+                        <Field id=ids("kid") required=false label=i18n.s("Naam van de sleutel (kid, optioneel)", "Key name (kid, optional)") value=kid />
+                        <Submit id=ids("add-key") label=i18n.s("Sleutel toevoegen", "Add key") pending />
                     </form>
                 })}
                 <p class="hint">{move || if has_secret {
@@ -513,25 +512,25 @@ fn ClientCard(
                 <Show when=move || editing.get()>
                     <form class="edit-client" id=ids("edit-form") on:submit=save>
                         <SettingsFields area prefix=ids("edit") settings scopes portfolios />
-                        <Submit id=ids("edit-submit") label=Signal::derive(move || i18n.tr("Wijzigingen opslaan", "Save changes")) pending />
+                        <Submit id=ids("edit-submit") label=i18n.s("Wijzigingen opslaan", "Save changes") pending />
                     </form>
                 </Show>
                 <div class="actions">
                     <button type="button" class="secondary" id=ids("edit") aria-expanded=move || editing.get().to_string()
-                        on:click=move |_| editing.update(|e| *e = !*e)>{move || i18n.tr("Wijzigen", "Change")}</button>
+                        on:click=move |_| editing.update(|e| *e = !*e)>{i18n.t("Wijzigen", "Change")}</button>
                     <button type="button" class="secondary" id=ids("new-secret") disabled=move || secret_pending.get()
-                        on:click=move |_| writes.secret.start(id, ())>{move || i18n.tr("Nieuw geheim maken", "Make a new secret")}</button>
+                        on:click=move |_| writes.secret.start(id, ())>{i18n.t("Nieuw geheim maken", "Make a new secret")}</button>
                     <Show when=move || confirm_revoke.get() fallback=move || view! {
-                        <button type="button" class="danger" id=ids("revoke") on:click=move |_| confirm_revoke.set(true)>{move || i18n.tr("Intrekken", "Revoke")}</button>
+                        <button type="button" class="danger" id=ids("revoke") on:click=move |_| confirm_revoke.set(true)>{i18n.t("Intrekken", "Revoke")}</button>
                     }>
-                        <span>{move || i18n.tr("De koppeling werkt daarna nooit meer. Zeker weten?", "The client will never work again. Are you sure?")}</span>
+                        <span>{i18n.t("De koppeling werkt daarna nooit meer. Zeker weten?", "The client will never work again. Are you sure?")}</span>
                         " "<button type="button" class="danger" id=ids("revoke-confirm") disabled=move || pending.get()
-                            on:click=move |_| change.start(id, ClientChange::Revoke)>{move || i18n.tr("Ja, intrekken", "Yes, revoke")}</button>
-                        " "<button type="button" class="secondary" on:click=move |_| confirm_revoke.set(false)>{move || i18n.tr("Annuleren", "Cancel")}</button>
+                            on:click=move |_| change.start(id, ClientChange::Revoke)>{i18n.t("Ja, intrekken", "Yes, revoke")}</button>
+                        " "<button type="button" class="secondary" on:click=move |_| confirm_revoke.set(false)>{i18n.t("Annuleren", "Cancel")}</button>
                     </Show>
                 </div>
             })}
-            {(!active && !revoked).then(|| view! { <p class="hint">{move || i18n.tr("Verlopen: de koppeling krijgt geen tokens meer.", "Expired: the client gets no tokens any more.")}</p> })}
+            {(!active && !revoked).then(|| view! { <p class="hint">{i18n.t("Verlopen: de koppeling krijgt geen tokens meer.", "Expired: the client gets no tokens any more.")}</p> })}
         </li>
     }
 }

@@ -45,13 +45,13 @@ pub fn EherkenningSignIn() -> impl IntoView {
     view! {
         <Show when=move || info.get().is_some()>
             <div class="alternative" id="eherkenning-sign-in-block">
-                <p class="or">{move || i18n.tr("of", "or")}</p>
+                <p class="or">{i18n.t("of", "or")}</p>
                 <MaybeError error />
                 <button type="button" class="secondary" id="eherkenning-sign-in"
                     disabled=move || pending.get() on:click=move |_| start.start(())>
-                    {move || i18n.tr("Inloggen met eHerkenning", "Sign in with eHerkenning")}
+                    {i18n.t("Inloggen met eHerkenning", "Sign in with eHerkenning")}
                 </button>
-                <p class="hint">{move || i18n.tr(
+                <p class="hint">{i18n.t(
                     "Eerst koppelen: log één keer in met e-mailadres, wachtwoord en code, en koppel eHerkenning in Mijn account.",
                     "Link it first: sign in once with e-mail address, password and code, and link eHerkenning in My account.",
                 )}</p>
@@ -94,41 +94,41 @@ pub fn EherkenningSection(needs_proof: RwSignal<bool>) -> impl IntoView {
     view! {
         <Show when=move || info.get().is_some()>
             <div class="section" id="eherkenning-section">
-                <h2>{move || i18n.tr("eHerkenning", "eHerkenning")}</h2>
-                <p>{move || i18n.tr(
+                <h2>{i18n.t("eHerkenning", "eHerkenning")}</h2>
+                <p>{i18n.t(
                     "Met eHerkenning logt u in zonder wachtwoord en code. Koppel hem hier één keer; daarna kiest u op de inlogpagina voor Inloggen met eHerkenning.",
                     "With eHerkenning you sign in without password and code. Link it here once; then choose Sign in with eHerkenning on the sign-in page.",
                 )}</p>
                 <Show when=just_linked>
-                    <p class="notice ok" id="eherkenning-linked-notice">{move || i18n.tr(
+                    <p class="notice ok" id="eherkenning-linked-notice">{i18n.t(
                         "eHerkenning is gekoppeld. U kunt voortaan ook met eHerkenning inloggen.",
                         "eHerkenning is linked. From now on you can also sign in with eHerkenning.",
                     )}</p>
                 </Show>
                 <MaybeError error=start_error />
                 <MaybeError error=unlink_error />
-                <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
+                <Transition fallback=move || view! { <p class="loading">{i18n.t("Bezig met laden…", "Loading…")}</p> }>
                     {move || Suspend::new(async move {
                         match link.await {
                             Ok(l) if l.linked => {
                                 let kvk = l.kvk_number.clone().unwrap_or_default();
                                 view! {
                                     <p id="eherkenning-status">
-                                        {move || i18n.tr("Gekoppeld, voor het bedrijf met KvK-nummer ", "Linked, for the company with KvK number ")}
+                                        {i18n.t("Gekoppeld, voor het bedrijf met KvK-nummer ", "Linked, for the company with KvK number ")}
                                         <strong>{kvk.clone()}</strong>
                                     </p>
                                     <button type="button" class="secondary" id="eherkenning-unlink"
                                         disabled=move || pending.get() on:click=move |_| unlink.start(())>
-                                        {move || i18n.tr("eHerkenning ontkoppelen", "Unlink eHerkenning")}
+                                        {i18n.t("eHerkenning ontkoppelen", "Unlink eHerkenning")}
                                     </button>
                                 }
                                 .into_any()
                             }
                             Ok(_) => view! {
-                                <p id="eherkenning-status">{move || i18n.tr("Niet gekoppeld.", "Not linked.")}</p>
+                                <p id="eherkenning-status">{i18n.t("Niet gekoppeld.", "Not linked.")}</p>
                                 <button type="button" id="eherkenning-link"
                                     disabled=move || pending.get() on:click=move |_| start.start(())>
-                                    {move || i18n.tr("eHerkenning koppelen", "Link eHerkenning")}
+                                    {i18n.t("eHerkenning koppelen", "Link eHerkenning")}
                                 </button>
                             }
                             .into_any(),
@@ -250,8 +250,8 @@ pub fn EherkenningRefused() -> impl IntoView {
             <p class="notice error" id="eherkenning-refusal" data-reason=move || reason().map(|r| r.as_str())>{move || text().1}</p>
             <ContactLine />
             <ul class="links">
-                <li><A href="/inloggen" attr:id="eherkenning-back">{move || i18n.tr("Naar de inlogpagina", "To the sign-in page")}</A></li>
-                <li><A href="/mijn-account" attr:id="eherkenning-my-account">{move || i18n.tr("Naar Mijn account", "To My account")}</A></li>
+                <li><A href="/inloggen" attr:id="eherkenning-back">{i18n.t("Naar de inlogpagina", "To the sign-in page")}</A></li>
+                <li><A href="/mijn-account" attr:id="eherkenning-my-account">{i18n.t("Naar Mijn account", "To My account")}</A></li>
             </ul>
         </section>
     }

@@ -44,19 +44,19 @@ pub fn AcceptInvitation() -> impl IntoView {
     let info = LocalResource::new(move || api::open_invitation(token()));
     view! {
         <section class="page narrow" id="page-invitation">
-            <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
+            <Transition fallback=move || view! { <p class="loading">{i18n.t("Bezig met laden…", "Loading…")}</p> }>
                 {move || Suspend::new(async move {
                     match info.await {
                         Err(e) if e.code() == Some(ErrorCode::InvitationRenewed) => view! {
-                            <h1>{move || i18n.tr("Nieuwe uitnodiging verstuurd", "New invitation sent")}</h1>
-                            <p class="notice ok" id="invitation-renewed">{move || i18n.tr(
+                            <h1>{i18n.t("Nieuwe uitnodiging verstuurd", "New invitation sent")}</h1>
+                            <p class="notice ok" id="invitation-renewed">{i18n.t(
                                 "Deze link was verlopen. Wij hebben u zojuist een nieuwe uitnodiging gestuurd naar hetzelfde e-mailadres. Gebruik de link in die e-mail.",
                                 "This link had expired. We have just sent you a new invitation at the same e-mail address. Please use the link in that e-mail.",
                             )}</p>
                         }
                         .into_any(),
                         Err(e) => view! {
-                            <h1>{move || i18n.tr("Uitnodiging", "Invitation")}</h1>
+                            <h1>{i18n.t("Uitnodiging", "Invitation")}</h1>
                             <ErrorNotice error=e />
                         }
                         .into_any(),
@@ -211,24 +211,24 @@ fn Wizard(token: String, info: InvitationLinkResponse) -> impl IntoView {
         <h1>{move || title.get()}</h1>
         <Steps
             steps=vec![
-                Signal::derive(move || i18n.tr("Wachtwoord", "Password")),
-                Signal::derive(move || i18n.tr("Mobiel nummer", "Mobile number")),
-                Signal::derive(move || i18n.tr("Authenticator-app", "Authenticator app")),
-                Signal::derive(move || i18n.tr("Klaar", "Done")),
+                i18n.s("Wachtwoord", "Password"),
+                i18n.s("Mobiel nummer", "Mobile number"),
+                i18n.s("Authenticator-app", "Authenticator app"),
+                i18n.s("Klaar", "Done"),
             ]
             current
         />
         <dl class="facts" id="invitee">
-            <dt>{move || i18n.tr("Naam", "Name")}</dt>
+            <dt>{i18n.t("Naam", "Name")}</dt>
             <dd id="invitee-name">{name.clone()}</dd>
-            <dt>{move || i18n.tr("E-mailadres", "E-mail address")}</dt>
+            <dt>{i18n.t("E-mailadres", "E-mail address")}</dt>
             <dd id="invitee-email">{email.clone()}</dd>
             {info.office_name.clone().map(|office| view! {
-                <dt>{move || i18n.tr("Kantoor", "Office")}</dt>
+                <dt>{i18n.t("Kantoor", "Office")}</dt>
                 <dd id="invitee-office">{office}</dd>
             })}
         </dl>
-        <p class="hint">{move || i18n.tr(
+        <p class="hint">{i18n.t(
             "Uw naam staat vast. Klopt hij niet? Neem contact op met Team Relatiebeheer.",
             "Your name is fixed. Is it wrong? Please contact Team Relatiebeheer.",
         )}</p>
@@ -236,56 +236,56 @@ fn Wizard(token: String, info: InvitationLinkResponse) -> impl IntoView {
         {move || match (step.get(), setup.get().is_some()) {
             (SetupStep::Password, _) => view! {
                 <form id="setup-password-form" on:submit=on_password>
-                    <Field id="setup-password" kind="password" autocomplete="new-password" label=Signal::derive(move || i18n.tr("Kies een wachtwoord", "Choose a password")) value=password />
+                    <Field id="setup-password" kind="password" autocomplete="new-password" label=i18n.s("Kies een wachtwoord", "Choose a password") value=password />
                     <PasswordFeedback password email=email_signal name=name_signal />
-                    <Submit id="setup-password-submit" label=Signal::derive(move || i18n.tr("Volgende", "Next")) pending />
+                    <Submit id="setup-password-submit" label=i18n.s("Volgende", "Next") pending />
                 </form>
             }
             .into_any(),
-            (SetupStep::Done, _) => view! { <p class="notice ok" id="setup-done">{move || i18n.tr("Uw account is klaar. U bent ingelogd.", "Your account is ready. You are signed in.")}</p> }.into_any(),
+            (SetupStep::Done, _) => view! { <p class="notice ok" id="setup-done">{i18n.t("Uw account is klaar. U bent ingelogd.", "Your account is ready. You are signed in.")}</p> }.into_any(),
             (_, false) => view! {
                 <form id="setup-resume-form" on:submit=on_resume>
-                    <p>{move || i18n.tr(
+                    <p>{i18n.t(
                         "U was al begonnen. Vul het wachtwoord in dat u koos om verder te gaan.",
                         "You had already started. Enter the password you chose to continue.",
                     )}</p>
-                    <Field id="resume-password" kind="password" autocomplete="current-password" label=Signal::derive(move || i18n.tr("Wachtwoord", "Password")) value=password />
-                    <Submit id="setup-resume-submit" label=Signal::derive(move || i18n.tr("Verder", "Continue")) pending />
+                    <Field id="resume-password" kind="password" autocomplete="current-password" label=i18n.s("Wachtwoord", "Password") value=password />
+                    <Submit id="setup-resume-submit" label=i18n.s("Verder", "Continue") pending />
                 </form>
             }
             .into_any(),
             (SetupStep::Mobile, true) => view! {
                 <form id="setup-mobile-form" on:submit=on_mobile>
-                    <p>{move || i18n.tr(
+                    <p>{i18n.t(
                         "Uw mobiele nummer gebruiken wij voor sms-codes bij het inloggen en als u uw wachtwoord of e-mailadres vergeet.",
                         "We use your mobile number for SMS codes when you sign in and when you forget your password or e-mail address.",
                     )}</p>
-                    <Field id="setup-mobile" kind="tel" autocomplete="tel" label=Signal::derive(move || i18n.tr("Mobiel nummer", "Mobile number")) value=mobile />
+                    <Field id="setup-mobile" kind="tel" autocomplete="tel" label=i18n.s("Mobiel nummer", "Mobile number") value=mobile />
                     <Submit id="setup-mobile-submit" label=Signal::derive(move || if code_sent_to.get().is_some() { i18n.tr("Stuur een nieuwe code", "Send a new code") } else { i18n.tr("Stuur mij een code", "Send me a code") }) pending />
                 </form>
                 {move || code_sent_to.get().map(|to| view! {
                     <form id="setup-sms-form" on:submit=on_sms_code>
-                        <p class="notice info" id="code-sent">{move || i18n.tr("Wij hebben een code gestuurd naar ", "We sent a code to ")}{to.clone()}</p>
-                        <Field id="setup-sms-code" inputmode="numeric" autocomplete="one-time-code" label=Signal::derive(move || i18n.tr("Code uit de sms", "Code from the SMS")) value=sms_code />
-                        <Submit id="setup-sms-submit" label=Signal::derive(move || i18n.tr("Bevestigen", "Confirm")) pending />
+                        <p class="notice info" id="code-sent">{i18n.t("Wij hebben een code gestuurd naar ", "We sent a code to ")}{to.clone()}</p>
+                        <Field id="setup-sms-code" inputmode="numeric" autocomplete="one-time-code" label=i18n.s("Code uit de sms", "Code from the SMS") value=sms_code />
+                        <Submit id="setup-sms-submit" label=i18n.s("Bevestigen", "Confirm") pending />
                     </form>
                 })}
             }
             .into_any(),
             (SetupStep::Authenticator, true) => view! {
-                <p>{move || i18n.tr(
+                <p>{i18n.t(
                     "Koppel een authenticator-app, bijvoorbeeld Google Authenticator of Microsoft Authenticator; elke app die 6-cijferige codes maakt werkt. Scan de QR-code met de app, of typ de sleutel over.",
                     "Link an authenticator app, for example Google Authenticator or Microsoft Authenticator; any app that makes 6-digit codes works. Scan the QR code with the app, or type in the key.",
                 )}</p>
                 {move || app.get().map(|secret| view! {
                     <div class="authenticator">
-                        <QrCode data=secret.otpauth_uri.clone() label=Signal::derive(move || i18n.tr("QR-code voor uw authenticator-app", "QR code for your authenticator app")) />
-                        <p>{move || i18n.tr("Sleutel: ", "Key: ")}<code id="totp-secret">{secret.secret.clone()}</code></p>
+                        <QrCode data=secret.otpauth_uri.clone() label=i18n.s("QR-code voor uw authenticator-app", "QR code for your authenticator app") />
+                        <p>{i18n.t("Sleutel: ", "Key: ")}<code id="totp-secret">{secret.secret.clone()}</code></p>
                     </div>
                 })}
                 <form id="setup-app-form" on:submit=on_app_code>
-                    <Field id="setup-app-code" inputmode="numeric" autocomplete="one-time-code" label=Signal::derive(move || i18n.tr("Code uit de app", "Code from the app")) value=app_code />
-                    <Submit id="setup-app-submit" label=Signal::derive(move || i18n.tr("Koppelen en inloggen", "Link and sign in")) pending />
+                    <Field id="setup-app-code" inputmode="numeric" autocomplete="one-time-code" label=i18n.s("Code uit de app", "Code from the app") value=app_code />
+                    <Submit id="setup-app-submit" label=i18n.s("Koppelen en inloggen", "Link and sign in") pending />
                 </form>
             }
             .into_any(),

@@ -76,8 +76,8 @@ fn MyAccountPage() -> impl IntoView {
     });
     view! {
         <section class="page" id="page-my-account">
-            <h1>{move || i18n.tr("Mijn account", "My account")}</h1>
-            <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
+            <h1>{i18n.t("Mijn account", "My account")}</h1>
+            <Transition fallback=move || view! { <p class="loading">{i18n.t("Bezig met laden…", "Loading…")}</p> }>
                 {move || Suspend::new(async move {
                     match profile.await {
                         Ok(p) => view! { <Sections profile=p change_mobile /> }.into_any(),
@@ -128,17 +128,17 @@ fn Sections(
     };
     view! {
         <div class="section">
-            <h2>{move || i18n.tr("Gegevens", "Details")}</h2>
+            <h2>{i18n.t("Gegevens", "Details")}</h2>
             <dl class="facts">
-                <dt>{move || i18n.tr("Naam", "Name")}</dt>
+                <dt>{i18n.t("Naam", "Name")}</dt>
                 <dd id="profile-name">{name.clone()}</dd>
-                <dt>{move || i18n.tr("E-mailadres", "E-mail address")}</dt>
+                <dt>{i18n.t("E-mailadres", "E-mail address")}</dt>
                 <dd id="profile-email">{email.clone()}</dd>
-                {office.map(|o| view! { <dt>{move || i18n.tr("Kantoor", "Office")}</dt><dd>{o}</dd> })}
-                <dt>{move || i18n.tr("Mobiel nummer", "Mobile number")}</dt>
+                {office.map(|o| view! { <dt>{i18n.t("Kantoor", "Office")}</dt><dd>{o}</dd> })}
+                <dt>{i18n.t("Mobiel nummer", "Mobile number")}</dt>
                 <dd id="profile-mobile">{move || mobile.get().unwrap_or_else(|| "—".into())}</dd>
             </dl>
-            <p class="hint" id="name-explanation">{move || i18n.tr(
+            <p class="hint" id="name-explanation">{i18n.t(
                 "Uw naam kunt u niet wijzigen: hij staat vast sinds uw account is aangemaakt en wordt alleen rechtsboven in het extranet getoond. Klopt hij niet? Team Relatiebeheer verwijdert dan uw account en maakt een nieuw aan.",
                 "You cannot change your name: it is fixed since your account was made and is only shown top right in the extranet. Is it wrong? Team Relatiebeheer then deletes your account and makes a new one.",
             )}</p>
@@ -174,12 +174,12 @@ fn Reauthenticate(done: Callback<()>) -> impl IntoView {
     };
     view! {
         <div class="section notice info" id="reauthenticate">
-            <h2>{move || i18n.tr("Bevestig dat u het bent", "Confirm it is you")}</h2>
-            <p>{move || i18n.tr("Vul uw wachtwoord in; daarna kunt u de wijziging opnieuw doen.", "Enter your password; then make the change again.")}</p>
+            <h2>{i18n.t("Bevestig dat u het bent", "Confirm it is you")}</h2>
+            <p>{i18n.t("Vul uw wachtwoord in; daarna kunt u de wijziging opnieuw doen.", "Enter your password; then make the change again.")}</p>
             <MaybeError error />
             <form id="reauth-form" on:submit=on_submit>
-                <Field id="reauth-password" kind="password" autocomplete="current-password" label=Signal::derive(move || i18n.tr("Wachtwoord", "Password")) value=password />
-                <Submit id="reauth-submit" label=Signal::derive(move || i18n.tr("Bevestigen", "Confirm")) pending />
+                <Field id="reauth-password" kind="password" autocomplete="current-password" label=i18n.s("Wachtwoord", "Password") value=password />
+                <Submit id="reauth-submit" label=i18n.s("Bevestigen", "Confirm") pending />
             </form>
         </div>
     }
@@ -228,23 +228,23 @@ fn MobileSection(
     let remove = move |_| change.start(MobileChange::Remove);
     view! {
         <div class="section" id="mobile-section">
-            <h2>{move || i18n.tr("Mobiel nummer", "Mobile number")}</h2>
+            <h2>{i18n.t("Mobiel nummer", "Mobile number")}</h2>
             <MaybeError error />
             <Show when=move || removed.get()>
-                <p class="notice warn" id="mobile-removed">{move || i18n.tr(
+                <p class="notice warn" id="mobile-removed">{i18n.t(
                     "Uw mobiele nummer is verwijderd. 'Wachtwoord vergeten' en 'E-mailadres vergeten' werken nu niet meer voor u.",
                     "Your mobile number has been removed. 'Forgot password' and 'Forgot e-mail address' no longer work for you.",
                 )}</p>
             </Show>
             <form id="mobile-form" on:submit=on_mobile>
-                <Field id="new-mobile" kind="tel" autocomplete="tel" label=Signal::derive(move || i18n.tr("Nieuw mobiel nummer", "New mobile number")) value=new_mobile />
-                <Submit id="mobile-submit" label=Signal::derive(move || i18n.tr("Stuur een code naar dit nummer", "Send a code to this number")) pending />
+                <Field id="new-mobile" kind="tel" autocomplete="tel" label=i18n.s("Nieuw mobiel nummer", "New mobile number") value=new_mobile />
+                <Submit id="mobile-submit" label=i18n.s("Stuur een code naar dit nummer", "Send a code to this number") pending />
             </form>
             {move || sent_to.get().map(|to| view! {
                 <form id="mobile-code-form" on:submit=on_code>
-                    <p class="notice info">{move || i18n.tr("Code gestuurd naar ", "Code sent to ")}{to.clone()}</p>
-                    <Field id="mobile-code" inputmode="numeric" autocomplete="one-time-code" label=Signal::derive(move || i18n.tr("Code uit de sms", "Code from the SMS")) value=code />
-                    <Submit id="mobile-code-submit" label=Signal::derive(move || i18n.tr("Nummer wijzigen", "Change number")) pending />
+                    <p class="notice info">{i18n.t("Code gestuurd naar ", "Code sent to ")}{to.clone()}</p>
+                    <Field id="mobile-code" inputmode="numeric" autocomplete="one-time-code" label=i18n.s("Code uit de sms", "Code from the SMS") value=code />
+                    <Submit id="mobile-code-submit" label=i18n.s("Nummer wijzigen", "Change number") pending />
                 </form>
             })}
             {move || mobile.get().is_some().then(|| view! {
@@ -252,18 +252,18 @@ fn MobileSection(
                     when=move || confirm_remove.get()
                     fallback=move || view! {
                         <button type="button" class="secondary" id="remove-mobile" on:click=move |_| confirm_remove.set(true)>
-                            {move || i18n.tr("Mobiel nummer verwijderen", "Remove mobile number")}
+                            {i18n.t("Mobiel nummer verwijderen", "Remove mobile number")}
                         </button>
                     }
                 >
                     <div class="notice warn" id="remove-mobile-warning" role="alertdialog">
-                        <p>{move || i18n.tr(
+                        <p>{i18n.t(
                             "Let op: zonder mobiel nummer werken 'Wachtwoord vergeten' en 'E-mailadres vergeten' niet meer. Weet u het zeker?",
                             "Note: without a mobile number 'Forgot password' and 'Forgot e-mail address' no longer work. Are you sure?",
                         )}</p>
-                        <button type="button" id="remove-mobile-confirm" disabled=move || pending.get() on:click=remove>{move || i18n.tr("Ja, verwijderen", "Yes, remove")}</button>
+                        <button type="button" id="remove-mobile-confirm" disabled=move || pending.get() on:click=remove>{i18n.t("Ja, verwijderen", "Yes, remove")}</button>
                         " "
-                        <button type="button" class="secondary" on:click=move |_| confirm_remove.set(false)>{move || i18n.tr("Annuleren", "Cancel")}</button>
+                        <button type="button" class="secondary" on:click=move |_| confirm_remove.set(false)>{i18n.t("Annuleren", "Cancel")}</button>
                     </div>
                 </Show>
             })}
@@ -295,16 +295,16 @@ fn PasswordSection(
     };
     view! {
         <div class="section" id="password-section">
-            <h2>{move || i18n.tr("Wachtwoord wijzigen", "Change password")}</h2>
+            <h2>{i18n.t("Wachtwoord wijzigen", "Change password")}</h2>
             <MaybeError error />
             <Show when=move || done.get()>
-                <p class="notice ok" id="password-changed">{move || i18n.tr("Uw wachtwoord is gewijzigd. Uw andere sessies zijn beëindigd.", "Your password has been changed. Your other sessions have been ended.")}</p>
+                <p class="notice ok" id="password-changed">{i18n.t("Uw wachtwoord is gewijzigd. Uw andere sessies zijn beëindigd.", "Your password has been changed. Your other sessions have been ended.")}</p>
             </Show>
             <form id="password-form" on:submit=on_submit>
-                <Field id="current-password" kind="password" autocomplete="current-password" label=Signal::derive(move || i18n.tr("Huidig wachtwoord", "Current password")) value=current />
-                <Field id="changed-password" kind="password" autocomplete="new-password" label=Signal::derive(move || i18n.tr("Nieuw wachtwoord", "New password")) value=new />
+                <Field id="current-password" kind="password" autocomplete="current-password" label=i18n.s("Huidig wachtwoord", "Current password") value=current />
+                <Field id="changed-password" kind="password" autocomplete="new-password" label=i18n.s("Nieuw wachtwoord", "New password") value=new />
                 <PasswordFeedback password=new email=Signal::derive(move || email.clone()) name=Signal::derive(move || name.clone()) />
-                <Submit id="password-submit" label=Signal::derive(move || i18n.tr("Wachtwoord wijzigen", "Change password")) pending />
+                <Submit id="password-submit" label=i18n.s("Wachtwoord wijzigen", "Change password") pending />
             </form>
         </div>
     }
@@ -337,27 +337,27 @@ fn AuthenticatorSection(
     };
     view! {
         <div class="section" id="authenticator-section">
-            <h2>{move || i18n.tr("Authenticator-app vervangen", "Replace authenticator app")}</h2>
-            <p>{move || i18n.tr("U kunt één authenticator-app koppelen. Een nieuwe vervangt de oude zodra u de eerste code invult.", "You can link one authenticator app. A new one replaces the old one as soon as you enter its first code.")}</p>
+            <h2>{i18n.t("Authenticator-app vervangen", "Replace authenticator app")}</h2>
+            <p>{i18n.t("U kunt één authenticator-app koppelen. Een nieuwe vervangt de oude zodra u de eerste code invult.", "You can link one authenticator app. A new one replaces the old one as soon as you enter its first code.")}</p>
             <MaybeError error />
             <Show when=move || done.get()>
-                <p class="notice ok" id="authenticator-replaced">{move || i18n.tr("Uw nieuwe authenticator-app is gekoppeld.", "Your new authenticator app is linked.")}</p>
+                <p class="notice ok" id="authenticator-replaced">{i18n.t("Uw nieuwe authenticator-app is gekoppeld.", "Your new authenticator app is linked.")}</p>
             </Show>
             {move || match secret.get() {
                 None => view! {
                     <button type="button" class="secondary" id="replace-authenticator" disabled=move || pending.get() on:click=start>
-                        {move || i18n.tr("Nieuwe app koppelen", "Link a new app")}
+                        {i18n.t("Nieuwe app koppelen", "Link a new app")}
                     </button>
                 }
                 .into_any(),
                 Some(s) => view! {
                     <div class="authenticator">
-                        <QrCode data=s.otpauth_uri.clone() label=Signal::derive(move || i18n.tr("QR-code voor uw authenticator-app", "QR code for your authenticator app")) />
-                        <p>{move || i18n.tr("Sleutel: ", "Key: ")}<code id="new-totp-secret">{s.secret.clone()}</code></p>
+                        <QrCode data=s.otpauth_uri.clone() label=i18n.s("QR-code voor uw authenticator-app", "QR code for your authenticator app") />
+                        <p>{i18n.t("Sleutel: ", "Key: ")}<code id="new-totp-secret">{s.secret.clone()}</code></p>
                     </div>
                     <form id="authenticator-form" on:submit=on_code>
-                        <Field id="new-app-code" inputmode="numeric" autocomplete="one-time-code" label=Signal::derive(move || i18n.tr("Code uit de nieuwe app", "Code from the new app")) value=code />
-                        <Submit id="authenticator-submit" label=Signal::derive(move || i18n.tr("Koppelen", "Link")) pending />
+                        <Field id="new-app-code" inputmode="numeric" autocomplete="one-time-code" label=i18n.s("Code uit de nieuwe app", "Code from the new app") value=code />
+                        <Submit id="authenticator-submit" label=i18n.s("Koppelen", "Link") pending />
                     </form>
                 }
                 .into_any(),
@@ -379,7 +379,7 @@ fn SessionsSection() -> impl IntoView {
     let error = end_session.failure();
     view! {
         <div class="section" id="sessions-section">
-            <h2>{move || i18n.tr("Actieve sessies", "Active sessions")}</h2>
+            <h2>{i18n.t("Actieve sessies", "Active sessions")}</h2>
             <MaybeError error />
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -396,9 +396,9 @@ fn SessionsSection() -> impl IntoView {
                                             " · " <span>{s.client_ip.clone().unwrap_or_default()}</span>
                                             " · " <span class="agent" title=s.user_agent.clone().unwrap_or_default()>{let agent = s.user_agent.clone().unwrap_or_default(); move || i18n.device(&agent)}</span>
                                             {if s.current {
-                                                view! { <strong class="current">{move || i18n.tr(" (deze sessie)", " (this session)")}</strong> }.into_any()
+                                                view! { <strong class="current">{i18n.t(" (deze sessie)", " (this session)")}</strong> }.into_any()
                                             } else {
-                                                view! { " " <button type="button" class="link end-session" disabled=move || pending.get() on:click=end>{move || i18n.tr("Beëindigen", "End session")}</button> }.into_any()
+                                                view! { " " <button type="button" class="link end-session" disabled=move || pending.get() on:click=end>{i18n.t("Beëindigen", "End session")}</button> }.into_any()
                                             }}
                                         </li>
                                     }
@@ -425,7 +425,7 @@ fn EventsSection(
     });
     view! {
         <div class="section" id="events-section">
-            <h2>{move || i18n.tr("Recente activiteit op uw account", "Recent activity on your account")}</h2>
+            <h2>{i18n.t("Recente activiteit op uw account", "Recent activity on your account")}</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match events.await {

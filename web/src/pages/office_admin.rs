@@ -101,9 +101,9 @@ fn OfficeAdminPage() -> impl IntoView {
     let writes = AdminWrites::new();
     view! {
         <section class="page wide" id="page-office-admin">
-            <h1>{move || i18n.tr("Gebruikersbeheer", "User management")}</h1>
+            <h1>{i18n.t("Gebruikersbeheer", "User management")}</h1>
             <AreaTabs area=ClientArea::Office current=AreaTab::People />
-            <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
+            <Transition fallback=move || view! { <p class="loading">{i18n.t("Bezig met laden…", "Loading…")}</p> }>
                 {move || Suspend::new(async move {
                     match catalogue.await {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
@@ -170,10 +170,10 @@ pub fn RightsMatrix(
     view! {
         <div class="table-wrap">
             <table class="matrix">
-                <caption>{move || i18n.tr("Rechten per portefeuille", "Rights per portfolio")}</caption>
+                <caption>{i18n.t("Rechten per portefeuille", "Rights per portfolio")}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">{move || i18n.tr("Portefeuille", "Portfolio")}</th>
+                        <th scope="col">{i18n.t("Portefeuille", "Portfolio")}</th>
                         {rights_head.into_iter().map(|r| view! {
                             <th scope="col">{move || if i18n.lang() == Lang::En { r.label_en.clone() } else { r.label_nl.clone() }}</th>
                         }).collect_view()}
@@ -266,20 +266,20 @@ fn InviteForm(
     };
     view! {
         <div class="section" id="invite-section">
-            <h2>{move || i18n.tr("Collega uitnodigen", "Invite a colleague")}</h2>
+            <h2>{i18n.t("Collega uitnodigen", "Invite a colleague")}</h2>
             <MaybeError error />
             {move || sent.get().map(|to| view! {
-                <p class="notice ok" id="invitation-sent">{move || i18n.tr("Uitnodiging verstuurd naar ", "Invitation sent to ")}{to.clone()}</p>
+                <p class="notice ok" id="invitation-sent">{i18n.t("Uitnodiging verstuurd naar ", "Invitation sent to ")}{to.clone()}</p>
             })}
             <form id="invite-form" on:submit=on_submit>
-                <Field id="invite-name" label=Signal::derive(move || i18n.tr("Naam", "Name")) value=name hint=Signal::derive(move || i18n.tr("Zoals hij rechtsboven moet staan; later niet te wijzigen.", "As it should appear top right; it cannot be changed later.")) />
-                <Field id="invite-email" kind="email" label=Signal::derive(move || i18n.tr("E-mailadres", "E-mail address")) value=email />
+                <Field id="invite-name" label=i18n.s("Naam", "Name") value=name hint=i18n.s("Zoals hij rechtsboven moet staan; later niet te wijzigen.", "As it should appear top right; it cannot be changed later.") />
+                <Field id="invite-email" kind="email" label=i18n.s("E-mailadres", "E-mail address") value=email />
                 <div class="field checkbox">
                     <input type="checkbox" id="invite-admin" prop:checked=move || admin.get() on:change=move |ev| admin.set(event_target_checked(&ev)) />
-                    <label for="invite-admin">{move || i18n.tr("Ook gebruikersbeheerder van het kantoor", "Also user administrator of the office")}</label>
+                    <label for="invite-admin">{i18n.t("Ook gebruikersbeheerder van het kantoor", "Also user administrator of the office")}</label>
                 </div>
                 <RightsMatrix catalogue selected prefix="invite" />
-                <Submit id="invite-submit" label=Signal::derive(move || i18n.tr("Uitnodiging versturen", "Send invitation")) pending />
+                <Submit id="invite-submit" label=i18n.s("Uitnodiging versturen", "Send invitation") pending />
             </form>
         </div>
     }
@@ -307,9 +307,9 @@ fn Accounts(catalogue: StoredValue<Catalogue>, writes: AdminWrites) -> impl Into
     writes.rights.write.on_success(move |_| editing.set(None));
     view! {
         <div class="section" id="accounts-section">
-            <h2>{move || i18n.tr("Accounts van het kantoor", "Accounts of the office")}</h2>
+            <h2>{i18n.t("Accounts van het kantoor", "Accounts of the office")}</h2>
             <div class="field search">
-                <label for="account-search">{move || i18n.tr("Zoek op naam, e-mailadres of mobiel nummer", "Search by name, e-mail address or mobile number")}</label>
+                <label for="account-search">{i18n.t("Zoek op naam, e-mailadres of mobiel nummer", "Search by name, e-mail address or mobile number")}</label>
                 <input id="account-search" type="search" bind:value=query />
             </div>
             <Transition fallback=|| ()>
@@ -320,13 +320,13 @@ fn Accounts(catalogue: StoredValue<Catalogue>, writes: AdminWrites) -> impl Into
                             <div class="table-wrap">
                                 <table class="accounts" id="accounts-table">
                                     <thead><tr>
-                                        <th>{move || i18n.tr("Naam", "Name")}</th>
-                                        <th>{move || i18n.tr("E-mailadres", "E-mail address")}</th>
-                                        <th>{move || i18n.tr("Status", "Status")}</th>
-                                        <th>{move || i18n.tr("Laatst ingelogd", "Last sign-in")}</th>
-                                        <th>{move || i18n.tr("Inlogmethoden", "Sign-in methods")}</th>
-                                        <th>{move || i18n.tr("Rechten", "Rights")}</th>
-                                        <th>{move || i18n.tr("Acties", "Actions")}</th>
+                                        <th>{i18n.t("Naam", "Name")}</th>
+                                        <th>{i18n.t("E-mailadres", "E-mail address")}</th>
+                                        <th>{i18n.t("Status", "Status")}</th>
+                                        <th>{i18n.t("Laatst ingelogd", "Last sign-in")}</th>
+                                        <th>{i18n.t("Inlogmethoden", "Sign-in methods")}</th>
+                                        <th>{i18n.t("Rechten", "Rights")}</th>
+                                        <th>{i18n.t("Acties", "Actions")}</th>
                                     </tr></thead>
                                     <tbody>
                                         {list.accounts.into_iter().map(|a| view! { <AccountRow account=a catalogue editing writes /> }).collect_view()}
@@ -374,7 +374,7 @@ fn AccountRow(
     let email_id = account.email.replace(['@', '.'], "-");
     view! {
         <tr id=format!("account-{email_id}") data-status=status.as_str()>
-            <td>{account.name.clone()}{is_admin.then(|| view! { <span class="badge">{move || i18n.tr("beheerder", "administrator")}</span> })}</td>
+            <td>{account.name.clone()}{is_admin.then(|| view! { <span class="badge">{i18n.t("beheerder", "administrator")}</span> })}</td>
             <td>{account.email.clone()}</td>
             <td class="status">{move || status_label(i18n, status)}</td>
             <td>{move || account.last_sign_in_at.map(|t| i18n.time(t)).unwrap_or_else(|| "—".into())}</td>
@@ -390,16 +390,16 @@ fn AccountRow(
             <td class="actions">
                 <MaybeError error />
                 <button type="button" class="link" id=format!("edit-rights-{email_id}") on:click=move |_| editing.set(if editing.get_untracked() == Some(id) { None } else { Some(id) })>
-                    {move || i18n.tr("Rechten", "Rights")}
+                    {i18n.t("Rechten", "Rights")}
                 </button>
                 {match status {
-                    AccountStatus::Deactivated => view! { <button type="button" class="link" id=format!("reactivate-{email_id}") disabled=move || pending.get() on:click=reactivate>{move || i18n.tr("Heractiveren", "Reactivate")}</button> }.into_any(),
-                    _ => view! { <button type="button" class="link" id=format!("deactivate-{email_id}") disabled=move || pending.get() on:click=deactivate>{move || i18n.tr("Deactiveren", "Deactivate")}</button> }.into_any(),
+                    AccountStatus::Deactivated => view! { <button type="button" class="link" id=format!("reactivate-{email_id}") disabled=move || pending.get() on:click=reactivate>{i18n.t("Heractiveren", "Reactivate")}</button> }.into_any(),
+                    _ => view! { <button type="button" class="link" id=format!("deactivate-{email_id}") disabled=move || pending.get() on:click=deactivate>{i18n.t("Deactiveren", "Deactivate")}</button> }.into_any(),
                 }}
                 {if is_admin {
-                    view! { <button type="button" class="link" id=format!("unappoint-{email_id}") disabled=move || pending.get() on:click=unappoint>{move || i18n.tr("Geen beheerder meer", "Remove administrator")}</button> }.into_any()
+                    view! { <button type="button" class="link" id=format!("unappoint-{email_id}") disabled=move || pending.get() on:click=unappoint>{i18n.t("Geen beheerder meer", "Remove administrator")}</button> }.into_any()
                 } else {
-                    view! { <button type="button" class="link" id=format!("appoint-{email_id}") disabled=move || pending.get() on:click=appoint>{move || i18n.tr("Maak beheerder", "Make administrator")}</button> }.into_any()
+                    view! { <button type="button" class="link" id=format!("appoint-{email_id}") disabled=move || pending.get() on:click=appoint>{i18n.t("Maak beheerder", "Make administrator")}</button> }.into_any()
                 }}
             </td>
         </tr>
@@ -429,7 +429,7 @@ fn RightsEditor(
         <form id="rights-form" on:submit=on_submit>
             <MaybeError error />
             <RightsMatrix catalogue selected prefix="edit" />
-            <Submit id="rights-submit" label=Signal::derive(move || i18n.tr("Rechten opslaan", "Save rights")) pending />
+            <Submit id="rights-submit" label=i18n.s("Rechten opslaan", "Save rights") pending />
         </form>
     }
 }
@@ -493,9 +493,9 @@ pub fn InvitationItem(
             </ol>
             <MaybeError error />
             {open.then(|| view! {
-                <button type="button" class="link" id=format!("resend-{email_id}") disabled=move || pending.get() on:click=act(true)>{move || i18n.tr("Opnieuw versturen", "Send again")}</button>
+                <button type="button" class="link" id=format!("resend-{email_id}") disabled=move || pending.get() on:click=act(true)>{i18n.t("Opnieuw versturen", "Send again")}</button>
                 " "
-                <button type="button" class="link" id=format!("withdraw-{email_id}") disabled=move || pending.get() on:click=act(false)>{move || i18n.tr("Intrekken", "Withdraw")}</button>
+                <button type="button" class="link" id=format!("withdraw-{email_id}") disabled=move || pending.get() on:click=act(false)>{i18n.t("Intrekken", "Withdraw")}</button>
             })}
         </li>
     }
@@ -511,7 +511,7 @@ fn Invitations(writes: AdminWrites) -> impl IntoView {
     });
     view! {
         <div class="section" id="invitations-section">
-            <h2>{move || i18n.tr("Uitnodigingen", "Invitations")}</h2>
+            <h2>{i18n.t("Uitnodigingen", "Invitations")}</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match invitations.await {

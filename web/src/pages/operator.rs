@@ -43,13 +43,13 @@ fn OperatorPage() -> impl IntoView {
     let tab_button = move |id: &'static str, nl: &'static str, en: &'static str| {
         view! {
             <button type="button" role="tab" id=format!("tab-{id}") aria-selected=move || (tab.get() == id).to_string() on:click=move |_| tab.set(id)>
-                {move || i18n.tr(nl, en)}
+                {i18n.t(nl, en)}
             </button>
         }
     };
     view! {
         <section class="page wide" id="page-operator">
-            <h1>{move || i18n.tr("Team Relatiebeheer", "Relations team")}</h1>
+            <h1>{i18n.t("Team Relatiebeheer", "Relations team")}</h1>
             <AreaTabs area=ClientArea::Operator current=AreaTab::People />
             <div class="tabs" role="tablist">
                 {tab_button("offices", "Kantoren", "Offices")}
@@ -114,7 +114,7 @@ fn Offices() -> impl IntoView {
     };
     view! {
         <div class="section" id="offices-section">
-            <h2>{move || i18n.tr("Kantoren", "Offices")}</h2>
+            <h2>{i18n.t("Kantoren", "Offices")}</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match offices.await {
@@ -138,12 +138,12 @@ fn Offices() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <h3>{move || i18n.tr("Nieuw kantoor", "New office")}</h3>
+            <h3>{i18n.t("Nieuw kantoor", "New office")}</h3>
             <MaybeError error />
             <form id="office-form" on:submit=on_create>
-                <Field id="office-name" label=Signal::derive(move || i18n.tr("Naam", "Name")) value=name />
-                <Field id="office-kvk" inputmode="numeric" label=Signal::derive(move || i18n.tr("KvK-nummer (8 cijfers)", "KvK number (8 digits)")) value=kvk />
-                <Submit id="office-submit" label=Signal::derive(move || i18n.tr("Kantoor toevoegen", "Add office")) pending />
+                <Field id="office-name" label=i18n.s("Naam", "Name") value=name />
+                <Field id="office-kvk" inputmode="numeric" label=i18n.s("KvK-nummer (8 cijfers)", "KvK number (8 digits)") value=kvk />
+                <Submit id="office-submit" label=i18n.s("Kantoor toevoegen", "Add office") pending />
             </form>
         </div>
         {move || selected.get().map(|office| view! { <OfficeDetail office add /> })}
@@ -216,7 +216,7 @@ fn OfficeDetail(office: OfficeResponse, add: ItemWrite<Addition, Addition>) -> i
         <div class="section" id="office-detail">
             <h2>{office.name.clone()}" · KvK "{office.kvk_number.clone()}</h2>
             <MaybeError error />
-            <h3>{move || i18n.tr("Portefeuilles", "Portfolios")}</h3>
+            <h3>{i18n.t("Portefeuilles", "Portfolios")}</h3>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match portfolios.await {
@@ -231,20 +231,20 @@ fn OfficeDetail(office: OfficeResponse, add: ItemWrite<Addition, Addition>) -> i
                 })}
             </Transition>
             <form id="portfolio-form" on:submit=on_portfolio>
-                <Field id="portfolio-agency" label=Signal::derive(move || i18n.tr("Agentnummer", "Agency number")) value=agency />
-                <Field id="portfolio-name" label=Signal::derive(move || i18n.tr("Naam van de portefeuille", "Portfolio name")) value=pname />
-                <Submit id="portfolio-submit" label=Signal::derive(move || i18n.tr("Portefeuille toevoegen", "Add portfolio")) pending />
+                <Field id="portfolio-agency" label=i18n.s("Agentnummer", "Agency number") value=agency />
+                <Field id="portfolio-name" label=i18n.s("Naam van de portefeuille", "Portfolio name") value=pname />
+                <Submit id="portfolio-submit" label=i18n.s("Portefeuille toevoegen", "Add portfolio") pending />
             </form>
-            <h3>{move || i18n.tr("Gebruikersbeheerder uitnodigen", "Invite a user administrator")}</h3>
+            <h3>{i18n.t("Gebruikersbeheerder uitnodigen", "Invite a user administrator")}</h3>
             <Show when=move || sent.get()>
-                <p class="notice ok" id="admin-invited">{move || i18n.tr("Uitnodiging verstuurd.", "Invitation sent.")}</p>
+                <p class="notice ok" id="admin-invited">{i18n.t("Uitnodiging verstuurd.", "Invitation sent.")}</p>
             </Show>
             <form id="admin-invite-form" on:submit=on_invite>
-                <Field id="admin-name" label=Signal::derive(move || i18n.tr("Naam", "Name")) value=admin_name />
-                <Field id="admin-email" kind="email" label=Signal::derive(move || i18n.tr("E-mailadres", "E-mail address")) value=admin_email />
-                <Submit id="admin-invite-submit" label=Signal::derive(move || i18n.tr("Uitnodiging versturen", "Send invitation")) pending />
+                <Field id="admin-name" label=i18n.s("Naam", "Name") value=admin_name />
+                <Field id="admin-email" kind="email" label=i18n.s("E-mailadres", "E-mail address") value=admin_email />
+                <Submit id="admin-invite-submit" label=i18n.s("Uitnodiging versturen", "Send invitation") pending />
             </form>
-            <h3>{move || i18n.tr("Uitnodigingen", "Invitations")}</h3>
+            <h3>{i18n.t("Uitnodigingen", "Invitations")}</h3>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match invitations.await {
@@ -294,10 +294,10 @@ fn AccountSearch() -> impl IntoView {
     };
     view! {
         <div class="section" id="account-search-section">
-            <h2>{move || i18n.tr("Accounts zoeken", "Find accounts")}</h2>
+            <h2>{i18n.t("Accounts zoeken", "Find accounts")}</h2>
             <form id="account-search-form" on:submit=on_search>
-                <Field id="operator-search" kind="search" required=false label=Signal::derive(move || i18n.tr("E-mailadres, naam of mobiel nummer", "E-mail address, name or mobile number")) value=query />
-                <button type="submit" id="operator-search-submit">{move || i18n.tr("Zoeken", "Search")}</button>
+                <Field id="operator-search" kind="search" required=false label=i18n.s("E-mailadres, naam of mobiel nummer", "E-mail address, name or mobile number") value=query />
+                <button type="submit" id="operator-search-submit">{i18n.t("Zoeken", "Search")}</button>
             </form>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -366,17 +366,17 @@ fn AccountDetail(
         let rights = a.rights.clone();
         view! {
             <dl class="facts" id="account-detail-facts">
-                <dt>{move || i18n.tr("Naam", "Name")}</dt><dd>{a.name.clone()}</dd>
-                <dt>{move || i18n.tr("E-mailadres", "E-mail address")}</dt><dd id="detail-email">{a.email.clone()}</dd>
-                <dt>{move || i18n.tr("Kantoor", "Office")}</dt><dd>{a.office_name.clone().unwrap_or_else(|| "—".into())}</dd>
-                <dt>{move || i18n.tr("Status", "Status")}</dt><dd id="detail-status" data-status=a.status.as_str()>{move || status_label(i18n, a.status)}</dd>
-                <dt>{move || i18n.tr("Laatst ingelogd", "Last sign-in")}</dt><dd>{move || a.last_sign_in_at.map(|t| i18n.time(t)).unwrap_or_else(|| "—".into())}</dd>
-                <dt>{move || i18n.tr("eHerkenning", "eHerkenning")}</dt>
+                <dt>{i18n.t("Naam", "Name")}</dt><dd>{a.name.clone()}</dd>
+                <dt>{i18n.t("E-mailadres", "E-mail address")}</dt><dd id="detail-email">{a.email.clone()}</dd>
+                <dt>{i18n.t("Kantoor", "Office")}</dt><dd>{a.office_name.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dt>{i18n.t("Status", "Status")}</dt><dd id="detail-status" data-status=a.status.as_str()>{move || status_label(i18n, a.status)}</dd>
+                <dt>{i18n.t("Laatst ingelogd", "Last sign-in")}</dt><dd>{move || a.last_sign_in_at.map(|t| i18n.time(t)).unwrap_or_else(|| "—".into())}</dd>
+                <dt>{i18n.t("eHerkenning", "eHerkenning")}</dt>
                 <dd id="detail-eherkenning" data-linked=a.factors.eherkenning.to_string()>{move || if a.factors.eherkenning { i18n.tr("gekoppeld", "linked") } else { i18n.tr("niet gekoppeld", "not linked") }}</dd>
-                <dt>{move || i18n.tr("Rechten", "Rights")}</dt>
+                <dt>{i18n.t("Rechten", "Rights")}</dt>
                 <dd id="detail-rights">{move || rights_text(i18n, &catalogue, &rights)}</dd>
             </dl>
-            <h3>{move || i18n.tr("Uitnodigingen", "Invitations")}</h3>
+            <h3>{i18n.t("Uitnodigingen", "Invitations")}</h3>
             <ul class="invitations">
                 {d.invitations.into_iter().map(|invitation| view! { <InvitationItem invitation write=resend_or_withdraw /> }).collect_view()}
             </ul>
@@ -384,7 +384,7 @@ fn AccountDetail(
     };
     view! {
         <div class="section" id="account-detail">
-            <h2>{move || i18n.tr("Account", "Account")}</h2>
+            <h2>{i18n.t("Account", "Account")}</h2>
             <MaybeError error />
             {move || done.get().map(|what| view! {
                 <p class="notice ok" id=format!("account-{what}")>{move || if what == "deleted" {
@@ -404,25 +404,25 @@ fn AccountDetail(
             </Transition>
             <div class="actions">
                 <button type="button" class="secondary" id="reset-sign-in" disabled=move || pending.get() on:click=reset_sign_in>
-                    {move || i18n.tr("Inlogmethoden opnieuw laten instellen", "Reset sign-in set-up")}
+                    {i18n.t("Inlogmethoden opnieuw laten instellen", "Reset sign-in set-up")}
                 </button>
                 " "
                 <Show
                     when=move || confirm_delete.get()
                     fallback=move || view! {
-                        <button type="button" class="danger" id="delete-account" on:click=move |_| confirm_delete.set(true)>{move || i18n.tr("Account verwijderen", "Delete account")}</button>
+                        <button type="button" class="danger" id="delete-account" on:click=move |_| confirm_delete.set(true)>{i18n.t("Account verwijderen", "Delete account")}</button>
                     }
                 >
                     <span class="notice warn" role="alertdialog">
-                        {move || i18n.tr("Het account en de persoonsgegevens worden verwijderd. Zeker weten? ", "The account and its personal data will be deleted. Are you sure? ")}
-                        <button type="button" class="danger" id="delete-account-confirm" disabled=move || pending.get() on:click=delete>{move || i18n.tr("Ja, verwijderen", "Yes, delete")}</button>
+                        {i18n.t("Het account en de persoonsgegevens worden verwijderd. Zeker weten? ", "The account and its personal data will be deleted. Are you sure? ")}
+                        <button type="button" class="danger" id="delete-account-confirm" disabled=move || pending.get() on:click=delete>{i18n.t("Ja, verwijderen", "Yes, delete")}</button>
                         " "
-                        <button type="button" class="secondary" on:click=move |_| confirm_delete.set(false)>{move || i18n.tr("Annuleren", "Cancel")}</button>
+                        <button type="button" class="secondary" on:click=move |_| confirm_delete.set(false)>{i18n.t("Annuleren", "Cancel")}</button>
                     </span>
                 </Show>
             </div>
             </Show>
-            <button type="button" class="link" id="close-account" on:click=move |_| selected.set(None)>{move || i18n.tr("Sluiten", "Close")}</button>
+            <button type="button" class="link" id="close-account" on:click=move |_| selected.set(None)>{i18n.t("Sluiten", "Close")}</button>
         </div>
     }
 }
@@ -445,10 +445,10 @@ fn AuditTrail() -> impl IntoView {
     };
     view! {
         <div class="section" id="audit-section">
-            <h2>{move || i18n.tr("Audittrail", "Audit trail")}</h2>
+            <h2>{i18n.t("Audittrail", "Audit trail")}</h2>
             <form id="audit-filter" on:submit=on_filter>
-                <Field id="audit-action" required=false label=Signal::derive(move || i18n.tr("Handeling (bijv. account.deleted)", "Action (e.g. account.deleted)")) value=action />
-                <button type="submit" id="audit-filter-submit">{move || i18n.tr("Filteren", "Filter")}</button>
+                <Field id="audit-action" required=false label=i18n.s("Handeling (bijv. account.deleted)", "Action (e.g. account.deleted)") value=action />
+                <button type="submit" id="audit-filter-submit">{i18n.t("Filteren", "Filter")}</button>
             </form>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -460,11 +460,11 @@ fn AuditTrail() -> impl IntoView {
                                 <div class="table-wrap">
                                     <table id="audit-table">
                                         <thead><tr>
-                                            <th>{move || i18n.tr("Tijd", "Time")}</th>
-                                            <th>{move || i18n.tr("Handeling", "Action")}</th>
-                                            <th>{move || i18n.tr("Door", "By")}</th>
-                                            <th>{move || i18n.tr("Betreft", "Concerns")}</th>
-                                            <th>{move || i18n.tr("Vanaf", "From")}</th>
+                                            <th>{i18n.t("Tijd", "Time")}</th>
+                                            <th>{i18n.t("Handeling", "Action")}</th>
+                                            <th>{i18n.t("Door", "By")}</th>
+                                            <th>{i18n.t("Betreft", "Concerns")}</th>
+                                            <th>{i18n.t("Vanaf", "From")}</th>
                                         </tr></thead>
                                         <tbody>
                                             {p.events.into_iter().map(|e| {
@@ -483,7 +483,7 @@ fn AuditTrail() -> impl IntoView {
                                     </table>
                                 </div>
                                 {next.map(|n| view! {
-                                    <button type="button" class="secondary" id="audit-older" on:click=move |_| before.set(Some(n))>{move || i18n.tr("Oudere gebeurtenissen", "Older events")}</button>
+                                    <button type="button" class="secondary" id="audit-older" on:click=move |_| before.set(Some(n))>{i18n.t("Oudere gebeurtenissen", "Older events")}</button>
                                 })}
                             }
                             .into_any()

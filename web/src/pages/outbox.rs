@@ -14,20 +14,20 @@ pub fn Outbox() -> impl IntoView {
     let messages = LocalResource::new(api::dev_outbox);
     view! {
         <section class="page" id="page-outbox">
-            <h1>{move || i18n.tr("Uitgaande berichten (ontwikkelmodus)", "Outgoing messages (development mode)")}</h1>
-            <p>{move || i18n.tr(
+            <h1>{i18n.t("Uitgaande berichten (ontwikkelmodus)", "Outgoing messages (development mode)")}</h1>
+            <p>{i18n.t(
                 "In de ontwikkelmodus worden e-mail en sms niet echt verstuurd, maar hier bewaard. Links in de berichten kunt u aanklikken.",
                 "In development mode e-mail and SMS are not really sent but kept here. Links in the messages can be clicked.",
             )}</p>
             <button type="button" class="secondary" on:click=move |_| messages.refetch()>
-                {move || i18n.tr("Vernieuwen", "Refresh")}
+                {i18n.t("Vernieuwen", "Refresh")}
             </button>
-            <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
+            <Transition fallback=move || view! { <p class="loading">{i18n.t("Bezig met laden…", "Loading…")}</p> }>
                 <ErrorBoundary fallback=error_fallback>
                     {move || Suspend::new(async move {
                         let list = messages.await?;
                         let view = if list.messages.is_empty() {
-                            view! { <p id="outbox-empty">{move || i18n.tr("Er zijn nog geen berichten.", "There are no messages yet.")}</p> }.into_any()
+                            view! { <p id="outbox-empty">{i18n.t("Er zijn nog geen berichten.", "There are no messages yet.")}</p> }.into_any()
                         } else {
                             view! {
                                 <ol class="outbox" id="outbox-list">
@@ -61,12 +61,12 @@ fn message_view(i18n: I18n, m: OutboxMessageResponse) -> impl IntoView {
         <li class="message" data-channel=m.channel.as_str()>
             <p class="meta">
                 <span class="badge">{channel}</span>
-                " " {move || i18n.tr("Aan", "To")} ": " <strong class="recipient">{m.recipient.clone()}</strong>
+                " " {i18n.t("Aan", "To")} ": " <strong class="recipient">{m.recipient.clone()}</strong>
                 " · " {status}
-                " · " {move || i18n.tr("Aangemaakt", "Created")} " " {created}
+                " · " {i18n.t("Aangemaakt", "Created")} " " {created}
             </p>
             {m.subject.clone().map(|s| view! {
-                <p class="subject">{move || i18n.tr("Onderwerp", "Subject")} ": " {s}</p>
+                <p class="subject">{i18n.t("Onderwerp", "Subject")} ": " {s}</p>
             })}
             <pre class="body">{linkify(&m.body)}</pre>
         </li>

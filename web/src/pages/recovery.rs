@@ -31,22 +31,22 @@ pub fn ForgotPassword() -> impl IntoView {
     };
     view! {
         <section class="page narrow" id="page-forgot-password">
-            <h1>{move || i18n.tr("Wachtwoord vergeten", "Forgot password")}</h1>
+            <h1>{i18n.t("Wachtwoord vergeten", "Forgot password")}</h1>
             <MaybeError error />
             <Show
                 when=move || sent.get()
                 fallback=move || view! {
-                    <p>{move || i18n.tr(
+                    <p>{i18n.t(
                         "Vul uw e-mailadres in. U krijgt een e-mail met een link om een nieuw wachtwoord te kiezen.",
                         "Enter your e-mail address. You will receive an e-mail with a link to choose a new password.",
                     )}</p>
                     <form id="forgot-password-form" on:submit=on_submit>
-                        <Field id="email" kind="email" autocomplete="username" label=Signal::derive(move || i18n.tr("E-mailadres", "E-mail address")) value=email />
-                        <Submit id="forgot-password-submit" label=Signal::derive(move || i18n.tr("Stuur mij een link", "Send me a link")) pending />
+                        <Field id="email" kind="email" autocomplete="username" label=i18n.s("E-mailadres", "E-mail address") value=email />
+                        <Submit id="forgot-password-submit" label=i18n.s("Stuur mij een link", "Send me a link") pending />
                     </form>
                 }
             >
-                <p class="notice ok" id="check-your-mail">{move || i18n.tr(
+                <p class="notice ok" id="check-your-mail">{i18n.t(
                     "Als dit e-mailadres bij ons bekend is, ontvangt u binnen enkele minuten een e-mail met een link. De link is een uur geldig.",
                     "If we know this e-mail address, you will receive an e-mail with a link within a few minutes. The link is valid for one hour.",
                 )}</p>
@@ -125,9 +125,9 @@ pub fn ResetPassword() -> impl IntoView {
 
     view! {
         <section class="page narrow" id="page-reset-password">
-            <h1>{move || i18n.tr("Nieuw wachtwoord kiezen", "Choose a new password")}</h1>
+            <h1>{i18n.t("Nieuw wachtwoord kiezen", "Choose a new password")}</h1>
             <MaybeError error />
-            <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
+            <Transition fallback=move || view! { <p class="loading">{i18n.t("Bezig met laden…", "Loading…")}</p> }>
                 {move || Suspend::new(async move {
                     match link.await {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
@@ -144,7 +144,7 @@ pub fn ResetPassword() -> impl IntoView {
                                 let hint = hint.clone();
                                 let on_code = on_code(info.clone());
                                 view! {
-                                    <p>{move || i18n.tr(
+                                    <p>{i18n.t(
                                         "Bevestig eerst dat u het bent, met een code uit uw authenticator-app of per sms.",
                                         "First confirm it is you, with a code from your authenticator app or by SMS.",
                                     )}</p>
@@ -154,13 +154,13 @@ pub fn ResetPassword() -> impl IntoView {
                                         } else {
                                             i18n.tr("Vul de code in uit uw authenticator-app.", "Enter the code from your authenticator app.").to_string()
                                         }}</p>
-                                        <Field id="reset-code" inputmode="numeric" autocomplete="one-time-code" label=Signal::derive(move || i18n.tr("Code", "Code")) value=code />
-                                        <Submit id="reset-code-submit" label=Signal::derive(move || i18n.tr("Bevestigen", "Confirm")) pending />
+                                        <Field id="reset-code" inputmode="numeric" autocomplete="one-time-code" label=i18n.s("Code", "Code") value=code />
+                                        <Submit id="reset-code-submit" label=i18n.s("Bevestigen", "Confirm") pending />
                                     </form>
                                     {can_sms.then(|| view! {
                                         <Show when=move || !sms_sent.get()>
                                             <p><button type="button" class="link" id="reset-send-sms" on:click=send_sms>
-                                                {move || i18n.tr("Stuur mij een code per sms", "Send me a code by SMS")}
+                                                {i18n.t("Stuur mij een code per sms", "Send me a code by SMS")}
                                             </button></p>
                                         </Show>
                                     })}
@@ -169,9 +169,9 @@ pub fn ResetPassword() -> impl IntoView {
                             view! {
                                 <Show when=move || already || verified.get() fallback=code_step>
                                     <form id="reset-password-form" on:submit=on_password>
-                                        <Field id="new-password" kind="password" autocomplete="new-password" label=Signal::derive(move || i18n.tr("Nieuw wachtwoord", "New password")) value=password />
+                                        <Field id="new-password" kind="password" autocomplete="new-password" label=i18n.s("Nieuw wachtwoord", "New password") value=password />
                                         <PasswordFeedback password email=Signal::derive(String::new) name=Signal::derive(String::new) />
-                                        <Submit id="reset-password-submit" label=Signal::derive(move || i18n.tr("Wachtwoord opslaan", "Save password")) pending />
+                                        <Submit id="reset-password-submit" label=i18n.s("Wachtwoord opslaan", "Save password") pending />
                                     </form>
                                 </Show>
                             }
@@ -202,22 +202,22 @@ pub fn ForgotEmail() -> impl IntoView {
     };
     view! {
         <section class="page narrow" id="page-forgot-email">
-            <h1>{move || i18n.tr("E-mailadres vergeten", "Forgot your e-mail address")}</h1>
+            <h1>{i18n.t("E-mailadres vergeten", "Forgot your e-mail address")}</h1>
             <MaybeError error />
             <Show
                 when=move || sent.get()
                 fallback=move || view! {
-                    <p>{move || i18n.tr(
+                    <p>{i18n.t(
                         "Vul het mobiele nummer in dat bij uw account hoort. U krijgt een sms met uw e-mailadres.",
                         "Enter the mobile number of your account. You will receive an SMS with your e-mail address.",
                     )}</p>
                     <form id="forgot-email-form" on:submit=on_submit>
-                        <Field id="mobile" kind="tel" autocomplete="tel" label=Signal::derive(move || i18n.tr("Mobiel nummer", "Mobile number")) value=mobile />
-                        <Submit id="forgot-email-submit" label=Signal::derive(move || i18n.tr("Stuur mij een sms", "Send me an SMS")) pending />
+                        <Field id="mobile" kind="tel" autocomplete="tel" label=i18n.s("Mobiel nummer", "Mobile number") value=mobile />
+                        <Submit id="forgot-email-submit" label=i18n.s("Stuur mij een sms", "Send me an SMS") pending />
                     </form>
                 }
             >
-                <p class="notice ok" id="sms-on-its-way">{move || i18n.tr(
+                <p class="notice ok" id="sms-on-its-way">{i18n.t(
                     "Als wij dit nummer kennen, ontvangt u binnen enkele minuten een sms met uw e-mailadres.",
                     "If we know this number, you will receive an SMS with your e-mail address within a few minutes.",
                 )}</p>

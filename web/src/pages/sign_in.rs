@@ -165,18 +165,18 @@ pub fn SignIn() -> impl IntoView {
 
     view! {
         <section class="page narrow" id="page-sign-in">
-            <h1>{move || i18n.tr("Inloggen", "Sign in")}</h1>
+            <h1>{i18n.t("Inloggen", "Sign in")}</h1>
             <MaybeError error />
             {move || match step.get() {
                 Step::Password => view! {
                     <form id="sign-in-form" on:submit=on_password>
-                        <Field id="email" kind="email" autocomplete="username" label=Signal::derive(move || i18n.tr("E-mailadres", "E-mail address")) value=email />
-                        <Field id="password" kind="password" autocomplete="current-password" label=Signal::derive(move || i18n.tr("Wachtwoord", "Password")) value=password />
-                        <Submit id="sign-in-submit" label=Signal::derive(move || i18n.tr("Inloggen", "Sign in")) pending />
+                        <Field id="email" kind="email" autocomplete="username" label=i18n.s("E-mailadres", "E-mail address") value=email />
+                        <Field id="password" kind="password" autocomplete="current-password" label=i18n.s("Wachtwoord", "Password") value=password />
+                        <Submit id="sign-in-submit" label=i18n.s("Inloggen", "Sign in") pending />
                     </form>
                     <ul class="links">
-                        <li><A href="/wachtwoord-vergeten" attr:id="forgot-password">{move || i18n.tr("Wachtwoord vergeten?", "Forgot your password?")}</A></li>
-                        <li><A href="/e-mailadres-vergeten" attr:id="forgot-email">{move || i18n.tr("E-mailadres vergeten?", "Forgot your e-mail address?")}</A></li>
+                        <li><A href="/wachtwoord-vergeten" attr:id="forgot-password">{i18n.t("Wachtwoord vergeten?", "Forgot your password?")}</A></li>
+                        <li><A href="/e-mailadres-vergeten" attr:id="forgot-email">{i18n.t("E-mailadres vergeten?", "Forgot your e-mail address?")}</A></li>
                     </ul>
                     <super::EherkenningSignIn />
                 }
@@ -195,8 +195,8 @@ pub fn SignIn() -> impl IntoView {
                                 }}
                                 {(sms_sent || !has_app).then(|| hint.clone())}
                             </p>
-                            <Field id="code" inputmode="numeric" autocomplete="one-time-code" label=Signal::derive(move || i18n.tr("Code", "Code")) value=code />
-                            <Submit id="code-submit" label=Signal::derive(move || i18n.tr("Bevestigen", "Confirm")) pending />
+                            <Field id="code" inputmode="numeric" autocomplete="one-time-code" label=i18n.s("Code", "Code") value=code />
+                            <Submit id="code-submit" label=i18n.s("Bevestigen", "Confirm") pending />
                         </form>
                         {(can_sms && !sms_sent).then(|| view! {
                             <p><button type="button" class="link" id="send-sms" on:click=send_sms>
@@ -212,13 +212,13 @@ pub fn SignIn() -> impl IntoView {
                 }
                 Step::NewPassword { .. } => view! {
                     <form id="new-password-form" on:submit=on_new_password>
-                        <p class="notice info">{move || i18n.tr(
+                        <p class="notice info">{i18n.t(
                             "Uw wachtwoord is verlopen. Kies een nieuw wachtwoord om verder te gaan.",
                             "Your password has expired. Choose a new password to continue.",
                         )}</p>
-                        <Field id="new-password" kind="password" autocomplete="new-password" label=Signal::derive(move || i18n.tr("Nieuw wachtwoord", "New password")) value=new_password />
+                        <Field id="new-password" kind="password" autocomplete="new-password" label=i18n.s("Nieuw wachtwoord", "New password") value=new_password />
                         <PasswordFeedback password=new_password email=email.into() name=Signal::derive(String::new) />
-                        <Submit id="new-password-submit" label=Signal::derive(move || i18n.tr("Opslaan en verder", "Save and continue")) pending />
+                        <Submit id="new-password-submit" label=i18n.s("Opslaan en verder", "Save and continue") pending />
                     </form>
                 }
                 .into_any(),

@@ -28,12 +28,12 @@ fn StartPage() -> impl IntoView {
         <section class="page" id="page-start">
             <h1>{move || format!("{} {}", i18n.tr("Welkom,", "Welcome,"), name())}</h1>
             <Show when=move || role() == Some(Role::OfficeAdmin)>
-                <p><A href="/beheer" attr:id="go-admin">{move || i18n.tr("Naar gebruikersbeheer van uw kantoor", "Go to your office's user management")}</A></p>
+                <p><A href="/beheer" attr:id="go-admin">{i18n.t("Naar gebruikersbeheer van uw kantoor", "Go to your office's user management")}</A></p>
             </Show>
             <Show when=move || role() == Some(Role::Operator)>
-                <p><A href="/relatiebeheer" attr:id="go-operator">{move || i18n.tr("Naar de console van Team Relatiebeheer", "Go to the relations team console")}</A></p>
+                <p><A href="/relatiebeheer" attr:id="go-operator">{i18n.t("Naar de console van Team Relatiebeheer", "Go to the relations team console")}</A></p>
             </Show>
-            <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
+            <Transition fallback=move || view! { <p class="loading">{i18n.t("Bezig met laden…", "Loading…")}</p> }>
                 {move || Suspend::new(async move {
                     match context.await {
                         Ok(context) => view! { <Portfolios context /> }.into_any(),
@@ -59,13 +59,13 @@ fn NoAccess(admins: Vec<String>) -> impl IntoView {
     let has = !admins.is_empty();
     view! {
         <div class="notice warn" id="no-access">
-            <h2>{move || i18n.tr("Geen toegang", "No access")}</h2>
-            <p>{move || i18n.tr(
+            <h2>{i18n.t("Geen toegang", "No access")}</h2>
+            <p>{i18n.t(
                 "U heeft nog geen rechten op een portefeuille. De gebruikersbeheerder van uw kantoor kent die rechten toe.",
                 "You have no rights on any portfolio yet. Your office's user administrator grants those rights.",
             )}</p>
             {has.then(|| view! {
-                <p>{move || i18n.tr("Gebruikersbeheerder: ", "User administrator: ")}<strong id="no-access-admins">{list.clone()}</strong></p>
+                <p>{i18n.t("Gebruikersbeheerder: ", "User administrator: ")}<strong id="no-access-admins">{list.clone()}</strong></p>
             })}
         </div>
     }
@@ -95,19 +95,19 @@ fn Portfolios(context: PortfolioContextResponse) -> impl IntoView {
         <MaybeError error />
         {move || current().map(|p| view! {
             <p class="notice ok" id="active-portfolio">
-                {move || i18n.tr("U werkt in portefeuille ", "You are working in portfolio ")}
+                {i18n.t("U werkt in portefeuille ", "You are working in portfolio ")}
                 <strong>{format!("{} — {}", p.agency_number, p.portfolio_name)}</strong>
             </p>
         })}
         {several.then(|| view! {
             <div class="field">
-                <label for="portfolio-switcher">{move || i18n.tr("Kies een portefeuille", "Choose a portfolio")}</label>
+                <label for="portfolio-switcher">{i18n.t("Kies een portefeuille", "Choose a portfolio")}</label>
                 <select id="portfolio-switcher" on:change=move |ev| {
                     if let Ok(id) = event_target_value(&ev).parse::<Uuid>() {
                         choose.start(id);
                     }
                 }>
-                    <option value="" selected=move || active.get().is_none()>{move || i18n.tr("— kies —", "— choose —")}</option>
+                    <option value="" selected=move || active.get().is_none()>{i18n.t("— kies —", "— choose —")}</option>
                     {portfolios.with_value(|ps| ps.iter().map(|p| {
                         let id = p.portfolio_id;
                         view! { <option value=id.to_string() selected=move || active.get() == Some(id)>{format!("{} — {}", p.agency_number, p.portfolio_name)}</option> }
@@ -115,7 +115,7 @@ fn Portfolios(context: PortfolioContextResponse) -> impl IntoView {
                 </select>
             </div>
         })}
-        <h2>{move || i18n.tr("Uw rechten", "Your rights")}</h2>
+        <h2>{i18n.t("Uw rechten", "Your rights")}</h2>
         <ul class="rights" id="my-rights">
             {portfolios.with_value(|ps| ps.iter().map(|p| view! {
                 <li><strong>{p.agency_number.clone()}</strong>{format!(" {}: {}", p.portfolio_name, p.rights.join(", "))}</li>

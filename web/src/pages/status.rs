@@ -18,12 +18,12 @@ pub fn Status() -> impl IntoView {
     };
     view! {
         <section class="page" id="page-status">
-            <h1>{move || i18n.tr("Status van de dienst", "Service status")}</h1>
-            <p>{move || i18n.tr(
+            <h1>{i18n.t("Status van de dienst", "Service status")}</h1>
+            <p>{i18n.t(
                 "Deze pagina laat zien of de dienst en de database bereikbaar zijn.",
                 "This page shows whether the service and its database can be reached.",
             )}</p>
-            <Transition fallback=move || view! { <p class="loading">{move || i18n.tr("Bezig met laden…", "Loading…")}</p> }>
+            <Transition fallback=move || view! { <p class="loading">{i18n.t("Bezig met laden…", "Loading…")}</p> }>
                 <ErrorBoundary fallback=error_fallback>
                     {move || Suspend::new(async move {
                         let h = health.await?;
@@ -33,17 +33,17 @@ pub fn Status() -> impl IntoView {
                             RunMode::Production => i18n.tr("productie", "production"),
                         };
                         Ok::<_, api::ApiError>(view! {
-                            <p class="notice ok" id="status-ok">{move || i18n.tr("De dienst werkt.", "The service is working.")}</p>
+                            <p class="notice ok" id="status-ok">{i18n.t("De dienst werkt.", "The service is working.")}</p>
                             <dl class="facts">
-                                <dt>{move || i18n.tr("Versie", "Version")}</dt>
+                                <dt>{i18n.t("Versie", "Version")}</dt>
                                 <dd id="status-version">{h.version.clone()}</dd>
-                                <dt>{move || i18n.tr("Modus", "Mode")}</dt>
+                                <dt>{i18n.t("Modus", "Mode")}</dt>
                                 <dd>{mode}</dd>
-                                <dt>{move || i18n.tr("Database", "Database")}</dt>
+                                <dt>{i18n.t("Database", "Database")}</dt>
                                 <dd id="status-database">
-                                    {r.database.clone()} " — " {move || i18n.tr("bereikbaar", "reachable")}
+                                    {r.database.clone()} " — " {i18n.t("bereikbaar", "reachable")}
                                 </dd>
-                                <dt>{move || i18n.tr("Berichten die nog verstuurd worden", "Messages waiting to be sent")}</dt>
+                                <dt>{i18n.t("Berichten die nog verstuurd worden", "Messages waiting to be sent")}</dt>
                                 <dd>{r.outbox_pending}</dd>
                             </dl>
                         })
@@ -51,7 +51,7 @@ pub fn Status() -> impl IntoView {
                 </ErrorBoundary>
             </Transition>
             <button type="button" class="secondary" on:click=refresh>
-                {move || i18n.tr("Opnieuw controleren", "Check again")}
+                {i18n.t("Opnieuw controleren", "Check again")}
             </button>
         </section>
     }
