@@ -52,20 +52,21 @@ impl std::error::Error for ApiError {}
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-async fn read<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
+/// The body of a successful answer (an empty one, 204 and friends, reads as JSON `null`), or
+/// the API's error. Not generic: the waiting is made once in the wasm, only the reading of each
+/// answer's type ([`parse`]) is made per type.
+async fn answer(response: Response) -> ApiResult<String> {
     let status = response.status();
     if response.ok() {
-        // 204 and friends: an empty body reads as JSON null.
         let text = response
             .text()
             .await
             .map_err(|e| ApiError::UnexpectedAnswer(e.to_string()))?;
-        let text = if text.is_empty() {
+        return Ok(if text.is_empty() {
             "null".to_string()
         } else {
             text
-        };
-        return serde_json::from_str(&text).map_err(|e| ApiError::UnexpectedAnswer(e.to_string()));
+        });
     }
     match response.json::<ErrorBody>().await {
         Ok(body) => Err(ApiError::Api {
@@ -78,28 +79,38 @@ async fn read<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
     }
 }
 
-async fn send<T: DeserializeOwned>(request: RequestBuilder) -> ApiResult<T> {
+fn parse<T: DeserializeOwned>(text: &str) -> ApiResult<T> {
+    serde_json::from_str(text).map_err(|e| ApiError::UnexpectedAnswer(e.to_string()))
+}
+
+/// Sends a request with an optional JSON body and waits for the answer's body.
+async fn exchange(request: RequestBuilder, body: Option<String>) -> ApiResult<String> {
+    let request = request.header("Accept", "application/json");
+    let request = match body {
+        Some(body) => request
+            .header("Content-Type", "application/json")
+            .body(body),
+        None => request.build(),
+    }
+    .map_err(|e| ApiError::UnexpectedAnswer(e.to_string()))?;
     let response = request
-        .header("Accept", "application/json")
         .send()
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;
-    read(response).await
+    answer(response).await
+}
+
+async fn send<T: DeserializeOwned>(request: RequestBuilder) -> ApiResult<T> {
+    parse(&exchange(request, None).await?)
 }
 
 async fn send_json<B: Serialize, T: DeserializeOwned>(
     request: RequestBuilder,
     body: &B,
 ) -> ApiResult<T> {
-    let request = request
-        .header("Accept", "application/json")
-        .json(body)
-        .map_err(|e| ApiError::UnexpectedAnswer(e.to_string()))?;
-    let response = request
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    read(response).await
+    let body =
+        serde_json::to_string(body).map_err(|e| ApiError::UnexpectedAnswer(e.to_string()))?;
+    parse(&exchange(request, Some(body)).await?)
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
