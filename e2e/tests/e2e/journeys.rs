@@ -525,6 +525,15 @@ async fn options_text_check(b: &Browser, en: bool) {
         "U werkt in portefeuille"
     };
     b.wait_text("active-portfolio", expected).await;
+    // His rights by their labels in his language, not the catalogue's codes.
+    let view_policies = if en {
+        "View policies"
+    } else {
+        "Polissen inzien"
+    };
+    b.wait_text("my-rights", view_policies).await;
+    let rights = b.text("my-rights").await;
+    assert!(!rights.contains("view_policies"), "{rights}");
 }
 
 #[tokio::test]

@@ -4,12 +4,13 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use poort_shared::ErrorCode;
-use poort_shared::dto::{PortfolioContextResponse, Role};
+use poort_shared::dto::{PortfolioContextResponse, RightResponse, Role};
 use uuid::Uuid;
 
 use crate::api::{self, ApiError};
 use crate::components::{ErrorNotice, MaybeError, RequireSignIn, WriteExt, write};
 use crate::i18n::use_i18n;
+use crate::pages::office_admin::right_label;
 use crate::session::use_session;
 
 #[component]
@@ -22,6 +23,8 @@ fn StartPage() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let context = LocalResource::new(api::portfolios);
+    // The rights' labels, asked at the same time (without them the codes are shown).
+    let catalogue = LocalResource::new(api::rights_catalogue);
     let name = move || session.me.get().map(|m| m.name).unwrap_or_default();
     let role = move || session.me.get().map(|m| m.role);
     view! {
@@ -35,8 +38,10 @@ fn StartPage() -> impl IntoView {
             </Show>
             <Transition fallback=move || view! { <p class="loading">{i18n.t("Bezig met laden…", "Loading…")}</p> }>
                 {move || Suspend::new(async move {
-                    match context.await {
-                        Ok(context) => view! { <Portfolios context /> }.into_any(),
+                    let answer = context.await;
+                    let catalogue = catalogue.await.map(|c| c.rights).unwrap_or_default();
+                    match answer {
+                        Ok(context) => view! { <Portfolios context catalogue /> }.into_any(),
                         Err(ApiError::Api { code: ErrorCode::NoAccess, details, .. }) => {
                             let admins: Vec<String> = details
                                 .and_then(|d| d.get("administrators").cloned())
@@ -72,8 +77,9 @@ fn NoAccess(admins: Vec<String>) -> impl IntoView {
 }
 
 #[component]
-fn Portfolios(context: PortfolioContextResponse) -> impl IntoView {
+fn Portfolios(context: PortfolioContextResponse, catalogue: Vec<RightResponse>) -> impl IntoView {
     let i18n = use_i18n();
+    let catalogue = StoredValue::new(catalogue);
     let active = RwSignal::new(context.active_portfolio_id);
     let portfolios = StoredValue::new(context.portfolios);
     let choose = write(move |id: &Uuid| {
@@ -117,8 +123,14 @@ fn Portfolios(context: PortfolioContextResponse) -> impl IntoView {
         })}
         <h2>{i18n.t("Uw rechten", "Your rights")}</h2>
         <ul class="rights" id="my-rights">
-            {portfolios.with_value(|ps| ps.iter().map(|p| view! {
-                <li><strong>{p.agency_number.clone()}</strong>{format!(" {}: {}", p.portfolio_name, p.rights.join(", "))}</li>
+            {portfolios.with_value(|ps| ps.iter().map(|p| {
+                let (name, codes) = (p.portfolio_name.clone(), p.rights.clone());
+                let labels = move || {
+                    let labels: Vec<String> = catalogue
+                        .with_value(|c| codes.iter().map(|code| right_label(i18n, c, code)).collect());
+                    format!(" {name}: {}", labels.join(", "))
+                };
+                view! { <li><strong>{p.agency_number.clone()}</strong>{labels}</li> }
             }).collect_view())}
         </ul>
     }
