@@ -138,6 +138,8 @@ use crate::routes;
         poort_shared::dto::ApiClientSecretResponse,
         poort_shared::dto::ApiScopeCatalogueResponse,
         poort_shared::dto::AccessTokenClaims,
+        poort_shared::dto::OfficeSort,
+        poort_shared::dto::SortOrder,
         poort_shared::dto::UserTokenClaims,
         poort_shared::dto::EherkenningRefusal,
     )),

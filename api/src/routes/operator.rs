@@ -8,8 +8,8 @@ use poort_shared::ErrorBody;
 use poort_shared::dto::{
     AccountDetailResponse, AccountListResponse, AuditPageResponse, CreateOfficeRequest,
     CreatePortfolioRequest, InvitationListResponse, InvitationResponse, InviteOperatorRequest,
-    InviteRequest, OfficeListResponse, OfficeResponse, PortfolioListResponse, PortfolioResponse,
-    Role, UpdateOfficeRequest, UpdatePortfolioRequest,
+    InviteRequest, OfficeListResponse, OfficeResponse, OfficeSort, PortfolioListResponse,
+    PortfolioResponse, Role, SortOrder, UpdateOfficeRequest, UpdatePortfolioRequest,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -30,8 +30,18 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OfficeSearchQuery {
-    /// Part of the office name or KvK number.
+    /// Part of the office name, its KvK number or one of its portfolios' agency numbers.
     pub q: Option<String>,
+    /// What the list is ordered by (default `name`; ties by name).
+    pub sort: Option<OfficeSort>,
+    /// `asc` (default) or `desc`.
+    pub order: Option<SortOrder>,
+    /// Paging: how many offices to skip (0–1,000,000, default 0).
+    #[param(minimum = 0, maximum = 1000000)]
+    pub offset: Option<i64>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -79,7 +89,8 @@ impl From<OperatorAuditQuery> for AuditQuery {
 #[utoipa::path(
     get, path = "/api/operator/offices", tag = "operator", params(OfficeSearchQuery),
     responses(
-        (status = 200, description = "Offices by name", body = OfficeListResponse),
+        (status = 200, description = "One page of the offices, in the order asked", body = OfficeListResponse),
+        (status = 400, description = "`invalid_request`: an unknown sort or order, a limit or offset out of range", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`: not in the relations team", body = ErrorBody),
     ),
@@ -90,9 +101,18 @@ pub async fn list_offices(
     _caller: OperatorCaller<ManageOffices>,
     query: web::Query<OfficeSearchQuery>,
 ) -> Result<web::Json<OfficeListResponse>, ApiError> {
-    Ok(web::Json(OfficeListResponse {
-        offices: offices::list(&state, query.q.as_deref()).await?,
-    }))
+    let q = query.into_inner();
+    Ok(web::Json(
+        offices::list(
+            &state,
+            q.q.as_deref(),
+            q.sort.unwrap_or_default(),
+            q.order.unwrap_or_default(),
+            q.offset,
+            q.limit,
+        )
+        .await?,
+    ))
 }
 
 /// Creates an office.

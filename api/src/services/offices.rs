@@ -2,7 +2,10 @@
 //! office's own administrators (for granting rights).
 
 use poort_shared::ErrorCode;
-use poort_shared::dto::{AuditAction, OfficeResponse, PortfolioResponse, RightResponse};
+use poort_shared::dto::{
+    AuditAction, OFFICE_OFFSET_MAX, OFFICE_PAGE, OFFICE_PAGE_MAX, OfficeListResponse,
+    OfficeResponse, OfficeSort, PortfolioResponse, RightResponse, SortOrder,
+};
 use poort_shared::validate::{AgencyNumber, KvkNumber, parse_name};
 use serde_json::json;
 use uuid::Uuid;
@@ -11,6 +14,7 @@ use crate::auth::principal::Actor;
 use crate::domain::{Office, OfficeSummary, Portfolio};
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store::offices::OfficeListing;
 use crate::store::{StoreError, new_id};
 
 fn office_response(s: OfficeSummary) -> OfficeResponse {
@@ -40,12 +44,43 @@ fn conflict(code: ErrorCode) -> impl Fn(StoreError) -> ApiError {
     }
 }
 
-pub async fn list(state: &AppState, query: Option<&str>) -> Result<Vec<OfficeResponse>, ApiError> {
+/// One page of the office list. A search of spaces only is no search; the page size is
+/// 1–200 (default 50) and the offset at most 1,000,000.
+pub async fn list(
+    state: &AppState,
+    query: Option<&str>,
+    sort: OfficeSort,
+    order: SortOrder,
+    offset: Option<i64>,
+    limit: Option<i64>,
+) -> Result<OfficeListResponse, ApiError> {
+    let limit = limit.unwrap_or(OFFICE_PAGE);
+    if !(1..=OFFICE_PAGE_MAX).contains(&limit) {
+        return Err(ApiError::invalid_request(
+            "limit: must be between 1 and 200",
+        ));
+    }
+    let offset = offset.unwrap_or(0);
+    if !(0..=OFFICE_OFFSET_MAX).contains(&offset) {
+        return Err(ApiError::invalid_request(
+            "offset: must be between 0 and 1000000",
+        ));
+    }
     let query = query.map(str::trim).filter(|q| !q.is_empty());
+    let listing = OfficeListing {
+        query,
+        sort,
+        order,
+        offset,
+        limit,
+    };
     let mut tx = state.store.read().await?;
-    let offices = tx.list_offices(query, 500).await?;
+    let (offices, total) = tx.list_offices(&listing).await?;
     tx.commit().await?;
-    Ok(offices.into_iter().map(office_response).collect())
+    Ok(OfficeListResponse {
+        offices: offices.into_iter().map(office_response).collect(),
+        total,
+    })
 }
 
 async fn summary(state: &AppState, id: Uuid) -> Result<OfficeResponse, ApiError> {

@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use poort_shared::dto::{OfficeSort, SortOrder};
 use poort_shared::validate::{AgencyNumber, KvkNumber};
 use uuid::Uuid;
 
@@ -22,13 +23,13 @@ pub trait Offices: Send {
     /// Takes the office's row lock: serialises changes that must keep an office invariant
     /// (at least one administrator) across instances.
     async fn lock_office(&mut self, id: Uuid) -> Result<(), StoreError>;
-    /// Offices by name (case-insensitive), optionally matching part of the name or KvK number,
-    /// with their numbers of portfolios and accounts.
+    /// One page of the offices (optionally those matching part of the name, the KvK number or
+    /// one of their agency numbers) in the order asked, with their numbers of portfolios and
+    /// accounts; and how many match in all.
     async fn list_offices(
         &mut self,
-        query: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<OfficeSummary>, StoreError>;
+        listing: &OfficeListing<'_>,
+    ) -> Result<(Vec<OfficeSummary>, i64), StoreError>;
     /// One office with its numbers of portfolios and accounts.
     async fn office_summary(&mut self, id: Uuid) -> Result<Option<OfficeSummary>, StoreError>;
 
@@ -178,6 +179,55 @@ macro_rules! portfolio_cols {
     };
 }
 
+/// A page of the office list: the search, the order and the page.
+#[derive(Debug, Clone, Copy)]
+pub struct OfficeListing<'a> {
+    pub query: Option<&'a str>,
+    pub sort: OfficeSort,
+    pub order: SortOrder,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+impl<'a> OfficeListing<'a> {
+    /// The first `limit` offices by name, matching `query` when given.
+    pub fn by_name(query: Option<&'a str>, limit: i64) -> Self {
+        OfficeListing {
+            query,
+            sort: OfficeSort::Name,
+            order: SortOrder::Asc,
+            offset: 0,
+            limit,
+        }
+    }
+
+    /// The statement's `WHERE` (with `$1` the search pattern, when there is a search) and
+    /// `ORDER BY`; both are made from fixed pieces only. Ties are broken by name and id, so
+    /// pages never overlap.
+    pub(crate) fn clauses(&self) -> (&'static str, String) {
+        let filter = if self.query.is_some() {
+            "WHERE LOWER(o.name) LIKE $1 ESCAPE '\\' OR o.kvk_number LIKE $1 ESCAPE '\\' \
+             OR EXISTS (SELECT 1 FROM portfolios p WHERE p.office_id = o.id \
+                        AND LOWER(p.agency_number) LIKE $1 ESCAPE '\\') "
+        } else {
+            ""
+        };
+        let dir = match self.order {
+            SortOrder::Asc => "ASC",
+            SortOrder::Desc => "DESC",
+        };
+        let order = match self.sort {
+            OfficeSort::Name => format!("ORDER BY LOWER(o.name) {dir}, o.id {dir}"),
+            OfficeSort::KvkNumber => format!("ORDER BY o.kvk_number {dir}, o.id {dir}"),
+            OfficeSort::CreatedAt => format!("ORDER BY o.created_at {dir}, o.id {dir}"),
+            OfficeSort::AccountCount => {
+                format!("ORDER BY account_count {dir}, LOWER(o.name) ASC, o.id ASC")
+            }
+        };
+        (filter, order)
+    }
+}
+
 macro_rules! office_summary_select {
     () => {
         "SELECT o.id, o.name, o.kvk_number, o.created_at, o.updated_at, \
@@ -240,27 +290,32 @@ macro_rules! offices_sql {
 
             async fn list_offices(
                 &mut self,
-                query: Option<&str>,
-                limit: i64,
-            ) -> Result<Vec<$crate::domain::OfficeSummary>, $crate::store::StoreError> {
+                listing: &$crate::store::offices::OfficeListing<'_>,
+            ) -> Result<(Vec<$crate::domain::OfficeSummary>, i64), $crate::store::StoreError> {
                 type Row = $crate::store::offices::OfficeSummaryRow;
+                let (filter, order) = listing.clauses();
+                let pattern = listing.query.map($crate::store::sql::like_pattern);
+                let next = if pattern.is_some() { 2 } else { 1 };
+                let page_sql = format!(
+                    "{}{filter}{order} LIMIT ${next} OFFSET ${}",
+                    office_summary_select!(),
+                    next + 1
+                );
+                let count_sql = format!("SELECT COUNT(*) FROM offices o {filter}");
                 let conn = self.conn().await?;
-                let rows: Vec<Row> = match query {
-                    Some(q) => sqlx::query_as(concat!(
-                        office_summary_select!(),
-                        "WHERE LOWER(o.name) LIKE $1 ESCAPE '\\' OR o.kvk_number LIKE $1 ESCAPE '\\' \
-                         ORDER BY LOWER(o.name), o.id LIMIT $2"
-                    ))
-                    .bind($crate::store::sql::like_pattern(q))
-                    .bind(limit)
-                    .fetch_all(conn)
-                    .await?,
-                    None => sqlx::query_as(concat!(office_summary_select!(), "ORDER BY LOWER(o.name), o.id LIMIT $1"))
-                        .bind(limit)
-                        .fetch_all(conn)
-                        .await?,
-                };
-                $crate::store::offices::all(rows)
+                let mut page = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(page_sql));
+                let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
+                if let Some(pattern) = &pattern {
+                    page = page.bind(pattern.clone());
+                    count = count.bind(pattern.clone());
+                }
+                let rows = page
+                    .bind(listing.limit)
+                    .bind(listing.offset)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                let total = count.fetch_one(&mut *conn).await?;
+                Ok(($crate::store::offices::all(rows)?, total))
             }
 
             async fn office_summary(&mut self, id: uuid::Uuid) -> Result<Option<$crate::domain::OfficeSummary>, $crate::store::StoreError> {

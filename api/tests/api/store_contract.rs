@@ -9,8 +9,11 @@ use poort_api::domain::{
     Account, CodePurpose, Invitation, InvitationEvent, InvitationLink, InvitationState, Office,
     PasswordReset, Portfolio, Session, Setup, SignInAttempt, SignInStage, VerificationCode,
 };
+use poort_api::store::offices::OfficeListing;
 use poort_api::store::{AuditFilter, AuditRecord, Store, StoreError, new_id};
-use poort_shared::dto::{AccountStatus, AuditAction, InvitationEventKind, InvitationKind, Role};
+use poort_shared::dto::{
+    AccountStatus, AuditAction, InvitationEventKind, InvitationKind, OfficeSort, Role, SortOrder,
+};
 use poort_shared::validate::{AgencyNumber, Email, KvkNumber, MobileNumber};
 use uuid::Uuid;
 
@@ -140,7 +143,11 @@ async fn offices_and_portfolios_are_stored_found_listed_and_unique(store: Arc<dy
     let mut tx = store.begin().await.unwrap();
     assert_eq!(tx.get_office(a.id).await.unwrap(), Some(a.clone()));
     assert_eq!(tx.get_office(Uuid::nil()).await.unwrap(), None);
-    let all = tx.list_offices(None, 10).await.unwrap();
+    let all = tx
+        .list_offices(&OfficeListing::by_name(None, 10))
+        .await
+        .unwrap()
+        .0;
     assert_eq!(
         all.iter()
             .map(|s| s.office.name.as_str())
@@ -149,19 +156,95 @@ async fn offices_and_portfolios_are_stored_found_listed_and_unique(store: Arc<dy
         "by name, case-insensitively"
     );
     assert_eq!((all[0].portfolio_count, all[0].account_count), (2, 1));
-    assert_eq!(tx.list_offices(Some("BRAVO"), 10).await.unwrap().len(), 1);
     assert_eq!(
-        tx.list_offices(Some("2000"), 10).await.unwrap()[0]
+        tx.list_offices(&OfficeListing::by_name(Some("BRAVO"), 10))
+            .await
+            .unwrap()
+            .0
+            .len(),
+        1
+    );
+    assert_eq!(
+        tx.list_offices(&OfficeListing::by_name(Some("2000"), 10))
+            .await
+            .unwrap()
+            .0[0]
             .office
             .id,
         b.id
     );
     assert_eq!(
-        tx.list_offices(Some("0%"), 10).await.unwrap().len(),
+        tx.list_offices(&OfficeListing::by_name(Some("0%"), 10))
+            .await
+            .unwrap()
+            .0
+            .len(),
         1,
         "LIKE wildcards in the query are literal"
     );
-    assert_eq!(tx.list_offices(None, 1).await.unwrap().len(), 1);
+    assert_eq!(
+        tx.list_offices(&OfficeListing::by_name(None, 1))
+            .await
+            .unwrap(),
+        (vec![all[0].clone()], 2),
+        "one page, and how many there are in all"
+    );
+    // By an agency number of one of its portfolios, in any case.
+    assert_eq!(
+        tx.list_offices(&OfficeListing::by_name(Some("ag-1"), 10))
+            .await
+            .unwrap()
+            .0[0]
+            .office
+            .id,
+        a.id
+    );
+    // Every order asked, both ways; the second page holds what the first did not.
+    for sort in OfficeSort::ALL {
+        let up = OfficeListing {
+            sort,
+            ..OfficeListing::by_name(None, 10)
+        };
+        let down = OfficeListing {
+            order: SortOrder::Desc,
+            ..up
+        };
+        let (asc, _) = tx.list_offices(&up).await.unwrap();
+        let (desc, _) = tx.list_offices(&down).await.unwrap();
+        assert_eq!(asc.len(), 2, "{sort:?}");
+        if sort != OfficeSort::AccountCount {
+            assert_eq!(
+                asc.iter().rev().collect::<Vec<_>>(),
+                desc.iter().collect::<Vec<_>>(),
+                "{sort:?}"
+            );
+        }
+        let (second, total) = tx
+            .list_offices(&OfficeListing {
+                offset: 1,
+                limit: 1,
+                ..up
+            })
+            .await
+            .unwrap();
+        assert_eq!((second, total), (vec![asc[1].clone()], 2), "{sort:?}");
+    }
+    let by_accounts = OfficeListing {
+        sort: OfficeSort::AccountCount,
+        order: SortOrder::Desc,
+        ..OfficeListing::by_name(None, 10)
+    };
+    assert_eq!(
+        tx.list_offices(&by_accounts).await.unwrap().0[0].office.id,
+        a.id,
+        "the office with an account first"
+    );
+    assert_eq!(
+        tx.list_offices(&OfficeListing::by_name(Some("niets"), 10))
+            .await
+            .unwrap(),
+        (Vec::new(), 0)
+    );
     let summary = tx.office_summary(b.id).await.unwrap().unwrap();
     assert_eq!(
         (

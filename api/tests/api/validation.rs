@@ -52,6 +52,28 @@ async fn malformed_office_and_invitation_input_is_refused_with_stable_codes_and_
         assert!((400..500).contains(&status), "{body} → {status}");
         assert_eq!(code(&answer), expected, "{body}");
     }
+    // The office list's order and page are checked too.
+    for query in [
+        "sort=size",
+        "order=down",
+        "limit=0",
+        "limit=201",
+        "offset=-1",
+        "offset=1000001",
+        "limit=ten",
+    ] {
+        let (status, answer) = operator
+            .get(&format!("/api/operator/offices?{query}"))
+            .await;
+        assert_eq!(status, 400, "{query}: {answer}");
+        assert_eq!(code(&answer), "invalid_request", "{query}");
+    }
+    let (status, answer) = operator
+        .get("/api/operator/offices?q=AG-2&sort=account_count&order=desc&offset=0&limit=200")
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["total"], 1, "found by an agency number: {answer}");
+    assert_eq!(answer["offices"][0]["id"], office.to_string());
     let (status, answer) = operator
         .post(
             &format!("/api/operator/offices/{office}/portfolios"),

@@ -40,8 +40,70 @@ pub struct OfficeResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OfficeListResponse {
+    /// One page of the offices found, in the order asked.
     pub offices: Vec<OfficeResponse>,
+    /// How many offices match the search (on every page together).
+    pub total: i64,
 }
+
+/// What the office list is ordered by (`name` when not given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OfficeSort {
+    #[default]
+    Name,
+    KvkNumber,
+    CreatedAt,
+    AccountCount,
+}
+
+impl OfficeSort {
+    pub const ALL: [OfficeSort; 4] = [
+        OfficeSort::Name,
+        OfficeSort::KvkNumber,
+        OfficeSort::CreatedAt,
+        OfficeSort::AccountCount,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OfficeSort::Name => "name",
+            OfficeSort::KvkNumber => "kvk_number",
+            OfficeSort::CreatedAt => "created_at",
+            OfficeSort::AccountCount => "account_count",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// Ascending (`asc`, the default) or descending (`desc`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    #[default]
+    Asc,
+    Desc,
+}
+
+impl SortOrder {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Asc => "asc",
+            SortOrder::Desc => "desc",
+        }
+    }
+}
+
+/// The office list's page size when none is asked, and the largest one.
+pub const OFFICE_PAGE: i64 = 50;
+pub const OFFICE_PAGE_MAX: i64 = 200;
+/// The furthest an office list can be paged (`offset`).
+pub const OFFICE_OFFSET_MAX: i64 = 1_000_000;
 
 /// A new portfolio of an office. The agency number is unique across all offices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
