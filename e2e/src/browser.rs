@@ -340,6 +340,15 @@ impl Browser {
         .await;
     }
 
+    /// Waits until the page's address (path and query) contains `part`.
+    pub async fn wait_url_contains(&self, part: &str) {
+        crate::eventually(15, &format!("an address with {part}"), || async {
+            let url = self.driver.current_url().await.ok()?;
+            url.as_str().contains(part).then_some(())
+        })
+        .await;
+    }
+
     /// The text of the element with this id.
     pub async fn text(&self, id: &str) -> String {
         self.by_id(id).await.text().await.unwrap_or_default()

@@ -10,8 +10,8 @@ use crate::components::{Footer, Header};
 use crate::i18n::provide_i18n;
 use crate::pages::{
     AcceptInvitation, EherkenningRefused, ForgotEmail, ForgotPassword, MyAccount, NotFound,
-    OfficeAdmin, OfficeApiClients, Operator, OperatorApiClients, Outbox, ResetPassword, SignIn,
-    Start, Status,
+    OfficeAdmin, OfficeApiClients, Operator, OperatorApiClients, OperatorNewOffice, OperatorOffice,
+    Outbox, ResetPassword, SignIn, Start, Status,
 };
 use crate::session::provide_session;
 
@@ -43,6 +43,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/beheer/koppelingen") view=OfficeApiClients />
                     <Route path=path!("/relatiebeheer") view=Operator />
                     <Route path=path!("/relatiebeheer/koppelingen") view=OperatorApiClients />
+                    <Route path=path!("/relatiebeheer/kantoren/nieuw") view=OperatorNewOffice />
+                    <Route path=path!("/relatiebeheer/kantoren/:id") view=OperatorOffice />
                     <Route path=path!("/eherkenning/geweigerd") view=EherkenningRefused />
                     <Route path=path!("/status") view=Status />
                     <Route path=path!("/dev/outbox") view=Outbox />

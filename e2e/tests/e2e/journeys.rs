@@ -173,6 +173,8 @@ async fn the_whole_journey(setting: Setting) {
     // Office, two portfolios, and its first user administrator.
     ops.click("go-operator").await;
     ops.by_id("page-operator").await;
+    ops.click("new-office").await;
+    ops.by_id("page-new-office").await;
     ops.fill("office-name", "Adviesbureau Jansen").await;
     ops.fill("office-kvk", "12345678").await;
     ops.click("office-submit").await;
@@ -190,7 +192,26 @@ async fn the_whole_journey(setting: Setting) {
     ops.by_id("admin-invited").await;
     ops.wait_text("office-invitations", "anna@jansen.example")
         .await;
+    ops.wait_text("office-numbers", "12345678").await;
+    // The office's page lists its accounts and its trail, the invitation just sent included.
+    ops.wait_text("search-results", "anna@jansen.example").await;
+    ops.wait_text("audit-table", "invitation.sent").await;
     ops.screenshot("operator-office").await;
+    // Back to the offices: a table found by an agency number, ordered by a column, all in the
+    // address.
+    ops.click("back-to-offices").await;
+    ops.by_id("office-table").await;
+    ops.fill("office-search", "ag-2").await;
+    ops.click("office-search-submit").await;
+    ops.wait_url_contains("q=ag-2").await;
+    ops.wait_text("office-table", "Adviesbureau Jansen").await;
+    ops.click("sort-kvk_number").await;
+    ops.wait_url_contains("sort=kvk_number").await;
+    ops.wait_text("office-count", "1").await;
+    ops.screenshot("operator-offices").await;
+    ops.click("office-12345678").await;
+    ops.wait_text("office-title", "Adviesbureau Jansen").await;
+    ops.click("back-to-offices").await;
     ops.click("tab-audit").await;
     ops.wait_text("audit-table", "invitation.sent").await;
     ops.screenshot("operator-audit").await;

@@ -129,7 +129,7 @@ async fn delete<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
     send(Request::delete(path)).await
 }
 
-fn encode(text: &str) -> String {
+pub fn encode(text: &str) -> String {
     js_sys::encode_uri_component(text).into()
 }
 
@@ -436,8 +436,23 @@ pub async fn office_portfolios() -> ApiResult<PortfolioListResponse> {
 }
 
 // --- relations team
-pub async fn operator_offices(query: String) -> ApiResult<OfficeListResponse> {
-    get(&format!("/api/operator/offices?q={}", encode(&query))).await
+/// One page of the office list, as the relations team's table asks it.
+pub async fn operator_offices(
+    query: String,
+    sort: OfficeSort,
+    order: SortOrder,
+    offset: i64,
+) -> ApiResult<OfficeListResponse> {
+    get(&format!(
+        "/api/operator/offices?q={}&sort={}&order={}&offset={offset}&limit={OFFICE_PAGE}",
+        encode(&query),
+        sort.as_str(),
+        order.as_str()
+    ))
+    .await
+}
+pub async fn operator_office(id: Uuid) -> ApiResult<OfficeResponse> {
+    get(&format!("/api/operator/offices/{id}")).await
 }
 pub async fn operator_create_office(name: String, kvk_number: String) -> ApiResult<OfficeResponse> {
     post(
@@ -473,8 +488,18 @@ pub async fn operator_invite(
     )
     .await
 }
-pub async fn operator_accounts(query: String) -> ApiResult<AccountListResponse> {
-    get(&format!("/api/operator/accounts?q={}", encode(&query))).await
+pub async fn operator_accounts(
+    query: String,
+    office: Option<Uuid>,
+) -> ApiResult<AccountListResponse> {
+    let office = office
+        .map(|o| format!("&office_id={o}"))
+        .unwrap_or_default();
+    get(&format!(
+        "/api/operator/accounts?q={}{office}",
+        encode(&query)
+    ))
+    .await
 }
 pub async fn operator_account(id: Uuid) -> ApiResult<AccountDetailResponse> {
     get(&format!("/api/operator/accounts/{id}")).await
@@ -497,8 +522,15 @@ pub async fn operator_invitation_action(id: Uuid, resend: bool) -> ApiResult<Inv
     )
     .await
 }
-pub async fn operator_audit(action: String, before: Option<Uuid>) -> ApiResult<AuditPageResponse> {
+pub async fn operator_audit(
+    action: String,
+    office: Option<Uuid>,
+    before: Option<Uuid>,
+) -> ApiResult<AuditPageResponse> {
     let mut path = format!("/api/operator/audit?limit=50&action={}", encode(&action));
+    if let Some(office) = office {
+        path.push_str(&format!("&office_id={office}"));
+    }
     if let Some(before) = before {
         path.push_str(&format!("&before={before}"));
     }

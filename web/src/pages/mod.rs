@@ -19,7 +19,7 @@ pub use invitation::AcceptInvitation;
 pub use my_account::MyAccount;
 pub use not_found::NotFound;
 pub use office_admin::OfficeAdmin;
-pub use operator::Operator;
+pub use operator::{Operator, OperatorNewOffice, OperatorOffice};
 pub use outbox::Outbox;
 pub use recovery::{ForgotEmail, ForgotPassword, ResetPassword};
 pub use sign_in::SignIn;

@@ -1,12 +1,19 @@
-//! The relations team's console: offices and their portfolios, inviting an office's first
-//! user administrator, finding accounts across offices, an account's detail (re-send or
-//! withdraw invitations, delete after confirmation, reset the sign-in set-up), and the audit
-//! trail with a filter. A list reloads after the writes on what it shows; the writes of an
-//! office's or an account's detail are made by the list above it, whose counts or entries they
-//! change.
+//! The relations team's console: the offices as a table (search by name, KvK number or agency
+//! number, order by a column, pages; all of it in the address), a page per office
+//! (`/relatiebeheer/kantoren/{id}`: its portfolios, inviting its user administrator, its
+//! invitations, accounts and audit trail) and one to make an office
+//! (`/relatiebeheer/kantoren/nieuw`); finding accounts across offices, an account's detail
+//! (re-send or withdraw invitations, delete after confirmation, reset the sign-in set-up), and
+//! the audit trail with a filter. A list reloads after the writes on what it shows; the writes
+//! of an office's or an account's detail are made by the page or list above it, whose counts or
+//! entries they change.
 
 use leptos::prelude::*;
-use poort_shared::dto::{AccountDetailResponse, InviteRequest, OfficeResponse, RightResponse};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use poort_shared::dto::{
+    AccountDetailResponse, InviteRequest, OFFICE_PAGE, OfficeResponse, OfficeSort, RightResponse,
+    SortOrder,
+};
 use uuid::Uuid;
 
 use crate::api::{self, ClientArea};
@@ -39,12 +46,15 @@ pub fn Operator() -> impl IntoView {
 #[component]
 fn OperatorPage() -> impl IntoView {
     let i18n = use_i18n();
-    let tab = RwSignal::new("offices");
-    let tab_button = move |id: &'static str, nl: &'static str, en: &'static str| {
+    let query = use_query_map();
+    // The tab is in the address (`?tab=accounts`), so a link to it works and Back returns.
+    let tab = Memo::new(move |_| query.with(|q| q.get("tab")).unwrap_or_default());
+    let tab_link = move |id: &'static str, nl: &'static str, en: &'static str| {
+        let current = move || tab.get() == id || (id == "offices" && tab.get().is_empty());
         view! {
-            <button type="button" role="tab" id=format!("tab-{id}") aria-selected=move || (tab.get() == id).to_string() on:click=move |_| tab.set(id)>
+            <a href=format!("/relatiebeheer?tab={id}") role="tab" id=format!("tab-{id}") aria-selected=move || current().to_string()>
                 {i18n.t(nl, en)}
-            </button>
+            </a>
         }
     };
     view! {
@@ -52,11 +62,11 @@ fn OperatorPage() -> impl IntoView {
             <h1>{i18n.t("Team Relatiebeheer", "Relations team")}</h1>
             <AreaTabs area=ClientArea::Operator current=AreaTab::People />
             <div class="tabs" role="tablist">
-                {tab_button("offices", "Kantoren", "Offices")}
-                {tab_button("accounts", "Accounts", "Accounts")}
-                {tab_button("audit", "Audittrail", "Audit trail")}
+                {tab_link("offices", "Kantoren", "Offices")}
+                {tab_link("accounts", "Accounts", "Accounts")}
+                {tab_link("audit", "Audittrail", "Audit trail")}
             </div>
-            {move || match tab.get() {
+            {move || match tab.get().as_str() {
                 "accounts" => view! { <AccountSearch /> }.into_any(),
                 "audit" => view! { <AuditTrail /> }.into_any(),
                 _ => view! { <Offices /> }.into_any(),
@@ -65,22 +75,148 @@ fn OperatorPage() -> impl IntoView {
     }
 }
 
+/// The address of the office list with this search, order and page.
+fn offices_url(q: &str, sort: OfficeSort, order: SortOrder, page: i64) -> String {
+    format!(
+        "/relatiebeheer?tab=offices&q={}&sort={}&order={}&page={page}",
+        api::encode(q),
+        sort.as_str(),
+        order.as_str()
+    )
+}
+
+/// The offices as a table: search (name, KvK number, agency number), order by a column, a page
+/// of 50 at a time. All of it is in the address.
 #[component]
 fn Offices() -> impl IntoView {
     let i18n = use_i18n();
-    let name = RwSignal::new(String::new());
-    let kvk = RwSignal::new(String::new());
-    let selected = RwSignal::new(None::<OfficeResponse>);
-    let create = write(move |_: &()| async move {
-        let office = api::operator_create_office(name.get_untracked(), kvk.get_untracked()).await?;
-        name.set(String::new());
-        kvk.set(String::new());
-        selected.set(Some(office));
-        Ok(())
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let search = Memo::new(move |_| query.with(|q| q.get("q")).unwrap_or_default());
+    let sort = Memo::new(move |_| {
+        query
+            .with(|q| q.get("sort"))
+            .and_then(|s| OfficeSort::parse(&s))
+            .unwrap_or_default()
     });
-    // Made here: a new portfolio or administrator changes the office's counts in the list. Its
-    // answer is what was added.
-    let add = ItemWrite::new(|office, addition: &Addition| {
+    let order = Memo::new(move |_| match query.with(|q| q.get("order")).as_deref() {
+        Some("desc") => SortOrder::Desc,
+        _ => SortOrder::Asc,
+    });
+    let page = Memo::new(move |_| {
+        query
+            .with(|q| q.get("page"))
+            .and_then(|p| p.parse::<i64>().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1)
+    });
+    let typed = RwSignal::new(search.get_untracked());
+    let offices = LocalResource::new(move || {
+        let (q, s, o, p) = (search.get(), sort.get(), order.get(), page.get());
+        api::operator_offices(q, s, o, (p - 1) * OFFICE_PAGE)
+    });
+    let on_search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let url = offices_url(
+            &typed.get_untracked(),
+            sort.get_untracked(),
+            order.get_untracked(),
+            1,
+        );
+        navigate(&url, Default::default());
+    };
+    // A column's heading: a link that orders by it (again: the other way round).
+    let heading = move |by: OfficeSort, nl: &'static str, en: &'static str| {
+        let active = move || sort.get() == by;
+        let href = move || {
+            let flip = active() && order.get() == SortOrder::Asc;
+            offices_url(
+                &search.get(),
+                by,
+                if flip {
+                    SortOrder::Desc
+                } else {
+                    SortOrder::Asc
+                },
+                1,
+            )
+        };
+        let aria = move || match (active(), order.get()) {
+            (false, _) => "none",
+            (true, SortOrder::Asc) => "ascending",
+            (true, SortOrder::Desc) => "descending",
+        };
+        let mark = move || match (active(), order.get()) {
+            (false, _) => "",
+            (true, SortOrder::Asc) => " ▲",
+            (true, SortOrder::Desc) => " ▼",
+        };
+        view! {
+            <th aria-sort=aria><a href=href id=format!("sort-{}", by.as_str())>{i18n.t(nl, en)}<span aria-hidden="true">{mark}</span></a></th>
+        }
+    };
+    view! {
+        <div class="section" id="offices-section">
+            <h2>{i18n.t("Kantoren", "Offices")}</h2>
+            <p><a href="/relatiebeheer/kantoren/nieuw" class="button" id="new-office">{i18n.t("Nieuw kantoor", "New office")}</a></p>
+            <form id="office-search-form" role="search" on:submit=on_search>
+                <Field id="office-search" kind="search" required=false label=i18n.s("Naam, KvK-nummer of agentnummer", "Name, KvK number or agency number") value=typed />
+                <button type="submit" id="office-search-submit">{i18n.t("Zoeken", "Search")}</button>
+            </form>
+            <Transition fallback=|| view! { <div class="table-wrap placeholder"></div> }>
+                {move || Suspend::new(async move {
+                    match offices.await {
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(list) => {
+                            let (total, shown) = (list.total, i64::try_from(list.offices.len()).unwrap_or(0));
+                            let first = (page.get_untracked() - 1) * OFFICE_PAGE;
+                            let (q, s, o, p) = (search.get_untracked(), sort.get_untracked(), order.get_untracked(), page.get_untracked());
+                            view! {
+                                <p id="office-count" aria-live="polite">{move || if total == 0 {
+                                    i18n.tr("Geen kantoren gevonden.", "No offices found.").to_string()
+                                } else {
+                                    format!("{} {}–{} {} {total}", i18n.tr("Kantoor", "Office"), first + 1, first + shown, i18n.tr("van", "of"))
+                                }}</p>
+                                <div class="table-wrap">
+                                    <table id="office-table" class="cards">
+                                        <thead><tr>
+                                            {heading(OfficeSort::Name, "Naam", "Name")}
+                                            {heading(OfficeSort::KvkNumber, "KvK-nummer", "KvK number")}
+                                            <th>{i18n.t("Portefeuilles", "Portfolios")}</th>
+                                            {heading(OfficeSort::AccountCount, "Accounts", "Accounts")}
+                                            {heading(OfficeSort::CreatedAt, "Aangemaakt", "Created")}
+                                        </tr></thead>
+                                        <tbody>
+                                            {list.offices.into_iter().map(|o| view! {
+                                                <tr>
+                                                    <td data-label=i18n.t("Naam", "Name")><a href=format!("/relatiebeheer/kantoren/{}", o.id) id=format!("office-{}", o.kvk_number)>{o.name.clone()}</a></td>
+                                                    <td data-label=i18n.t("KvK-nummer", "KvK number")>{o.kvk_number.clone()}</td>
+                                                    <td data-label=i18n.t("Portefeuilles", "Portfolios")>{o.portfolio_count}</td>
+                                                    <td data-label=i18n.t("Accounts", "Accounts")>{o.account_count}</td>
+                                                    <td data-label=i18n.t("Aangemaakt", "Created")>{move || i18n.time(o.created_at)}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                                <nav class="pager" id="office-pager" aria-label=i18n.t("Bladeren", "Pages")>
+                                    {(p > 1).then(|| view! { <a href=offices_url(&q, s, o, p - 1) id="office-pager-previous">{i18n.t("← Vorige", "← Previous")}</a>" " })}
+                                    {(first + shown < total).then(|| view! { <a href=offices_url(&q, s, o, p + 1) id="office-pager-next">{i18n.t("Volgende →", "Next →")}</a> })}
+                                </nav>
+                            }
+                            .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// The write that adds a portfolio or invites an administrator to an office; its answer is what
+/// was added.
+fn addition_write() -> ItemWrite<Addition, Addition> {
+    ItemWrite::new(|office, addition: &Addition| {
         let addition = addition.clone();
         async move {
             match addition.clone() {
@@ -99,12 +235,29 @@ fn Offices() -> impl IntoView {
             }
             Ok(addition)
         }
+    })
+}
+
+#[component]
+pub fn OperatorNewOffice() -> impl IntoView {
+    view! { <RequireSignIn><NewOfficePage /></RequireSignIn> }
+}
+
+/// A new office on a page of its own; once made, its page opens.
+#[component]
+fn NewOfficePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let navigate = use_navigate();
+    let name = RwSignal::new(String::new());
+    let kvk = RwSignal::new(String::new());
+    let create = write(move |_: &()| async move {
+        api::operator_create_office(name.get_untracked(), kvk.get_untracked()).await
     });
-    let (created, added) = (create.saved(), add.write.saved());
-    let offices = LocalResource::new(move || {
-        created.track();
-        added.track();
-        api::operator_offices(String::new())
+    create.on_success(move |office: &OfficeResponse| {
+        navigate(
+            &format!("/relatiebeheer/kantoren/{}", office.id),
+            Default::default(),
+        );
     });
     let pending = create.pending();
     let error = create.failure();
@@ -113,47 +266,81 @@ fn Offices() -> impl IntoView {
         create.start(());
     };
     view! {
-        <div class="section" id="offices-section">
-            <h2>{i18n.t("Kantoren", "Offices")}</h2>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match offices.await {
-                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="offices" id="office-list">
-                                {list.offices.into_iter().map(|o| {
-                                    let office = o.clone();
-                                    view! {
-                                        <li>
-                                            <button type="button" class="link office" id=format!("office-{}", o.kvk_number) on:click=move |_| selected.set(Some(office.clone()))>
-                                                {format!("{} (KvK {})", o.name, o.kvk_number)}
-                                            </button>
-                                            {format!(" — {} / {}", o.portfolio_count, o.account_count)}
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }
-                        .into_any(),
-                    }
-                })}
-            </Transition>
-            <h3>{i18n.t("Nieuw kantoor", "New office")}</h3>
+        <section class="page" id="page-new-office">
+            <p><a href="/relatiebeheer" id="back-to-offices">{i18n.t("← Kantoren", "← Offices")}</a></p>
+            <h1>{i18n.t("Nieuw kantoor", "New office")}</h1>
             <MaybeError error />
             <form id="office-form" on:submit=on_create>
                 <Field id="office-name" label=i18n.s("Naam", "Name") value=name />
                 <Field id="office-kvk" inputmode="numeric" label=i18n.s("KvK-nummer (8 cijfers)", "KvK number (8 digits)") value=kvk />
                 <Submit id="office-submit" label=i18n.s("Kantoor toevoegen", "Add office") pending />
             </form>
-        </div>
-        {move || selected.get().map(|office| view! { <OfficeDetail office add /> })}
+        </section>
     }
 }
 
 #[component]
-fn OfficeDetail(office: OfficeResponse, add: ItemWrite<Addition, Addition>) -> impl IntoView {
+pub fn OperatorOffice() -> impl IntoView {
+    view! { <RequireSignIn><OfficePage /></RequireSignIn> }
+}
+
+/// One office: its numbers, portfolios, administrators' invitations, accounts and audit trail.
+#[component]
+fn OfficePage() -> impl IntoView {
     let i18n = use_i18n();
-    let id = office.id;
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        params
+            .with(|p| p.get("id"))
+            .and_then(|s| s.parse::<Uuid>().ok())
+    });
+    let add = addition_write();
+    let added = add.write.saved();
+    let summary = LocalResource::new(move || {
+        added.track();
+        let id = id.get();
+        async move {
+            match id {
+                Some(id) => api::operator_office(id).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    });
+    view! {
+        <section class="page wide" id="page-operator-office">
+            <p><a href="/relatiebeheer" id="back-to-offices">{i18n.t("← Kantoren", "← Offices")}</a></p>
+            <Transition fallback=|| view! { <h1 class="placeholder">" "</h1> }>
+                {move || Suspend::new(async move {
+                    match summary.await {
+                        Err(e) => view! { <h1>{i18n.t("Kantoor", "Office")}</h1><ErrorNotice error=e /> }.into_any(),
+                        Ok(None) => view! { <h1>{i18n.t("Dit kantoor bestaat niet.", "This office does not exist.")}</h1> }.into_any(),
+                        Ok(Some(o)) => view! {
+                            <h1 id="office-title">{o.name.clone()}</h1>
+                            <p id="office-numbers">{move || format!(
+                                "KvK {} · {} {} · {} {}",
+                                o.kvk_number,
+                                o.portfolio_count,
+                                i18n.tr("portefeuilles", "portfolios"),
+                                o.account_count,
+                                i18n.tr("accounts", "accounts"),
+                            )}</p>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+            {move || id.get().map(|id| view! {
+                <OfficeDetail id add />
+                <AccountSearch office=id changed=added />
+                <AuditTrail office=id changed=added />
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn OfficeDetail(id: Uuid, add: ItemWrite<Addition, Addition>) -> impl IntoView {
+    let i18n = use_i18n();
     let agency = RwSignal::new(String::new());
     let pname = RwSignal::new(String::new());
     let admin_name = RwSignal::new(String::new());
@@ -214,7 +401,6 @@ fn OfficeDetail(office: OfficeResponse, add: ItemWrite<Addition, Addition>) -> i
     });
     view! {
         <div class="section" id="office-detail">
-            <h2>{office.name.clone()}" · KvK "{office.kvk_number.clone()}</h2>
             <MaybeError error />
             <h3>{i18n.t("Portefeuilles", "Portfolios")}</h3>
             <Transition fallback=|| ()>
@@ -263,8 +449,14 @@ fn OfficeDetail(office: OfficeResponse, add: ItemWrite<Addition, Addition>) -> i
     }
 }
 
+/// Accounts across offices, or of one office (`office`: then all of them are listed at once).
 #[component]
-fn AccountSearch() -> impl IntoView {
+fn AccountSearch(
+    #[prop(optional)] office: Option<Uuid>,
+    /// Moves when something on the page above changed the accounts (they reload).
+    #[prop(optional)]
+    changed: Option<Memo<usize>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let query = RwSignal::new(String::new());
     let submitted = RwSignal::new(String::new());
@@ -285,7 +477,10 @@ fn AccountSearch() -> impl IntoView {
     let results = LocalResource::new(move || {
         deleted.track();
         let q = submitted.get();
-        async move { api::operator_accounts(q).await }
+        if let Some(changed) = changed {
+            changed.track();
+        }
+        async move { api::operator_accounts(q, office).await }
     });
     let selected = RwSignal::new(None::<Uuid>);
     let on_search = move |ev: leptos::ev::SubmitEvent| {
@@ -427,8 +622,14 @@ fn AccountDetail(
     }
 }
 
+/// The audit trail, of every office or of one (`office`).
 #[component]
-fn AuditTrail() -> impl IntoView {
+fn AuditTrail(
+    #[prop(optional)] office: Option<Uuid>,
+    /// Moves when something on the page above was done (the trail reloads).
+    #[prop(optional)]
+    changed: Option<Memo<usize>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let action = RwSignal::new(String::new());
     let filter = RwSignal::new(String::new());
@@ -436,7 +637,10 @@ fn AuditTrail() -> impl IntoView {
     let page = LocalResource::new(move || {
         let a = filter.get();
         let b = before.get();
-        async move { api::operator_audit(a, b).await }
+        if let Some(changed) = changed {
+            changed.track();
+        }
+        async move { api::operator_audit(a, office, b).await }
     });
     let on_filter = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
