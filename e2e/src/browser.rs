@@ -160,6 +160,24 @@ impl Browser {
                 widths[1],
                 path.display()
             );
+            // Nor does a table scroll sideways inside the page: on a phone it is a list of cards.
+            let scrolling = self
+                .driver
+                .execute(
+                    "return [...document.querySelectorAll('.table-wrap')]\
+                       .filter(w => w.scrollWidth > w.clientWidth + 1)\
+                       .map(w => (w.querySelector('table') || w).id || w.className);",
+                    vec![],
+                )
+                .await
+                .expect("tables' widths");
+            let scrolling: Vec<String> = scrolling.convert().expect("a list");
+            assert!(
+                scrolling.is_empty(),
+                "{label}: these tables scroll sideways on a {} px screen: {scrolling:?} (see {})",
+                widths[1],
+                path.display()
+            );
         }
         path
     }

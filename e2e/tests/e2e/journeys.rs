@@ -230,6 +230,9 @@ async fn the_whole_journey(setting: Setting) {
     )
     .await;
     admin.click("go-admin").await;
+    admin.by_id("accounts-table").await;
+    admin.click("tab-invite").await;
+    admin.wait_url_contains("tab=invite").await;
     admin.by_id("invite-form").await;
     admin.fill("invite-name", "Bert Adviseur").await;
     admin.fill("invite-email", "bert@jansen.example").await;
@@ -240,8 +243,31 @@ async fn the_whole_journey(setting: Setting) {
     let bert_mail = count_to(&base, "bert@jansen.example").await;
     admin.click("invite-submit").await;
     admin.by_id("invitation-sent").await;
+    admin.click("tab-invitations").await;
     admin
         .wait_text("invitation-list", "bert@jansen.example")
+        .await;
+    // Each invitation's history is folded away until asked for.
+    let history = admin
+        .css("#invitation-bert-jansen-example details.history")
+        .await;
+    assert!(history.attr("open").await.unwrap().is_none());
+    admin
+        .css("#invitation-bert-jansen-example details.history summary")
+        .await
+        .click()
+        .await
+        .unwrap();
+    admin
+        .wait_text(
+            "invitation-bert-jansen-example",
+            if en { "sent" } else { "verstuurd" },
+        )
+        .await;
+    admin.screenshot("admin-invitations-history").await;
+    admin.click("tab-accounts").await;
+    admin
+        .wait_text("accounts-table", "bert@jansen.example")
         .await;
     admin.screenshot("admin-accounts").await;
 
@@ -373,10 +399,12 @@ async fn the_whole_journey(setting: Setting) {
 
     // An adviser without rights: geen toegang, naming the administrator.
     let zonder_mail = count_to(&base, "zonder@jansen.example").await;
+    admin.click("tab-invite").await;
     admin.fill("invite-name", "Zonder Rechten").await;
     admin.fill("invite-email", "zonder@jansen.example").await;
     admin.click("invite-submit").await;
     admin.by_id("invitation-sent").await;
+    admin.click("tab-invitations").await;
     admin
         .wait_text("invitation-list", "zonder@jansen.example")
         .await;

@@ -1,10 +1,12 @@
-//! The office user administrator's screen: the office's accounts (status, last sign-in,
-//! factors, rights; search), inviting a colleague with a rights matrix (portfolios × rights),
-//! the invitations with their history and re-send / withdraw, editing rights, deactivating
-//! and reactivating, and the administrator role. The screen makes its writes ([`AdminWrites`])
-//! and both lists reload after each of them.
+//! The office user administrator's screen, in three parts kept in the address (`?tab=`): the
+//! office's accounts (status, last sign-in, factors, rights; search; editing rights,
+//! deactivating and reactivating, the administrator role), inviting a colleague with a rights
+//! matrix (portfolios × rights), and the invitations, each with its history folded away, and
+//! re-send / withdraw. The screen makes its writes ([`AdminWrites`]) and the lists reload
+//! after each of them.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 use poort_shared::dto::{
     AccountResponse, AccountStatus, InvitationEventKind, InvitationResponse, InvitationStatus,
     InviteRequest, PortfolioResponse, PortfolioRightsResponse, RightResponse, RightsGrant, Role,
@@ -99,10 +101,26 @@ fn OfficeAdminPage() -> impl IntoView {
         load_catalogue(api::office_portfolios().await.map(|p| p.portfolios)).await
     });
     let writes = AdminWrites::new();
+    let query = use_query_map();
+    // The part shown is in the address (`?tab=invite`), so a link to it works and Back returns.
+    let tab = Memo::new(move |_| query.with(|q| q.get("tab")).unwrap_or_default());
+    let tab_link = move |id: &'static str, nl: &'static str, en: &'static str| {
+        let current = move || tab.get() == id || (id == "accounts" && tab.get().is_empty());
+        view! {
+            <a href=format!("/beheer?tab={id}") role="tab" id=format!("tab-{id}") aria-selected=move || current().to_string()>
+                {i18n.t(nl, en)}
+            </a>
+        }
+    };
     view! {
         <section class="page wide" id="page-office-admin">
             <h1>{i18n.t("Gebruikersbeheer", "User management")}</h1>
             <AreaTabs area=ClientArea::Office current=AreaTab::People />
+            <div class="tabs" role="tablist">
+                {tab_link("accounts", "Accounts", "Accounts")}
+                {tab_link("invite", "Uitnodigen", "Invite")}
+                {tab_link("invitations", "Uitnodigingen", "Invitations")}
+            </div>
             <Transition fallback=move || view! { <p class="loading">{i18n.t("Bezig met laden…", "Loading…")}</p> }>
                 {move || Suspend::new(async move {
                     match catalogue.await {
@@ -110,9 +128,11 @@ fn OfficeAdminPage() -> impl IntoView {
                         Ok(catalogue) => {
                             let catalogue = StoredValue::new(catalogue);
                             view! {
-                                <InviteForm catalogue invite=writes.invite />
-                                <Accounts catalogue writes />
-                                <Invitations writes />
+                                {move || match tab.get().as_str() {
+                                    "invite" => view! { <InviteForm catalogue invite=writes.invite /> }.into_any(),
+                                    "invitations" => view! { <Invitations writes /> }.into_any(),
+                                    _ => view! { <Accounts catalogue writes /> }.into_any(),
+                                }}
                             }
                             .into_any()
                         }
@@ -169,7 +189,7 @@ pub fn RightsMatrix(
     let rights_head = rights.clone();
     view! {
         <div class="table-wrap">
-            <table class="matrix">
+            <table class="matrix cards">
                 <caption>{i18n.t("Rechten per portefeuille", "Rights per portfolio")}</caption>
                 <thead>
                     <tr>
@@ -190,13 +210,18 @@ pub fn RightsMatrix(
                                     let code = r.code.clone();
                                     let code_check = code.clone();
                                     let id = format!("{prefix}-{agency}-{code}");
-                                    let label = r.label_nl.clone();
+                                    let (nl, en) = (r.label_nl.clone(), r.label_en.clone());
+                                    let label = move || if i18n.lang() == Lang::En { en.clone() } else { nl.clone() };
+                                    let aria = {
+                                        let (agency, label) = (agency.clone(), label.clone());
+                                        move || format!("{agency} {}", label())
+                                    };
                                     view! {
-                                        <td>
+                                        <td data-label=label>
                                             <input
                                                 type="checkbox"
                                                 id=id
-                                                aria-label=format!("{agency} {label}")
+                                                aria-label=aria
                                                 prop:checked=move || selected.with(|s| s.contains(&(pid, code_check.clone())))
                                                 on:change=move |ev| {
                                                     let on = event_target_checked(&ev);
@@ -318,7 +343,7 @@ fn Accounts(catalogue: StoredValue<Catalogue>, writes: AdminWrites) -> impl Into
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                         Ok(list) => view! {
                             <div class="table-wrap">
-                                <table class="accounts" id="accounts-table">
+                                <table class="accounts cards" id="accounts-table">
                                     <thead><tr>
                                         <th>{i18n.t("Naam", "Name")}</th>
                                         <th>{i18n.t("E-mailadres", "E-mail address")}</th>
@@ -374,11 +399,11 @@ fn AccountRow(
     let email_id = account.email.replace(['@', '.'], "-");
     view! {
         <tr id=format!("account-{email_id}") data-status=status.as_str()>
-            <td>{account.name.clone()}{is_admin.then(|| view! { <span class="badge">{i18n.t("beheerder", "administrator")}</span> })}</td>
-            <td>{account.email.clone()}</td>
-            <td class="status">{move || status_label(i18n, status)}</td>
-            <td>{move || account.last_sign_in_at.map(|t| i18n.time(t)).unwrap_or_else(|| "—".into())}</td>
-            <td>{move || {
+            <td data-label=i18n.t("Naam", "Name")>{account.name.clone()}{is_admin.then(|| view! { <span class="badge">{i18n.t("beheerder", "administrator")}</span> })}</td>
+            <td data-label=i18n.t("E-mailadres", "E-mail address")>{account.email.clone()}</td>
+            <td class="status" data-label=i18n.t("Status", "Status")>{move || status_label(i18n, status)}</td>
+            <td data-label=i18n.t("Laatst ingelogd", "Last sign-in")>{move || account.last_sign_in_at.map(|t| i18n.time(t)).unwrap_or_else(|| "—".into())}</td>
+            <td data-label=i18n.t("Inlogmethoden", "Sign-in methods")>{move || {
                 let mut f = Vec::new();
                 if factors.password { f.push(i18n.tr("wachtwoord", "password")); }
                 if factors.mobile { f.push(i18n.tr("sms", "SMS")); }
@@ -386,8 +411,8 @@ fn AccountRow(
                 if factors.eherkenning { f.push("eHerkenning"); }
                 f.join(", ")
             }}</td>
-            <td class="rights">{shown_rights}</td>
-            <td class="actions">
+            <td class="rights" data-label=i18n.t("Rechten", "Rights")>{shown_rights}</td>
+            <td class="actions" data-label=i18n.t("Acties", "Actions")>
                 <MaybeError error />
                 <button type="button" class="link" id=format!("edit-rights-{email_id}") on:click=move |_| editing.set(if editing.get_untracked() == Some(id) { None } else { Some(id) })>
                     {i18n.t("Rechten", "Rights")}
@@ -483,14 +508,18 @@ pub fn InvitationItem(
     };
     let email_id = invitation.email.replace(['@', '.'], "-");
     let events = invitation.events.clone();
+    let count = events.len();
     view! {
         <li class="invitation" id=format!("invitation-{email_id}") data-status=format!("{:?}", invitation.status).to_lowercase()>
             <p><strong>{invitation.name.clone()}</strong>" · "{invitation.email.clone()}" · "<span class="status">{status}</span></p>
-            <ol class="history">
-                {events.into_iter().map(|e| view! {
-                    <li>{move || i18n.time(e.at)}" — "{move || event_label(i18n, e.kind)}{e.actor_name.map(|n| format!(" ({n})"))}</li>
-                }).collect_view()}
-            </ol>
+            <details class="history">
+                <summary>{move || format!("{} ({count})", i18n.tr("Geschiedenis", "History"))}</summary>
+                <ol class="history">
+                    {events.into_iter().map(|e| view! {
+                        <li>{move || i18n.time(e.at)}" — "{move || event_label(i18n, e.kind)}{e.actor_name.map(|n| format!(" ({n})"))}</li>
+                    }).collect_view()}
+                </ol>
+            </details>
             <MaybeError error />
             {open.then(|| view! {
                 <button type="button" class="link" id=format!("resend-{email_id}") disabled=move || pending.get() on:click=act(true)>{i18n.t("Opnieuw versturen", "Send again")}</button>

@@ -662,7 +662,7 @@ fn AuditTrail(
                             let next = p.next_before;
                             view! {
                                 <div class="table-wrap">
-                                    <table id="audit-table">
+                                    <table id="audit-table" class="cards">
                                         <thead><tr>
                                             <th>{i18n.t("Tijd", "Time")}</th>
                                             <th>{i18n.t("Handeling", "Action")}</th>
@@ -675,11 +675,11 @@ fn AuditTrail(
                                                 let who = |r: Option<poort_shared::dto::AuditAccountRef>| r.map(|r| r.name.unwrap_or_else(|| format!("[{}]", &r.id.to_string()[..8]))).unwrap_or_default();
                                                 view! {
                                                     <tr>
-                                                        <td>{move || i18n.time(e.at)}</td>
-                                                        <td>{let action = e.action.clone(); move || i18n.action(&action)}<br /><code class="code">{e.action.clone()}</code></td>
-                                                        <td>{who(e.actor.clone())}</td>
-                                                        <td>{who(e.target.clone())}</td>
-                                                        <td>{e.client_ip.clone().unwrap_or_default()}</td>
+                                                        <td data-label=i18n.t("Tijd", "Time")>{move || i18n.time(e.at)}</td>
+                                                        <td data-label=i18n.t("Handeling", "Action")>{let action = e.action.clone(); move || i18n.action(&action)}<br /><code class="code">{e.action.clone()}</code></td>
+                                                        <td data-label=i18n.t("Door", "By")>{who(e.actor.clone())}</td>
+                                                        <td data-label=i18n.t("Betreft", "Concerns")>{who(e.target.clone())}</td>
+                                                        <td data-label=i18n.t("Vanaf", "From")>{e.client_ip.clone().unwrap_or_default()}</td>
                                                     </tr>
                                                 }
                                             }).collect_view()}
