@@ -133,7 +133,9 @@ impl Browser {
             .current_url()
             .await
             .map(|u| u.path().to_string());
-        if url.is_ok_and(|p| !p.starts_with("/api/docs")) {
+        // The API's documentation page (Swagger UI) is not ours to check.
+        let ours = url.is_ok_and(|p| !p.starts_with("/api/docs"));
+        if ours {
             let blocked: Vec<String> = blocked
                 .convert()
                 .expect("the CSP listener is installed on every page");
@@ -141,6 +143,9 @@ impl Browser {
                 blocked.is_empty(),
                 "{label}: the Content-Security-Policy blocked {blocked:?}"
             );
+        }
+        if ours {
+            self.check_accessibility(label, &path).await;
         }
         if self.emulated {
             // On a phone nothing may stick out sideways.
@@ -180,6 +185,65 @@ impl Browser {
             );
         }
         path
+    }
+
+    /// Runs axe-core (`POORT_TEST_AXE`: the path of `axe.min.js`, which `cargo xtask test`
+    /// installs) on the page as it is, for WCAG 2.1 A and AA; fails on any violation and
+    /// notes the screen's result in `e2e/artifacts/axe.txt`.
+    async fn check_accessibility(&self, label: &str, path: &std::path::Path) {
+        let Some((passed, violations)) = self.axe().await else {
+            return;
+        };
+        assert!(passed > 0, "{label}: axe-core checked nothing");
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let line = format!(
+            "{name}: {} violation(s), {passed} rules passed{}\n",
+            violations.len(),
+            violations
+                .iter()
+                .map(|v| format!("\n  {v}"))
+                .collect::<String>()
+        );
+        use std::io::Write as _;
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(artifacts_dir().join("axe.txt"))
+        {
+            let _ = file.write_all(line.as_bytes());
+        }
+        assert!(
+            violations.is_empty(),
+            "{label}: axe-core finds WCAG 2.1 AA violations: {violations:#?} (see {})",
+            path.display()
+        );
+    }
+
+    /// Runs axe-core (`POORT_TEST_AXE`) on the page for WCAG 2.1 A and AA: the number of
+    /// rules that passed and the violations found. None when `POORT_TEST_AXE` is not set.
+    pub async fn axe(&self) -> Option<(u64, Vec<String>)> {
+        let source = std::env::var_os("POORT_TEST_AXE")?;
+        let source = std::fs::read_to_string(&source).expect("POORT_TEST_AXE: axe.min.js");
+        self.driver
+            .execute(format!("{source}\nreturn 1;"), vec![])
+            .await
+            .expect("axe-core loads");
+        let found = self
+            .driver
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })\
+                   .then(r => done({ passed: r.passes.length, violations: r.violations.map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 4).map(n => n.target.join(' ')).join(', ')}`) }))\
+                   .catch(e => done({ passed: 0, violations: ['axe failed: ' + e] }));",
+                vec![],
+            )
+            .await
+            .expect("axe-core runs");
+        let found = found.json();
+        let passed = found["passed"].as_u64().unwrap_or(0);
+        let violations: Vec<String> =
+            serde_json::from_value(found["violations"].clone()).expect("a list of violations");
+        Some((passed, violations))
     }
 
     /// The whole page as PNG through the DevTools protocol (a WebDriver screenshot only holds

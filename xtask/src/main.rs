@@ -329,9 +329,10 @@ fn test(env: &Env) -> Result<(), String> {
         .and_then(|()| tools::ensure_browser())
         .and_then(|()| tools::ensure_haproxy())
         .and_then(|()| tools::ensure_python_tools(env))
-        .and_then(|()| tools::ensure_broker(env));
-    let broker_dir = match setup {
-        Ok(dir) => dir,
+        .and_then(|()| tools::ensure_broker(env))
+        .and_then(|broker| Ok((broker, tools::ensure_axe(env)?)));
+    let (broker_dir, axe) = match setup {
+        Ok(dirs) => dirs,
         Err(e) => return Err(format!("setting up test tools failed: {e}")),
     };
     let postgres = tools::ensure_postgres(env);
@@ -370,6 +371,7 @@ fn test(env: &Env) -> Result<(), String> {
             "POORT_TEST_BROKER_MODULES".into(),
             broker_dir.join("node_modules").display().to_string(),
         ),
+        ("POORT_TEST_AXE".into(), axe.display().to_string()),
     ];
     match &postgres_url {
         Some(url) => test_env.push(("POORT_TEST_POSTGRES_URL".into(), url.clone())),

@@ -323,26 +323,49 @@ pub fn ensure_python_tools(env: &Env) -> Result<(), String> {
 /// copied into `<cache>/broker`, and `npm ci` there when node_modules is missing or the lock
 /// changed. Returns that folder (the tests get its `node_modules`).
 pub fn ensure_broker(env: &Env) -> Result<PathBuf, String> {
-    let source = env.root.join("e2e").join("broker");
-    let dir = env.cache_dir.join("broker");
+    ensure_npm_folder(
+        env,
+        "broker",
+        "oidc-provider",
+        "oidc-provider for the eHerkenning test broker (npm ci)",
+    )
+}
+
+/// axe-core for the browser tests' accessibility check (`e2e/axe`), installed the same way.
+/// Returns the path of `axe.min.js`.
+pub fn ensure_axe(env: &Env) -> Result<PathBuf, String> {
+    let dir = ensure_npm_folder(
+        env,
+        "axe",
+        "axe-core",
+        "axe-core for the accessibility check (npm ci)",
+    )?;
+    Ok(dir.join("node_modules").join("axe-core").join("axe.min.js"))
+}
+
+/// `e2e/<name>`'s package.json and lock copied into `<cache>/<name>`, and `npm ci` there when
+/// `node_modules/<probe>` is missing or the lock changed.
+fn ensure_npm_folder(env: &Env, name: &str, probe: &str, what: &str) -> Result<PathBuf, String> {
+    let source = env.root.join("e2e").join(name);
+    let dir = env.cache_dir.join(name);
     let read = |path: &Path| {
         std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
     let manifest = read(&source.join("package.json"))?;
     let lock = read(&source.join("package-lock.json"))?;
     let installed_lock = std::fs::read(dir.join("package-lock.json")).ok();
-    let ready = dir.join("node_modules").join("oidc-provider").is_dir()
+    let ready = dir.join("node_modules").join(probe).is_dir()
         && installed_lock.as_deref() == Some(lock.as_slice());
     if ready {
         return Ok(dir);
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    for (name, bytes) in [("package.json", &manifest), ("package-lock.json", &lock)] {
-        std::fs::write(dir.join(name), bytes)
-            .map_err(|e| format!("cannot write {}: {e}", dir.join(name).display()))?;
+    for (file, bytes) in [("package.json", &manifest), ("package-lock.json", &lock)] {
+        std::fs::write(dir.join(file), bytes)
+            .map_err(|e| format!("cannot write {}: {e}", dir.join(file).display()))?;
     }
     run_install(
-        "oidc-provider for the eHerkenning test broker (npm ci)",
+        what,
         "10 seconds",
         Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])

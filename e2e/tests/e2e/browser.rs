@@ -306,3 +306,32 @@ async fn the_sign_in_form_accepts_input_before_the_app_has_arrived() {
     browser.screenshot("sign-in-code-after-shell").await;
     browser.quit().await;
 }
+
+/// The accessibility check every screenshot runs (axe-core, WCAG 2.1 AA) finds what it should:
+/// on a page with an unlabelled field, poor contrast and no language it reports each.
+#[tokio::test]
+async fn the_accessibility_check_finds_violations_on_a_page_that_has_them() {
+    if std::env::var_os("POORT_TEST_AXE").is_none() {
+        eprintln!("skipped: POORT_TEST_AXE is not set (cargo xtask test sets it)");
+        return;
+    }
+    let b = Browser::start("axe-self-test", 1280, 900).await;
+    b.driver
+        .goto(
+            "data:text/html,<!doctype html><html><head><title>x</title></head><body>\
+             <main><input type=text><p style='color:%23bbb;background:%23fff'>grijs</p></main></body></html>",
+        )
+        .await
+        .unwrap();
+    let (passed, violations) = b.axe().await.unwrap();
+    assert!(passed > 0);
+    for rule in ["label", "color-contrast", "html-has-lang"] {
+        assert!(
+            violations
+                .iter()
+                .any(|v| v.starts_with(&format!("{rule} "))),
+            "{rule} in {violations:#?}"
+        );
+    }
+    b.quit().await;
+}
