@@ -10,6 +10,7 @@ use poort_e2e::browser::Browser;
 use poort_e2e::db::Kind;
 use poort_e2e::eventually;
 use poort_e2e::server::{Poort, base_env, dist_dir, run};
+use serde_json::json;
 
 use crate::support::{code_in, count_to, dev_server, link_in, next_message, totp};
 
@@ -378,11 +379,29 @@ async fn the_whole_journey(setting: Setting) {
     admin
         .wait_text("account-bert-jansen-example", "Bert Adviseur")
         .await;
+    // In a modal dialog: Escape closes it and the focus returns to the button that opened it.
+    admin.click("edit-rights-bert-jansen-example").await;
+    admin.by_id("rights-form").await;
+    let state = dialog_state(&admin).await;
+    assert_eq!(
+        (&state[0], &state[1]),
+        (&json!(true), &json!(true)),
+        "open, modal, focus inside: {state}"
+    );
+    admin
+        .driver
+        .action_chain()
+        .send_keys(thirtyfour::Key::Escape)
+        .perform()
+        .await
+        .unwrap();
+    dialog_closed(&admin, "on Escape").await;
     admin.click("edit-rights-bert-jansen-example").await;
     admin.by_id("rights-form").await;
     admin.click("edit-AG-1-report_claims").await;
     admin.screenshot("admin-rights").await;
     admin.click("rights-submit").await;
+    dialog_closed(&admin, "after saving").await;
     let report_claims = if en { "Report claims" } else { "Schade melden" };
     eventually(15, "AG-1 to carry the new right", || async {
         let row = admin
@@ -777,4 +796,34 @@ async fn an_expired_password_is_replaced_at_sign_in() {
         b.by_id("page-start").await;
         b.quit().await;
     }
+}
+
+/// Whether the rights dialog is open as a modal, whether the focus is inside it, and the id of
+/// the focused element.
+async fn dialog_state(b: &Browser) -> serde_json::Value {
+    b.driver
+        .execute(
+            "const d = document.getElementById('rights-dialog-bert-jansen-example');\
+             const f = document.activeElement;\
+             return [!!d && d.open && d.matches(':modal'), !!d && d.contains(f), f && f.id];",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .json()
+        .clone()
+}
+
+/// Waits until the rights dialog is closed with the focus back on the button that opened it.
+async fn dialog_closed(b: &Browser, when: &str) {
+    let closed = json!([false, false, "edit-rights-bert-jansen-example"]);
+    let mut state = serde_json::Value::Null;
+    for _ in 0..50 {
+        state = dialog_state(b).await;
+        if state == closed {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("the rights dialog closed {when}, the focus on its button: {state}");
 }

@@ -329,7 +329,12 @@ fn Accounts(catalogue: StoredValue<Catalogue>, writes: AdminWrites) -> impl Into
         async move { api::office_accounts(q).await }
     });
     let editing = RwSignal::new(None::<Uuid>);
-    writes.rights.write.on_success(move |_| editing.set(None));
+    // After a save the rows are drawn anew: the focus goes back to the new row's button.
+    let focus_back = RwSignal::new(None::<Uuid>);
+    writes.rights.write.on_success(move |_| {
+        focus_back.set(editing.get_untracked());
+        editing.set(None);
+    });
     view! {
         <div class="section" id="accounts-section">
             <h2>{i18n.t("Accounts van het kantoor", "Accounts of the office")}</h2>
@@ -354,7 +359,7 @@ fn Accounts(catalogue: StoredValue<Catalogue>, writes: AdminWrites) -> impl Into
                                         <th>{i18n.t("Acties", "Actions")}</th>
                                     </tr></thead>
                                     <tbody>
-                                        {list.accounts.into_iter().map(|a| view! { <AccountRow account=a catalogue editing writes /> }).collect_view()}
+                                        {list.accounts.into_iter().map(|a| view! { <AccountRow account=a catalogue editing focus_back writes /> }).collect_view()}
                                     </tbody>
                                 </table>
                             </div>
@@ -372,10 +377,31 @@ fn AccountRow(
     account: AccountResponse,
     catalogue: StoredValue<Catalogue>,
     editing: RwSignal<Option<Uuid>>,
+    focus_back: RwSignal<Option<Uuid>>,
     writes: AdminWrites,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let id = account.id;
+    // The rights are edited in a modal dialog: the browser keeps the focus inside it and closes
+    // it on Escape; the focus then returns to the button that opened it.
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let opener = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        let open = editing.get() == Some(id);
+        let (Some(d), Some(button)) = (dialog.get(), opener.get()) else {
+            return;
+        };
+        if open && !d.open() {
+            let _ = d.show_modal();
+        } else if !open && d.open() {
+            d.close();
+            let _ = button.focus();
+        } else if !open && focus_back.get_untracked() == Some(id) {
+            focus_back.set(None);
+            let _ = button.focus();
+        }
+    });
+    let name = account.name.clone();
     let change = writes.account;
     let pending = change.pending();
     let error = change.failure_for(id);
@@ -414,9 +440,24 @@ fn AccountRow(
             <td class="rights" data-label=i18n.t("Rechten", "Rights")>{shown_rights}</td>
             <td class="actions" data-label=i18n.t("Acties", "Actions")>
                 <MaybeError error />
-                <button type="button" class="link" id=format!("edit-rights-{email_id}") on:click=move |_| editing.set(if editing.get_untracked() == Some(id) { None } else { Some(id) })>
+                <button type="button" class="link" id=format!("edit-rights-{email_id}") node_ref=opener aria-haspopup="dialog" on:click=move |_| editing.set(Some(id))>
                     {i18n.t("Rechten", "Rights")}
                 </button>
+                <dialog class="dialog" id=format!("rights-dialog-{email_id}") node_ref=dialog aria-labelledby=format!("rights-title-{email_id}")
+                    on:close=move |_| {
+                        if editing.get_untracked() == Some(id) {
+                            editing.set(None);
+                        }
+                        if let Some(button) = opener.get_untracked() {
+                            let _ = button.focus();
+                        }
+                    }>
+                    <h2 id=format!("rights-title-{email_id}")>{move || format!("{} {name}", i18n.tr("Rechten van", "Rights of"))}</h2>
+                    <Show when=move || editing.get() == Some(id)>
+                        <RightsEditor id initial=initial.clone() catalogue rights=writes.rights />
+                    </Show>
+                    <button type="button" class="secondary" id="rights-cancel" on:click=move |_| editing.set(None)>{i18n.t("Annuleren", "Cancel")}</button>
+                </dialog>
                 {match status {
                     AccountStatus::Deactivated => view! { <button type="button" class="link" id=format!("reactivate-{email_id}") disabled=move || pending.get() on:click=reactivate>{i18n.t("Heractiveren", "Reactivate")}</button> }.into_any(),
                     _ => view! { <button type="button" class="link" id=format!("deactivate-{email_id}") disabled=move || pending.get() on:click=deactivate>{i18n.t("Deactiveren", "Deactivate")}</button> }.into_any(),
@@ -428,9 +469,6 @@ fn AccountRow(
                 }}
             </td>
         </tr>
-        <Show when=move || editing.get() == Some(id)>
-            <tr class="editor"><td colspan="7"><RightsEditor id initial=initial.clone() catalogue rights=writes.rights /></td></tr>
-        </Show>
     }
 }
 
