@@ -13,5 +13,6 @@ mod http;
 mod instances;
 mod integrators;
 mod journeys;
+mod keyboard;
 mod security;
 mod support;
