@@ -3,6 +3,7 @@
 //! that office (another office's accounts and invitations answer 404).
 
 use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
 use poort_shared::ErrorBody;
 use poort_shared::dto::{
     AccountDetailResponse, AccountListResponse, AccountResponse, AuditPageResponse,
@@ -53,6 +54,10 @@ pub struct OfficeAuditQuery {
     pub action: Option<String>,
     /// Paging: events older than this event id (`next_before` of the previous page).
     pub before: Option<Uuid>,
+    /// Only events at or after this moment (RFC 3339, e.g. `2026-12-01T00:00:00Z`).
+    pub since: Option<DateTime<Utc>>,
+    /// Only events before this moment (RFC 3339); after `since` when both are given.
+    pub until: Option<DateTime<Utc>>,
     /// Page size, 1–500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
@@ -66,6 +71,8 @@ impl From<OfficeAuditQuery> for AuditQuery {
             api_client_id: q.api_client_id,
             action: q.action,
             before: q.before,
+            since: q.since,
+            until: q.until,
             limit: q.limit,
         }
     }

@@ -4,6 +4,7 @@
 //! Every handler takes an [`Operator`] (401 without a session, 403 for anyone else).
 
 use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
 use poort_shared::ErrorBody;
 use poort_shared::dto::{
     AccountDetailResponse, AccountListResponse, AuditPageResponse, CreateOfficeRequest,
@@ -67,6 +68,10 @@ pub struct OperatorAuditQuery {
     pub action: Option<String>,
     /// Paging: events older than this event id (`next_before` of the previous page).
     pub before: Option<Uuid>,
+    /// Only events at or after this moment (RFC 3339, e.g. `2026-12-01T00:00:00Z`).
+    pub since: Option<DateTime<Utc>>,
+    /// Only events before this moment (RFC 3339); after `since` when both are given.
+    pub until: Option<DateTime<Utc>>,
     /// Page size, 1–500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
@@ -80,6 +85,8 @@ impl From<OperatorAuditQuery> for AuditQuery {
             api_client_id: q.api_client_id,
             action: q.action,
             before: q.before,
+            since: q.since,
+            until: q.until,
             limit: q.limit,
         }
     }

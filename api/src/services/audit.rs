@@ -1,6 +1,7 @@
 //! Reading the audit trail: the relations team everything, an office's administrators their
 //! own office.
 
+use chrono::{DateTime, Utc};
 use poort_shared::dto::{AuditAccountRef, AuditClientRef, AuditEventResponse, AuditPageResponse};
 use uuid::Uuid;
 
@@ -15,6 +16,8 @@ pub struct AuditQuery {
     pub api_client_id: Option<Uuid>,
     pub action: Option<String>,
     pub before: Option<Uuid>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
     pub limit: Option<i64>,
 }
 
@@ -29,6 +32,12 @@ pub async fn page(
             "limit: must be between 1 and 500",
         ));
     }
+    if q.since
+        .zip(q.until)
+        .is_some_and(|(since, until)| since >= until)
+    {
+        return Err(ApiError::invalid_request("until: must be after since"));
+    }
     let office_id = match scope {
         Scope::Office(own) => Some(own),
         Scope::All => q.office_id,
@@ -41,6 +50,8 @@ pub async fn page(
             api_client_id: q.api_client_id,
             action: q.action.filter(|a| !a.is_empty()),
             before: q.before,
+            since: q.since,
+            until: q.until,
             limit: limit + 1,
         })
         .await?;

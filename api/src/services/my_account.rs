@@ -492,6 +492,8 @@ pub async fn events(
             api_client_id: None,
             action: None,
             before: None,
+            since: None,
+            until: None,
             limit: Some(50),
         },
     )

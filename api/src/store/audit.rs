@@ -54,11 +54,15 @@ pub struct AuditFilter {
     pub action: Option<String>,
     /// Only events older than this one (paging).
     pub before: Option<Uuid>,
+    /// Only events at or after this moment.
+    pub since: Option<DateTime<Utc>>,
+    /// Only events before this moment.
+    pub until: Option<DateTime<Utc>>,
     pub limit: i64,
 }
 
 /// The statement for `filter`: a condition for each filter given, numbered in the order
-/// office, account, action, before, API client, then the limit.
+/// office, account, action, before, API client, since, until, then the limit.
 pub fn query_sql(filter: &AuditFilter) -> String {
     let mut sql = String::from(
         "SELECT e.id, e.at, e.action, e.actor_id, ac.name AS actor_name, ac.email AS actor_email, \
@@ -93,6 +97,12 @@ pub fn query_sql(filter: &AuditFilter) -> String {
     }
     if filter.api_client_id.is_some() {
         sql.push_str(&format!(" AND e.actor_client_id = ${}", next()));
+    }
+    if filter.since.is_some() {
+        sql.push_str(&format!(" AND e.at >= ${}", next()));
+    }
+    if filter.until.is_some() {
+        sql.push_str(&format!(" AND e.at < ${}", next()));
     }
     sql.push_str(&format!(" ORDER BY e.id DESC LIMIT ${}", next()));
     sql
@@ -185,6 +195,12 @@ macro_rules! audit_store_sql {
                 }
                 if let Some(client) = filter.api_client_id {
                     query = query.bind(client);
+                }
+                if let Some(since) = filter.since {
+                    query = query.bind($crate::clock::to_millis(since));
+                }
+                if let Some(until) = filter.until {
+                    query = query.bind($crate::clock::to_millis(until));
                 }
                 let rows = query.bind(filter.limit).fetch_all(&self.pool).await?;
                 $crate::store::offices::all(rows)

@@ -1432,6 +1432,27 @@ async fn the_audit_trail_is_read_newest_first_with_filters_and_pages(store: Arc<
         next.iter().map(|e| e.id).collect::<Vec<_>>(),
         [all[1].id, all[2].id]
     );
+    // By period: at or after `since`, before `until`, with the other filters too.
+    let first = all.iter().map(|e| e.at).min().unwrap();
+    let last = all.iter().map(|e| e.at).max().unwrap();
+    let ms = Duration::milliseconds(1);
+    let period = |since, until| AuditFilter {
+        since,
+        until,
+        ..Default::default()
+    };
+    assert_eq!(query(period(Some(first), Some(last + ms))).await.len(), 3);
+    assert_eq!(query(period(Some(last + ms), None)).await.len(), 0);
+    assert_eq!(query(period(None, Some(first))).await.len(), 0);
+    assert_eq!(
+        query(AuditFilter {
+            office_id: Some(o.id),
+            ..period(Some(first), None)
+        })
+        .await
+        .len(),
+        2
+    );
 }
 
 async fn rate_limits_count_in_fixed_windows(store: Arc<dyn Store>) {

@@ -68,6 +68,34 @@ async fn malformed_office_and_invitation_input_is_refused_with_stable_codes_and_
         assert_eq!(status, 400, "{query}: {answer}");
         assert_eq!(code(&answer), "invalid_request", "{query}");
     }
+    // The audit trail's period: moments in RFC 3339, the end after the start.
+    for query in [
+        "since=gisteren",
+        "until=2026-13-01T00:00:00Z",
+        "since=2026-12-02T00:00:00Z&until=2026-12-01T00:00:00Z",
+        "since=2026-12-01T00:00:00Z&until=2026-12-01T00:00:00Z",
+    ] {
+        let (status, answer) = operator.get(&format!("/api/operator/audit?{query}")).await;
+        assert_eq!(status, 400, "{query}: {answer}");
+        assert_eq!(code(&answer), "invalid_request", "{query}");
+    }
+    let (status, answer) = operator
+        .get("/api/operator/audit?action=office.created&since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00%2B01:00")
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let events = answer["events"].as_array().unwrap();
+    assert!(
+        !events.is_empty() && events.iter().all(|e| e["action"] == "office.created"),
+        "{answer}"
+    );
+    let (_, answer) = operator
+        .get("/api/operator/audit?since=2100-01-01T00:00:00Z")
+        .await;
+    assert_eq!(
+        answer["events"],
+        json!([]),
+        "nothing happened in the future"
+    );
     let (status, answer) = operator
         .get("/api/operator/offices?q=AG-2&sort=account_count&order=desc&offset=0&limit=200")
         .await;

@@ -215,7 +215,25 @@ async fn the_whole_journey(setting: Setting) {
     ops.click("back-to-offices").await;
     ops.click("tab-audit").await;
     ops.wait_text("audit-table", "invitation.sent").await;
+    // By period: today holds the invitation, tomorrow onwards nothing yet.
+    choose_day(&ops, "audit-since", 0).await;
+    choose_day(&ops, "audit-until", 0).await;
+    ops.click("audit-filter-submit").await;
+    ops.wait_text("audit-table", "invitation.sent").await;
     ops.screenshot("operator-audit").await;
+    choose_day(&ops, "audit-since", 1).await;
+    choose_day(&ops, "audit-until", 1).await;
+    ops.click("audit-filter-submit").await;
+    eventually(15, "an empty trail for tomorrow", || async {
+        let table = ops
+            .driver
+            .find(thirtyfour::By::Id("audit-table"))
+            .await
+            .ok()?;
+        let rows = table.find_all(thirtyfour::By::Css("tbody tr")).await.ok()?;
+        rows.is_empty().then_some(())
+    })
+    .await;
 
     // The administrator accepts and invites an adviser with rights on both portfolios.
     let body = next_message(&base, "anna@jansen.example", admin_mail).await;
@@ -826,4 +844,18 @@ async fn dialog_closed(b: &Browser, when: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     panic!("the rights dialog closed {when}, the focus on its button: {state}");
+}
+
+/// Sets a date field to today plus `days` (the browser's own date, as a person picks it).
+async fn choose_day(b: &Browser, id: &str, days: i64) {
+    b.driver
+        .execute(
+            "const [id, days] = arguments; const d = new Date(); d.setDate(d.getDate() + days);\
+             const field = document.getElementById(id);\
+             field.value = d.toLocaleDateString('sv');\
+             field.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![json!(id), json!(days)],
+        )
+        .await
+        .unwrap();
 }

@@ -522,14 +522,30 @@ pub async fn operator_invitation_action(id: Uuid, resend: bool) -> ApiResult<Inv
     )
     .await
 }
+/// What the relations team's audit trail shows: an action, a period (RFC 3339 moments).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub action: String,
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
+
 pub async fn operator_audit(
-    action: String,
+    filter: AuditFilter,
     office: Option<Uuid>,
     before: Option<Uuid>,
 ) -> ApiResult<AuditPageResponse> {
-    let mut path = format!("/api/operator/audit?limit=50&action={}", encode(&action));
+    let mut path = format!(
+        "/api/operator/audit?limit=50&action={}",
+        encode(&filter.action)
+    );
     if let Some(office) = office {
         path.push_str(&format!("&office_id={office}"));
+    }
+    for (name, moment) in [("since", filter.since), ("until", filter.until)] {
+        if let Some(moment) = moment {
+            path.push_str(&format!("&{name}={}", encode(&moment)));
+        }
     }
     if let Some(before) = before {
         path.push_str(&format!("&before={before}"));

@@ -632,7 +632,9 @@ fn AuditTrail(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let action = RwSignal::new(String::new());
-    let filter = RwSignal::new(String::new());
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let filter = RwSignal::new(api::AuditFilter::default());
     let before = RwSignal::new(None::<Uuid>);
     let page = LocalResource::new(move || {
         let a = filter.get();
@@ -645,13 +647,21 @@ fn AuditTrail(
     let on_filter = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         before.set(None);
-        filter.set(action.get_untracked());
+        // The days chosen, from the start of the first to the end of the last, in the
+        // browser's time zone.
+        filter.set(api::AuditFilter {
+            action: action.get_untracked(),
+            since: day_start(&from.get_untracked(), 0),
+            until: day_start(&to.get_untracked(), 1),
+        });
     };
     view! {
         <div class="section" id="audit-section">
             <h2>{i18n.t("Audittrail", "Audit trail")}</h2>
             <form id="audit-filter" on:submit=on_filter>
                 <Field id="audit-action" required=false label=i18n.s("Handeling (bijv. account.deleted)", "Action (e.g. account.deleted)") value=action />
+                <Field id="audit-since" kind="date" required=false label=i18n.s("Van (datum)", "From (date)") value=from />
+                <Field id="audit-until" kind="date" required=false label=i18n.s("Tot en met (datum)", "Up to and including (date)") value=to />
                 <button type="submit" id="audit-filter-submit">{i18n.t("Filteren", "Filter")}</button>
             </form>
             <Transition fallback=|| ()>
@@ -697,4 +707,16 @@ fn AuditTrail(
             </Transition>
         </div>
     }
+}
+
+/// The start of the day `days` after a date input's day (`YYYY-MM-DD`) in the browser's time
+/// zone, as an RFC 3339 moment; none for an empty or unreadable date.
+fn day_start(value: &str, days: i32) -> Option<String> {
+    use chrono::Datelike as _;
+    let date = poort_shared::words::date_input(value)?;
+    let month = i32::try_from(date.month0()).ok()?;
+    let day = i32::try_from(date.day()).ok()? + days;
+    let year = u32::try_from(date.year()).ok()?;
+    let start = js_sys::Date::new_with_year_month_day(year, month, day);
+    Some(String::from(start.to_iso_string()))
 }
