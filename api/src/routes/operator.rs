@@ -70,7 +70,7 @@ pub struct OperatorAuditQuery {
     pub before: Option<Uuid>,
     /// Only events at or after this moment (RFC 3339, e.g. `2026-12-01T00:00:00Z`).
     pub since: Option<DateTime<Utc>>,
-    /// Only events before this moment (RFC 3339); after `since` when both are given.
+    /// Only events before this moment (RFC 3339); at or before `since` the page is empty.
     pub until: Option<DateTime<Utc>>,
     /// Page size, 1–500 (default 50).
     #[param(minimum = 1, maximum = 500)]

@@ -36,7 +36,12 @@ pub async fn page(
         .zip(q.until)
         .is_some_and(|(since, until)| since >= until)
     {
-        return Err(ApiError::invalid_request("until: must be after since"));
+        // A period that ends before it starts holds no events (the document cannot say
+        // "after `since`", so such a request is valid and simply finds nothing).
+        return Ok(AuditPageResponse {
+            events: Vec::new(),
+            next_before: None,
+        });
     }
     let office_id = match scope {
         Scope::Office(own) => Some(own),

@@ -68,13 +68,8 @@ async fn malformed_office_and_invitation_input_is_refused_with_stable_codes_and_
         assert_eq!(status, 400, "{query}: {answer}");
         assert_eq!(code(&answer), "invalid_request", "{query}");
     }
-    // The audit trail's period: moments in RFC 3339, the end after the start.
-    for query in [
-        "since=gisteren",
-        "until=2026-13-01T00:00:00Z",
-        "since=2026-12-02T00:00:00Z&until=2026-12-01T00:00:00Z",
-        "since=2026-12-01T00:00:00Z&until=2026-12-01T00:00:00Z",
-    ] {
+    // The audit trail's period: moments in RFC 3339.
+    for query in ["since=gisteren", "until=2026-13-01T00:00:00Z"] {
         let (status, answer) = operator.get(&format!("/api/operator/audit?{query}")).await;
         assert_eq!(status, 400, "{query}: {answer}");
         assert_eq!(code(&answer), "invalid_request", "{query}");
@@ -96,6 +91,15 @@ async fn malformed_office_and_invitation_input_is_refused_with_stable_codes_and_
         json!([]),
         "nothing happened in the future"
     );
+    // A period that ends before (or where) it starts is valid and holds nothing.
+    for query in [
+        "since=2000-01-02T00:00:00Z&until=2000-01-01T00:00:00Z",
+        "since=2026-12-01T00:00:00Z&until=2026-12-01T00:00:00Z",
+    ] {
+        let (status, answer) = operator.get(&format!("/api/operator/audit?{query}")).await;
+        assert_eq!(status, 200, "{query}: {answer}");
+        assert_eq!(answer["events"], json!([]), "{query}");
+    }
     let (status, answer) = operator
         .get("/api/operator/offices?q=AG-2&sort=account_count&order=desc&offset=0&limit=200")
         .await;
