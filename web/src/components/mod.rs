@@ -6,7 +6,7 @@
 use leptos::html;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use poort_shared::ErrorCode;
 use poort_shared::dto::{Role, RunMode};
 
@@ -413,4 +413,35 @@ pub fn RequireSignIn(children: ChildrenFn) -> impl IntoView {
         }
     });
     move || session.me.get().is_some().then(|| children())
+}
+
+/// The part of a page shown, kept in the address (`?tab=…`) so a link to it works and Back
+/// returns; `first` when the address names none.
+pub fn query_tab(first: &'static str) -> Memo<String> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        query
+            .with(|q| q.get("tab"))
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| first.to_string())
+    })
+}
+
+/// The links to a page's parts (`(id, Dutch, English)`), for [`query_tab`]'s `current`.
+#[component]
+pub fn QueryTabs(
+    path: &'static str,
+    tabs: &'static [(&'static str, &'static str, &'static str)],
+    current: Memo<String>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="tabs" role="tablist">
+            {tabs.iter().map(|&(id, nl, en)| view! {
+                <a href=format!("{path}?tab={id}") role="tab" id=format!("tab-{id}") aria-selected=move || (current.get() == id).to_string()>
+                    {i18n.t(nl, en)}
+                </a>
+            }).collect_view()}
+        </div>
+    }
 }

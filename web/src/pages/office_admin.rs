@@ -6,7 +6,6 @@
 //! after each of them.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use poort_shared::dto::{
     AccountResponse, AccountStatus, InvitationEventKind, InvitationResponse, InvitationStatus,
     InviteRequest, PortfolioResponse, PortfolioRightsResponse, RightResponse, RightsGrant, Role,
@@ -15,7 +14,8 @@ use uuid::Uuid;
 
 use crate::api::{self, ApiError, ClientArea};
 use crate::components::{
-    ErrorNotice, Field, ItemWrite, MaybeError, Pager, RequireSignIn, Submit, Write, WriteExt, write,
+    ErrorNotice, Field, ItemWrite, MaybeError, Pager, QueryTabs, RequireSignIn, Submit, Write,
+    WriteExt, query_tab, write,
 };
 use crate::i18n::{I18n, Lang, use_i18n};
 use crate::pages::api_clients::{AreaTab, AreaTabs};
@@ -101,26 +101,12 @@ fn OfficeAdminPage() -> impl IntoView {
         load_catalogue(api::office_portfolios().await.map(|p| p.portfolios)).await
     });
     let writes = AdminWrites::new();
-    let query = use_query_map();
-    // The part shown is in the address (`?tab=invite`), so a link to it works and Back returns.
-    let tab = Memo::new(move |_| query.with(|q| q.get("tab")).unwrap_or_default());
-    let tab_link = move |id: &'static str, nl: &'static str, en: &'static str| {
-        let current = move || tab.get() == id || (id == "accounts" && tab.get().is_empty());
-        view! {
-            <a href=format!("/beheer?tab={id}") role="tab" id=format!("tab-{id}") aria-selected=move || current().to_string()>
-                {i18n.t(nl, en)}
-            </a>
-        }
-    };
+    let tab = query_tab("accounts");
     view! {
         <section class="page wide" id="page-office-admin">
             <h1>{i18n.t("Gebruikersbeheer", "User management")}</h1>
             <AreaTabs area=ClientArea::Office current=AreaTab::People />
-            <div class="tabs" role="tablist">
-                {tab_link("accounts", "Accounts", "Accounts")}
-                {tab_link("invite", "Uitnodigen", "Invite")}
-                {tab_link("invitations", "Uitnodigingen", "Invitations")}
-            </div>
+            <QueryTabs path="/beheer" tabs=&[("accounts", "Accounts", "Accounts"), ("invite", "Uitnodigen", "Invite"), ("invitations", "Uitnodigingen", "Invitations")] current=tab />
             <Transition fallback=move || view! { <p class="loading">{i18n.t("Bezig met laden…", "Loading…")}</p> }>
                 {move || Suspend::new(async move {
                     match catalogue.await {

@@ -18,7 +18,8 @@ use uuid::Uuid;
 
 use crate::api::{self, ClientArea};
 use crate::components::{
-    ErrorNotice, Field, ItemWrite, MaybeError, Pager, RequireSignIn, Submit, WriteExt, write,
+    ErrorNotice, Field, ItemWrite, MaybeError, Pager, QueryTabs, RequireSignIn, Submit, WriteExt,
+    query_tab, write,
 };
 use crate::i18n::use_i18n;
 use crate::pages::api_clients::{AreaTab, AreaTabs};
@@ -46,26 +47,12 @@ pub fn Operator() -> impl IntoView {
 #[component]
 fn OperatorPage() -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
-    // The tab is in the address (`?tab=accounts`), so a link to it works and Back returns.
-    let tab = Memo::new(move |_| query.with(|q| q.get("tab")).unwrap_or_default());
-    let tab_link = move |id: &'static str, nl: &'static str, en: &'static str| {
-        let current = move || tab.get() == id || (id == "offices" && tab.get().is_empty());
-        view! {
-            <a href=format!("/relatiebeheer?tab={id}") role="tab" id=format!("tab-{id}") aria-selected=move || current().to_string()>
-                {i18n.t(nl, en)}
-            </a>
-        }
-    };
+    let tab = query_tab("offices");
     view! {
         <section class="page wide" id="page-operator">
             <h1>{i18n.t("Team Relatiebeheer", "Relations team")}</h1>
             <AreaTabs area=ClientArea::Operator current=AreaTab::People />
-            <div class="tabs" role="tablist">
-                {tab_link("offices", "Kantoren", "Offices")}
-                {tab_link("accounts", "Accounts", "Accounts")}
-                {tab_link("audit", "Audittrail", "Audit trail")}
-            </div>
+            <QueryTabs path="/relatiebeheer" tabs=&[("offices", "Kantoren", "Offices"), ("accounts", "Accounts", "Accounts"), ("audit", "Audittrail", "Audit trail")] current=tab />
             {move || match tab.get().as_str() {
                 "accounts" => view! { <AccountSearch /> }.into_any(),
                 "audit" => view! { <AuditTrail /> }.into_any(),
