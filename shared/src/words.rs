@@ -13,6 +13,23 @@ pub enum Lang {
     En,
 }
 
+/// A count with its thousands grouped: `12.345` in Dutch, `12,345` in English.
+pub fn format_count(lang: Lang, n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mark = match lang {
+        Lang::Nl => '.',
+        Lang::En => ',',
+    };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(mark);
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
 /// A moment as the user's language writes it, `offset_minutes` east of UTC. Written out by
 /// hand: chrono's `format` brings its whole pattern language into the SPA's wasm.
 pub fn format_time(lang: Lang, at: DateTime<Utc>, offset_minutes: i64) -> String {
@@ -218,6 +235,15 @@ pub fn device(lang: Lang, user_agent: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_have_their_thousands_grouped() {
+        assert_eq!(format_count(Lang::Nl, 0), "0");
+        assert_eq!(format_count(Lang::Nl, 999), "999");
+        assert_eq!(format_count(Lang::Nl, 1000), "1.000");
+        assert_eq!(format_count(Lang::En, 1_234_567), "1,234,567");
+        assert_eq!(format_count(Lang::En, -12_345), "-12,345");
+    }
 
     #[test]
     fn every_action_has_words_in_both_languages() {

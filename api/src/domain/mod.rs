@@ -14,6 +14,7 @@
 //! | [`office`] | offices, portfolios and rights; whose data a request may touch; the last-administrator rule |
 //! | [`code`] | one-time codes: purposes, expiry, tries and the wait before another is sent |
 //! | [`limits`] | every rate limit by name: its key, maximum and window |
+//! | [`listing`] | lists: page sizes and how far each list may be paged; what a period holds |
 //! | [`eherkenning`] | eHerkenning: the identity a broker reports (company, person, level), a link's key, who may link or sign in with it |
 //! | [`api_client`] | integrators' clients: scopes an owner may give, status, token scopes, client assertions, keys, portfolios, idempotent retries |
 //!
@@ -26,6 +27,7 @@ pub mod code;
 pub mod eherkenning;
 pub mod invitation;
 pub mod limits;
+pub mod listing;
 pub mod lockout;
 pub mod office;
 pub mod password;

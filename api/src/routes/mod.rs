@@ -266,6 +266,9 @@ pub fn api(dev: bool) -> Registrar {
             operator::invite_operator,
         )
         .get("/api/operator/accounts", operator::search_accounts)
+        .get("/api/operator/overview", operator::overview)
+        .get("/api/operator/invitations", operator::open_invitations)
+        .get("/api/operator/dead-letters", operator::dead_letters)
         .get("/api/operator/accounts/{id}", operator::get_account)
         .delete("/api/operator/accounts/{id}", operator::delete_account)
         .post(

@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use poort_shared::ErrorBody;
 use poort_shared::dto::{
-    AccountDetailResponse, AccountListResponse, AccountResponse, AuditPageResponse,
-    InvitationListResponse, InvitationResponse, InviteRequest, PortfolioListResponse,
+    AccountDetailResponse, AccountListResponse, AccountResponse, AccountStatus, AuditPageResponse,
+    FactorFilter, InvitationListResponse, InvitationResponse, InviteRequest, PortfolioListResponse,
     SetRightsRequest,
 };
 use serde::Deserialize;
@@ -18,6 +18,7 @@ use super::answers::{
 };
 use crate::auth::bearer::{ManageAccounts, ManageRights, OfficeCaller, ReadAccounts, ReadAudit};
 use crate::error::ApiError;
+use crate::services::accounts::{AccountQuery, Filter};
 use crate::services::audit::AuditQuery;
 use crate::services::invitations::NewInvitee;
 use crate::services::{accounts, audit as audit_service, invitations, offices};
@@ -29,6 +30,18 @@ use crate::state::AppState;
 pub struct SearchQuery {
     /// Part of an e-mail address, name or mobile number (e.g. to find a colleague's address).
     pub q: Option<String>,
+    /// Only accounts with this status.
+    pub status: Option<AccountStatus>,
+    /// Only accounts without any right.
+    pub without_rights: Option<bool>,
+    /// Only accounts that have this factor set up.
+    pub factor: Option<FactorFilter>,
+    /// Paging: how many accounts to skip (0–100,000, default 0; `next_offset` of the previous page).
+    #[param(minimum = 0, maximum = 100000)]
+    pub offset: Option<i64>,
+    /// Page size, 1–200 (default 200).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -78,11 +91,13 @@ impl From<OfficeAuditQuery> for AuditQuery {
     }
 }
 
-/// Lists the office's accounts with status, last sign-in, factors and rights.
+/// Lists the office's accounts with status, last sign-in, factors and rights, by name, a page
+/// at a time.
 #[utoipa::path(
     get, path = "/api/office/accounts", tag = "office", params(SearchQuery),
     responses(
-        (status = 200, description = "Accounts of the office", body = AccountListResponse),
+        (status = 200, description = "One page of the office's accounts, by name", body = AccountListResponse),
+        (status = 400, description = "`invalid_request`: an unknown status or factor, a limit or offset out of range", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`: not a user administrator", body = ErrorBody),
     ),
@@ -93,9 +108,19 @@ pub async fn list_accounts(
     caller: OfficeCaller<ReadAccounts>,
     query: web::Query<SearchQuery>,
 ) -> Result<web::Json<AccountListResponse>, ApiError> {
-    let accounts = accounts::list(&state, caller.scope(), query.q.as_deref()).await?;
-    let accounts = accounts.into_iter().map(|a| caller.shown(a)).collect();
-    Ok(web::Json(AccountListResponse { accounts }))
+    let q = AccountQuery {
+        query: query.q.as_deref(),
+        filter: Filter {
+            status: query.status,
+            without_rights: query.without_rights.unwrap_or(false),
+            factor: query.factor,
+        },
+        offset: query.offset,
+        limit: query.limit,
+    };
+    let mut page = accounts::list(&state, caller.scope(), &q).await?;
+    page.accounts = page.accounts.into_iter().map(|a| caller.shown(a)).collect();
+    Ok(web::Json(page))
 }
 
 /// One account of the office, with its invitation history.

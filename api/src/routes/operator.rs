@@ -7,10 +7,12 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use poort_shared::ErrorBody;
 use poort_shared::dto::{
-    AccountDetailResponse, AccountListResponse, AuditPageResponse, CreateOfficeRequest,
-    CreatePortfolioRequest, InvitationListResponse, InvitationResponse, InviteOperatorRequest,
-    InviteRequest, OfficeListResponse, OfficeResponse, OfficeSort, PortfolioListResponse,
-    PortfolioResponse, Role, SortOrder, UpdateOfficeRequest, UpdatePortfolioRequest,
+    AccountDetailResponse, AccountListResponse, AccountStatus, AuditPageResponse,
+    CreateOfficeRequest, CreatePortfolioRequest, DeadLetterListResponse, FactorFilter,
+    InvitationFilter, InvitationListResponse, InvitationResponse, InviteOperatorRequest,
+    InviteRequest, OfficeListResponse, OfficeResponse, OfficeSort, OverviewResponse,
+    PortfolioListResponse, PortfolioResponse, Role, SortOrder, UpdateOfficeRequest,
+    UpdatePortfolioRequest,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -22,6 +24,7 @@ use crate::auth::bearer::{ManageAccounts, ManageOffices, OperatorCaller, ReadAcc
 use crate::auth::principal::Operator;
 use crate::domain::Scope;
 use crate::error::ApiError;
+use crate::services::accounts::{AccountQuery, Filter};
 use crate::services::audit::AuditQuery;
 use crate::services::invitations::NewInvitee;
 use crate::services::{accounts, audit as audit_service, invitations, offices};
@@ -49,10 +52,48 @@ pub struct OfficeSearchQuery {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AccountSearchQuery {
-    /// Part of an e-mail address, name or mobile number.
+    /// Part of an e-mail address, name or mobile number (across offices a fragment of one or
+    /// two characters matches the beginning of the name or address).
     pub q: Option<String>,
     /// Only accounts of this office.
     pub office_id: Option<Uuid>,
+    /// Only accounts with this status.
+    pub status: Option<AccountStatus>,
+    /// Only accounts of an office without any right.
+    pub without_rights: Option<bool>,
+    /// Only accounts that have this factor set up.
+    pub factor: Option<FactorFilter>,
+    /// Paging: how many accounts to skip (0–100,000, default 0; `next_offset` of the previous page).
+    #[param(minimum = 0, maximum = 100000)]
+    pub offset: Option<i64>,
+    /// Page size, 1–200 (default 200).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OpenInvitationsQuery {
+    /// `open` (the link still works) or `expired`.
+    pub state: InvitationFilter,
+    /// Paging: invitations older than this one (`next_before` of the previous page).
+    pub before: Option<Uuid>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DeadLetterQuery {
+    /// Paging: how many to skip (0–100,000, default 0; `next_offset` of the previous page).
+    #[param(minimum = 0, maximum = 100000)]
+    pub offset: Option<i64>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -354,11 +395,13 @@ pub async fn invite_operator(
     Ok(HttpResponse::Created().json(invitation))
 }
 
-/// Finds accounts across offices by e-mail address, name or mobile number.
+/// Finds accounts across offices by e-mail address, name or mobile number, narrowed by office,
+/// status, rights or factor; a page at a time, by name.
 #[utoipa::path(
     get, path = "/api/operator/accounts", tag = "operator", params(AccountSearchQuery),
     responses(
-        (status = 200, description = "Matching accounts (at most 200)", body = AccountListResponse),
+        (status = 200, description = "One page of the matching accounts, by name", body = AccountListResponse),
+        (status = 400, description = "`invalid_request`: an unknown status or factor, a limit or offset out of range", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`", body = ErrorBody),
     ),
@@ -370,9 +413,74 @@ pub async fn search_accounts(
     query: web::Query<AccountSearchQuery>,
 ) -> Result<web::Json<AccountListResponse>, ApiError> {
     let scope = query.office_id.map(Scope::Office).unwrap_or(Scope::All);
-    Ok(web::Json(AccountListResponse {
-        accounts: accounts::list(&state, scope, query.q.as_deref()).await?,
-    }))
+    let q = AccountQuery {
+        query: query.q.as_deref(),
+        filter: Filter {
+            status: query.status,
+            without_rights: query.without_rights.unwrap_or(false),
+            factor: query.factor,
+        },
+        offset: query.offset,
+        limit: query.limit,
+    };
+    Ok(web::Json(accounts::list(&state, scope, &q).await?))
+}
+
+/// The relations team's numbers: offices, active and blocked accounts, active accounts without
+/// rights, open and expired invitations, dead letters. Each is what a filtered list shows.
+#[utoipa::path(
+    get, path = "/api/operator/overview", tag = "operator",
+    responses(
+        (status = 200, description = "The numbers, counted now", body = OverviewResponse),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+    ),
+    security(("session" = []), ("oauth2" = ["accounts:read"]))
+)]
+pub async fn overview(
+    state: web::Data<AppState>,
+    _caller: OperatorCaller<ReadAccounts>,
+) -> Result<web::Json<OverviewResponse>, ApiError> {
+    Ok(web::Json(accounts::overview(&state).await?))
+}
+
+/// The open invitations of every office whose link still works (`state=open`) or has expired
+/// (`state=expired`), newest first, a page at a time, with their office.
+#[utoipa::path(
+    get, path = "/api/operator/invitations", tag = "operator", params(OpenInvitationsQuery),
+    responses(InvitationListAnswers),
+    security(("session" = []), ("oauth2" = ["accounts:read"]))
+)]
+pub async fn open_invitations(
+    state: web::Data<AppState>,
+    _caller: OperatorCaller<ReadAccounts>,
+    query: web::Query<OpenInvitationsQuery>,
+) -> Result<web::Json<InvitationListResponse>, ApiError> {
+    Ok(web::Json(
+        invitations::list_open(&state, query.state, query.before, query.limit).await?,
+    ))
+}
+
+/// E-mails and SMS messages given up on (the address, subject, attempts and last error; the
+/// body is erased), newest first, a page at a time.
+#[utoipa::path(
+    get, path = "/api/operator/dead-letters", tag = "operator", params(DeadLetterQuery),
+    responses(
+        (status = 200, description = "One page of dead letters, newest first", body = DeadLetterListResponse),
+        (status = 400, description = "`invalid_request`: a limit or offset out of range", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+    ),
+    security(("session" = []), ("oauth2" = ["accounts:read"]))
+)]
+pub async fn dead_letters(
+    state: web::Data<AppState>,
+    _caller: OperatorCaller<ReadAccounts>,
+    query: web::Query<DeadLetterQuery>,
+) -> Result<web::Json<DeadLetterListResponse>, ApiError> {
+    Ok(web::Json(
+        accounts::dead_letters(&state, query.offset, query.limit).await?,
+    ))
 }
 
 /// One account: status, factors, last sign-in, rights and invitation history.

@@ -5,8 +5,9 @@
 
 use poort_shared::ErrorCode;
 use poort_shared::dto::{
-    AccountDetailResponse, AccountResponse, AccountStatus, AuditAction, InvitationKind,
-    RightsGrant, Role,
+    AccountDetailResponse, AccountListResponse, AccountResponse, AccountStatus, AuditAction,
+    DeadLetterListResponse, DeadLetterResponse, InvitationKind, OverviewResponse, RightsGrant,
+    Role,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -20,10 +21,12 @@ use crate::domain::limits::Limit;
 use crate::domain::office::{
     holds_administration, may_leave_administration, portfolios_of, rights_diff,
 };
-use crate::domain::{Account, AccountRight, Scope, lockout};
+use crate::domain::{Account, AccountRight, Scope, listing, lockout};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::Tx;
+use crate::store::accounts::Listing;
+pub use crate::store::accounts::list_sql::Filter;
 
 fn describe(
     account: &Account,
@@ -52,23 +55,92 @@ async fn describe_one(tx: &mut dyn Tx, account: &Account) -> Result<AccountRespo
     Ok(describe(account, office_name, &rights))
 }
 
-/// Accounts in scope, optionally matching `query` (e-mail, name or mobile number).
+/// What an account list asks: a fragment of e-mail address, name or mobile number, a filter
+/// and a page.
+#[derive(Debug, Clone, Default)]
+pub struct AccountQuery<'a> {
+    pub query: Option<&'a str>,
+    pub filter: Filter,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// A page of the accounts in scope (by name) that match the query.
 pub async fn list(
     state: &AppState,
     scope: Scope,
-    query: Option<&str>,
-) -> Result<Vec<AccountResponse>, ApiError> {
-    let query = query.map(str::trim).filter(|q| !q.is_empty());
+    q: &AccountQuery<'_>,
+) -> Result<AccountListResponse, ApiError> {
+    let page = listing::ACCOUNTS
+        .page(q.offset, q.limit)
+        .map_err(ApiError::invalid_request)?;
+    let query = q.query.map(str::trim).filter(|q| !q.is_empty());
     let mut tx = state.store.read().await?;
     // With their office's name and rights, in the one query.
-    let out = tx
-        .list_accounts_described(scope.office(), query, 200)
-        .await?
-        .into_iter()
-        .map(|d| describe(&d.account, d.office_name, &d.rights))
-        .collect();
+    let mut found = tx
+        .list_accounts_described(&Listing {
+            office_id: scope.office(),
+            query,
+            filter: q.filter,
+            limit: page.probe(),
+            offset: page.offset,
+        })
+        .await?;
     tx.commit().await?;
-    Ok(out)
+    let next_offset = page.next_offset(found.len());
+    found.truncate(page.limit as usize);
+    Ok(AccountListResponse {
+        accounts: found
+            .into_iter()
+            .map(|d| describe(&d.account, d.office_name, &d.rights))
+            .collect(),
+        next_offset,
+    })
+}
+
+/// The relations team's numbers.
+pub async fn overview(state: &AppState) -> Result<OverviewResponse, ApiError> {
+    let mut tx = state.store.read().await?;
+    let o = tx.overview(state.now()).await?;
+    tx.commit().await?;
+    Ok(OverviewResponse {
+        offices: o.offices,
+        active_accounts: o.active_accounts,
+        blocked_accounts: o.blocked_accounts,
+        accounts_without_rights: o.accounts_without_rights,
+        open_invitations: o.open_invitations,
+        expired_invitations: o.expired_invitations,
+        dead_letters: o.dead_letters,
+    })
+}
+
+/// A page of the messages given up on, newest first.
+pub async fn dead_letters(
+    state: &AppState,
+    offset: Option<i64>,
+    limit: Option<i64>,
+) -> Result<DeadLetterListResponse, ApiError> {
+    let page = listing::DEAD_LETTERS
+        .page(offset, limit)
+        .map_err(ApiError::invalid_request)?;
+    let mut found = state.store.dead_letters(page.offset, page.probe()).await?;
+    let next_offset = page.next_offset(found.len());
+    found.truncate(page.limit as usize);
+    Ok(DeadLetterListResponse {
+        messages: found
+            .into_iter()
+            .map(|m| DeadLetterResponse {
+                id: m.id,
+                channel: m.channel,
+                recipient: m.recipient,
+                subject: m.subject,
+                attempts: m.attempts,
+                created_at: m.created_at,
+                last_error: m.last_error,
+            })
+            .collect(),
+        next_offset,
+    })
 }
 
 /// The account, locked, if the scope may manage it; "not found" otherwise.

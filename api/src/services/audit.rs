@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use poort_shared::dto::{AuditAccountRef, AuditClientRef, AuditEventResponse, AuditPageResponse};
 use uuid::Uuid;
 
-use crate::domain::Scope;
+use crate::domain::{Scope, listing};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::AuditFilter;
@@ -26,16 +26,11 @@ pub async fn page(
     scope: Scope,
     q: AuditQuery,
 ) -> Result<AuditPageResponse, ApiError> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid_request(
-            "limit: must be between 1 and 500",
-        ));
-    }
-    if q.since
-        .zip(q.until)
-        .is_some_and(|(since, until)| since >= until)
-    {
+    let limit = listing::BY_CURSOR
+        .page(None, q.limit)
+        .map_err(ApiError::invalid_request)?
+        .limit;
+    if listing::period_is_empty(q.since, q.until) {
         // A period that ends before it starts holds no events (the document cannot say
         // "after `since`", so such a request is valid and simply finds nothing).
         return Ok(AuditPageResponse {

@@ -6,8 +6,8 @@
 
 use poort_shared::ErrorCode;
 use poort_shared::dto::{
-    AccountStatus, AuditAction, InvitationEventKind, InvitationEventResponse, InvitationKind,
-    InvitationListResponse, InvitationResponse, InviteRequest, RightsGrant, Role,
+    AccountStatus, AuditAction, InvitationEventKind, InvitationEventResponse, InvitationFilter,
+    InvitationKind, InvitationListResponse, InvitationResponse, InviteRequest, RightsGrant, Role,
 };
 use poort_shared::validate::{Email, parse_name};
 use serde_json::json;
@@ -19,7 +19,7 @@ use crate::domain::invitation::InvitationRules;
 use crate::domain::limits::Limit;
 use crate::domain::office::{GrantRefused, grant_pairs};
 use crate::domain::{
-    Account, Invitation, InvitationEvent, InvitationLink, InvitationState, Scope, Setup,
+    Account, Invitation, InvitationEvent, InvitationLink, InvitationState, Scope, Setup, listing,
 };
 use crate::error::ApiError;
 use crate::messages::{self, InvitationMail, InvitationText};
@@ -438,20 +438,52 @@ pub async fn list_in_office(
     before: Option<Uuid>,
     limit: Option<i64>,
 ) -> Result<InvitationListResponse, ApiError> {
-    let limit = limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid_request(
-            "limit: must be between 1 and 500",
-        ));
-    }
-    let now = state.now();
+    let limit = listing::BY_CURSOR
+        .page(None, limit)
+        .map_err(ApiError::invalid_request)?
+        .limit;
     let mut tx = state.store.read().await?;
-    let mut invitations = tx
+    let found = tx
         .invitations_in_office(office_id, before, limit + 1)
         .await?;
+    let page = answer_page(tx.as_mut(), found, limit, state.now(), false).await?;
+    tx.commit().await?;
+    Ok(page)
+}
+
+/// One page of the open invitations of every office whose link works or (`filter` expired)
+/// has expired, newest first, with their office and history.
+pub async fn list_open(
+    state: &AppState,
+    filter: InvitationFilter,
+    before: Option<Uuid>,
+    limit: Option<i64>,
+) -> Result<InvitationListResponse, ApiError> {
+    let limit = listing::BY_CURSOR
+        .page(None, limit)
+        .map_err(ApiError::invalid_request)?
+        .limit;
+    let now = state.now();
+    let mut tx = state.store.read().await?;
+    let found = tx
+        .open_invitations(filter == InvitationFilter::Expired, now, before, limit + 1)
+        .await?;
+    let page = answer_page(tx.as_mut(), found, limit, now, true).await?;
+    tx.commit().await?;
+    Ok(page)
+}
+
+/// A page of invitations (read one beyond `limit`) as answered: their accounts and histories
+/// in one query each, and their offices' names when asked.
+async fn answer_page(
+    tx: &mut dyn Tx,
+    mut invitations: Vec<Invitation>,
+    limit: i64,
+    now: chrono::DateTime<chrono::Utc>,
+    office_names: bool,
+) -> Result<InvitationListResponse, ApiError> {
     let more = invitations.len() as i64 > limit;
     invitations.truncate(limit as usize);
-    // Their accounts and histories in one query each.
     let mut ids: Vec<Uuid> = invitations.iter().map(|i| i.account_id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -461,6 +493,17 @@ pub async fn list_in_office(
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
+    let mut names: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
+    if office_names {
+        let mut offices: Vec<Uuid> = accounts.values().filter_map(|a| a.office_id).collect();
+        offices.sort_unstable();
+        offices.dedup();
+        for id in offices {
+            if let Some(office) = tx.get_office(id).await? {
+                names.insert(id, office.name);
+            }
+        }
+    }
     let ids: Vec<Uuid> = invitations.iter().map(|i| i.id).collect();
     let mut events: std::collections::HashMap<Uuid, Vec<InvitationEvent>> =
         std::collections::HashMap::new();
@@ -472,10 +515,11 @@ pub async fn list_in_office(
         .filter_map(|invitation| {
             let account = accounts.get(&invitation.account_id)?;
             let history = events.remove(&invitation.id).unwrap_or_default();
-            Some(response(invitation, account, history, now))
+            let mut answer = response(invitation, account, history, now);
+            answer.office_name = account.office_id.and_then(|id| names.get(&id).cloned());
+            Some(answer)
         })
         .collect();
-    tx.commit().await?;
     Ok(InvitationListResponse {
         next_before: if more {
             invitations.last().map(|i| i.id)
@@ -535,6 +579,8 @@ fn response(
         expires_at: invitation.expires_at,
         created_at: invitation.created_at,
         accepted_at: invitation.accepted_at(),
+        office_id: account.office_id,
+        office_name: None,
         events: events
             .into_iter()
             .map(|e| InvitationEventResponse {

@@ -3,14 +3,15 @@
 
 use poort_shared::ErrorCode;
 use poort_shared::dto::{
-    AuditAction, OFFICE_OFFSET_MAX, OFFICE_PAGE, OFFICE_PAGE_MAX, OfficeListResponse,
-    OfficeResponse, OfficeSort, PortfolioResponse, RightResponse, SortOrder,
+    AuditAction, OfficeListResponse, OfficeResponse, OfficeSort, PortfolioResponse, RightResponse,
+    SortOrder,
 };
 use poort_shared::validate::{AgencyNumber, KvkNumber, parse_name};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::principal::Actor;
+use crate::domain::listing::{self, Page};
 use crate::domain::{Office, OfficeSummary, Portfolio};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -54,18 +55,9 @@ pub async fn list(
     offset: Option<i64>,
     limit: Option<i64>,
 ) -> Result<OfficeListResponse, ApiError> {
-    let limit = limit.unwrap_or(OFFICE_PAGE);
-    if !(1..=OFFICE_PAGE_MAX).contains(&limit) {
-        return Err(ApiError::invalid_request(
-            "limit: must be between 1 and 200",
-        ));
-    }
-    let offset = offset.unwrap_or(0);
-    if !(0..=OFFICE_OFFSET_MAX).contains(&offset) {
-        return Err(ApiError::invalid_request(
-            "offset: must be between 0 and 1000000",
-        ));
-    }
+    let Page { offset, limit } = listing::OFFICES
+        .page(offset, limit)
+        .map_err(ApiError::invalid_request)?;
     let query = query.map(str::trim).filter(|q| !q.is_empty());
     let listing = OfficeListing {
         query,

@@ -37,13 +37,14 @@ pub trait Accounts: Send {
         query: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Account>, StoreError>;
-    /// [`Accounts::list_accounts`] with each account's office name and rights, in one query.
+    /// A page of [`Accounts::list_accounts`], narrowed by a filter, with each account's office
+    /// name and rights, in one query.
     async fn list_accounts_described(
         &mut self,
-        office_id: Option<Uuid>,
-        query: Option<&str>,
-        limit: i64,
+        listing: &Listing<'_>,
     ) -> Result<Vec<Described>, StoreError>;
+    /// The relations team's numbers (see [`Overview`]).
+    async fn overview(&mut self, now: DateTime<Utc>) -> Result<Overview, StoreError>;
     /// The accounts given that exist (one query), in no particular order.
     async fn accounts_by_ids(&mut self, ids: &[Uuid]) -> Result<Vec<Account>, StoreError>;
     /// The office's active user administrators, by name.
@@ -326,64 +327,46 @@ pub mod search {
     }
 }
 
-/// The statements of `list_accounts`, one per case, so each is planned for what it filters on
-/// (public for the tests that check their plans).
+/// The statement of an account listing, built per case so each is planned for what it filters
+/// on (public for the tests that check their plans).
 pub mod list_sql {
-    /// An office's accounts: `$1` office, `$2` limit.
-    pub const IN_OFFICE: &str = concat!(
-        "SELECT ",
-        account_cols!(),
-        " FROM accounts WHERE office_id = $1 ORDER BY LOWER(name), id LIMIT $2"
-    );
-    /// Every account: `$1` limit.
-    pub const ALL: &str = concat!(
-        "SELECT ",
-        account_cols!(),
-        " FROM accounts ORDER BY LOWER(name), id LIMIT $1"
-    );
-    /// An office's accounts matching a fragment (at most a few thousand: through the office's
-    /// index): `$1` office, `$2` LIKE pattern, `$3` digits' pattern or NULL, `$4` limit.
-    pub const SEARCH_IN_OFFICE: &str = concat!(
-        "SELECT ",
-        account_cols!(),
-        " FROM accounts WHERE office_id = $1 \
-         AND (email_key LIKE $2 ESCAPE '\\' OR LOWER(name) LIKE $2 ESCAPE '\\' OR mobile LIKE $3) \
-         ORDER BY LOWER(name), id LIMIT $4"
-    );
-    /// Accounts of every office matching a fragment (PostgreSQL's trigram indexes serve the
-    /// LIKEs; SQLite's, for fragments shorter than its index takes): `$1` LIKE pattern, `$2`
-    /// digits' pattern or NULL, `$3` limit.
-    pub const SEARCH_ALL: &str = concat!(
-        "SELECT ",
-        account_cols!(),
-        " FROM accounts \
-         WHERE (email_key LIKE $1 ESCAPE '\\' OR LOWER(name) LIKE $1 ESCAPE '\\' OR mobile LIKE $2) \
-         ORDER BY LOWER(name), id LIMIT $3"
-    );
-    /// PostgreSQL: accounts of every office whose name or e-mail address begins with a short
-    /// fragment (the trigram indexes take the anchored pattern): `$1` `text%`, `$2` limit.
-    pub const PREFIX_ALL: &str = concat!(
-        "SELECT ",
-        account_cols!(),
-        " FROM accounts WHERE email_key LIKE $1 ESCAPE '\\' OR LOWER(name) LIKE $1 ESCAPE '\\' \
-         ORDER BY LOWER(name), id LIMIT $2"
-    );
-    /// SQLite: the same as ranges over the name and address indexes: `$1` the fragment, `$2`
-    /// the end of its range, `$3` limit.
-    pub const PREFIX_RANGE: &str = concat!(
-        "SELECT ",
-        account_cols!(),
-        " FROM accounts WHERE (LOWER(name) >= $1 AND LOWER(name) < $2) OR (email_key >= $1 AND email_key < $2) \
-         ORDER BY LOWER(name), id LIMIT $3"
-    );
-    /// SQLite: accounts of every office through the trigram index: `$1` FTS5 query, `$2` limit.
-    pub const SEARCH_TRIGRAMS: &str = concat!(
-        "SELECT ",
-        account_cols!(),
-        " FROM accounts WHERE search_id IN \
-         (SELECT rowid FROM accounts_search WHERE accounts_search MATCH $1) \
-         ORDER BY LOWER(name), id LIMIT $2"
-    );
+    use poort_shared::dto::{AccountStatus, FactorFilter};
+
+    /// What a listing is narrowed to besides the office and the search fragment.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub struct Filter {
+        pub status: Option<AccountStatus>,
+        /// Only accounts of an office without any right.
+        pub without_rights: bool,
+        /// Only accounts that have this factor set up.
+        pub factor: Option<FactorFilter>,
+    }
+
+    impl Filter {
+        /// The conditions, as SQL over `accounts` (literals from closed sets: no input).
+        pub fn conditions(&self) -> Vec<&'static str> {
+            let mut out = Vec::new();
+            if let Some(status) = self.status {
+                out.push(match status {
+                    AccountStatus::Invited => "status = 'invited'",
+                    AccountStatus::Active => "status = 'active'",
+                    AccountStatus::Blocked => "status = 'blocked'",
+                    AccountStatus::Deactivated => "status = 'deactivated'",
+                });
+            }
+            if self.without_rights {
+                out.push("office_id IS NOT NULL AND rights_json IS NULL");
+            }
+            if let Some(factor) = self.factor {
+                out.push(match factor {
+                    FactorFilter::Authenticator => "totp_secret IS NOT NULL",
+                    FactorFilter::Sms => "mobile IS NOT NULL",
+                    FactorFilter::Eherkenning => "ehk_pseudonym IS NOT NULL",
+                });
+            }
+            out
+        }
+    }
 
     /// A parameter of a statement.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -393,53 +376,148 @@ pub mod list_sql {
         Int(i64),
     }
 
-    /// The statement for a listing and its parameters.
+    /// The statement for a listing and its parameters: accounts of one office (or of every
+    /// office), matching a fragment of e-mail address, name or mobile number, narrowed by
+    /// `filter`, by name, `limit` from `offset`.
+    ///
+    /// Across offices PostgreSQL's trigram indexes serve the LIKEs; SQLite's FTS5 trigram
+    /// index fragments of three characters or more; a shorter fragment matches the beginning
+    /// of the name or e-mail address only (PostgreSQL: the anchored pattern; SQLite: ranges
+    /// over the name and address indexes). In one office the office's index narrows first.
     pub fn statement(
         postgres: bool,
         office_id: Option<uuid::Uuid>,
         query: Option<&str>,
+        filter: &Filter,
         limit: i64,
-    ) -> (&'static str, Vec<Bind>) {
+        offset: i64,
+    ) -> (String, Vec<Bind>) {
+        let mut binds = Vec::new();
+        let mut bind = |b: Bind| {
+            binds.push(b);
+            format!("${}", binds.len())
+        };
         let search = query.map(super::search::Fragment::new);
-        match (search, office_id) {
-            (None, Some(office)) => (IN_OFFICE, vec![Bind::Id(office), Bind::Int(limit)]),
-            (None, None) => (ALL, vec![Bind::Int(limit)]),
-            (Some(f), Some(office)) => (
-                SEARCH_IN_OFFICE,
-                vec![
-                    Bind::Id(office),
-                    Bind::Text(Some(f.like)),
-                    Bind::Text(f.digits_like),
-                    Bind::Int(limit),
-                ],
-            ),
-            (Some(f), None) if !postgres && f.indexed() => (
-                SEARCH_TRIGRAMS,
-                vec![Bind::Text(Some(f.fts_query())), Bind::Int(limit)],
-            ),
-            (Some(f), None) if !f.indexed() && postgres => (
-                PREFIX_ALL,
-                vec![Bind::Text(Some(f.prefix_like())), Bind::Int(limit)],
-            ),
-            (Some(f), None) if !f.indexed() => (
-                PREFIX_RANGE,
-                vec![
-                    Bind::Text(Some(f.text.clone())),
-                    Bind::Text(Some(f.prefix_end())),
-                    Bind::Int(limit),
-                ],
-            ),
-            (Some(f), None) => (
-                SEARCH_ALL,
-                vec![
-                    Bind::Text(Some(f.like)),
-                    Bind::Text(f.digits_like),
-                    Bind::Int(limit),
-                ],
-            ),
+        let case = match (search, office_id) {
+            (None, Some(office)) => Some(format!("office_id = {}", bind(Bind::Id(office)))),
+            (None, None) => None,
+            (Some(f), Some(office)) => {
+                let office = bind(Bind::Id(office));
+                let like = bind(Bind::Text(Some(f.like)));
+                let digits = bind(Bind::Text(f.digits_like));
+                Some(format!(
+                    "office_id = {office} AND (email_key LIKE {like} ESCAPE '\\' OR LOWER(name) LIKE {like} ESCAPE '\\' OR mobile LIKE {digits})"
+                ))
+            }
+            (Some(f), None) if !postgres && f.indexed() => Some(format!(
+                "search_id IN (SELECT rowid FROM accounts_search WHERE accounts_search MATCH {})",
+                bind(Bind::Text(Some(f.fts_query())))
+            )),
+            (Some(f), None) if !f.indexed() && postgres => {
+                let prefix = bind(Bind::Text(Some(f.prefix_like())));
+                Some(format!(
+                    "(email_key LIKE {prefix} ESCAPE '\\' OR LOWER(name) LIKE {prefix} ESCAPE '\\')"
+                ))
+            }
+            (Some(f), None) if !f.indexed() => {
+                let (from, to) = (
+                    bind(Bind::Text(Some(f.text.clone()))),
+                    bind(Bind::Text(Some(f.prefix_end()))),
+                );
+                Some(format!(
+                    "((LOWER(name) >= {from} AND LOWER(name) < {to}) OR (email_key >= {from} AND email_key < {to}))"
+                ))
+            }
+            (Some(f), None) => {
+                let like = bind(Bind::Text(Some(f.like)));
+                let digits = bind(Bind::Text(f.digits_like));
+                Some(format!(
+                    "(email_key LIKE {like} ESCAPE '\\' OR LOWER(name) LIKE {like} ESCAPE '\\' OR mobile LIKE {digits})"
+                ))
+            }
+        };
+        let conditions: Vec<String> = case
+            .into_iter()
+            .chain(filter.conditions().into_iter().map(str::to_string))
+            .collect();
+        let mut sql = concat!("SELECT ", account_cols!(), " FROM accounts").to_string();
+        if !conditions.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conditions.join(" AND "));
+        }
+        sql.push_str(&format!(
+            " ORDER BY LOWER(name), id LIMIT {}",
+            bind(Bind::Int(limit))
+        ));
+        if offset > 0 {
+            sql.push_str(&format!(" OFFSET {}", bind(Bind::Int(offset))));
+        }
+        (sql, binds)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn filters_and_paging_narrow_every_case() {
+            let office = uuid::Uuid::nil();
+            let filter = Filter {
+                status: Some(AccountStatus::Active),
+                without_rights: true,
+                factor: Some(FactorFilter::Sms),
+            };
+            let (sql, binds) = statement(true, Some(office), None, &filter, 50, 100);
+            assert!(sql.ends_with(
+                "FROM accounts WHERE office_id = $1 AND status = 'active' AND office_id IS NOT NULL \
+                 AND rights_json IS NULL AND mobile IS NOT NULL ORDER BY LOWER(name), id LIMIT $2 OFFSET $3"
+            ), "{sql}");
+            assert_eq!(binds, vec![Bind::Id(office), Bind::Int(50), Bind::Int(100)]);
+            // Without anything: every account, no WHERE, no OFFSET.
+            let (sql, binds) = statement(false, None, None, &Filter::default(), 200, 0);
+            assert!(
+                sql.ends_with("FROM accounts ORDER BY LOWER(name), id LIMIT $1"),
+                "{sql}"
+            );
+            assert_eq!(binds, vec![Bind::Int(200)]);
+            // A short fragment across offices: the alternatives stay together before the filter.
+            let (sql, _) = statement(true, None, Some("ab"), &filter, 50, 0);
+            assert!(sql.contains(
+                "WHERE (email_key LIKE $1 ESCAPE '\\' OR LOWER(name) LIKE $1 ESCAPE '\\') AND status = 'active'"
+            ), "{sql}");
+            let (sql, binds) = statement(false, None, Some("ab"), &filter, 50, 0);
+            assert!(sql.contains("((LOWER(name) >= $1 AND LOWER(name) < $2) OR (email_key >= $1 AND email_key < $2)) AND"), "{sql}");
+            assert_eq!(binds.len(), 3);
+            let (sql, _) = statement(false, None, Some("olga"), &Filter::default(), 50, 0);
+            assert!(sql.contains("WHERE search_id IN (SELECT rowid FROM accounts_search WHERE accounts_search MATCH $1) ORDER BY"), "{sql}");
         }
     }
 }
+
+/// A page of accounts as administrators list them.
+#[derive(Debug, Clone, Default)]
+pub struct Listing<'a> {
+    pub office_id: Option<Uuid>,
+    pub query: Option<&'a str>,
+    pub filter: list_sql::Filter,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// The relations team's numbers, each what a filtered list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct Overview {
+    pub offices: i64,
+    pub active_accounts: i64,
+    pub blocked_accounts: i64,
+    pub accounts_without_rights: i64,
+    pub open_invitations: i64,
+    pub expired_invitations: i64,
+    pub dead_letters: i64,
+}
+
+/// The statement of [`Overview`]: `$1` now (Unix milliseconds).
+pub const OVERVIEW_SQL: &str = "SELECT     (SELECT COUNT(*) FROM offices) AS offices,     (SELECT COUNT(*) FROM accounts WHERE status = 'active') AS active_accounts,     (SELECT COUNT(*) FROM accounts WHERE status = 'blocked') AS blocked_accounts,     (SELECT COUNT(*) FROM accounts WHERE status = 'active' AND office_id IS NOT NULL AND rights_json IS NULL) AS accounts_without_rights,     (SELECT COUNT(*) FROM invitations WHERE status = 'open' AND expires_at > $1) AS open_invitations,     (SELECT COUNT(*) FROM invitations WHERE status = 'open' AND expires_at <= $1) AS expired_invitations,     (SELECT COUNT(*) FROM outbox WHERE status = 'dead') AS dead_letters";
 
 /// An account as listed for administrators: with its office's name and its rights.
 #[derive(Debug, Clone, PartialEq)]
@@ -541,9 +619,9 @@ macro_rules! accounts_sql {
                 query: Option<&str>,
                 limit: i64,
             ) -> Result<Vec<$crate::domain::Account>, $crate::store::StoreError> {
-                use $crate::store::accounts::list_sql::{self, Bind};
-                let (sql, binds) = list_sql::statement($crate::store::sql::is_postgres::<$db>(), office_id, query, limit);
-                let mut q = sqlx::query_as::<_, $crate::store::accounts::AccountRow>(sql);
+                use $crate::store::accounts::list_sql::{self, Bind, Filter};
+                let (sql, binds) = list_sql::statement($crate::store::sql::is_postgres::<$db>(), office_id, query, &Filter::default(), limit, 0);
+                let mut q = sqlx::query_as::<_, $crate::store::accounts::AccountRow>(sqlx::AssertSqlSafe(sql));
                 for bind in binds {
                     q = match bind {
                         Bind::Id(v) => q.bind(v),
@@ -556,12 +634,17 @@ macro_rules! accounts_sql {
 
             async fn list_accounts_described(
                 &mut self,
-                office_id: Option<uuid::Uuid>,
-                query: Option<&str>,
-                limit: i64,
+                listing: &$crate::store::accounts::Listing<'_>,
             ) -> Result<Vec<$crate::store::accounts::Described>, $crate::store::StoreError> {
                 use $crate::store::accounts::list_sql::{self, Bind};
-                let (sql, binds) = list_sql::statement($crate::store::sql::is_postgres::<$db>(), office_id, query, limit);
+                let (sql, binds) = list_sql::statement(
+                    $crate::store::sql::is_postgres::<$db>(),
+                    listing.office_id,
+                    listing.query,
+                    &listing.filter,
+                    listing.limit,
+                    listing.offset,
+                );
                 // The same page, with each account's office name and copy of its rights: one
                 // row per account.
                 let sql = format!(
@@ -582,6 +665,13 @@ macro_rules! accounts_sql {
                     .into_iter()
                     .map(TryInto::try_into)
                     .collect()
+            }
+
+            async fn overview(&mut self, now: chrono::DateTime<chrono::Utc>) -> Result<$crate::store::accounts::Overview, $crate::store::StoreError> {
+                Ok(sqlx::query_as($crate::store::accounts::OVERVIEW_SQL)
+                    .bind($crate::clock::to_millis(now))
+                    .fetch_one(self.conn().await?)
+                    .await?)
             }
 
             async fn accounts_by_ids(&mut self, ids: &[uuid::Uuid]) -> Result<Vec<$crate::domain::Account>, $crate::store::StoreError> {

@@ -45,6 +45,16 @@ pub trait Invitations: Send {
         limit: i64,
     ) -> Result<Vec<Invitation>, StoreError>;
 
+    /// Open invitations of every office whose link works (`expired` false) or has expired at
+    /// `now`, newest first: at most `limit`, older than `before` if given.
+    async fn open_invitations(
+        &mut self,
+        expired: bool,
+        now: DateTime<Utc>,
+        before: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<Invitation>, StoreError>;
+
     async fn insert_link(&mut self, link: &InvitationLink) -> Result<(), StoreError>;
     async fn find_link(&mut self, token_hash: &[u8]) -> Result<Option<InvitationLink>, StoreError>;
     /// Marks the link superseded if it was not already; false when another request did first.
@@ -411,6 +421,28 @@ macro_rules! invitations_sql {
                     .await?,
                 };
                 $crate::store::offices::all(rows)
+            }
+
+            async fn open_invitations(
+                &mut self,
+                expired: bool,
+                now: chrono::DateTime<chrono::Utc>,
+                before: Option<uuid::Uuid>,
+                limit: i64,
+            ) -> Result<Vec<$crate::domain::Invitation>, $crate::store::StoreError> {
+                let link = if expired { "i.expires_at <= $1" } else { "i.expires_at > $1" };
+                let older = if before.is_some() { " AND i.id < $3" } else { "" };
+                let sql = format!(
+                    concat!("SELECT ", invitation_cols!(), " FROM invitations i WHERE i.status = 'open' AND {}{} ORDER BY i.id DESC LIMIT $2"),
+                    link, older
+                );
+                let mut q = sqlx::query_as::<_, $crate::store::invitations::InvitationRow>(sqlx::AssertSqlSafe(sql))
+                    .bind($crate::clock::to_millis(now))
+                    .bind(limit);
+                if let Some(before) = before {
+                    q = q.bind(before);
+                }
+                $crate::store::offices::all(q.fetch_all(self.conn().await?).await?)
             }
 
             async fn insert_link(&mut self, l: &$crate::domain::InvitationLink) -> Result<(), $crate::store::StoreError> {

@@ -64,7 +64,7 @@ use crate::configuration::{DatabaseKind, DatabaseSettings};
 
 pub use audit::{AuditFilter, AuditRecord, AuditRow};
 pub use limits::Hit;
-pub use outbox::{AttemptOutcome, BodySealer, NewMessage, OutboxMessage, OutboxStats};
+pub use outbox::{AttemptOutcome, BodySealer, DeadLetter, NewMessage, OutboxMessage, OutboxStats};
 pub use postgres::PostgresStore;
 pub use sessions::SignedIn;
 pub use sql::new_id;

@@ -129,6 +129,47 @@ pub trait OutboxStore: Send + Sync {
 
     /// Newest first; for the development outbox page.
     async fn list_outbox(&self, limit: i64) -> Result<Vec<OutboxMessage>, StoreError>;
+
+    /// Messages given up on, newest first (their bodies are not read: erased or sealed).
+    async fn dead_letters(&self, offset: i64, limit: i64) -> Result<Vec<DeadLetter>, StoreError>;
+}
+
+/// A message given up on, without its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    pub id: Uuid,
+    pub channel: Channel,
+    pub recipient: String,
+    pub subject: Option<String>,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DeadLetterRow {
+    pub id: Uuid,
+    pub channel: String,
+    pub recipient: String,
+    pub subject: Option<String>,
+    pub attempts: i32,
+    pub created_at: i64,
+    pub last_error: Option<String>,
+}
+
+impl TryFrom<DeadLetterRow> for DeadLetter {
+    type Error = StoreError;
+    fn try_from(row: DeadLetterRow) -> Result<Self, StoreError> {
+        Ok(DeadLetter {
+            id: row.id,
+            channel: parse_enum(&row.channel, "outbox.channel", Channel::parse)?,
+            recipient: row.recipient,
+            subject: row.subject,
+            attempts: row.attempts,
+            created_at: from_millis(row.created_at),
+            last_error: row.last_error,
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -396,6 +437,22 @@ macro_rules! outbox_store_sql {
                         .fetch_all(&self.pool)
                         .await?;
                 $crate::store::outbox::opened(rows, self.sealer.as_ref())
+            }
+
+            async fn dead_letters(
+                &self,
+                offset: i64,
+                limit: i64,
+            ) -> Result<Vec<$crate::store::outbox::DeadLetter>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::outbox::DeadLetterRow> = sqlx::query_as(
+                    "SELECT id, channel, recipient, subject, attempts, created_at, last_error FROM outbox \
+                     WHERE status = 'dead' ORDER BY id DESC LIMIT $1 OFFSET $2",
+                )
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
             }
         }
     };

@@ -55,6 +55,7 @@ fn bearer_operations() -> Vec<(reqwest::Method, String, String, Option<Value>)> 
                         .filter(|p| p["in"] == "query" && p["required"] == true)
                         .map(|p| match p["name"].as_str().unwrap() {
                             "account" => format!("account={}", uuid::Uuid::nil()),
+                            "state" => "state=open".to_string(),
                             name => format!("{name}=x"),
                         })
                         .collect();

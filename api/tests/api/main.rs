@@ -13,6 +13,7 @@ mod integrator_access;
 mod integrators;
 mod invitations;
 mod openapi;
+mod overview;
 mod retention;
 mod robustness;
 mod scale;

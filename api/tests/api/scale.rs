@@ -280,7 +280,6 @@ async fn list_and_search_statements_use_indexes(app: &TestApp) {
     let made = seeded(app).await;
     let office = Bind::Id(Some(made.largest_office));
     let f = Fragment::new("jansen");
-    let mobile = Fragment::new("0610001");
     let short = Fragment::new("zo");
     let someone = {
         let mut tx = app.state.store.read().await.unwrap();
@@ -299,70 +298,66 @@ async fn list_and_search_statements_use_indexes(app: &TestApp) {
         .await
         .unwrap()[499]
         .id;
-    let mut cases: Vec<(&str, String, Vec<Bind>)> = vec![
+    // The account listings as the store builds them (no filter, first page).
+    let postgres = matches!(app.db.kind, Kind::Postgres);
+    let listing = |office: Option<Uuid>, query: Option<&str>, filter: list_sql::Filter| {
+        let (sql, binds) = list_sql::statement(postgres, office, query, &filter, 200, 0);
+        let binds = binds
+            .into_iter()
+            .map(|b| match b {
+                list_sql::Bind::Id(v) => Bind::Id(Some(v)),
+                list_sql::Bind::Text(v) => Bind::Text(v),
+                list_sql::Bind::Int(v) => Bind::Int(v),
+            })
+            .collect::<Vec<_>>();
+        (sql, binds)
+    };
+    let none = list_sql::Filter::default;
+    let mut cases: Vec<(&str, String, Vec<Bind>)> = Vec::new();
+    for (what, office, query, filter) in [
         (
             "an office's accounts",
-            list_sql::IN_OFFICE.into(),
-            vec![office.clone(), Bind::Int(200)],
+            Some(made.largest_office),
+            None,
+            none(),
         ),
-        (
-            "every account by name",
-            list_sql::ALL.into(),
-            vec![Bind::Int(200)],
-        ),
+        ("every account by name", None, None, none()),
         (
             "an office's accounts by fragment",
-            list_sql::SEARCH_IN_OFFICE.into(),
-            vec![
-                office.clone(),
-                Bind::Text(Some(f.like.clone())),
-                Bind::Text(None),
-                Bind::Int(200),
-            ],
+            Some(made.largest_office),
+            Some(f.text.as_str()),
+            none(),
         ),
-    ];
-    match app.db.kind {
-        Kind::Postgres => {
-            cases.push((
-                "every office's accounts by fragment",
-                list_sql::SEARCH_ALL.into(),
-                vec![
-                    Bind::Text(Some(f.like.clone())),
-                    Bind::Text(None),
-                    Bind::Int(200),
-                ],
-            ));
-            cases.push((
-                "every office's accounts by the beginning",
-                list_sql::PREFIX_ALL.into(),
-                vec![Bind::Text(Some(short.prefix_like())), Bind::Int(200)],
-            ));
-            cases.push((
-                "every office's accounts by mobile fragment",
-                list_sql::SEARCH_ALL.into(),
-                vec![
-                    Bind::Text(Some(mobile.like.clone())),
-                    Bind::Text(mobile.digits_like.clone()),
-                    Bind::Int(200),
-                ],
-            ));
-        }
-        Kind::Sqlite => {
-            cases.push((
-                "every office's accounts by fragment",
-                list_sql::SEARCH_TRIGRAMS.into(),
-                vec![Bind::Text(Some(f.fts_query())), Bind::Int(200)],
-            ));
-            cases.push((
-                "every office's accounts by the beginning",
-                list_sql::PREFIX_RANGE.into(),
-                vec![
-                    Bind::Text(Some(short.text.clone())),
-                    Bind::Text(Some(short.prefix_end())),
-                    Bind::Int(200),
-                ],
-            ));
-        }
+        (
+            "every office's accounts by fragment",
+            None,
+            Some(f.text.as_str()),
+            none(),
+        ),
+        (
+            "every office's accounts by the beginning",
+            None,
+            Some(short.text.as_str()),
+            none(),
+        ),
+        (
+            "every office's accounts by mobile fragment",
+            None,
+            Some("0610001"),
+            none(),
+        ),
+        (
+            "an office's blocked accounts",
+            Some(made.largest_office),
+            None,
+            list_sql::Filter {
+                status: Some(poort_shared::dto::AccountStatus::Blocked),
+                ..none()
+            },
+        ),
+    ] {
+        let (sql, binds) = listing(office, query, filter);
+        cases.push((what, sql, binds));
     }
     let audit = |filter: AuditFilter| query_sql(&filter);
     let id = |v: Uuid| Bind::Id(Some(v));

@@ -176,7 +176,15 @@ async fn the_whole_journey(setting: Setting) {
     ops.by_id("page-operator").await;
     ops.click("new-office").await;
     ops.by_id("page-new-office").await;
+    // A KvK number of four digits: the sentence appears under the field, tied to it
+    // (aria-describedby) and the field marked invalid, for a screen reader too.
     ops.fill("office-name", "Adviesbureau Jansen").await;
+    ops.fill("office-kvk", "1234").await;
+    ops.click("office-submit").await;
+    ops.wait_css("#office-kvk[aria-invalid='true'][aria-describedby~='office-kvk-error']")
+        .await;
+    ops.wait_css("#office-kvk-error").await;
+    ops.screenshot("new-office-field-error").await;
     ops.fill("office-kvk", "12345678").await;
     ops.click("office-submit").await;
     ops.by_id("office-detail").await;

@@ -15,4 +15,5 @@ mod integrators;
 mod journeys;
 mod keyboard;
 mod security;
+mod staff_at_scale;
 mod support;

@@ -90,10 +90,55 @@ pub struct AccountResponse {
     pub rights: Vec<PortfolioRightsResponse>,
 }
 
+/// One page of accounts, by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountListResponse {
     pub accounts: Vec<AccountResponse>,
+    /// Set when more accounts match: pass it as `offset` for the next page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_offset: Option<i64>,
+}
+
+crate::wire_enum! {
+    /// A sign-in factor an account list can be narrowed to (accounts that have it set up).
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum FactorFilter {
+        /// An authenticator app.
+        Authenticator = "authenticator",
+        /// A verified mobile number (SMS codes).
+        Sms = "sms",
+        /// A linked eHerkenning identity.
+        Eherkenning = "eherkenning",
+    }
+}
+
+/// The account list's page size when none is asked, and the largest one.
+pub const ACCOUNT_PAGE: i64 = 200;
+pub const ACCOUNT_PAGE_MAX: i64 = 200;
+/// The furthest an account list can be paged (`offset`).
+pub const ACCOUNT_OFFSET_MAX: i64 = 100_000;
+/// The page size the screens use.
+pub const ACCOUNT_SCREEN_PAGE: i64 = 50;
+
+/// The relations team's numbers: each one is what a filtered list shows (see each field).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OverviewResponse {
+    /// Every office (`GET /api/operator/offices`).
+    pub offices: i64,
+    /// Accounts with status `active`, the relations team's included (`status=active`).
+    pub active_accounts: i64,
+    /// Accounts blocked by wrong passwords (`status=blocked`).
+    pub blocked_accounts: i64,
+    /// Active accounts of an office without any right (`status=active&without_rights=true`).
+    pub accounts_without_rights: i64,
+    /// Open invitations whose link still works (`GET /api/operator/invitations?state=open`).
+    pub open_invitations: i64,
+    /// Open invitations whose link has expired (`state=expired`).
+    pub expired_invitations: i64,
+    /// E-mails and SMS messages given up on (`GET /api/operator/dead-letters`).
+    pub dead_letters: i64,
 }
 
 /// One account with its invitation history.

@@ -64,6 +64,23 @@ pub struct InvitationResponse {
     pub created_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub events: Vec<InvitationEventResponse>,
+    /// The office of the invited account (absent for the relations team's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_id: Option<Uuid>,
+    /// The office's name: in the relations team's list across offices only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_name: Option<String>,
+}
+
+crate::wire_enum! {
+    /// Which open invitations the relations team lists across offices.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum InvitationFilter {
+        /// Open, and the current link still works.
+        Open = "open",
+        /// Open, but the current link has expired (opening it sends a new one).
+        Expired = "expired",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -103,3 +103,30 @@ pub struct OutboxMessageResponse {
 pub struct OutboxListResponse {
     pub messages: Vec<OutboxMessageResponse>,
 }
+
+/// A message given up on, as the relations team sees it: its body is erased, what it was and
+/// why it failed stay until the retention removes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeadLetterResponse {
+    pub id: Uuid,
+    pub channel: Channel,
+    /// E-mail address or mobile number.
+    pub recipient: String,
+    /// E-mail subject; absent for SMS.
+    pub subject: Option<String>,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+    /// The last attempt's error as the SMTP server or SMS gateway gave it.
+    pub last_error: Option<String>,
+}
+
+/// One page of dead letters, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeadLetterListResponse {
+    pub messages: Vec<DeadLetterResponse>,
+    /// Set when there are older ones: pass it as `offset` for the next page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_offset: Option<i64>,
+}

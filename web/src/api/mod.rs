@@ -392,8 +392,80 @@ pub async fn select_portfolio(portfolio_id: Uuid) -> ApiResult<PortfolioContextR
 }
 
 // --- office user administrator
-pub async fn office_accounts(query: String) -> ApiResult<AccountListResponse> {
-    get(&format!("/api/office/accounts?q={}", encode(&query))).await
+/// What an account list asks (the office's or the relations team's): kept in the page's
+/// address too (see [`AccountFilter::address`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountFilter {
+    pub q: String,
+    pub status: Option<AccountStatus>,
+    pub without_rights: bool,
+    pub factor: Option<FactorFilter>,
+    /// 1 for the first page of [`ACCOUNT_SCREEN_PAGE`].
+    pub page: i64,
+}
+
+impl AccountFilter {
+    /// Read from an address's query (unknown values are left out).
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
+        AccountFilter {
+            q: get("q").unwrap_or_default(),
+            status: get("status").and_then(|s| AccountStatus::parse(&s)),
+            without_rights: get("rights").as_deref() == Some("none"),
+            factor: get("factor").and_then(|s| FactorFilter::parse(&s)),
+            page: get("page")
+                .and_then(|p| p.parse::<i64>().ok())
+                .filter(|p| *p >= 1)
+                .unwrap_or(1),
+        }
+    }
+
+    /// The filter's part of an address (`&q=…&status=…`), empty parts left out.
+    pub fn address(&self) -> String {
+        let mut out = String::new();
+        if !self.q.is_empty() {
+            out.push_str(&format!("&q={}", encode(&self.q)));
+        }
+        if let Some(s) = self.status {
+            out.push_str(&format!("&status={}", s.as_str()));
+        }
+        if self.without_rights {
+            out.push_str("&rights=none");
+        }
+        if let Some(f) = self.factor {
+            out.push_str(&format!("&factor={}", f.as_str()));
+        }
+        if self.page > 1 {
+            out.push_str(&format!("&page={}", self.page));
+        }
+        out
+    }
+
+    /// The first row's offset.
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * ACCOUNT_SCREEN_PAGE
+    }
+
+    fn api_query(&self) -> String {
+        let mut out = format!(
+            "q={}&offset={}&limit={ACCOUNT_SCREEN_PAGE}",
+            encode(&self.q),
+            self.offset()
+        );
+        if let Some(s) = self.status {
+            out.push_str(&format!("&status={}", s.as_str()));
+        }
+        if self.without_rights {
+            out.push_str("&without_rights=true");
+        }
+        if let Some(f) = self.factor {
+            out.push_str(&format!("&factor={}", f.as_str()));
+        }
+        out
+    }
+}
+
+pub async fn office_accounts(filter: AccountFilter) -> ApiResult<AccountListResponse> {
+    get(&format!("/api/office/accounts?{}", filter.api_query())).await
 }
 pub async fn office_set_rights(
     id: Uuid,
@@ -489,15 +561,35 @@ pub async fn operator_invite(
     .await
 }
 pub async fn operator_accounts(
-    query: String,
+    filter: AccountFilter,
     office: Option<Uuid>,
 ) -> ApiResult<AccountListResponse> {
     let office = office
         .map(|o| format!("&office_id={o}"))
         .unwrap_or_default();
     get(&format!(
-        "/api/operator/accounts?q={}{office}",
-        encode(&query)
+        "/api/operator/accounts?{}{office}",
+        filter.api_query()
+    ))
+    .await
+}
+pub async fn operator_overview() -> ApiResult<OverviewResponse> {
+    get("/api/operator/overview").await
+}
+pub async fn operator_open_invitations(
+    state: InvitationFilter,
+    before: Option<Uuid>,
+) -> ApiResult<InvitationListResponse> {
+    let before = before.map(|b| format!("&before={b}")).unwrap_or_default();
+    get(&format!(
+        "/api/operator/invitations?state={}&limit=50{before}",
+        state.as_str()
+    ))
+    .await
+}
+pub async fn operator_dead_letters(offset: i64) -> ApiResult<DeadLetterListResponse> {
+    get(&format!(
+        "/api/operator/dead-letters?offset={offset}&limit=50"
     ))
     .await
 }

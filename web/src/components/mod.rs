@@ -215,7 +215,10 @@ pub fn MaybeError(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoVie
     move || error.get().map(|error| view! { <ErrorNotice error /> })
 }
 
-/// A labelled input bound to a signal.
+/// A labelled input bound to a signal. Given the form's `error` and the error `codes` that
+/// concern this field, an answer with one of them marks the field invalid (`aria-invalid`)
+/// and puts the sentence under it, tied to it with `aria-describedby` (the form's notice above
+/// still announces it).
 #[component]
 pub fn Field(
     #[prop(into)] id: String,
@@ -226,9 +229,31 @@ pub fn Field(
     #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(optional)] hint: Option<Signal<&'static str>>,
     #[prop(default = true)] required: bool,
+    #[prop(optional, into)] error: Option<Signal<Option<ApiError>>>,
+    #[prop(default = &[])] codes: &'static [ErrorCode],
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let hint_id = format!("{id}-hint");
-    let described = hint.map(|_| hint_id.clone());
+    let error_id = format!("{id}-error");
+    let concerns = move || {
+        error
+            .and_then(|e| e.get())
+            .filter(|e| e.code().is_some_and(|c| codes.contains(&c)))
+    };
+    let described = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        let has_hint = hint.is_some();
+        move || {
+            let mut ids = Vec::new();
+            if has_hint {
+                ids.push(hint_id.clone());
+            }
+            if concerns().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
     view! {
         <div class="field">
             <label for=id.clone()>{move || label.get()}</label>
@@ -240,11 +265,40 @@ pub fn Field(
                 inputmode=inputmode
                 required=required
                 aria-describedby=described
+                aria-invalid=move || concerns().is_some().then_some("true")
                 bind:value=value
             />
             {hint.map(|h| view! { <p class="hint" id=hint_id>{move || h.get()}</p> })}
+            {move || concerns().map(|e| view! { <p class="field-error" id=error_id.clone()>{i18n.error(&e)}</p> })}
         </div>
     }
+}
+
+/// The error codes that concern a field of a kind, for [`Field`]'s `codes`.
+pub mod concerns {
+    use poort_shared::ErrorCode;
+
+    pub const NAME: &[ErrorCode] = &[ErrorCode::InvalidName];
+    pub const EMAIL: &[ErrorCode] = &[ErrorCode::InvalidEmail, ErrorCode::EmailTaken];
+    pub const MOBILE: &[ErrorCode] = &[ErrorCode::InvalidMobile];
+    pub const KVK: &[ErrorCode] = &[ErrorCode::InvalidKvkNumber, ErrorCode::KvkNumberTaken];
+    pub const AGENCY: &[ErrorCode] =
+        &[ErrorCode::InvalidAgencyNumber, ErrorCode::AgencyNumberTaken];
+    pub const NEW_PASSWORD: &[ErrorCode] = &[
+        ErrorCode::PasswordTooShort,
+        ErrorCode::PasswordTooLong,
+        ErrorCode::PasswordTooCommon,
+        ErrorCode::PasswordContainsPersonalData,
+        ErrorCode::PasswordReused,
+    ];
+    pub const PASSWORD: &[ErrorCode] = &[ErrorCode::WrongPassword, ErrorCode::InvalidCredentials];
+    pub const CODE: &[ErrorCode] = &[
+        ErrorCode::CodeMalformed,
+        ErrorCode::CodeIncorrect,
+        ErrorCode::CodeExpired,
+        ErrorCode::CodeAttemptsExceeded,
+        ErrorCode::CodeAlreadyUsed,
+    ];
 }
 
 /// A submit button that shows progress and cannot be pressed while busy.

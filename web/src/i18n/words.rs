@@ -29,6 +29,11 @@ impl I18n {
         words::format_time(shared(self.lang()), at, local_offset_minutes(at))
     }
 
+    /// A count with its thousands grouped (reactive inside a closure).
+    pub fn count(self, n: i64) -> impl Fn() -> String + Copy + 'static {
+        move || words::format_count(shared(self.lang()), n)
+    }
+
     /// An audit action in words, or its code when unknown (reactive inside a closure).
     pub fn action(&self, action: &str) -> String {
         words::action_words(action).map_or_else(

@@ -13,7 +13,8 @@ use poort_shared::dto::{
 
 use crate::api;
 use crate::components::{
-    ErrorNotice, Field, MaybeError, PasswordFeedback, QrCode, Steps, Submit, WriteExt, write,
+    ErrorNotice, Field, MaybeError, PasswordFeedback, QrCode, Steps, Submit, WriteExt, concerns,
+    write,
 };
 use crate::i18n::use_i18n;
 use crate::session::use_session;
@@ -236,7 +237,7 @@ fn Wizard(token: String, info: InvitationLinkResponse) -> impl IntoView {
         {move || match (step.get(), setup.get().is_some()) {
             (SetupStep::Password, _) => view! {
                 <form id="setup-password-form" on:submit=on_password>
-                    <Field id="setup-password" kind="password" autocomplete="new-password" label=i18n.s("Kies een wachtwoord", "Choose a password") value=password />
+                    <Field id="setup-password" kind="password" autocomplete="new-password" label=i18n.s("Kies een wachtwoord", "Choose a password") value=password error codes=concerns::NEW_PASSWORD />
                     <PasswordFeedback password email=email_signal name=name_signal />
                     <Submit id="setup-password-submit" label=i18n.s("Volgende", "Next") pending />
                 </form>
@@ -249,7 +250,7 @@ fn Wizard(token: String, info: InvitationLinkResponse) -> impl IntoView {
                         "U was al begonnen. Vul het wachtwoord in dat u koos om verder te gaan.",
                         "You had already started. Enter the password you chose to continue.",
                     )}</p>
-                    <Field id="resume-password" kind="password" autocomplete="current-password" label=i18n.s("Wachtwoord", "Password") value=password />
+                    <Field id="resume-password" kind="password" autocomplete="current-password" label=i18n.s("Wachtwoord", "Password") value=password error codes=concerns::PASSWORD />
                     <Submit id="setup-resume-submit" label=i18n.s("Verder", "Continue") pending />
                 </form>
             }
@@ -260,13 +261,13 @@ fn Wizard(token: String, info: InvitationLinkResponse) -> impl IntoView {
                         "Uw mobiele nummer gebruiken wij voor sms-codes bij het inloggen en als u uw wachtwoord of e-mailadres vergeet.",
                         "We use your mobile number for SMS codes when you sign in and when you forget your password or e-mail address.",
                     )}</p>
-                    <Field id="setup-mobile" kind="tel" autocomplete="tel" label=i18n.s("Mobiel nummer", "Mobile number") value=mobile />
+                    <Field id="setup-mobile" kind="tel" autocomplete="tel" label=i18n.s("Mobiel nummer", "Mobile number") value=mobile error codes=concerns::MOBILE />
                     <Submit id="setup-mobile-submit" label=Signal::derive(move || if code_sent_to.get().is_some() { i18n.tr("Stuur een nieuwe code", "Send a new code") } else { i18n.tr("Stuur mij een code", "Send me a code") }) pending />
                 </form>
                 {move || code_sent_to.get().map(|to| view! {
                     <form id="setup-sms-form" on:submit=on_sms_code>
                         <p class="notice info" id="code-sent">{i18n.t("Wij hebben een code gestuurd naar ", "We sent a code to ")}{to.clone()}</p>
-                        <Field id="setup-sms-code" inputmode="numeric" autocomplete="one-time-code" label=i18n.s("Code uit de sms", "Code from the SMS") value=sms_code />
+                        <Field id="setup-sms-code" inputmode="numeric" autocomplete="one-time-code" label=i18n.s("Code uit de sms", "Code from the SMS") value=sms_code error codes=concerns::CODE />
                         <Submit id="setup-sms-submit" label=i18n.s("Bevestigen", "Confirm") pending />
                     </form>
                 })}
@@ -284,7 +285,7 @@ fn Wizard(token: String, info: InvitationLinkResponse) -> impl IntoView {
                     </div>
                 })}
                 <form id="setup-app-form" on:submit=on_app_code>
-                    <Field id="setup-app-code" inputmode="numeric" autocomplete="one-time-code" label=i18n.s("Code uit de app", "Code from the app") value=app_code />
+                    <Field id="setup-app-code" inputmode="numeric" autocomplete="one-time-code" label=i18n.s("Code uit de app", "Code from the app") value=app_code error codes=concerns::CODE />
                     <Submit id="setup-app-submit" label=i18n.s("Koppelen en inloggen", "Link and sign in") pending />
                 </form>
             }

@@ -6,16 +6,18 @@
 //! after each of them.
 
 use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use poort_shared::dto::{
-    AccountResponse, AccountStatus, InvitationEventKind, InvitationResponse, InvitationStatus,
-    InviteRequest, PortfolioResponse, PortfolioRightsResponse, RightResponse, RightsGrant, Role,
+    AccountResponse, AccountStatus, FactorFilter, Factors, InvitationEventKind, InvitationResponse,
+    InvitationStatus, InviteRequest, PortfolioResponse, PortfolioRightsResponse, RightResponse,
+    RightsGrant, Role,
 };
 use uuid::Uuid;
 
 use crate::api::{self, ApiError, ClientArea};
 use crate::components::{
     ErrorNotice, Field, ItemWrite, MaybeError, Pager, QueryTabs, RequireSignIn, Submit, Write,
-    WriteExt, query_tab, write,
+    WriteExt, concerns, query_tab, write,
 };
 use crate::i18n::{I18n, Lang, use_i18n};
 use crate::pages::api_clients::{AreaTab, AreaTabs};
@@ -283,8 +285,8 @@ fn InviteForm(
                 <p class="notice ok" id="invitation-sent">{i18n.t("Uitnodiging verstuurd naar ", "Invitation sent to ")}{to.clone()}</p>
             })}
             <form id="invite-form" on:submit=on_submit>
-                <Field id="invite-name" label=i18n.s("Naam", "Name") value=name hint=i18n.s("Zoals hij rechtsboven moet staan; later niet te wijzigen.", "As it should appear top right; it cannot be changed later.") />
-                <Field id="invite-email" kind="email" label=i18n.s("E-mailadres", "E-mail address") value=email />
+                <Field id="invite-name" label=i18n.s("Naam", "Name") value=name hint=i18n.s("Zoals hij rechtsboven moet staan; later niet te wijzigen.", "As it should appear top right; it cannot be changed later.") error codes=concerns::NAME />
+                <Field id="invite-email" kind="email" label=i18n.s("E-mailadres", "E-mail address") value=email error codes=concerns::EMAIL />
                 <div class="field checkbox">
                     <input type="checkbox" id="invite-admin" prop:checked=move || admin.get() on:change=move |ev| admin.set(event_target_checked(&ev)) />
                     <label for="invite-admin">{i18n.t("Ook gebruikersbeheerder van het kantoor", "Also user administrator of the office")}</label>
@@ -305,14 +307,148 @@ pub fn status_label(i18n: I18n, status: AccountStatus) -> &'static str {
     }
 }
 
+/// The sign-in methods an account has, in words.
+pub fn factors_text(i18n: I18n, factors: Factors) -> String {
+    let mut f = Vec::new();
+    if factors.password {
+        f.push(i18n.tr("wachtwoord", "password"));
+    }
+    if factors.mobile {
+        f.push(i18n.tr("sms", "SMS"));
+    }
+    if factors.authenticator {
+        f.push(i18n.tr("app", "app"));
+    }
+    if factors.eherkenning {
+        f.push("eHerkenning");
+    }
+    f.join(", ")
+}
+
+/// The search and filters above an account list. Choosing goes to the address (`base` plus
+/// the filter), so a link to the list shows the same and Back returns; the fields follow the
+/// address.
+#[component]
+pub fn AccountFilterForm(
+    base: String,
+    filter: Memo<api::AccountFilter>,
+    search_id: &'static str,
+    submit_id: &'static str,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let navigate = use_navigate();
+    let typed = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+    let factor = RwSignal::new(String::new());
+    let without = RwSignal::new(false);
+    Effect::new(move |_| {
+        let f = filter.get();
+        typed.set(f.q);
+        status.set(f.status.map(|s| s.as_str().to_string()).unwrap_or_default());
+        factor.set(f.factor.map(|s| s.as_str().to_string()).unwrap_or_default());
+        without.set(f.without_rights);
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let f = api::AccountFilter {
+            q: typed.get_untracked().trim().to_string(),
+            status: AccountStatus::parse(&status.get_untracked()),
+            without_rights: without.get_untracked(),
+            factor: FactorFilter::parse(&factor.get_untracked()),
+            page: 1,
+        };
+        navigate(&format!("{base}{}", f.address()), Default::default());
+    };
+    let status_id = format!("{search_id}-status");
+    let factor_id = format!("{search_id}-factor");
+    let without_id = format!("{search_id}-without-rights");
+    let factor_choice = move |f: FactorFilter, nl: &'static str, en: &'static str| {
+        view! {
+            <option value=f.as_str() selected=move || factor.get() == f.as_str()>{i18n.t(nl, en)}</option>
+        }
+    };
+    view! {
+        <form class="filters" id=format!("{search_id}-form") role="search" on:submit=on_submit>
+            <Field id=search_id kind="search" required=false label=i18n.s("Naam, e-mailadres of mobiel nummer", "Name, e-mail address or mobile number") value=typed />
+            <div class="field">
+                <label for=status_id.clone()>{i18n.t("Status", "Status")}</label>
+                <select id=status_id on:change=move |ev| status.set(event_target_value(&ev))>
+                    <option value="" selected=move || status.get().is_empty()>{i18n.t("Alle", "All")}</option>
+                    {AccountStatus::ALL.iter().map(|&s| view! {
+                        <option value=s.as_str() selected=move || status.get() == s.as_str()>{move || status_label(i18n, s)}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for=factor_id.clone()>{i18n.t("Inlogmethode", "Sign-in method")}</label>
+                <select id=factor_id on:change=move |ev| factor.set(event_target_value(&ev))>
+                    <option value="" selected=move || factor.get().is_empty()>{i18n.t("Alle", "All")}</option>
+                    {factor_choice(FactorFilter::Authenticator, "Authenticator-app", "Authenticator app")}
+                    {factor_choice(FactorFilter::Sms, "Sms", "SMS")}
+                    {factor_choice(FactorFilter::Eherkenning, "eHerkenning", "eHerkenning")}
+                </select>
+            </div>
+            <div class="field checkbox">
+                <input type="checkbox" id=without_id.clone() prop:checked=move || without.get() on:change=move |ev| without.set(event_target_checked(&ev)) />
+                <label for=without_id>{i18n.t("Alleen zonder rechten", "Only without rights")}</label>
+            </div>
+            <button type="submit" id=submit_id>{i18n.t("Zoeken", "Search")}</button>
+        </form>
+    }
+}
+
+/// Which rows of a list a page shows ("Accounts 51–100"), announced when it changes.
+#[component]
+pub fn PageCount(id: &'static str, first: i64, shown: usize, more: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let shown = i64::try_from(shown).unwrap_or(0);
+    view! {
+        <p id=id aria-live="polite">{move || if shown == 0 {
+            i18n.tr("Geen accounts gevonden.", "No accounts found.").to_string()
+        } else {
+            format!(
+                "{} {}–{}{}",
+                i18n.tr("Accounts", "Accounts"),
+                first + 1,
+                first + shown,
+                if more { i18n.tr(" (meer op de volgende pagina)", " (more on the next page)") } else { "" }
+            )
+        }}</p>
+    }
+}
+
+/// The previous and next page of an account list, as links.
+#[component]
+pub fn PageLinks(
+    id: &'static str,
+    base: String,
+    filter: api::AccountFilter,
+    more: bool,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let at = |page: i64| {
+        let mut f = filter.clone();
+        f.page = page;
+        format!("{base}{}", f.address())
+    };
+    let page = filter.page;
+    view! {
+        <nav class="pager" id=id aria-label=i18n.t("Bladeren", "Pages")>
+            {(page > 1).then(|| view! { <a href=at(page - 1) id=format!("{id}-previous")>{i18n.t("← Vorige", "← Previous")}</a>" " })}
+            {more.then(|| view! { <a href=at(page + 1) id=format!("{id}-next")>{i18n.t("Volgende →", "Next →")}</a> })}
+        </nav>
+    }
+}
+
 #[component]
 fn Accounts(catalogue: StoredValue<Catalogue>, writes: AdminWrites) -> impl IntoView {
     let i18n = use_i18n();
-    let query = RwSignal::new(String::new());
+    let query = use_query_map();
+    let filter = Memo::new(move |_| query.with(|q| api::AccountFilter::from_query(|k| q.get(k))));
     let accounts = LocalResource::new(move || {
         writes.saved.track();
-        let q = query.get();
-        async move { api::office_accounts(q).await }
+        let f = filter.get();
+        async move { api::office_accounts(f).await }
     });
     let editing = RwSignal::new(None::<Uuid>);
     // After a save the rows are drawn anew: the focus goes back to the new row's button.
@@ -324,15 +460,16 @@ fn Accounts(catalogue: StoredValue<Catalogue>, writes: AdminWrites) -> impl Into
     view! {
         <div class="section" id="accounts-section">
             <h2>{i18n.t("Accounts van het kantoor", "Accounts of the office")}</h2>
-            <div class="field search">
-                <label for="account-search">{i18n.t("Zoek op naam, e-mailadres of mobiel nummer", "Search by name, e-mail address or mobile number")}</label>
-                <input id="account-search" type="search" bind:value=query />
-            </div>
+            <AccountFilterForm base="/beheer?tab=accounts".to_string() filter search_id="account-search" submit_id="account-search-submit" />
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match accounts.await {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                        Ok(list) => view! {
+                        Ok(list) => {
+                            let f = filter.get_untracked();
+                            let more = list.next_offset.is_some();
+                            view! {
+                            <PageCount id="office-account-count" first=f.offset() shown=list.accounts.len() more />
                             <div class="table-wrap">
                                 <table class="accounts cards" id="accounts-table">
                                     <thead><tr>
@@ -349,8 +486,10 @@ fn Accounts(catalogue: StoredValue<Catalogue>, writes: AdminWrites) -> impl Into
                                     </tbody>
                                 </table>
                             </div>
+                            <PageLinks id="office-account-pager" base="/beheer?tab=accounts".to_string() filter=f more />
                         }
-                        .into_any(),
+                        .into_any()
+                        }
                     }
                 })}
             </Transition>
@@ -415,14 +554,7 @@ fn AccountRow(
             <td data-label=i18n.t("E-mailadres", "E-mail address")>{account.email.clone()}</td>
             <td class="status" data-label=i18n.t("Status", "Status")>{move || status_label(i18n, status)}</td>
             <td data-label=i18n.t("Laatst ingelogd", "Last sign-in")>{move || account.last_sign_in_at.map(|t| i18n.time(t)).unwrap_or_else(|| "—".into())}</td>
-            <td data-label=i18n.t("Inlogmethoden", "Sign-in methods")>{move || {
-                let mut f = Vec::new();
-                if factors.password { f.push(i18n.tr("wachtwoord", "password")); }
-                if factors.mobile { f.push(i18n.tr("sms", "SMS")); }
-                if factors.authenticator { f.push(i18n.tr("app", "app")); }
-                if factors.eherkenning { f.push("eHerkenning"); }
-                f.join(", ")
-            }}</td>
+            <td data-label=i18n.t("Inlogmethoden", "Sign-in methods")>{move || factors_text(i18n, factors)}</td>
             <td class="rights" data-label=i18n.t("Rechten", "Rights")>{shown_rights}</td>
             <td class="actions" data-label=i18n.t("Acties", "Actions")>
                 <MaybeError error />

@@ -1,29 +1,35 @@
-//! The relations team's console: the offices as a table (search by name, KvK number or agency
-//! number, order by a column, pages; all of it in the address), a page per office
-//! (`/relatiebeheer/kantoren/{id}`: its portfolios, inviting its user administrator, its
-//! invitations, accounts and audit trail) and one to make an office
-//! (`/relatiebeheer/kantoren/nieuw`); finding accounts across offices, an account's detail
-//! (re-send or withdraw invitations, delete after confirmation, reset the sign-in set-up), and
-//! the audit trail with a filter. A list reloads after the writes on what it shows; the writes
-//! of an office's or an account's detail are made by the page or list above it, whose counts or
-//! entries they change.
+//! The relations team's console, every list's state in the address (a link shows the same, Back
+//! returns): an overview of the numbers that matter, each a link to the list it counts; the
+//! offices as a table (search by name, KvK number or agency number, order by a column, pages);
+//! a page per office (`/relatiebeheer/kantoren/{id}`: its portfolios, inviting its user
+//! administrator, its invitations, accounts and audit trail) and one to make an office
+//! (`/relatiebeheer/kantoren/nieuw`); accounts across offices as a table with filters (status,
+//! sign-in method, without rights) and pages, an account's detail (re-send or withdraw
+//! invitations, delete after confirmation, reset the sign-in set-up); the open or expired
+//! invitations of every office; the undelivered messages; the audit trail by action and
+//! period. A list reloads after the writes on what it shows; the writes of an office's or an
+//! account's detail are made by the page or list above it, whose counts or entries they
+//! change.
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use poort_shared::dto::{
-    AccountDetailResponse, InviteRequest, OFFICE_PAGE, OfficeResponse, OfficeSort, RightResponse,
-    SortOrder,
+    AccountDetailResponse, Channel, InvitationFilter, InviteRequest, OFFICE_PAGE, OfficeResponse,
+    OfficeSort, RightResponse, SortOrder,
 };
 use uuid::Uuid;
 
 use crate::api::{self, ClientArea};
 use crate::components::{
     ErrorNotice, Field, ItemWrite, MaybeError, Pager, QueryTabs, RequireSignIn, Submit, WriteExt,
-    query_tab, write,
+    concerns, query_tab, write,
 };
 use crate::i18n::use_i18n;
 use crate::pages::api_clients::{AreaTab, AreaTabs};
-use crate::pages::office_admin::{InvitationItem, invitation_write, rights_text, status_label};
+use crate::pages::office_admin::{
+    AccountFilterForm, InvitationItem, PageCount, PageLinks, factors_text, invitation_write,
+    rights_text, status_label,
+};
 
 /// What the relations team adds to an office.
 #[derive(Clone)]
@@ -47,18 +53,251 @@ pub fn Operator() -> impl IntoView {
 #[component]
 fn OperatorPage() -> impl IntoView {
     let i18n = use_i18n();
-    let tab = query_tab("offices");
+    let tab = query_tab("overview");
     view! {
         <section class="page wide" id="page-operator">
             <h1>{i18n.t("Team Relatiebeheer", "Relations team")}</h1>
             <AreaTabs area=ClientArea::Operator current=AreaTab::People />
-            <QueryTabs path="/relatiebeheer" tabs=&[("offices", "Kantoren", "Offices"), ("accounts", "Accounts", "Accounts"), ("audit", "Audittrail", "Audit trail")] current=tab />
+            <QueryTabs path="/relatiebeheer" tabs=&[
+                ("overview", "Overzicht", "Overview"),
+                ("offices", "Kantoren", "Offices"),
+                ("accounts", "Accounts", "Accounts"),
+                ("invitations", "Uitnodigingen", "Invitations"),
+                ("undelivered", "Niet bezorgd", "Undelivered"),
+                ("audit", "Audittrail", "Audit trail"),
+            ] current=tab />
             {move || match tab.get().as_str() {
+                "offices" => view! { <Offices /> }.into_any(),
                 "accounts" => view! { <AccountSearch /> }.into_any(),
+                "invitations" => view! { <OpenInvitations /> }.into_any(),
+                "undelivered" => view! { <DeadLetters /> }.into_any(),
                 "audit" => view! { <AuditTrail /> }.into_any(),
-                _ => view! { <Offices /> }.into_any(),
+                _ => view! { <Overview /> }.into_any(),
             }}
         </section>
+    }
+}
+
+/// The numbers that matter, each a link to the list it counts.
+#[component]
+fn Overview() -> impl IntoView {
+    let i18n = use_i18n();
+    let numbers = LocalResource::new(api::operator_overview);
+    // One number: the list it counts is one click away; one that asks for attention (blocked
+    // accounts, expired invitations…) is marked when it is not zero.
+    let number = move |id: &'static str,
+                       value: i64,
+                       href: &'static str,
+                       attention: bool,
+                       nl: &'static str,
+                       en: &'static str| {
+        let class = if attention && value > 0 {
+            "number attention"
+        } else {
+            "number"
+        };
+        view! {
+            <li class=class>
+                <a href=href id=id>
+                    <span class="value">{i18n.count(value)}</span>
+                    <span class="label">{i18n.t(nl, en)}</span>
+                </a>
+            </li>
+        }
+    };
+    view! {
+        <div class="section" id="overview-section">
+            <h2>{i18n.t("Overzicht", "Overview")}</h2>
+            <p><a href="/relatiebeheer/kantoren/nieuw" class="button" id="new-office">{i18n.t("Nieuw kantoor", "New office")}</a></p>
+            <Transition fallback=|| view! { <div class="numbers placeholder"></div> }>
+                {move || Suspend::new(async move {
+                    match numbers.await {
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(n) => view! {
+                            <ul class="numbers" id="overview-numbers">
+                                {number("overview-offices", n.offices, "/relatiebeheer?tab=offices", false, "Kantoren", "Offices")}
+                                {number("overview-active", n.active_accounts, "/relatiebeheer?tab=accounts&status=active", false, "Actieve accounts", "Active accounts")}
+                                {number("overview-without-rights", n.accounts_without_rights, "/relatiebeheer?tab=accounts&status=active&rights=none", true, "Actief zonder rechten", "Active without rights")}
+                                {number("overview-blocked", n.blocked_accounts, "/relatiebeheer?tab=accounts&status=blocked", true, "Geblokkeerde accounts", "Blocked accounts")}
+                                {number("overview-open-invitations", n.open_invitations, "/relatiebeheer?tab=invitations&state=open", false, "Openstaande uitnodigingen", "Open invitations")}
+                                {number("overview-expired-invitations", n.expired_invitations, "/relatiebeheer?tab=invitations&state=expired", true, "Verlopen uitnodigingen", "Expired invitations")}
+                                {number("overview-undelivered", n.dead_letters, "/relatiebeheer?tab=undelivered", true, "Niet-bezorgde berichten", "Undelivered messages")}
+                            </ul>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// The open invitations of every office, those whose link works or those expired (in the
+/// address: `state`, and `before` for a later page).
+#[component]
+fn OpenInvitations() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let state = Memo::new(move |_| {
+        query
+            .with(|q| q.get("state"))
+            .and_then(|s| InvitationFilter::parse(&s))
+            .unwrap_or(InvitationFilter::Open)
+    });
+    let before = Memo::new(move |_| {
+        query
+            .with(|q| q.get("before"))
+            .and_then(|b| b.parse::<Uuid>().ok())
+    });
+    let write = invitation_write(true);
+    let list = LocalResource::new(move || {
+        write.write.saved().track();
+        let (s, b) = (state.get(), before.get());
+        api::operator_open_invitations(s, b)
+    });
+    let address =
+        |s: InvitationFilter| format!("/relatiebeheer?tab=invitations&state={}", s.as_str());
+    let choice = move |s: InvitationFilter,
+                       id: &'static str,
+                       nl: &'static str,
+                       en: &'static str| {
+        view! {
+            <a href=address(s) id=id class="choice" aria-current=move || (state.get() == s).then_some("true")>{i18n.t(nl, en)}</a>
+        }
+    };
+    view! {
+        <div class="section" id="invitations-section">
+            <h2>{i18n.t("Uitnodigingen van alle kantoren", "Invitations of every office")}</h2>
+            <nav class="choices" aria-label=i18n.t("Welke uitnodigingen", "Which invitations")>
+                {choice(InvitationFilter::Open, "invitations-open", "Openstaand", "Open")}
+                " "
+                {choice(InvitationFilter::Expired, "invitations-expired", "Verlopen", "Expired")}
+            </nav>
+            <Transition fallback=|| view! { <div class="table-wrap placeholder"></div> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(page) => {
+                            let next = page.next_before;
+                            let s = state.get_untracked();
+                            let empty = page.invitations.is_empty();
+                            view! {
+                                {empty.then(|| view! { <p id="invitations-none">{i18n.t("Geen uitnodigingen.", "No invitations.")}</p> })}
+                                <div class="table-wrap">
+                                    <table id="invitation-table" class="cards">
+                                        <thead><tr>
+                                            <th>{i18n.t("Naam", "Name")}</th>
+                                            <th>{i18n.t("E-mailadres", "E-mail address")}</th>
+                                            <th>{i18n.t("Kantoor", "Office")}</th>
+                                            <th>{i18n.t("Verstuurd", "Sent")}</th>
+                                            <th>{i18n.t("Link geldig tot", "Link valid until")}</th>
+                                            <th>{i18n.t("Acties", "Actions")}</th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {page.invitations.into_iter().map(|inv| {
+                                                let id = inv.id;
+                                                let pending = write.pending();
+                                                let error = write.failure_for(id);
+                                                let email_id = inv.email.replace(['@', '.'], "-");
+                                                view! {
+                                                    <tr id=format!("open-invitation-{email_id}")>
+                                                        <td data-label=i18n.t("Naam", "Name")>{inv.name.clone()}</td>
+                                                        <td data-label=i18n.t("E-mailadres", "E-mail address")>{inv.email.clone()}</td>
+                                                        <td data-label=i18n.t("Kantoor", "Office")>{inv.office_id.map(|o| view! {
+                                                            <a href=format!("/relatiebeheer/kantoren/{o}")>{inv.office_name.clone().unwrap_or_default()}</a>
+                                                        })}</td>
+                                                        <td data-label=i18n.t("Verstuurd", "Sent")>{move || i18n.time(inv.created_at)}</td>
+                                                        <td data-label=i18n.t("Link geldig tot", "Link valid until")>{move || i18n.time(inv.expires_at)}</td>
+                                                        <td class="actions" data-label=i18n.t("Acties", "Actions")>
+                                                            <MaybeError error />
+                                                            <button type="button" class="link" id=format!("resend-{email_id}") disabled=move || pending.get() on:click=move |_| write.start(id, true)>{i18n.t("Opnieuw versturen", "Send again")}</button>
+                                                            <button type="button" class="link" id=format!("withdraw-{email_id}") disabled=move || pending.get() on:click=move |_| write.start(id, false)>{i18n.t("Intrekken", "Withdraw")}</button>
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                                <nav class="pager" id="invitation-pager" aria-label=i18n.t("Bladeren", "Pages")>
+                                    {before.get_untracked().is_some().then(|| view! { <a href=address(s) id="invitation-pager-first">{i18n.t("← Nieuwste", "← Newest")}</a>" " })}
+                                    {next.map(|n| view! { <a href=format!("{}&before={n}", address(s)) id="invitation-pager-next">{i18n.t("Oudere →", "Older →")}</a> })}
+                                </nav>
+                            }
+                            .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// E-mails and SMS messages given up on, newest first (in the address: `page`).
+#[component]
+fn DeadLetters() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let page = Memo::new(move |_| {
+        query
+            .with(|q| q.get("page"))
+            .and_then(|p| p.parse::<i64>().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1)
+    });
+    let list = LocalResource::new(move || api::operator_dead_letters((page.get() - 1) * 50));
+    view! {
+        <div class="section" id="undelivered-section">
+            <h2>{i18n.t("Niet-bezorgde berichten", "Undelivered messages")}</h2>
+            <p class="hint">{i18n.t(
+                "Berichten die na alle pogingen niet konden worden afgeleverd. De inhoud is gewist; stuur een uitnodiging of code opnieuw vanuit het account of de uitnodiging.",
+                "Messages that could not be delivered after every attempt. Their content is erased; send an invitation or code again from the account or the invitation.",
+            )}</p>
+            <Transition fallback=|| view! { <div class="table-wrap placeholder"></div> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(found) => {
+                            let p = page.get_untracked();
+                            let empty = found.messages.is_empty();
+                            let more = found.next_offset.is_some();
+                            view! {
+                                {empty.then(|| view! { <p id="undelivered-none">{i18n.t("Geen niet-bezorgde berichten.", "No undelivered messages.")}</p> })}
+                                <div class="table-wrap">
+                                    <table id="undelivered-table" class="cards">
+                                        <thead><tr>
+                                            <th>{i18n.t("Aangemaakt", "Created")}</th>
+                                            <th>{i18n.t("Kanaal", "Channel")}</th>
+                                            <th>{i18n.t("Aan", "To")}</th>
+                                            <th>{i18n.t("Onderwerp", "Subject")}</th>
+                                            <th>{i18n.t("Pogingen", "Attempts")}</th>
+                                            <th>{i18n.t("Laatste fout", "Last error")}</th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {found.messages.into_iter().map(|m| view! {
+                                                <tr>
+                                                    <td data-label=i18n.t("Aangemaakt", "Created")>{move || i18n.time(m.created_at)}</td>
+                                                    <td data-label=i18n.t("Kanaal", "Channel")>{match m.channel { Channel::Email => "e-mail", Channel::Sms => "sms" }}</td>
+                                                    <td data-label=i18n.t("Aan", "To")>{m.recipient.clone()}</td>
+                                                    <td data-label=i18n.t("Onderwerp", "Subject")>{m.subject.clone().unwrap_or_default()}</td>
+                                                    <td data-label=i18n.t("Pogingen", "Attempts")>{m.attempts}</td>
+                                                    <td data-label=i18n.t("Laatste fout", "Last error")>{m.last_error.clone().unwrap_or_default()}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                                <nav class="pager" id="undelivered-pager" aria-label=i18n.t("Bladeren", "Pages")>
+                                    {(p > 1).then(|| view! { <a href=format!("/relatiebeheer?tab=undelivered&page={}", p - 1) id="undelivered-pager-previous">{i18n.t("← Vorige", "← Previous")}</a>" " })}
+                                    {more.then(|| view! { <a href=format!("/relatiebeheer?tab=undelivered&page={}", p + 1) id="undelivered-pager-next">{i18n.t("Volgende →", "Next →")}</a> })}
+                                </nav>
+                            }
+                            .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </div>
     }
 }
 
@@ -254,12 +493,12 @@ fn NewOfficePage() -> impl IntoView {
     };
     view! {
         <section class="page" id="page-new-office">
-            <p><a href="/relatiebeheer" id="back-to-offices">{i18n.t("← Kantoren", "← Offices")}</a></p>
+            <p><a href="/relatiebeheer?tab=offices" id="back-to-offices">{i18n.t("← Kantoren", "← Offices")}</a></p>
             <h1>{i18n.t("Nieuw kantoor", "New office")}</h1>
             <MaybeError error />
             <form id="office-form" on:submit=on_create>
-                <Field id="office-name" label=i18n.s("Naam", "Name") value=name />
-                <Field id="office-kvk" inputmode="numeric" label=i18n.s("KvK-nummer (8 cijfers)", "KvK number (8 digits)") value=kvk />
+                <Field id="office-name" label=i18n.s("Naam", "Name") value=name error codes=concerns::NAME />
+                <Field id="office-kvk" inputmode="numeric" label=i18n.s("KvK-nummer (8 cijfers)", "KvK number (8 digits)") value=kvk error codes=concerns::KVK />
                 <Submit id="office-submit" label=i18n.s("Kantoor toevoegen", "Add office") pending />
             </form>
         </section>
@@ -295,7 +534,7 @@ fn OfficePage() -> impl IntoView {
     });
     view! {
         <section class="page wide" id="page-operator-office">
-            <p><a href="/relatiebeheer" id="back-to-offices">{i18n.t("← Kantoren", "← Offices")}</a></p>
+            <p><a href="/relatiebeheer?tab=offices" id="back-to-offices">{i18n.t("← Kantoren", "← Offices")}</a></p>
             <Transition fallback=|| view! { <h1 class="placeholder">" "</h1> }>
                 {move || Suspend::new(async move {
                     match summary.await {
@@ -404,8 +643,8 @@ fn OfficeDetail(id: Uuid, add: ItemWrite<Addition, Addition>) -> impl IntoView {
                 })}
             </Transition>
             <form id="portfolio-form" on:submit=on_portfolio>
-                <Field id="portfolio-agency" label=i18n.s("Agentnummer", "Agency number") value=agency />
-                <Field id="portfolio-name" label=i18n.s("Naam van de portefeuille", "Portfolio name") value=pname />
+                <Field id="portfolio-agency" label=i18n.s("Agentnummer", "Agency number") value=agency error codes=concerns::AGENCY />
+                <Field id="portfolio-name" label=i18n.s("Naam van de portefeuille", "Portfolio name") value=pname error codes=concerns::NAME />
                 <Submit id="portfolio-submit" label=i18n.s("Portefeuille toevoegen", "Add portfolio") pending />
             </form>
             <h3>{i18n.t("Gebruikersbeheerder uitnodigen", "Invite a user administrator")}</h3>
@@ -413,8 +652,8 @@ fn OfficeDetail(id: Uuid, add: ItemWrite<Addition, Addition>) -> impl IntoView {
                 <p class="notice ok" id="admin-invited">{i18n.t("Uitnodiging verstuurd.", "Invitation sent.")}</p>
             </Show>
             <form id="admin-invite-form" on:submit=on_invite>
-                <Field id="admin-name" label=i18n.s("Naam", "Name") value=admin_name />
-                <Field id="admin-email" kind="email" label=i18n.s("E-mailadres", "E-mail address") value=admin_email />
+                <Field id="admin-name" label=i18n.s("Naam", "Name") value=admin_name error codes=concerns::NAME />
+                <Field id="admin-email" kind="email" label=i18n.s("E-mailadres", "E-mail address") value=admin_email error codes=concerns::EMAIL />
                 <Submit id="admin-invite-submit" label=i18n.s("Uitnodiging versturen", "Send invitation") pending />
             </form>
             <h3>{i18n.t("Uitnodigingen", "Invitations")}</h3>
@@ -436,7 +675,8 @@ fn OfficeDetail(id: Uuid, add: ItemWrite<Addition, Addition>) -> impl IntoView {
     }
 }
 
-/// Accounts across offices, or of one office (`office`: then all of them are listed at once).
+/// Accounts across offices, or of one office (`office`), as a table a page at a time; the
+/// search, the filters and the page are in the address.
 #[component]
 fn AccountSearch(
     #[prop(optional)] office: Option<Uuid>,
@@ -445,8 +685,12 @@ fn AccountSearch(
     changed: Option<Memo<usize>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let query = RwSignal::new(String::new());
-    let submitted = RwSignal::new(String::new());
+    let query = use_query_map();
+    let filter = Memo::new(move |_| query.with(|q| api::AccountFilter::from_query(|k| q.get(k))));
+    let base = match office {
+        Some(id) => format!("/relatiebeheer/kantoren/{id}?tab=accounts"),
+        None => "/relatiebeheer?tab=accounts".to_string(),
+    };
     // Made here: a deleted account leaves the results.
     let measure = ItemWrite::new(|id, measure: &Measure| {
         let measure = *measure;
@@ -463,48 +707,67 @@ fn AccountSearch(
     let deleted = measure.write.saved_when(|done| *done == Measure::Delete);
     let results = LocalResource::new(move || {
         deleted.track();
-        let q = submitted.get();
+        let f = filter.get();
         if let Some(changed) = changed {
             changed.track();
         }
-        async move { api::operator_accounts(q, office).await }
+        async move { api::operator_accounts(f, office).await }
     });
     let selected = RwSignal::new(None::<Uuid>);
-    let on_search = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        submitted.set(query.get_untracked());
-    };
+    let pages = base.clone();
     view! {
         <div class="section" id="account-search-section">
             <h2>{i18n.t("Accounts zoeken", "Find accounts")}</h2>
-            <form id="account-search-form" on:submit=on_search>
-                <Field id="operator-search" kind="search" required=false label=i18n.s("E-mailadres, naam of mobiel nummer", "E-mail address, name or mobile number") value=query />
-                <button type="submit" id="operator-search-submit">{i18n.t("Zoeken", "Search")}</button>
-            </form>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
+            <AccountFilterForm base=base filter search_id="operator-search" submit_id="operator-search-submit" />
+            <Transition fallback=|| view! { <div class="table-wrap placeholder"></div> }>
+                {move || Suspend::new({
+                    let pages = pages.clone();
+                    async move {
                     match results.await {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="results" id="search-results">
-                                {list.accounts.into_iter().map(|a| {
-                                    let id = a.id;
-                                    let email_id = a.email.replace(['@', '.'], "-");
-                                    view! {
-                                        <li>
-                                            <button type="button" class="link" id=format!("result-{email_id}") on:click=move |_| selected.set(Some(id))>
-                                                {format!("{} <{}>", a.name, a.email)}
-                                            </button>
-                                            {format!(" · {} · ", a.office_name.clone().unwrap_or_default())}
-                                            {move || status_label(i18n, a.status)}
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
+                        Ok(list) => {
+                            let f = filter.get_untracked();
+                            view! {
+                                <PageCount id="account-count" first=f.offset() shown=list.accounts.len() more=list.next_offset.is_some() />
+                                <div class="table-wrap">
+                                    <table id="account-table" class="cards">
+                                        <thead><tr>
+                                            <th>{i18n.t("Naam", "Name")}</th>
+                                            <th>{i18n.t("E-mailadres", "E-mail address")}</th>
+                                            {office.is_none().then(|| view! { <th>{i18n.t("Kantoor", "Office")}</th> })}
+                                            <th>{i18n.t("Status", "Status")}</th>
+                                            <th>{i18n.t("Inlogmethoden", "Sign-in methods")}</th>
+                                        </tr></thead>
+                                        <tbody id="search-results">
+                                            {list.accounts.into_iter().map(|a| {
+                                                let id = a.id;
+                                                let email_id = a.email.replace(['@', '.'], "-");
+                                                let factors = a.factors;
+                                                view! {
+                                                    <tr data-status=a.status.as_str()>
+                                                        <td data-label=i18n.t("Naam", "Name")>
+                                                            <button type="button" class="link" id=format!("result-{email_id}") on:click=move |_| selected.set(Some(id))>{a.name.clone()}</button>
+                                                        </td>
+                                                        <td data-label=i18n.t("E-mailadres", "E-mail address")>{a.email.clone()}</td>
+                                                        {office.is_none().then(|| view! {
+                                                            <td data-label=i18n.t("Kantoor", "Office")>{a.office_id.map(|o| view! {
+                                                                <a href=format!("/relatiebeheer/kantoren/{o}")>{a.office_name.clone().unwrap_or_default()}</a>
+                                                            })}</td>
+                                                        })}
+                                                        <td class="status" data-label=i18n.t("Status", "Status")>{move || status_label(i18n, a.status)}</td>
+                                                        <td data-label=i18n.t("Inlogmethoden", "Sign-in methods")>{move || factors_text(i18n, factors)}</td>
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                                <PageLinks id="account-pager" base=pages filter=f more=list.next_offset.is_some() />
+                            }
+                            .into_any()
                         }
-                        .into_any(),
                     }
-                })}
+                }})}
             </Transition>
         </div>
         {move || selected.get().map(|id| view! { <AccountDetail id selected measure /> })}
@@ -618,29 +881,74 @@ fn AuditTrail(
     changed: Option<Memo<usize>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let navigate = use_navigate();
+    let query = use_query_map();
+    // In the address: the action, the days (`from`, `to`, as the date fields give them) and
+    // the page (`before`).
+    let asked = Memo::new(move |_| {
+        query.with(|q| {
+            (
+                q.get("action").unwrap_or_default(),
+                q.get("from").unwrap_or_default(),
+                q.get("to").unwrap_or_default(),
+                q.get("before").and_then(|b| b.parse::<Uuid>().ok()),
+            )
+        })
+    });
     let action = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
-    let filter = RwSignal::new(api::AuditFilter::default());
-    let before = RwSignal::new(None::<Uuid>);
+    Effect::new(move |_| {
+        let (a, f, t, _) = asked.get();
+        action.set(a);
+        from.set(f);
+        to.set(t);
+    });
+    let base = match office {
+        Some(id) => format!("/relatiebeheer/kantoren/{id}?tab=audit"),
+        None => "/relatiebeheer?tab=audit".to_string(),
+    };
+    let address = {
+        let base = base.clone();
+        move |a: &str, f: &str, t: &str, before: Option<Uuid>| {
+            let mut url = base.clone();
+            for (key, value) in [("action", a), ("from", f), ("to", t)] {
+                if !value.is_empty() {
+                    url.push_str(&format!("&{key}={}", api::encode(value)));
+                }
+            }
+            if let Some(b) = before {
+                url.push_str(&format!("&before={b}"));
+            }
+            url
+        }
+    };
     let page = LocalResource::new(move || {
-        let a = filter.get();
-        let b = before.get();
+        let (a, f, t, b) = asked.get();
         if let Some(changed) = changed {
             changed.track();
         }
-        async move { api::operator_audit(a, office, b).await }
-    });
-    let on_filter = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        before.set(None);
         // The days chosen, from the start of the first to the end of the last, in the
         // browser's time zone.
-        filter.set(api::AuditFilter {
-            action: action.get_untracked(),
-            since: day_start(&from.get_untracked(), 0),
-            until: day_start(&to.get_untracked(), 1),
-        });
+        let filter = api::AuditFilter {
+            action: a,
+            since: day_start(&f, 0),
+            until: day_start(&t, 1),
+        };
+        async move { api::operator_audit(filter, office, b).await }
+    });
+    let on_filter = {
+        let address = address.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let url = address(
+                action.get_untracked().trim(),
+                &from.get_untracked(),
+                &to.get_untracked(),
+                None,
+            );
+            navigate(&url, Default::default());
+        }
     };
     view! {
         <div class="section" id="audit-section">
@@ -652,7 +960,9 @@ fn AuditTrail(
                 <button type="submit" id="audit-filter-submit">{i18n.t("Filteren", "Filter")}</button>
             </form>
             <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
+                {move || Suspend::new({
+                    let address = address.clone();
+                    async move {
                     match page.await {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                         Ok(p) => {
@@ -683,14 +993,17 @@ fn AuditTrail(
                                         </tbody>
                                     </table>
                                 </div>
-                                {next.map(|n| view! {
-                                    <button type="button" class="secondary" id="audit-older" on:click=move |_| before.set(Some(n))>{i18n.t("Oudere gebeurtenissen", "Older events")}</button>
+                                {next.map(|n| {
+                                    let (a, f, t, _) = asked.get_untracked();
+                                    view! {
+                                        <a class="button secondary" href=address(&a, &f, &t, Some(n)) id="audit-older">{i18n.t("Oudere gebeurtenissen", "Older events")}</a>
+                                    }
                                 })}
                             }
                             .into_any()
                         }
                     }
-                })}
+                }})}
             </Transition>
         </div>
     }

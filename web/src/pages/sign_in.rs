@@ -8,7 +8,7 @@ use leptos_router::hooks::use_navigate;
 use poort_shared::dto::{SecondFactor, SignInResponse, SignInStep};
 
 use crate::api;
-use crate::components::{Field, MaybeError, PasswordFeedback, Submit, WriteExt, write};
+use crate::components::{Field, MaybeError, PasswordFeedback, Submit, WriteExt, concerns, write};
 use crate::i18n::use_i18n;
 use crate::session::use_session;
 
@@ -171,7 +171,7 @@ pub fn SignIn() -> impl IntoView {
                 Step::Password => view! {
                     <form id="sign-in-form" on:submit=on_password>
                         <Field id="email" kind="email" autocomplete="username" label=i18n.s("E-mailadres", "E-mail address") value=email />
-                        <Field id="password" kind="password" autocomplete="current-password" label=i18n.s("Wachtwoord", "Password") value=password />
+                        <Field id="password" kind="password" autocomplete="current-password" label=i18n.s("Wachtwoord", "Password") value=password error codes=concerns::PASSWORD />
                         <Submit id="sign-in-submit" label=i18n.s("Inloggen", "Sign in") pending />
                     </form>
                     <ul class="links">
@@ -195,7 +195,7 @@ pub fn SignIn() -> impl IntoView {
                                 }}
                                 {(sms_sent || !has_app).then(|| hint.clone())}
                             </p>
-                            <Field id="code" inputmode="numeric" autocomplete="one-time-code" label=i18n.s("Code", "Code") value=code />
+                            <Field id="code" inputmode="numeric" autocomplete="one-time-code" label=i18n.s("Code", "Code") value=code error codes=concerns::CODE />
                             <Submit id="code-submit" label=i18n.s("Bevestigen", "Confirm") pending />
                         </form>
                         {(can_sms && !sms_sent).then(|| view! {
@@ -216,7 +216,7 @@ pub fn SignIn() -> impl IntoView {
                             "Uw wachtwoord is verlopen. Kies een nieuw wachtwoord om verder te gaan.",
                             "Your password has expired. Choose a new password to continue.",
                         )}</p>
-                        <Field id="new-password" kind="password" autocomplete="new-password" label=i18n.s("Nieuw wachtwoord", "New password") value=new_password />
+                        <Field id="new-password" kind="password" autocomplete="new-password" label=i18n.s("Nieuw wachtwoord", "New password") value=new_password error codes=concerns::NEW_PASSWORD />
                         <PasswordFeedback password=new_password email=email.into() name=Signal::derive(String::new) />
                         <Submit id="new-password-submit" label=i18n.s("Opslaan en verder", "Save and continue") pending />
                     </form>
