@@ -347,6 +347,25 @@ async fn list_and_search_statements_use_indexes(app: &TestApp) {
             none(),
         ),
         (
+            "every office's blocked accounts",
+            None,
+            None,
+            list_sql::Filter {
+                status: Some(poort_shared::dto::AccountStatus::Blocked),
+                ..none()
+            },
+        ),
+        (
+            "active accounts without rights",
+            None,
+            None,
+            list_sql::Filter {
+                status: Some(poort_shared::dto::AccountStatus::Active),
+                without_rights: true,
+                ..none()
+            },
+        ),
+        (
             "an office's blocked accounts",
             Some(made.largest_office),
             None,
@@ -428,7 +447,13 @@ async fn list_and_search_statements_use_indexes(app: &TestApp) {
             vec![id(deep), Bind::Int(50)],
         ),
     ]);
-    let unfiltered = ["every account by name", "the trail"];
+    // Walks in index order are what a list without a filter should do; the accounts without
+    // rights are walked in a partial index that holds only them.
+    let unfiltered = [
+        "every account by name",
+        "the trail",
+        "active accounts without rights",
+    ];
     for (what, sql, binds) in &cases {
         let plan = plan(app, sql, binds).await;
         println!("{what}:\n{plan}\n");

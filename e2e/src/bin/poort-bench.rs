@@ -801,6 +801,16 @@ async fn bench_scale(bin: &std::path::Path, kind: Kind) {
             &admin,
         ),
         (
+            "office: accounts ?status=deactivated".into(),
+            "/api/office/accounts?status=deactivated&limit=50".into(),
+            &admin,
+        ),
+        (
+            "office: accounts page 10 (50 from 450)".into(),
+            "/api/office/accounts?limit=50&offset=450".into(),
+            &admin,
+        ),
+        (
             "office: invitations with history".into(),
             "/api/office/invitations".into(),
             &admin,
@@ -843,6 +853,46 @@ async fn bench_scale(bin: &std::path::Path, kind: Kind) {
         (
             "relations: accounts ?q=zo (2 chars)".into(),
             "/api/operator/accounts?q=zo".into(),
+            &operator,
+        ),
+        (
+            "relations: overview (7 counts)".into(),
+            "/api/operator/overview".into(),
+            &operator,
+        ),
+        (
+            "relations: accounts ?status=blocked".into(),
+            "/api/operator/accounts?status=blocked&limit=50".into(),
+            &operator,
+        ),
+        (
+            "relations: accounts active without rights".into(),
+            "/api/operator/accounts?status=active&without_rights=true&limit=50".into(),
+            &operator,
+        ),
+        (
+            "relations: accounts ?status=invited&factor=sms".into(),
+            "/api/operator/accounts?status=invited&factor=sms&limit=50".into(),
+            &operator,
+        ),
+        (
+            "relations: accounts page 21 (50 from 1,000)".into(),
+            "/api/operator/accounts?limit=50&offset=1000".into(),
+            &operator,
+        ),
+        (
+            "relations: open invitations (all offices)".into(),
+            "/api/operator/invitations?state=open".into(),
+            &operator,
+        ),
+        (
+            "relations: expired invitations".into(),
+            "/api/operator/invitations?state=expired".into(),
+            &operator,
+        ),
+        (
+            "relations: undelivered messages".into(),
+            "/api/operator/dead-letters".into(),
             &operator,
         ),
         (
@@ -898,7 +948,7 @@ async fn bench_scale(bin: &std::path::Path, kind: Kind) {
         for _ in 0..200 {
             let (status, body, took) = timed_get(&client, &url, cookie).await;
             statuses.insert(status);
-            rows = ["accounts", "offices", "invitations", "events"]
+            rows = ["accounts", "offices", "invitations", "events", "messages"]
                 .iter()
                 .find_map(|k| body[k].as_array().map(Vec::len))
                 .unwrap_or(0);
