@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use poort_shared::dto::{
     AccountDetailResponse, Channel, InvitationFilter, InviteRequest, OFFICE_PAGE, OfficeResponse,
-    OfficeSort, RightResponse, SortOrder,
+    OfficeSort, RightResponse, Role, SortOrder,
 };
 use uuid::Uuid;
 
@@ -747,6 +747,7 @@ fn AccountSearch(
                                                     <tr data-status=a.status.as_str()>
                                                         <td data-label=i18n.t("Naam", "Name")>
                                                             <button type="button" class="link" id=format!("result-{email_id}") on:click=move |_| selected.set(Some(id))>{a.name.clone()}</button>
+                                                            {(a.role == Role::OfficeAdmin).then(|| view! { <span class="badge">{i18n.t("beheerder", "administrator")}</span> })}
                                                         </td>
                                                         <td data-label=i18n.t("E-mailadres", "E-mail address")>{a.email.clone()}</td>
                                                         {office.is_none().then(|| view! {
