@@ -27,7 +27,7 @@ use crate::error::ApiError;
 use crate::services::accounts::{AccountQuery, Filter};
 use crate::services::audit::AuditQuery;
 use crate::services::invitations::NewInvitee;
-use crate::services::{accounts, audit as audit_service, invitations, offices};
+use crate::services::{accounts, audit as audit_service, invitations, offices, overview};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -441,7 +441,7 @@ pub async fn overview(
     state: web::Data<AppState>,
     _caller: OperatorCaller<ReadAccounts>,
 ) -> Result<web::Json<OverviewResponse>, ApiError> {
-    Ok(web::Json(accounts::overview(&state).await?))
+    Ok(web::Json(overview::overview(&state).await?))
 }
 
 /// The open invitations of every office whose link still works (`state=open`) or has expired
@@ -479,7 +479,7 @@ pub async fn dead_letters(
     query: web::Query<DeadLetterQuery>,
 ) -> Result<web::Json<DeadLetterListResponse>, ApiError> {
     Ok(web::Json(
-        accounts::dead_letters(&state, query.offset, query.limit).await?,
+        overview::dead_letters(&state, query.offset, query.limit).await?,
     ))
 }
 

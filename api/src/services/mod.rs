@@ -16,6 +16,7 @@
 //! | [`accounts`] | managing accounts: lists, rights, (de)activation, the administrator role, deletion, reset |
 //! | [`offices`] | offices, portfolios, the rights catalogue |
 //! | [`audit`] | reading the audit trail |
+//! | [`overview`] | the relations team's numbers and the undelivered messages |
 //! | [`api_clients`] | integrators' API clients: settings, keys, secrets, revocation |
 //! | [`oauth`] | the token endpoint, introspection and rights checks for programs |
 //! | [`codes`], [`lockout`], [`passwords`], [`sessions`] | what several of the above share: one-time codes, blocking, new passwords, starting a session |
@@ -35,6 +36,7 @@ pub mod lockout;
 pub mod my_account;
 pub mod oauth;
 pub mod offices;
+pub mod overview;
 pub mod passwords;
 pub mod recovery;
 pub mod scale;
