@@ -15,6 +15,7 @@ pub mod proxy;
 pub mod server;
 pub mod sms;
 pub mod smtp;
+pub mod totp;
 
 use std::net::TcpListener;
 

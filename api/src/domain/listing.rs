@@ -65,6 +65,13 @@ impl Paging {
     }
 }
 
+impl Paging {
+    /// The page size asked of a list paged by a cursor (it has no offset).
+    pub fn limit(&self, limit: Option<i64>) -> Result<i64, String> {
+        self.page(None, limit).map(|p| p.limit)
+    }
+}
+
 impl Page {
     /// How many rows to read: one more than the page, to know whether another follows.
     pub fn probe(&self) -> i64 {
@@ -119,6 +126,11 @@ mod tests {
         assert!(ACCOUNTS.page(Some(-1), None).is_err());
         assert!(BY_CURSOR.page(None, Some(500)).is_ok());
         assert!(BY_CURSOR.page(Some(1), None).is_err());
+        assert_eq!(BY_CURSOR.limit(None), Ok(50));
+        assert_eq!(
+            BY_CURSOR.limit(Some(501)).unwrap_err(),
+            "limit: must be between 1 and 500"
+        );
     }
 
     #[test]

@@ -27,9 +27,8 @@ pub async fn page(
     q: AuditQuery,
 ) -> Result<AuditPageResponse, ApiError> {
     let limit = listing::BY_CURSOR
-        .page(None, q.limit)
-        .map_err(ApiError::invalid_request)?
-        .limit;
+        .limit(q.limit)
+        .map_err(ApiError::invalid_request)?;
     if listing::period_is_empty(q.since, q.until) {
         // A period that ends before it starts holds no events (the document cannot say
         // "after `since`", so such a request is valid and simply finds nothing).

@@ -439,9 +439,8 @@ pub async fn list_in_office(
     limit: Option<i64>,
 ) -> Result<InvitationListResponse, ApiError> {
     let limit = listing::BY_CURSOR
-        .page(None, limit)
-        .map_err(ApiError::invalid_request)?
-        .limit;
+        .limit(limit)
+        .map_err(ApiError::invalid_request)?;
     let mut tx = state.store.read().await?;
     let found = tx
         .invitations_in_office(office_id, before, limit + 1)
@@ -460,9 +459,8 @@ pub async fn list_open(
     limit: Option<i64>,
 ) -> Result<InvitationListResponse, ApiError> {
     let limit = listing::BY_CURSOR
-        .page(None, limit)
-        .map_err(ApiError::invalid_request)?
-        .limit;
+        .limit(limit)
+        .map_err(ApiError::invalid_request)?;
     let now = state.now();
     let mut tx = state.store.read().await?;
     let found = tx

@@ -343,7 +343,7 @@ pub mod list_sql {
     }
 
     impl Filter {
-        /// The conditions, as SQL over `accounts` (literals from closed sets: no input).
+        /// The conditions, as SQL over `accounts` (wire names of closed sets: no input).
         ///
         /// `status_by_index`: whether the status may be found through its index
         /// (`accounts_status_by_name`), which serves a page of every office's accounts with one
@@ -351,32 +351,29 @@ pub mod list_sql {
         /// rights, a search) must not lose to it: a planner without statistics would walk every
         /// active account to fill a page of a small office. There the status is written
         /// `(status || '') = …`, which no index serves, on both databases.
-        pub fn conditions(&self, status_by_index: bool) -> Vec<&'static str> {
+        pub fn conditions(&self, status_by_index: bool) -> Vec<String> {
             let mut out = Vec::new();
             if let Some(status) = self.status {
-                out.push(match (status, status_by_index) {
-                    (AccountStatus::Invited, true) => "status = 'invited'",
-                    (AccountStatus::Active, true) => "status = 'active'",
-                    (AccountStatus::Blocked, true) => "status = 'blocked'",
-                    (AccountStatus::Deactivated, true) => "status = 'deactivated'",
-                    (AccountStatus::Invited, false) => "(status || '') = 'invited'",
-                    (AccountStatus::Active, false) => "(status || '') = 'active'",
-                    (AccountStatus::Blocked, false) => "(status || '') = 'blocked'",
-                    (AccountStatus::Deactivated, false) => "(status || '') = 'deactivated'",
-                });
+                let column = if status_by_index {
+                    "status"
+                } else {
+                    "(status || '')"
+                };
+                out.push(format!("{column} = '{}'", status.as_str()));
             }
             if self.without_rights {
                 // Of an office: not the relations team's (`role` has no index, so the partial
                 // index of accounts without rights is the way in; `office_id IS NOT NULL` would
                 // offer the office index instead).
-                out.push("rights_json IS NULL AND role <> 'operator'");
+                out.push("rights_json IS NULL AND role <> 'operator'".to_string());
             }
             if let Some(factor) = self.factor {
-                out.push(match factor {
-                    FactorFilter::Authenticator => "totp_secret IS NOT NULL",
-                    FactorFilter::Sms => "mobile IS NOT NULL",
-                    FactorFilter::Eherkenning => "ehk_pseudonym IS NOT NULL",
-                });
+                let column = match factor {
+                    FactorFilter::Authenticator => "totp_secret",
+                    FactorFilter::Sms => "mobile",
+                    FactorFilter::Eherkenning => "ehk_pseudonym",
+                };
+                out.push(format!("{column} IS NOT NULL"));
             }
             out
         }
@@ -453,12 +450,7 @@ pub mod list_sql {
         };
         let conditions: Vec<String> = case
             .into_iter()
-            .chain(
-                filter
-                    .conditions(status_by_index)
-                    .into_iter()
-                    .map(str::to_string),
-            )
+            .chain(filter.conditions(status_by_index))
             .collect();
         let mut sql = concat!("SELECT ", account_cols!(), " FROM accounts").to_string();
         if !conditions.is_empty() {

@@ -96,19 +96,7 @@ fn argon2_ceiling(seconds: u64, reuse: bool) -> f64 {
 }
 
 fn totp_now(i: usize) -> String {
-    let secret = Sha256::digest(format!("{SEED}:{i}").as_bytes())[..20].to_vec();
-    let totp = totp_rs::Builder::new()
-        .with_algorithm(totp_rs::Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_secret(secret)
-        .build()
-        .unwrap();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    totp.generate(now).to_string()
+    poort_e2e::totp::seeded_code(SEED, i)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -15,7 +15,6 @@ use poort_e2e::server::{Poort, base_env, production_env, run};
 use poort_e2e::sms::SmsGateway;
 use poort_e2e::smtp::SmtpSink;
 use serde_json::{Value, json};
-use sha2::{Digest as _, Sha256};
 
 use crate::support::{metric, set};
 
@@ -71,21 +70,7 @@ async fn seed(env: &[(String, String)], accounts: usize) {
 
 /// The demo adviser `i`'s authenticator code now (`seed-demo`'s derivation).
 fn demo_code(i: usize) -> String {
-    let secret = Sha256::digest(format!("{SEED}:{i}").as_bytes())[..20].to_vec();
-    let totp = totp_rs::Builder::new()
-        .with_algorithm(totp_rs::Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_secret(secret)
-        .build()
-        .unwrap();
-    totp.generate(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .to_string()
+    poort_e2e::totp::seeded_code(SEED, i)
 }
 
 /// The password step of demo adviser `i`; returns the browser and its sign-in token.

@@ -258,11 +258,7 @@ struct Setting {
 
 /// The current 30-second authenticator window.
 pub(crate) fn totp_step() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        / 30
+    poort_e2e::totp::step()
 }
 
 async fn an_administrator_links_a_program_and_revokes_it(setting: Setting) {

@@ -32,11 +32,7 @@ impl Setting {
 
 /// The current 30-second authenticator window.
 fn totp_step() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        / 30
+    poort_e2e::totp::step()
 }
 
 /// A browser for one person, in the journey's language and screen.
@@ -98,7 +94,7 @@ pub(crate) async fn sign_out(b: &Browser) {
 }
 
 /// Fills in the first sign-in step and submits it.
-async fn enter_password(b: &Browser, email: &str, password: &str) {
+pub(crate) async fn enter_password(b: &Browser, email: &str, password: &str) {
     b.fill("email", email).await;
     b.fill("password", password).await;
     b.click("sign-in-submit").await;

@@ -8,29 +8,14 @@
 use poort_e2e::browser::Browser;
 use poort_e2e::db::{Kind, TestDatabase};
 use poort_e2e::server::{Poort, base_env, run};
-use sha2::{Digest, Sha256};
+use poort_e2e::totp;
+
+use crate::journeys::enter_password;
 
 const PASSWORD: &str = "schaal van een echte verzekeraar";
 const SEED: &str = "poort-scale-screens";
 const OFFICES: usize = 300;
 const ACCOUNTS: usize = 10_000;
-
-/// The code the authenticator app of scale account `i` shows now.
-fn code_of(i: usize) -> String {
-    let secret = Sha256::digest(format!("{SEED}:{i}").as_bytes())[..20].to_vec();
-    let totp = totp_rs::Builder::new()
-        .with_algorithm(totp_rs::Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_secret(secret)
-        .build()
-        .unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    totp.generate(now).to_string()
-}
 
 /// Signs in with password and authenticator code (waiting for a fresh 30-second window when
 /// this account used the current one).
@@ -41,22 +26,13 @@ async fn sign_in(b: &Browser, base: &str, en: bool, email: &str, i: usize, used:
         b.click("lang-en").await;
         b.wait_text("page-sign-in", "Sign in").await;
     }
-    b.fill("email", email).await;
-    b.fill("password", PASSWORD).await;
-    b.click("sign-in-submit").await;
+    enter_password(b, email, PASSWORD).await;
     b.by_id("code-form").await;
-    let step = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs()
-            / 30
-    };
-    while used.is_some_and(|u| step() <= u) {
+    while used.is_some_and(|u| totp::step() <= u) {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
-    *used = Some(step());
-    b.fill("code", &code_of(i)).await;
+    *used = Some(totp::step());
+    b.fill("code", &totp::seeded_code(SEED, i)).await;
     b.click("code-submit").await;
     b.wait_path("/start").await;
 }
@@ -240,7 +216,7 @@ async fn staff_screens_at_scale(lang: &'static str) {
         admin.quit().await;
     }
     drop(poort);
-    let _ = db;
+    drop(db);
 }
 
 #[tokio::test]

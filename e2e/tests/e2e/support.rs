@@ -102,22 +102,5 @@ pub fn code_in(body: &str) -> String {
 }
 
 pub fn totp(secret_base32: &str) -> String {
-    let secret = totp_rs::Secret::try_from_base32(secret_base32.trim())
-        .unwrap()
-        .as_bytes()
-        .to_vec();
-    let totp = totp_rs::Builder::new()
-        .with_algorithm(totp_rs::Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_secret(secret)
-        .build()
-        .unwrap();
-    totp.generate(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .to_string()
+    poort_e2e::totp::code_base32(secret_base32)
 }

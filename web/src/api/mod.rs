@@ -412,10 +412,7 @@ impl AccountFilter {
             status: get("status").and_then(|s| AccountStatus::parse(&s)),
             without_rights: get("rights").as_deref() == Some("none"),
             factor: get("factor").and_then(|s| FactorFilter::parse(&s)),
-            page: get("page")
-                .and_then(|p| p.parse::<i64>().ok())
-                .filter(|p| *p >= 1)
-                .unwrap_or(1),
+            page: page_number(get("page").as_deref()),
         }
     }
 
@@ -425,17 +422,31 @@ impl AccountFilter {
         if !self.q.is_empty() {
             out.push_str(&format!("&q={}", encode(&self.q)));
         }
+        out.push_str(&self.narrowing("rights=none"));
+        if self.page > 1 {
+            out.push_str(&format!("&page={}", self.page));
+        }
+        out
+    }
+
+    /// The address of another page of the same list (`base` up to its `?…`).
+    pub fn at_page(&self, base: &str, page: i64) -> String {
+        let mut f = self.clone();
+        f.page = page;
+        format!("{base}{}", f.address())
+    }
+
+    /// Status, "without rights" (written `without`) and factor as query parameters.
+    fn narrowing(&self, without: &str) -> String {
+        let mut out = String::new();
         if let Some(s) = self.status {
             out.push_str(&format!("&status={}", s.as_str()));
         }
         if self.without_rights {
-            out.push_str("&rights=none");
+            out.push_str(&format!("&{without}"));
         }
         if let Some(f) = self.factor {
             out.push_str(&format!("&factor={}", f.as_str()));
-        }
-        if self.page > 1 {
-            out.push_str(&format!("&page={}", self.page));
         }
         out
     }
@@ -446,22 +457,20 @@ impl AccountFilter {
     }
 
     fn api_query(&self) -> String {
-        let mut out = format!(
-            "q={}&offset={}&limit={ACCOUNT_SCREEN_PAGE}",
+        format!(
+            "q={}&offset={}&limit={ACCOUNT_SCREEN_PAGE}{}",
             encode(&self.q),
-            self.offset()
-        );
-        if let Some(s) = self.status {
-            out.push_str(&format!("&status={}", s.as_str()));
-        }
-        if self.without_rights {
-            out.push_str("&without_rights=true");
-        }
-        if let Some(f) = self.factor {
-            out.push_str(&format!("&factor={}", f.as_str()));
-        }
-        out
+            self.offset(),
+            self.narrowing("without_rights=true")
+        )
     }
+}
+
+/// A list's page number as an address gives it (from 1; 1 when absent or unreadable).
+pub fn page_number(text: Option<&str>) -> i64 {
+    text.and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1)
 }
 
 pub async fn office_accounts(filter: AccountFilter) -> ApiResult<AccountListResponse> {

@@ -481,6 +481,29 @@ pub fn query_tab(first: &'static str) -> Memo<String> {
     })
 }
 
+/// The page of a list the address asks for (`?page=…`, from 1; 1 when it names none).
+pub fn query_page() -> Memo<i64> {
+    let query = use_query_map();
+    Memo::new(move |_| api::page_number(query.with(|q| q.get("page")).as_deref()))
+}
+
+/// "Previous" and "next" for a list read a page at a time, as links to those pages' addresses
+/// (`{id}-previous`, `{id}-next`); either is left out when there is no such page.
+#[component]
+pub fn PageLinks(
+    id: &'static str,
+    previous: Option<String>,
+    next: Option<String>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <nav class="pager" id=id aria-label=i18n.t("Bladeren", "Pages")>
+            {previous.map(|href| view! { <a href=href id=format!("{id}-previous")>{i18n.t("← Vorige", "← Previous")}</a>" " })}
+            {next.map(|href| view! { <a href=href id=format!("{id}-next")>{i18n.t("Volgende →", "Next →")}</a> })}
+        </nav>
+    }
+}
+
 /// The links to a page's parts (`(id, Dutch, English)`), for [`query_tab`]'s `current`.
 #[component]
 pub fn QueryTabs(

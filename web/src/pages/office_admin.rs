@@ -16,8 +16,8 @@ use uuid::Uuid;
 
 use crate::api::{self, ApiError, ClientArea};
 use crate::components::{
-    ErrorNotice, Field, ItemWrite, MaybeError, Pager, QueryTabs, RequireSignIn, Submit, Write,
-    WriteExt, concerns, query_tab, write,
+    ErrorNotice, Field, ItemWrite, MaybeError, PageLinks, Pager, QueryTabs, RequireSignIn, Submit,
+    Write, WriteExt, concerns, query_tab, write,
 };
 use crate::i18n::{I18n, Lang, use_i18n};
 use crate::pages::api_clients::{AreaTab, AreaTabs};
@@ -417,28 +417,8 @@ pub fn PageCount(id: &'static str, first: i64, shown: usize, more: bool) -> impl
     }
 }
 
-/// The previous and next page of an account list, as links.
-#[component]
-pub fn PageLinks(
-    id: &'static str,
-    base: String,
-    filter: api::AccountFilter,
-    more: bool,
-) -> impl IntoView {
-    let i18n = use_i18n();
-    let at = |page: i64| {
-        let mut f = filter.clone();
-        f.page = page;
-        format!("{base}{}", f.address())
-    };
-    let page = filter.page;
-    view! {
-        <nav class="pager" id=id aria-label=i18n.t("Bladeren", "Pages")>
-            {(page > 1).then(|| view! { <a href=at(page - 1) id=format!("{id}-previous")>{i18n.t("← Vorige", "← Previous")}</a>" " })}
-            {more.then(|| view! { <a href=at(page + 1) id=format!("{id}-next")>{i18n.t("Volgende →", "Next →")}</a> })}
-        </nav>
-    }
-}
+/// The accounts part's address, before its filter.
+const ACCOUNTS_ADDRESS: &str = "/beheer?tab=accounts";
 
 #[component]
 fn Accounts(catalogue: StoredValue<Catalogue>, writes: AdminWrites) -> impl IntoView {
@@ -460,7 +440,7 @@ fn Accounts(catalogue: StoredValue<Catalogue>, writes: AdminWrites) -> impl Into
     view! {
         <div class="section" id="accounts-section">
             <h2>{i18n.t("Accounts van het kantoor", "Accounts of the office")}</h2>
-            <AccountFilterForm base="/beheer?tab=accounts".to_string() filter search_id="account-search" submit_id="account-search-submit" />
+            <AccountFilterForm base=ACCOUNTS_ADDRESS.to_string() filter search_id="account-search" submit_id="account-search-submit" />
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match accounts.await {
@@ -486,7 +466,9 @@ fn Accounts(catalogue: StoredValue<Catalogue>, writes: AdminWrites) -> impl Into
                                     </tbody>
                                 </table>
                             </div>
-                            <PageLinks id="office-account-pager" base="/beheer?tab=accounts".to_string() filter=f more />
+                            <PageLinks id="office-account-pager"
+                                previous=(f.page > 1).then(|| f.at_page(ACCOUNTS_ADDRESS, f.page - 1))
+                                next=more.then(|| f.at_page(ACCOUNTS_ADDRESS, f.page + 1)) />
                         }
                         .into_any()
                         }

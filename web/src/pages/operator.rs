@@ -21,14 +21,14 @@ use uuid::Uuid;
 
 use crate::api::{self, ClientArea};
 use crate::components::{
-    ErrorNotice, Field, ItemWrite, MaybeError, Pager, QueryTabs, RequireSignIn, Submit, WriteExt,
-    concerns, query_tab, write,
+    ErrorNotice, Field, ItemWrite, MaybeError, PageLinks, Pager, QueryTabs, RequireSignIn, Submit,
+    WriteExt, concerns, query_page, query_tab, write,
 };
 use crate::i18n::use_i18n;
 use crate::pages::api_clients::{AreaTab, AreaTabs};
 use crate::pages::office_admin::{
-    AccountFilterForm, InvitationItem, PageCount, PageLinks, factors_text, invitation_write,
-    rights_text, status_label,
+    AccountFilterForm, InvitationItem, PageCount, factors_text, invitation_write, rights_text,
+    status_label,
 };
 
 /// What the relations team adds to an office.
@@ -237,14 +237,7 @@ fn OpenInvitations() -> impl IntoView {
 #[component]
 fn DeadLetters() -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
-    let page = Memo::new(move |_| {
-        query
-            .with(|q| q.get("page"))
-            .and_then(|p| p.parse::<i64>().ok())
-            .filter(|p| *p >= 1)
-            .unwrap_or(1)
-    });
+    let page = query_page();
     let list = LocalResource::new(move || api::operator_dead_letters((page.get() - 1) * 50));
     view! {
         <div class="section" id="undelivered-section">
@@ -287,10 +280,9 @@ fn DeadLetters() -> impl IntoView {
                                         </tbody>
                                     </table>
                                 </div>
-                                <nav class="pager" id="undelivered-pager" aria-label=i18n.t("Bladeren", "Pages")>
-                                    {(p > 1).then(|| view! { <a href=format!("/relatiebeheer?tab=undelivered&page={}", p - 1) id="undelivered-pager-previous">{i18n.t("← Vorige", "← Previous")}</a>" " })}
-                                    {more.then(|| view! { <a href=format!("/relatiebeheer?tab=undelivered&page={}", p + 1) id="undelivered-pager-next">{i18n.t("Volgende →", "Next →")}</a> })}
-                                </nav>
+                                <PageLinks id="undelivered-pager"
+                                    previous=(p > 1).then(|| format!("/relatiebeheer?tab=undelivered&page={}", p - 1))
+                                    next=more.then(|| format!("/relatiebeheer?tab=undelivered&page={}", p + 1)) />
                             }
                             .into_any()
                         }
@@ -329,13 +321,7 @@ fn Offices() -> impl IntoView {
         Some("desc") => SortOrder::Desc,
         _ => SortOrder::Asc,
     });
-    let page = Memo::new(move |_| {
-        query
-            .with(|q| q.get("page"))
-            .and_then(|p| p.parse::<i64>().ok())
-            .filter(|p| *p >= 1)
-            .unwrap_or(1)
-    });
+    let page = query_page();
     let typed = RwSignal::new(search.get_untracked());
     let offices = LocalResource::new(move || {
         let (q, s, o, p) = (search.get(), sort.get(), order.get(), page.get());
@@ -425,10 +411,9 @@ fn Offices() -> impl IntoView {
                                         </tbody>
                                     </table>
                                 </div>
-                                <nav class="pager" id="office-pager" aria-label=i18n.t("Bladeren", "Pages")>
-                                    {(p > 1).then(|| view! { <a href=offices_url(&q, s, o, p - 1) id="office-pager-previous">{i18n.t("← Vorige", "← Previous")}</a>" " })}
-                                    {(first + shown < total).then(|| view! { <a href=offices_url(&q, s, o, p + 1) id="office-pager-next">{i18n.t("Volgende →", "Next →")}</a> })}
-                                </nav>
+                                <PageLinks id="office-pager"
+                                    previous=(p > 1).then(|| offices_url(&q, s, o, p - 1))
+                                    next=(first + shown < total).then(|| offices_url(&q, s, o, p + 1)) />
                             }
                             .into_any()
                         }
@@ -763,7 +748,9 @@ fn AccountSearch(
                                         </tbody>
                                     </table>
                                 </div>
-                                <PageLinks id="account-pager" base=pages filter=f more=list.next_offset.is_some() />
+                                <PageLinks id="account-pager"
+                                    previous=(f.page > 1).then(|| f.at_page(&pages, f.page - 1))
+                                    next=list.next_offset.map(|_| f.at_page(&pages, f.page + 1)) />
                             }
                             .into_any()
                         }
