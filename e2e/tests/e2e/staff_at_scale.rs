@@ -9,6 +9,7 @@ use poort_e2e::browser::Browser;
 use poort_e2e::db::{Kind, TestDatabase};
 use poort_e2e::server::{Poort, base_env, run};
 use poort_e2e::totp;
+use poort_e2e::eventually;
 
 use crate::journeys::enter_password;
 
@@ -125,9 +126,11 @@ async fn staff_screens_at_scale(lang: &'static str) {
         ops.click("overview-blocked").await;
         ops.wait_url_contains("status=blocked").await;
         ops.wait_text("account-count", "1–50").await;
-        let shown = statuses(&ops, "#search-results").await;
-        assert_eq!(shown.len(), 50, "a page of 50");
-        assert!(shown.iter().all(|s| s == "blocked"), "{shown:?}");
+        eventually(10, "a page of 50 blocked accounts", || async {
+            let shown = statuses(&ops, "#search-results").await;
+            (shown.len() == 50 && shown.iter().all(|s| s == "blocked")).then_some(())
+        })
+        .await;
         ops.screenshot("accounts-blocked").await;
         ops.click("account-pager-next").await;
         ops.wait_url_contains("page=2").await;
@@ -201,11 +204,12 @@ async fn staff_screens_at_scale(lang: &'static str) {
         admin.click("account-search-submit").await;
         admin.wait_url_contains("status=deactivated").await;
         admin.wait_text("office-account-count", "1–").await;
-        let shown = statuses(&admin, "#accounts-table tbody").await;
-        assert!(
-            !shown.is_empty() && shown.iter().all(|s| s == "deactivated"),
-            "{shown:?}"
-        );
+        // The address changes before the filtered page arrives: wait for the table to follow.
+        eventually(10, "only deactivated accounts in the table", || async {
+            let shown = statuses(&admin, "#accounts-table tbody").await;
+            (!shown.is_empty() && shown.iter().all(|s| s == "deactivated")).then_some(())
+        })
+        .await;
         admin.screenshot("office-accounts-deactivated").await;
         admin
             .open(format!("{base}/beheer?tab=accounts&page=3"))
