@@ -109,6 +109,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | WrongPassword => StatusCode::BAD_REQUEST,
         InvalidCredentials | PasswordReused | NoMobileNumber | ResetNotVerified
         | ScopeNotAllowed | ApiClientKeyInvalid => StatusCode::BAD_REQUEST,
+        PasskeyInvalid | PasskeyChallengeInvalid => StatusCode::BAD_REQUEST,
         Unauthenticated
         | SetupTokenInvalid
         | SignInExpired
@@ -122,7 +123,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         CodeAlreadyUsed => StatusCode::BAD_REQUEST,
         NoActivePortfolio => StatusCode::CONFLICT,
         ResetLinkInvalid => StatusCode::GONE,
-        NotFound | InvitationNotFound | EherkenningUnavailable => StatusCode::NOT_FOUND,
+        NotFound | InvitationNotFound | EherkenningUnavailable | PasskeysUnavailable => {
+            StatusCode::NOT_FOUND
+        }
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         KvkNumberTaken
         | AgencyNumberTaken
@@ -136,7 +139,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ApiClientRevoked
         | KidTaken
         | IdempotencyKeyInUse
-        | EherkenningAlreadyLinked => StatusCode::CONFLICT,
+        | EherkenningAlreadyLinked
+        | PasskeyTaken
+        | PasskeyLimit
+        | LastSecondFactor => StatusCode::CONFLICT,
         IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         EherkenningUnreachable => StatusCode::SERVICE_UNAVAILABLE,
         InvitationRenewed

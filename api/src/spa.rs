@@ -20,7 +20,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
+/// `canonical`: in dev mode, the public URL's origin when its host is a loopback name; a page
+/// asked for at another loopback name (`127.0.0.1` for `localhost`) is sent there, so the
+/// browser is at the origin the API accepts and passkeys are made for.
+pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path, canonical: Option<String>) {
     let Ok(html) = std::fs::read_to_string(static_dir.join("index.html")) else {
         cfg.default_service(web::to(not_built));
         return;
@@ -34,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
     let assets = web::Data::new(Assets {
         files: read_assets(static_dir),
         page,
+        canonical,
     });
     cfg.app_data(assets).default_service(web::to(serve));
 }
@@ -42,6 +46,25 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
 struct Assets {
     files: HashMap<String, Asset>,
     page: Page,
+    /// See [`configure`].
+    canonical: Option<String>,
+}
+
+/// The loopback names a developer's browser may use for this machine.
+fn is_loopback(host: &str) -> bool {
+    let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+    matches!(name, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// `http://localhost:8080` → `localhost:8080`, for a dev public URL on a loopback name.
+pub fn loopback_authority(public_url: &str) -> Option<String> {
+    let authority = public_url
+        .split_once("://")?
+        .1
+        .split('/')
+        .next()?
+        .to_string();
+    is_loopback(&authority).then_some(authority)
 }
 
 struct Asset {
@@ -253,6 +276,20 @@ async fn serve(req: HttpRequest, assets: web::Data<Assets>) -> HttpResponse {
             .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-cache")))
             .body("Niet gevonden. Not found.");
     }
+    if let Some(authority) = &assets.canonical {
+        let host = req.connection_info().host().to_string();
+        if host != *authority && is_loopback(&host) {
+            let target = req
+                .uri()
+                .path_and_query()
+                .map_or(path, |p| p.as_str())
+                .to_string();
+            return HttpResponse::TemporaryRedirect()
+                .insert_header(("Location", format!("http://{authority}{target}")))
+                .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-store")))
+                .finish();
+        }
+    }
     assets.page.respond()
 }
 
@@ -318,6 +355,21 @@ async fn not_built() -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_public_url_on_a_loopback_name_is_canonical_in_dev() {
+        assert_eq!(
+            loopback_authority("http://localhost:8080").as_deref(),
+            Some("localhost:8080")
+        );
+        assert_eq!(
+            loopback_authority("http://127.0.0.1:9000/").as_deref(),
+            Some("127.0.0.1:9000")
+        );
+        assert_eq!(loopback_authority("https://extranet.verzekeraar.nl"), None);
+        assert!(is_loopback("[::1]:8080") && is_loopback("localhost"));
+        assert!(!is_loopback("localhost.evil.example:8080"));
+    }
 
     #[test]
     fn the_policy_allows_the_inline_loader_by_its_hash_only() {

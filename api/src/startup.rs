@@ -88,9 +88,17 @@ impl Application {
         let dev = settings.mode == Mode::Dev;
         let mode = settings.mode;
         let static_dir = settings.server.static_dir.clone();
+        // Dev mode at a loopback name: pages asked for at another one are sent to it.
+        let canonical = settings
+            .server
+            .public_url
+            .as_deref()
+            .filter(|_| dev)
+            .and_then(spa::loopback_authority);
         let mut server = HttpServer::new(move || {
             let doc = openapi::served_document(mode);
             let static_dir = static_dir.clone();
+            let canonical = canonical.clone();
             App::new()
                 .app_data(server_state.clone())
                 .app_data(web::Data::from(server_state.metrics.clone()))
@@ -107,7 +115,7 @@ impl Application {
                 )
                 .route("/metrics", web::get().to(metrics_endpoint))
                 .service(web::scope("/api").default_service(web::to(routes::api_not_found)))
-                .configure(move |cfg| spa::configure(cfg, &static_dir))
+                .configure(move |cfg| spa::configure(cfg, &static_dir, canonical.clone()))
                 .wrap(from_fn(crate::input::refuse_nul))
                 .wrap(Compress::default())
                 .wrap(

@@ -37,6 +37,8 @@ pub struct AppState {
     pub touching: Arc<Touching>,
     /// The eHerkenning broker, when `[eherkenning]` is configured.
     pub eherkenning: Option<Arc<crate::auth::oidc::Broker>>,
+    /// The WebAuthn relying party (passkeys), when the public URL names a host.
+    pub passkeys: Option<Arc<crate::auth::passkeys::RelyingParty>>,
     /// API clients this process issued tokens to, with their keys parsed (a hint for the
     /// token endpoint, checked against the database in each token's write).
     pub known_clients: Arc<crate::auth::client_keys::KnownClients>,
@@ -62,6 +64,15 @@ impl AppState {
             .with_context(|| format!("cannot open the {} database", kind.as_str()))?;
         let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);
         let eherkenning = crate::auth::oidc::Broker::new(&settings.eherkenning)?.map(Arc::new);
+        let passkeys =
+            crate::auth::passkeys::RelyingParty::new(&public_url, &settings.branding.insurer_name)
+                .map(Arc::new);
+        if passkeys.is_none() {
+            tracing::info!(
+                url = public_url,
+                "passkeys are off: server.public_url must name a host (e.g. localhost), not an IP address"
+            );
+        }
         Ok(AppState {
             settings: Arc::new(settings),
             store,
@@ -74,6 +85,7 @@ impl AppState {
             signer,
             touching: Arc::default(),
             eherkenning,
+            passkeys,
             known_clients: Arc::default(),
         })
     }

@@ -444,6 +444,48 @@ impl Browser {
     pub async fn quit(self) {
         let _ = self.driver.quit().await;
     }
+
+    /// A DevTools virtual authenticator in this tab, as a phone's or laptop's built-in one
+    /// (CTAP2, internal, resident keys, user verification that succeeds, presence given at
+    /// once); returns its id.
+    pub async fn virtual_authenticator(&self) -> String {
+        let cdp = self.driver.cdp();
+        cdp.send_raw("WebAuthn.enable", serde_json::json!({ "enableUI": false }))
+            .await
+            .expect("WebAuthn.enable");
+        let added = cdp
+            .send_raw(
+                "WebAuthn.addVirtualAuthenticator",
+                serde_json::json!({ "options": {
+                    "protocol": "ctap2",
+                    "transport": "internal",
+                    "hasResidentKey": true,
+                    "hasUserVerification": true,
+                    "isUserVerified": true,
+                    "automaticPresenceSimulation": true,
+                }}),
+            )
+            .await
+            .expect("WebAuthn.addVirtualAuthenticator");
+        added["authenticatorId"]
+            .as_str()
+            .expect("an authenticator id")
+            .to_string()
+    }
+
+    /// The credentials the virtual authenticator holds.
+    pub async fn authenticator_credentials(&self, authenticator: &str) -> Vec<serde_json::Value> {
+        let found = self
+            .driver
+            .cdp()
+            .send_raw(
+                "WebAuthn.getCredentials",
+                serde_json::json!({ "authenticatorId": authenticator }),
+            )
+            .await
+            .expect("WebAuthn.getCredentials");
+        found["credentials"].as_array().cloned().unwrap_or_default()
+    }
 }
 
 fn is_stale(e: &WebDriverError) -> bool {

@@ -172,6 +172,19 @@ crate::wire_enum! {
         EherkenningAlreadyLinked = "eherkenning_already_linked",
         /// The eHerkenning broker does not answer; try again later.
         EherkenningUnreachable = "eherkenning_unreachable",
+        /// Passkeys need `server.public_url` to name a host (not an IP address).
+        PasskeysUnavailable = "passkeys_unavailable",
+        /// The passkey's answer could not be verified (another site, a wrong signature, no
+        /// user verification, an unknown or removed passkey).
+        PasskeyInvalid = "passkey_invalid",
+        /// The challenge is unknown, used, expired or for something else: start again.
+        PasskeyChallengeInvalid = "passkey_challenge_invalid",
+        /// This passkey is registered already.
+        PasskeyTaken = "passkey_taken",
+        /// An account has at most ten passkeys.
+        PasskeyLimit = "passkey_limit",
+        /// The last second factor cannot be removed.
+        LastSecondFactor = "last_second_factor",
     }
 }
 
@@ -318,6 +331,20 @@ impl ErrorCode {
             }
             ErrorCode::EherkenningUnreachable => {
                 "The eHerkenning broker does not answer; try again later."
+            }
+            ErrorCode::PasskeysUnavailable => {
+                "Passkeys need `server.public_url` to name a host, not an IP address."
+            }
+            ErrorCode::PasskeyInvalid => {
+                "The passkey's answer could not be verified: another site, a wrong signature, no user verification, or an unknown or removed passkey."
+            }
+            ErrorCode::PasskeyChallengeInvalid => {
+                "The challenge is unknown, used, expired or for another ceremony; start again."
+            }
+            ErrorCode::PasskeyTaken => "This passkey is registered already.",
+            ErrorCode::PasskeyLimit => "An account has at most ten passkeys; remove one first.",
+            ErrorCode::LastSecondFactor => {
+                "This is the last second factor of the account; add another one first."
             }
         }
     }

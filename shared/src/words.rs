@@ -95,6 +95,13 @@ pub fn action_text(action: AuditAction) -> [&'static str; 2] {
             "Nieuwe authenticator-app gekoppeld",
             "New authenticator app linked",
         ],
+        PasskeyAdded => ["Passkey toegevoegd", "Passkey added"],
+        PasskeyRemoved => ["Passkey verwijderd", "Passkey removed"],
+        PasskeyRenamed => ["Passkey hernoemd", "Passkey renamed"],
+        SignInPasskeyRefused => [
+            "Passkey geweigerd bij het inloggen",
+            "Passkey refused at sign-in",
+        ],
         ForgotEmailSent => ["E-mailadres per sms gestuurd", "E-mail address sent by SMS"],
         InvitationAccepted => ["Uitnodiging geaccepteerd", "Invitation accepted"],
         InvitationRenewalRefused => [

@@ -7,6 +7,7 @@ mod app;
 mod components;
 mod i18n;
 mod pages;
+mod passkey;
 mod session;
 mod shell;
 

@@ -16,7 +16,7 @@ use tools::Env;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  run [-- ARGS]   build the SPA and the API, then run Poort in dev mode on http://127.0.0.1:8080
+  run [-- ARGS]   build the SPA and the API, then run Poort in dev mode on http://localhost:8080
                   (installs missing tools first; ARGS go to `poort`)
   test            every check: fmt, clippy, unit and contract tests (SQLite and PostgreSQL),
                   OpenAPI freshness, the wasm build, HTTP and browser end-to-end tests
@@ -72,10 +72,13 @@ fn run(env: &Env, extra: &[String]) -> Result<(), String> {
     let extra: Vec<String> = extra.iter().filter(|a| *a != "--").cloned().collect();
     args.extend(extra);
     println!("xtask: starting {} {}", bin.display(), args.join(" "));
-    let status = Command::new(&bin)
+    let mut command = Command::new(&bin);
+    command
         .args(&args)
         .current_dir(&env.root)
-        .env("POORT__SERVER__STATIC_DIR", env.root.join("dist"))
+        .env("POORT__SERVER__STATIC_DIR", env.root.join("dist"));
+    dev_public_url(&mut command, &args);
+    let status = command
         .status()
         .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
     if status.success() {
@@ -85,14 +88,34 @@ fn run(env: &Env, extra: &[String]) -> Result<(), String> {
     }
 }
 
+/// The dev service's address is `http://localhost:8080` rather than `127.0.0.1`: passkeys
+/// (WebAuthn) need a host name. Left alone when the address is set some other way (settings in
+/// the environment, or options given to `poort`).
+fn dev_public_url(command: &mut Command, args: &[String]) {
+    let set_elsewhere = [
+        "POORT__SERVER__PUBLIC_URL",
+        "POORT__SERVER__PORT",
+        "POORT__SERVER__HOST",
+    ]
+    .iter()
+    .any(|k| std::env::var_os(k).is_some())
+        || args.iter().any(|a| a.starts_with("--config"));
+    if !set_elsewhere {
+        command.env("POORT__SERVER__PUBLIC_URL", "http://localhost:8080");
+    }
+}
+
 /// Runs a `poort` subcommand with the dev settings `cargo xtask run` uses.
 fn poort_command(env: &Env, sub: &str, rest: &[String]) -> Result<(), String> {
     let bin = build_api(env)?;
-    let status = Command::new(&bin)
+    let mut command = Command::new(&bin);
+    command
         .arg("--dev")
         .arg(sub)
         .args(rest)
-        .current_dir(&env.root)
+        .current_dir(&env.root);
+    dev_public_url(&mut command, rest);
+    let status = command
         .status()
         .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
     if status.success() {

@@ -31,6 +31,9 @@ pub struct Account {
     /// A new authenticator waiting for its first code (encrypted); replaces `totp_secret` then.
     pub pending_totp_secret: Option<Vec<u8>>,
     pub ehk_pseudonym: Option<String>,
+    /// How many passkeys it has (`passkeys` rows; kept on the account so that every read of
+    /// it knows its second factors).
+    pub passkeys: i32,
     /// Wrong passwords in a row (see [`super::lockout`]).
     pub wrong_passwords: i32,
     /// Wrong second-factor codes in a row, across sign-ins, resets and re-authentication.
@@ -65,11 +68,24 @@ impl Account {
             mobile: self.mobile.is_some(),
             authenticator: self.totp_secret.is_some(),
             eherkenning: self.ehk_pseudonym.is_some(),
+            passkeys: u32::try_from(self.passkeys).unwrap_or(0),
         }
     }
 
-    /// The second factors it can sign in with, the authenticator first.
+    /// The second factors it can sign in with: a passkey first (the strongest), then the
+    /// authenticator, then SMS.
     pub fn second_factors(&self) -> Vec<SecondFactor> {
+        let mut methods = Vec::new();
+        if self.passkeys > 0 {
+            methods.push(SecondFactor::Passkey);
+        }
+        methods.extend(self.code_factors());
+        methods
+    }
+
+    /// The second factors that give a code (what a password reset is proven with): the
+    /// authenticator first.
+    pub fn code_factors(&self) -> Vec<SecondFactor> {
         let mut methods = Vec::new();
         if self.totp_secret.is_some() {
             methods.push(SecondFactor::Authenticator);
@@ -175,6 +191,7 @@ pub(crate) mod tests {
             totp_last_step: None,
             pending_totp_secret: None,
             ehk_pseudonym: None,
+            passkeys: 0,
             wrong_passwords: 0,
             wrong_codes: 0,
             deactivated_from: None,
@@ -198,6 +215,20 @@ pub(crate) mod tests {
         assert_eq!(a.mobile_hint().as_deref(), Some("+31 6 ••••• 678"));
         let f = a.factors();
         assert!(f.mobile && f.authenticator && !f.password && !f.eherkenning);
+        a.passkeys = 2;
+        assert_eq!(
+            a.second_factors(),
+            [
+                SecondFactor::Passkey,
+                SecondFactor::Authenticator,
+                SecondFactor::Sms
+            ]
+        );
+        assert_eq!(
+            a.code_factors(),
+            [SecondFactor::Authenticator, SecondFactor::Sms]
+        );
+        assert_eq!(a.factors().passkeys, 2);
     }
 
     #[test]

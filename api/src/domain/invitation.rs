@@ -11,7 +11,11 @@
 //!  Password ──(password chosen)──► Mobile { password } ──(code sent)──► Mobile { password, sent_to }
 //!      ──(code confirms that number)──► Authenticator { password, mobile }
 //!      ──(secret shown)──► Authenticator { …, secret } ──(first code)──► accepted: the account is active
+//!      ──(or a passkey, registered)──────────────────────────────────► accepted: the account is active
 //! ```
+//!
+//! At the last step a passkey may take the authenticator app's place (the mobile number stays
+//! mandatory, as the insurer asks).
 //!
 //! The link alone authorises the password step; the steps after it need the set-up token that
 //! step returns ([`SetupToken`], `policy.setup_token_minutes`). Resuming from the link with the
@@ -94,8 +98,8 @@ pub enum Setup {
 pub struct Activation {
     pub password_hash: String,
     pub mobile: MobileNumber,
-    /// Encrypted.
-    pub totp_secret: Vec<u8>,
+    /// Encrypted; absent when a passkey took the authenticator app's place.
+    pub totp_secret: Option<Vec<u8>>,
 }
 
 impl Setup {
@@ -182,9 +186,26 @@ impl Setup {
             } => Ok(Activation {
                 password_hash: password_hash.clone(),
                 mobile: mobile.clone(),
-                totp_secret: secret.clone(),
+                totp_secret: Some(secret.clone()),
             }),
             Setup::Authenticator { secret: None, .. } => Err(ErrorCode::CodeNotRequested),
+            _ => Err(ErrorCode::StepOutOfOrder),
+        }
+    }
+
+    /// The last step with a passkey instead of the app (the passkey is verified by the caller):
+    /// what the account becomes, without an authenticator.
+    pub fn finish_with_passkey(&self) -> Result<Activation, ErrorCode> {
+        match self {
+            Setup::Authenticator {
+                password_hash,
+                mobile,
+                ..
+            } => Ok(Activation {
+                password_hash: password_hash.clone(),
+                mobile: mobile.clone(),
+                totp_secret: None,
+            }),
             _ => Err(ErrorCode::StepOutOfOrder),
         }
     }
@@ -418,7 +439,21 @@ mod tests {
         let done = s.finish().unwrap();
         assert_eq!(done.password_hash, "hash");
         assert_eq!(done.mobile, number("0622222222"));
-        assert_eq!(done.totp_secret, [2], "the last secret shown");
+        assert_eq!(done.totp_secret, Some(vec![2]), "the last secret shown");
+        let with_passkey = s.finish_with_passkey().unwrap();
+        assert_eq!(
+            with_passkey.totp_secret, None,
+            "a passkey instead of the app"
+        );
+        assert_eq!(
+            with_passkey.mobile,
+            number("0622222222"),
+            "the number stays"
+        );
+        assert_eq!(
+            Setup::Password.finish_with_passkey(),
+            Err(ErrorCode::StepOutOfOrder)
+        );
     }
 
     #[test]

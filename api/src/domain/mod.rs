@@ -16,6 +16,7 @@
 //! | [`limits`] | every rate limit by name: its key, maximum and window |
 //! | [`listing`] | lists: page sizes and how far each list may be paged; what a period holds |
 //! | [`eherkenning`] | eHerkenning: the identity a broker reports (company, person, level), a link's key, who may link or sign in with it |
+//! | [`passkey`] | passkeys: challenges (single-use, bound, 5 minutes), names, how many, the last second factor, who signs in with one |
 //! | [`api_client`] | integrators' clients: scopes an owner may give, status, token scopes, client assertions, keys, portfolios, idempotent retries |
 //!
 //! Records here are what the store reads and writes ([`crate::store`]); they hold parsed values
@@ -30,6 +31,7 @@ pub mod limits;
 pub mod listing;
 pub mod lockout;
 pub mod office;
+pub mod passkey;
 pub mod password;
 pub mod session;
 pub mod sign_in;

@@ -6,8 +6,9 @@ use actix_web::{HttpResponse, web};
 use poort_shared::ErrorBody;
 use poort_shared::dto::{
     AuthenticatorSetupResponse, CodeSentResponse, InvitationLinkResponse, MeResponse,
-    ResumeSetupRequest, SendMobileCodeRequest, SetPasswordRequest, SetupCodeRequest,
-    SetupStepResponse, SetupTokenRequest, SetupTokenResponse,
+    PasskeyChallengeResponse, ResumeSetupRequest, SendMobileCodeRequest, SetPasswordRequest,
+    SetupCodeRequest, SetupPasskeyRequest, SetupStepResponse, SetupTokenRequest,
+    SetupTokenResponse,
 };
 
 use crate::auth::principal::{ClientInfo, session_cookie};
@@ -204,6 +205,64 @@ pub async fn confirm_authenticator(
     let (me, session) =
         setup::confirm_authenticator(&state, &token, &body.setup_token, &body.code, &client)
             .await?;
+    Ok(HttpResponse::Ok()
+        .cookie(session_cookie(&state.settings, &session))
+        .json(me))
+}
+
+/// Step 3 with a passkey instead of the app, first half: the options for
+/// `navigator.credentials.create()`.
+#[utoipa::path(
+    post,
+    path = "/api/invitations/{token}/passkey/options",
+    tag = "invitation",
+    params(("token" = String, Path, description = "The token from the invitation link")),
+    request_body = SetupTokenRequest,
+    responses(
+        (status = 200, description = "Options and the challenge to answer", body = PasskeyChallengeResponse),
+        (status = 401, description = "`setup_token_invalid`", body = ErrorBody),
+        (status = 404, description = "`invitation_not_found`, `passkeys_unavailable`", body = ErrorBody),
+        (status = 409, description = "`step_out_of_order`", body = ErrorBody),
+        (status = 410, description = "`invitation_expired`, `invitation_superseded`, `invitation_used`, `invitation_withdrawn`", body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all)]
+pub async fn setup_passkey_options(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: web::Json<SetupTokenRequest>,
+) -> Result<web::Json<PasskeyChallengeResponse>, ApiError> {
+    Ok(web::Json(
+        setup::start_passkey(&state, &token, &body.setup_token).await?,
+    ))
+}
+
+/// Step 3 with a passkey, second half: the browser's new credential. The account becomes
+/// active with the invited rights, the passkey as its second factor, and is signed in.
+#[utoipa::path(
+    post,
+    path = "/api/invitations/{token}/passkey",
+    tag = "invitation",
+    params(("token" = String, Path, description = "The token from the invitation link")),
+    request_body = SetupPasskeyRequest,
+    responses(
+        (status = 200, description = "Active and signed in (sets the session cookie)", body = MeResponse),
+        (status = 400, description = "`invalid_name`, `passkey_invalid`, `passkey_challenge_invalid`", body = ErrorBody),
+        (status = 401, description = "`setup_token_invalid`", body = ErrorBody),
+        (status = 404, description = "`invitation_not_found`, `passkeys_unavailable`", body = ErrorBody),
+        (status = 409, description = "`step_out_of_order`, `passkey_taken`", body = ErrorBody),
+        (status = 410, description = "`invitation_expired`, `invitation_superseded`, `invitation_used`, `invitation_withdrawn`", body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all)]
+pub async fn setup_passkey(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    client: ClientInfo,
+    body: web::Json<SetupPasskeyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (me, session) =
+        setup::confirm_passkey(&state, &token, &body.setup_token, &body, &client).await?;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(&state.settings, &session))
         .json(me))

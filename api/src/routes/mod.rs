@@ -13,6 +13,7 @@ pub mod oauth;
 pub mod office;
 pub mod operator;
 pub mod outbox;
+pub mod passkeys;
 pub mod public_config;
 pub mod signin;
 
@@ -176,6 +177,14 @@ pub fn api(dev: bool) -> Registrar {
         .post(
             "/api/invitations/{token}/authenticator/confirm",
             invitations::confirm_authenticator,
+        )
+        .post(
+            "/api/invitations/{token}/passkey/options",
+            invitations::setup_passkey_options,
+        )
+        .post(
+            "/api/invitations/{token}/passkey",
+            invitations::setup_passkey,
         );
     // Signing in, and recovering a password or e-mail address (public).
     r.post("/api/sign-in", signin::start)
@@ -183,6 +192,19 @@ pub fn api(dev: bool) -> Registrar {
         .post("/api/sign-in/sms", signin::send_sms)
         .post("/api/sign-in/sms/verify", signin::verify_sms)
         .post("/api/sign-in/new-password", signin::new_password)
+        .post(
+            "/api/sign-in/passkey/options",
+            passkeys::passkey_sign_in_options,
+        )
+        .post("/api/sign-in/passkey", passkeys::passkey_sign_in)
+        .post(
+            "/api/sign-in/passkey/discoverable/options",
+            passkeys::passwordless_options,
+        )
+        .post(
+            "/api/sign-in/passkey/discoverable",
+            passkeys::passwordless_sign_in,
+        )
         .post("/api/password-reset", signin::request_reset)
         .get("/api/password-reset/{token}", signin::open_reset)
         .post("/api/password-reset/{token}/sms", signin::reset_sms)
@@ -218,7 +240,15 @@ pub fn api(dev: bool) -> Registrar {
         .post("/api/me/token", account::token)
         .get("/api/me/eherkenning", eherkenning::link)
         .post("/api/me/eherkenning", eherkenning::start_link)
-        .delete("/api/me/eherkenning", eherkenning::unlink);
+        .delete("/api/me/eherkenning", eherkenning::unlink)
+        .get("/api/me/passkeys", passkeys::list_passkeys)
+        .post("/api/me/passkeys", passkeys::add_passkey)
+        .post(
+            "/api/me/passkeys/options",
+            passkeys::passkey_registration_options,
+        )
+        .patch("/api/me/passkeys/{id}", passkeys::rename_passkey)
+        .delete("/api/me/passkeys/{id}", passkeys::remove_passkey);
     // An office's user administrator, for their own office.
     r.get("/api/office/accounts", office::list_accounts)
         .get("/api/office/accounts/{id}", office::get_account)

@@ -311,8 +311,8 @@ pub async fn delete(state: &AppState, by: &Actor<'_>, id: Uuid) -> Result<(), Ap
     Ok(())
 }
 
-/// Resets the sign-in set-up (relations team): password, authenticator and eHerkenning link
-/// are removed, sessions end, and an e-mail with a set-up link goes out (the invitation flow).
+/// Resets the sign-in set-up (relations team): password, authenticator, passkeys and
+/// eHerkenning link are removed, sessions end, and an e-mail with a set-up link goes out (the invitation flow).
 pub async fn reset_sign_in(
     state: &AppState,
     by: &Actor<'_>,
@@ -326,6 +326,7 @@ pub async fn reset_sign_in(
     let account = load(tx.as_mut(), Scope::All, id).await?;
     may_reset_sign_in(account.status)?;
     withdraw_open(tx.as_mut(), account.id, now).await?;
+    let passkeys_removed = tx.delete_passkeys_of(account.id).await?;
     tx.clear_sign_in_set_up(account.id, now).await?;
     if lockout::ends_run(account.wrong_passwords) {
         tx.clear_wrong_passwords(account.id).await?;
@@ -338,6 +339,7 @@ pub async fn reset_sign_in(
         totp_last_step: None,
         pending_totp_secret: None,
         ehk_pseudonym: None,
+        passkeys: 0,
         wrong_passwords: 0,
         wrong_codes: 0,
         deactivated_from: None,
@@ -360,7 +362,7 @@ pub async fn reset_sign_in(
             AuditAction::AccountSignInReset,
             Some(account.id),
             account.office_id,
-            json!({ "invitation_id": invitation.id, "sessions_ended": ended }),
+            json!({ "invitation_id": invitation.id, "sessions_ended": ended, "passkeys_removed": passkeys_removed }),
         ),
         now,
     )

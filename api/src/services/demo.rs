@@ -107,6 +107,7 @@ pub async fn seed(
                 totp_last_step: None,
                 pending_totp_secret: None,
                 ehk_pseudonym: None,
+                passkeys: 0,
                 wrong_passwords: 0,
                 wrong_codes: 0,
                 deactivated_from: None,

@@ -10,6 +10,7 @@
 //! | [`setup`] | accepting an invitation: the set-up steps |
 //! | [`recovery`] | forgot password, forgot e-mail address |
 //! | [`my_account`] | *Mijn account*: profile, re-authentication, mobile number, password, authenticator, sessions |
+//! | [`passkeys`] | *Mijn account*'s passkeys; signing in with a passkey alone |
 //! | [`context`] | the portfolio context and the signed token for other applications |
 //! | [`invitations`] | inviting, re-sending, withdrawing, bootstrapping the first operator |
 //! | [`links`] | opening an invitation link; renewing an expired one |
@@ -37,6 +38,7 @@ pub mod my_account;
 pub mod oauth;
 pub mod offices;
 pub mod overview;
+pub mod passkeys;
 pub mod passwords;
 pub mod recovery;
 pub mod scale;

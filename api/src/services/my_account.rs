@@ -258,7 +258,7 @@ pub async fn remove_mobile(
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let account = lock_own(tx.as_mut(), principal).await?;
-    if account.totp_secret.is_none() {
+    if account.totp_secret.is_none() && account.passkeys == 0 {
         // Without it there would be no second factor left at all.
         return Err(ErrorCode::TwoFactorNotSetUp.into());
     }

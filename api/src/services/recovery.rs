@@ -162,7 +162,7 @@ fn link_response(
     verified: bool,
 ) -> PasswordResetLinkResponse {
     PasswordResetLinkResponse {
-        methods: account.second_factors(),
+        methods: account.code_factors(),
         mobile_hint: account.mobile_hint(),
         verified,
         expires_at: reset.expires_at,
@@ -174,7 +174,7 @@ pub async fn open(state: &AppState, token: &str) -> Result<PasswordResetLinkResp
     let mut tx = state.store.read().await?;
     let (reset, account) = load(state, tx.as_mut(), token, state.now(), false).await?;
     tx.commit().await?;
-    if account.second_factors().is_empty() {
+    if account.code_factors().is_empty() {
         return Err(ErrorCode::TwoFactorNotSetUp.into());
     }
     Ok(link_response(&reset, &account, reset.verified_at.is_some()))
@@ -236,6 +236,10 @@ pub async fn verify(
     client: &ClientInfo,
 ) -> Result<PasswordResetLinkResponse, ApiError> {
     let code = OneTimeCode::parse(code)?;
+    if method == SecondFactor::Passkey {
+        // A reset is proven with a code (the passkey is no way around a forgotten password).
+        return Err(ErrorCode::CodeNotRequested.into());
+    }
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let (reset, account) = load(state, tx.as_mut(), token, now, true).await?;
@@ -258,7 +262,7 @@ pub async fn verify(
                 Err(wrong) => Err(wrong),
             }
         }
-        SecondFactor::Authenticator => {
+        SecondFactor::Authenticator | SecondFactor::Passkey => {
             codes::claim_authenticator(state, tx.as_mut(), &account, &code)
                 .await?
                 .map(|_| ())

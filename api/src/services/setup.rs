@@ -1,6 +1,6 @@
 //! Accepting an invitation (or setting up sign-in again after a reset), step by step — the
 //! step machine is `domain::invitation::Setup`: password → mobile number confirmed by SMS code
-//! → authenticator app confirmed by a code → the account is active and signed in.
+//! → authenticator app confirmed by a code (or a passkey) → the account is active and signed in.
 //!
 //! The link authorises opening the set-up and choosing the password. The steps after that
 //! need the set-up token the password step returns; a set-up interrupted later is resumed from
@@ -10,7 +10,8 @@
 use poort_shared::ErrorCode;
 use poort_shared::dto::{
     AuditAction, AuthenticatorSetupResponse, CodeSentResponse, InvitationEventKind, MeResponse,
-    SetupStep, SetupStepResponse, SetupTokenResponse,
+    PasskeyChallengeResponse, SetupPasskeyRequest, SetupStep, SetupStepResponse,
+    SetupTokenResponse,
 };
 use poort_shared::password;
 use poort_shared::validate::{MobileNumber, OneTimeCode};
@@ -18,13 +19,14 @@ use serde_json::json;
 
 use super::invitations::{invitee_audit, office_name};
 use super::links::{OpenLink, usable_link};
-use super::{codes, sessions};
+use super::{codes, passkeys, sessions};
 use crate::auth::principal::ClientInfo;
 use crate::auth::secrets::{Context, new_token, token_hash};
 use crate::auth::totp;
 use crate::domain::invitation::InvitationRules;
 use crate::domain::limits::Limit;
 use crate::domain::lockout;
+use crate::domain::passkey::{self, Ceremony, Passkey};
 use crate::domain::{CodePurpose, InvitationEvent, InvitationState, Setup};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -366,9 +368,8 @@ pub async fn confirm_authenticator(
     )
     .await?;
     let activation = setup.finish()?;
-    let Some(step) =
-        codes::authenticator_step(state, open.account.id, &activation.totp_secret, &code, now)?
-    else {
+    let secret = activation.totp_secret.clone().unwrap_or_default();
+    let Some(step) = codes::authenticator_step(state, open.account.id, &secret, &code, now)? else {
         tx.audit(
             &invitee_audit(
                 client,
@@ -382,8 +383,21 @@ pub async fn confirm_authenticator(
         tx.commit().await?;
         return Err(ErrorCode::CodeIncorrect.into());
     };
+    tx.activate(open.account.id, &activation, Some(step), now)
+        .await?;
+    accept(state, tx, open, client, now).await
+}
+
+/// The set-up is finished: the account is active (`activate`d by the caller), the invitation
+/// accepted, and the person signed in. Commits.
+async fn accept(
+    state: &AppState,
+    mut tx: Box<dyn Tx>,
+    open: OpenLink,
+    client: &ClientInfo,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(MeResponse, String), ApiError> {
     let account = &open.account;
-    tx.activate(account.id, &activation, step, now).await?;
     if lockout::ends_run(account.wrong_passwords) {
         tx.clear_wrong_passwords(account.id).await?;
     }
@@ -423,4 +437,108 @@ pub async fn confirm_authenticator(
     let me = account.me(office_name(tx.as_mut(), account).await?);
     tx.commit().await?;
     Ok((me, session_token))
+}
+
+/// Step 3, with a passkey instead of the app: the options for `navigator.credentials.create()`.
+pub async fn start_passkey(
+    state: &AppState,
+    token: &str,
+    setup_token: &str,
+) -> Result<PasskeyChallengeResponse, ApiError> {
+    let rp = passkeys::relying_party(state)?;
+    let mut tx = state.store.begin().await?;
+    let (open, _) = at_step(
+        tx.as_mut(),
+        token,
+        setup_token,
+        SetupStep::Authenticator,
+        state.now(),
+        false,
+    )
+    .await?;
+    let account = &open.account;
+    let options = rp.start_registration(account.id, account.email.as_str(), &account.name, &[])?;
+    let answer = passkeys::issue(
+        state,
+        tx.as_mut(),
+        Ceremony::Setup,
+        Some(account.id),
+        Some(open.invitation.id),
+        options,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(answer)
+}
+
+/// Step 3, with a passkey: the browser's new credential. The account becomes active with the
+/// passkey as its second factor (and its mobile number) and is signed in.
+pub async fn confirm_passkey(
+    state: &AppState,
+    token: &str,
+    setup_token: &str,
+    request: &SetupPasskeyRequest,
+    client: &ClientInfo,
+) -> Result<(MeResponse, String), ApiError> {
+    let rp = passkeys::relying_party(state)?;
+    let name = passkey::name(&request.name)?;
+    let mut tx = state.store.read().await?;
+    let (peek, _) = at_step(
+        tx.as_mut(),
+        token,
+        setup_token,
+        SetupStep::Authenticator,
+        state.now(),
+        false,
+    )
+    .await?;
+    tx.commit().await?;
+    let challenge = passkeys::take(
+        state,
+        request.challenge_id,
+        Ceremony::Setup,
+        Some(peek.invitation.id),
+    )
+    .await?;
+    let registered = rp.finish_registration(&request.credential, &challenge.state)?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let (open, setup) = at_step(
+        tx.as_mut(),
+        token,
+        setup_token,
+        SetupStep::Authenticator,
+        now,
+        true,
+    )
+    .await?;
+    let activation = setup.finish_with_passkey()?;
+    tx.activate(open.account.id, &activation, None, now).await?;
+    let added = Passkey {
+        id: crate::store::new_id(now),
+        account_id: open.account.id,
+        credential_id: registered.credential_id,
+        name,
+        credential: registered.credential,
+        sign_count: registered.sign_count,
+        backup_eligible: registered.backup_eligible,
+        backed_up: registered.backed_up,
+        created_at: now,
+        last_used_at: None,
+    };
+    match tx.insert_passkey(&added).await {
+        Err(crate::store::StoreError::Conflict) => return Err(ErrorCode::PasskeyTaken.into()),
+        other => other?,
+    }
+    tx.audit(
+        &invitee_audit(
+            client,
+            AuditAction::PasskeyAdded,
+            &open.account,
+            json!({ "passkey_id": added.id, "invitation_id": open.invitation.id }),
+        ),
+        now,
+    )
+    .await?;
+    accept(state, tx, open, client, now).await
 }

@@ -13,13 +13,15 @@ use poort_shared::dto::{AccountStatus, AuditAction, CodeSentResponse, SignInResp
 use poort_shared::validate::{Email, OneTimeCode};
 use serde_json::json;
 
-use super::{codes, lockout, passwords, sessions};
+use super::{codes, lockout, passkeys, passwords, sessions};
+use crate::auth::passkeys::RelyingParty;
 use crate::auth::principal::ClientInfo;
 use crate::auth::secrets::{new_token, token_hash};
 use crate::domain::limits::Limit;
 use crate::domain::lockout::{
     self as lockout_rules, AfterWrong, Lockout, WrongCode, WrongPassword,
 };
+use crate::domain::passkey::Ceremony;
 use crate::domain::password::PasswordRules;
 use crate::domain::sign_in::{self, SignInStage};
 use crate::domain::{Account, CodePurpose, SignInAttempt};
@@ -555,6 +557,96 @@ pub async fn verify_sms(
             advance(state, tx, signer, token, client, "sms", None).await
         }
         Err(wrong) => wrong_code(state, tx, &signer, client, wrong).await,
+    }
+}
+
+/// Step 2 with a passkey: the options for the browser (the account's passkeys allowed).
+pub async fn passkey_options(
+    state: &AppState,
+    token: &str,
+) -> Result<poort_shared::dto::PasskeyChallengeResponse, ApiError> {
+    let rp = passkeys::relying_party(state)?;
+    let mut tx = state.store.begin().await?;
+    let signer = load(
+        tx.as_mut(),
+        token,
+        SignInStage::SecondFactor,
+        state.now(),
+        false,
+    )
+    .await?;
+    let keys = tx.passkeys_of(signer.account.id).await?;
+    if keys.is_empty() {
+        return Err(ErrorCode::CodeNotRequested.into());
+    }
+    let options = rp.start_authentication(&keys)?;
+    let answer = passkeys::issue(
+        state,
+        tx.as_mut(),
+        Ceremony::SecondFactor,
+        Some(signer.account.id),
+        Some(signer.attempt.id),
+        options,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(answer)
+}
+
+/// Step 2 with a passkey: the browser's answer. A refused answer counts like a wrong code
+/// (on the sign-in and on the account).
+pub async fn passkey(
+    state: &AppState,
+    token: &str,
+    challenge_id: uuid::Uuid,
+    credential: &serde_json::Value,
+    client: &ClientInfo,
+) -> Result<Outcome, ApiError> {
+    let rp = passkeys::relying_party(state)?;
+    let (assertion, credential_id) = RelyingParty::read_assertion(credential)?;
+    let now = state.now();
+    let attempt_id = {
+        let mut tx = state.store.read().await?;
+        let signer = load(tx.as_mut(), token, SignInStage::SecondFactor, now, false).await?;
+        tx.commit().await?;
+        signer.attempt.id
+    };
+    let challenge = passkeys::take(
+        state,
+        challenge_id,
+        Ceremony::SecondFactor,
+        Some(attempt_id),
+    )
+    .await?;
+    let mut tx = state.store.begin_fast().await?;
+    let signer = load(tx.as_mut(), token, SignInStage::SecondFactor, now, true).await?;
+    let key = tx
+        .find_passkey(&credential_id)
+        .await?
+        .filter(|k| k.account_id == signer.account.id);
+    let verified = match &key {
+        Some(key) => rp.finish_authentication(&assertion, &challenge.state, key),
+        None => Err(ErrorCode::PasskeyInvalid.into()),
+    };
+    match verified {
+        Ok(used) => {
+            tx.record_passkey_use(&used.passkey, now).await?;
+            advance(state, tx, signer, token, client, "passkey", None).await
+        }
+        Err(refused) if refused.code() == ErrorCode::PasskeyInvalid => {
+            tx.audit(
+                &audit(
+                    client,
+                    AuditAction::SignInPasskeyRefused,
+                    &signer.account,
+                    json!({ "sign_in_id": signer.attempt.id, "passkey_id": key.map(|k| k.id) }),
+                ),
+                now,
+            )
+            .await?;
+            wrong_code(state, tx, &signer, client, ErrorCode::PasskeyInvalid).await
+        }
+        Err(other) => Err(other),
     }
 }
 

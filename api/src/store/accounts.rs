@@ -136,12 +136,13 @@ pub trait Accounts: Send {
         secret: Option<(&[u8], i64)>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// A finished set-up: password, mobile number and authenticator, and the account active.
+    /// A finished set-up: password, mobile number and authenticator (or none, when a passkey
+    /// took its place: `totp_step` `None`), and the account active.
     async fn activate(
         &mut self,
         id: Uuid,
         activation: &Activation,
-        totp_step: i64,
+        totp_step: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     /// A reset of the sign-in set-up: password, authenticator and eHerkenning link removed,
@@ -193,6 +194,7 @@ pub(crate) struct AccountRow {
     pub pending_totp_secret: Option<Vec<u8>>,
     pub failed_codes: i32,
     pub deactivated_from: Option<String>,
+    pub passkeys: i32,
 }
 
 impl TryFrom<AccountRow> for Account {
@@ -215,6 +217,7 @@ impl TryFrom<AccountRow> for Account {
             totp_last_step: r.totp_last_step,
             pending_totp_secret: r.pending_totp_secret,
             ehk_pseudonym: r.ehk_pseudonym,
+            passkeys: r.passkeys,
             wrong_passwords: r.failed_password_attempts,
             wrong_codes: r.failed_codes,
             deactivated_from: r
@@ -232,13 +235,13 @@ impl TryFrom<AccountRow> for Account {
 /// `&'static str` statements from them.
 macro_rules! account_cols {
     () => {
-        "id, office_id, role, email, name, mobile, status, password_hash, password_changed_at, totp_secret, totp_last_step, ehk_pseudonym, failed_password_attempts, last_sign_in_at, created_at, updated_at, pending_totp_secret, failed_codes, deactivated_from"
+        "id, office_id, role, email, name, mobile, status, password_hash, password_changed_at, totp_secret, totp_last_step, ehk_pseudonym, failed_password_attempts, last_sign_in_at, created_at, updated_at, pending_totp_secret, failed_codes, deactivated_from, passkeys"
     };
 }
 /// [`account_cols`] of the table aliased `a`, for joins.
 macro_rules! account_cols_a {
     () => {
-        "a.id, a.office_id, a.role, a.email, a.name, a.mobile, a.status, a.password_hash, a.password_changed_at, a.totp_secret, a.totp_last_step, a.ehk_pseudonym, a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at, a.pending_totp_secret, a.failed_codes, a.deactivated_from"
+        "a.id, a.office_id, a.role, a.email, a.name, a.mobile, a.status, a.password_hash, a.password_changed_at, a.totp_secret, a.totp_last_step, a.ehk_pseudonym, a.failed_password_attempts, a.last_sign_in_at, a.created_at, a.updated_at, a.pending_totp_secret, a.failed_codes, a.deactivated_from, a.passkeys"
     };
 }
 
@@ -372,6 +375,7 @@ pub mod list_sql {
                     FactorFilter::Authenticator => "totp_secret",
                     FactorFilter::Sms => "mobile",
                     FactorFilter::Eherkenning => "ehk_pseudonym",
+                    FactorFilter::Passkey => "NULLIF(passkeys, 0)",
                 };
                 out.push(format!("{column} IS NOT NULL"));
             }
@@ -584,7 +588,7 @@ macro_rules! accounts_sql {
                 sqlx::query(concat!(
                     "INSERT INTO accounts (email_key, ",
                     account_cols!(),
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
                 ))
                 .bind(a.email_key())
                 .bind(a.id)
@@ -606,6 +610,7 @@ macro_rules! accounts_sql {
                 .bind(&a.pending_totp_secret)
                 .bind(a.wrong_codes)
                 .bind(a.deactivated_from.map(|s| s.as_str()))
+                .bind(a.passkeys)
                 .execute(self.conn().await?)
                 .await?;
                 Ok(())
@@ -991,7 +996,7 @@ macro_rules! accounts_sql {
                 &mut self,
                 id: uuid::Uuid,
                 activation: &$crate::domain::invitation::Activation,
-                totp_step: i64,
+                totp_step: Option<i64>,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), $crate::store::StoreError> {
                 let a = activation.clone();
@@ -1017,7 +1022,7 @@ macro_rules! accounts_sql {
                     "accounts",
                     "UPDATE accounts SET status = 'invited', password_hash = NULL, password_changed_at = NULL, \
                      totp_secret = NULL, totp_last_step = NULL, pending_totp_secret = NULL, ehk_pseudonym = NULL, ehk_legal_subject = NULL, ehk_linked_at = NULL, \
-                     failed_codes = 0, updated_at = $2 WHERE id = $1",
+                     passkeys = 0, failed_codes = 0, updated_at = $2 WHERE id = $1",
                     Box::new(move |q| q.bind(id).bind($crate::clock::to_millis(now))),
                 )
                 .await

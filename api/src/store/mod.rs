@@ -10,6 +10,7 @@
 //! | [`sessions`] | sessions, sign-ins under way, password-reset links |
 //! | [`codes`] | one-time codes and the counter of wrong ones |
 //! | [`eherkenning`] | trips to the eHerkenning broker under way, accounts' links |
+//! | [`passkeys`] | accounts' passkeys, the challenges of passkey ceremonies under way |
 //! | [`audit`] | the audit trail |
 //! | [`clients`] | API clients, their keys and secrets, used assertions, idempotent answers |
 //! | [`tokens`] | what issuing an access token writes, together |
@@ -41,6 +42,8 @@ pub mod clients;
 pub mod codes;
 #[macro_use]
 pub mod eherkenning;
+#[macro_use]
+pub mod passkeys;
 #[macro_use]
 pub mod invitations;
 #[macro_use]
@@ -84,6 +87,7 @@ pub mod prelude {
     pub use super::maintenance::MaintenanceStore as _;
     pub use super::offices::Offices as _;
     pub use super::outbox::{Outbox as _, OutboxStore as _};
+    pub use super::passkeys::Passkeys as _;
     pub use super::retention::RetentionStore as _;
     pub use super::sessions::{SessionStore as _, Sessions as _};
     pub use super::tokens::TokenStore as _;
@@ -206,6 +210,7 @@ pub trait Tx:
     + sessions::Sessions
     + codes::Codes
     + eherkenning::Eherkenning
+    + passkeys::Passkeys
     + audit::AuditLog
     + clients::ApiClients
     + outbox::Outbox
@@ -232,6 +237,7 @@ macro_rules! all_tx_impls {
         sessions_sql!($tx, $db);
         codes_sql!($tx, $db);
         eherkenning_sql!($tx, $db);
+        passkeys_sql!($tx, $db);
         audit_sql!($tx, $db);
         api_clients_sql!($tx, $db);
         outbox_sql!($tx, $db);

@@ -12,8 +12,9 @@ use super::StoreError;
 /// A kind of row the clean-up removes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expired {
-    /// One-time codes (SMS and e-mail), counters of wrong codes, password-reset links and
-    /// trips to the eHerkenning broker, expired (or last counted) before the instant.
+    /// One-time codes (SMS and e-mail), counters of wrong codes, password-reset links, trips
+    /// to the eHerkenning broker and passkey challenges, expired (or last counted) before the
+    /// instant.
     Codes,
     /// Sign-ins under way (the steps between password and second factor) expired before it.
     SignIns,
@@ -47,6 +48,8 @@ impl Expired {
                  (SELECT id FROM password_resets WHERE expires_at < $1 ORDER BY expires_at LIMIT $2)",
                 "DELETE FROM eherkenning_trips WHERE state_hash IN \
                  (SELECT state_hash FROM eherkenning_trips WHERE expires_at < $1 ORDER BY expires_at LIMIT $2)",
+                "DELETE FROM passkey_challenges WHERE id IN \
+                 (SELECT id FROM passkey_challenges WHERE expires_at < $1 ORDER BY expires_at LIMIT $2)",
             ],
             Expired::SignIns => &["DELETE FROM sign_in_attempts WHERE id IN \
                  (SELECT id FROM sign_in_attempts WHERE expires_at < $1 ORDER BY expires_at LIMIT $2)"],

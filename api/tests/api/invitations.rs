@@ -94,7 +94,7 @@ async fn an_operator_sets_up_an_office_whose_administrator_invites_an_adviser_wi
     assert_eq!(bert["mobile"], "+31633333333");
     assert_eq!(
         bert["factors"],
-        json!({ "password": true, "mobile": true, "authenticator": true, "eherkenning": false })
+        json!({ "password": true, "mobile": true, "authenticator": true, "eherkenning": false, "passkeys": 0 })
     );
     let rights = bert["rights"].as_array().unwrap();
     assert_eq!(rights.len(), 2);

@@ -14,6 +14,7 @@ mod integrators;
 mod invitations;
 mod openapi;
 mod overview;
+mod passkeys;
 mod retention;
 mod robustness;
 mod scale;

@@ -31,6 +31,7 @@ crate::on_both_databases!(
     the_audit_trail_is_read_newest_first_with_filters_and_pages,
     rate_limits_count_in_fixed_windows,
     reads_see_committed_writes_and_a_dropped_transaction_writes_nothing,
+    passkeys_are_counted_on_their_account_and_challenges_taken_once,
 );
 
 /// Now, to the millisecond (what the database keeps).
@@ -79,6 +80,7 @@ fn account(office: Option<Uuid>, email: &str, role: Role, status: AccountStatus)
         totp_last_step: None,
         pending_totp_secret: None,
         ehk_pseudonym: None,
+        passkeys: 0,
         wrong_passwords: 0,
         wrong_codes: 0,
         deactivated_from: None,
@@ -632,10 +634,10 @@ async fn account_writes_change_only_what_they_name(store: Arc<dyn Store>) {
     let activation = Activation {
         password_hash: "hash-3".into(),
         mobile: mobile("0611111111"),
-        totp_secret: vec![4, 5],
+        totp_secret: Some(vec![4, 5]),
     };
     let mut tx = store.begin().await.unwrap();
-    tx.activate(a.id, &activation, 7, t2).await.unwrap();
+    tx.activate(a.id, &activation, Some(7), t2).await.unwrap();
     tx.commit().await.unwrap();
     let active = get(&store, a.id).await;
     assert_eq!(active.status, AccountStatus::Active);
@@ -1521,4 +1523,134 @@ async fn reads_see_committed_writes_and_a_dropped_transaction_writes_nothing(
     let mut read = store.read().await.unwrap();
     assert_eq!(read.get_office(o.id).await.unwrap(), Some(o));
     read.commit().await.unwrap();
+}
+
+async fn passkeys_are_counted_on_their_account_and_challenges_taken_once(store: Arc<dyn Store>) {
+    use poort_api::domain::passkey::{self, Ceremony, Passkey};
+    let (_, _, a) = arrange(&store).await;
+    let at = now();
+    let key = |n: u8| Passkey {
+        id: new_id(at),
+        account_id: a.id,
+        credential_id: vec![n; 16],
+        name: format!("Sleutel {n}"),
+        credential: format!("{{\"n\":{n}}}"),
+        sign_count: 0,
+        backup_eligible: n == 1,
+        backed_up: false,
+        created_at: at + Duration::milliseconds(i64::from(n)),
+        last_used_at: None,
+    };
+    let (one, two) = (key(1), key(2));
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_passkey(&one).await.unwrap();
+    tx.insert_passkey(&two).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        get(&store, a.id).await.passkeys,
+        2,
+        "counted on the account"
+    );
+    assert_eq!(
+        get(&store, a.id).await.second_factors()[0].as_str(),
+        "passkey"
+    );
+
+    // A credential id is registered once, whoever registers it.
+    let mut tx = store.begin().await.unwrap();
+    let again = Passkey {
+        id: new_id(at),
+        ..key(1)
+    };
+    assert!(matches!(
+        tx.insert_passkey(&again).await,
+        Err(StoreError::Conflict)
+    ));
+    drop(tx);
+
+    let mut tx = store.begin().await.unwrap();
+    let found = tx.find_passkey(&[1; 16]).await.unwrap().unwrap();
+    assert_eq!(found, one);
+    assert!(tx.find_passkey(&[9; 16]).await.unwrap().is_none());
+    assert!(tx.rename_passkey(a.id, two.id, "Laptop").await.unwrap());
+    assert!(
+        !tx.rename_passkey(Uuid::nil(), two.id, "X").await.unwrap(),
+        "only the owner's"
+    );
+    let used = Passkey {
+        credential: "{\"n\":22}".into(),
+        sign_count: 5,
+        backed_up: true,
+        ..two.clone()
+    };
+    tx.record_passkey_use(&used, at + Duration::seconds(1))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.read().await.unwrap();
+    let listed = tx.passkeys_of(a.id).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].id, one.id, "oldest first");
+    assert_eq!(
+        (
+            listed[1].name.as_str(),
+            listed[1].sign_count,
+            listed[1].backed_up,
+            listed[1].credential.as_str()
+        ),
+        ("Laptop", 5, true, "{\"n\":22}")
+    );
+    assert_eq!(listed[1].last_used_at, Some(at + Duration::seconds(1)));
+    assert!(listed[0].backup_eligible && !listed[1].backup_eligible);
+
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        !tx.delete_passkey(Uuid::nil(), one.id).await.unwrap(),
+        "only the owner's"
+    );
+    assert!(tx.delete_passkey(a.id, one.id).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(get(&store, a.id).await.passkeys, 1);
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_passkey(&key(3)).await.unwrap();
+    assert_eq!(tx.delete_passkeys_of(a.id).await.unwrap(), 2);
+    tx.commit().await.unwrap();
+    assert_eq!(get(&store, a.id).await.passkeys, 0);
+
+    // Challenges: taken once; recording one forgets those expired before it.
+    let old = passkey::challenge(
+        new_id(at),
+        Ceremony::Passwordless,
+        None,
+        None,
+        "{}".into(),
+        at - Duration::minutes(10),
+    );
+    let fresh = passkey::challenge(
+        new_id(at),
+        Ceremony::SecondFactor,
+        Some(a.id),
+        Some(Uuid::from_u128(5)),
+        "{\"s\":1}".into(),
+        at,
+    );
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_passkey_challenge(&old).await.unwrap();
+    tx.insert_passkey_challenge(&fresh).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        tx.take_passkey_challenge(old.id).await.unwrap().is_none(),
+        "expired, forgotten"
+    );
+    assert_eq!(
+        tx.take_passkey_challenge(fresh.id).await.unwrap(),
+        Some(fresh.clone())
+    );
+    assert!(
+        tx.take_passkey_challenge(fresh.id).await.unwrap().is_none(),
+        "once"
+    );
+    tx.commit().await.unwrap();
 }

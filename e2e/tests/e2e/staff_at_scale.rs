@@ -7,9 +7,9 @@
 
 use poort_e2e::browser::Browser;
 use poort_e2e::db::{Kind, TestDatabase};
+use poort_e2e::eventually;
 use poort_e2e::server::{Poort, base_env, run};
 use poort_e2e::totp;
-use poort_e2e::eventually;
 
 use crate::journeys::enter_password;
 

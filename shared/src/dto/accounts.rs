@@ -41,6 +41,8 @@ pub struct Factors {
     pub mobile: bool,
     pub authenticator: bool,
     pub eherkenning: bool,
+    /// How many passkeys the account has.
+    pub passkeys: u32,
 }
 
 /// The rights an account has on one portfolio.
@@ -110,6 +112,8 @@ crate::wire_enum! {
         Sms = "sms",
         /// A linked eHerkenning identity.
         Eherkenning = "eherkenning",
+        /// At least one passkey.
+        Passkey = "passkey",
     }
 }
 

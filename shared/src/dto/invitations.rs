@@ -203,6 +203,21 @@ pub struct SetupCodeRequest {
     pub code: String,
 }
 
+/// Step 3 with a passkey instead of the app: the browser's new credential (the answer to
+/// `/api/invitations/{token}/passkey/options`) and its name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetupPasskeyRequest {
+    pub setup_token: String,
+    pub challenge_id: uuid::Uuid,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::dto::doc::name))]
+    pub name: String,
+    /// The `PublicKeyCredential` from `navigator.credentials.create()`, as its `toJSON()`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub credential: serde_json::Value,
+}
+
 /// Step 3a: ask for a new authenticator secret.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

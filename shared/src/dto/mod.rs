@@ -9,6 +9,7 @@ pub mod doc;
 mod eherkenning;
 mod invitations;
 mod offices;
+mod passkeys;
 mod service;
 mod signin;
 
@@ -18,6 +19,7 @@ pub use clients::*;
 pub use eherkenning::*;
 pub use invitations::*;
 pub use offices::*;
+pub use passkeys::*;
 pub use service::*;
 pub use signin::*;
 

@@ -26,6 +26,8 @@ crate::wire_enum! {
         Authenticator = "authenticator",
         /// A 6-digit code sent by SMS to the mobile number.
         Sms = "sms",
+        /// A passkey (WebAuthn): `/api/sign-in/passkey/options`, then `/api/sign-in/passkey`.
+        Passkey = "passkey",
     }
 }
 

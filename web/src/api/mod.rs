@@ -125,6 +125,10 @@ async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResu
     send_json(Request::put(path), body).await
 }
 
+async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
+    send_json(Request::patch(path), body).await
+}
+
 async fn delete<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
     send(Request::delete(path)).await
 }
@@ -206,6 +210,44 @@ pub async fn sign_in_verify_sms(sign_in_token: String, code: String) -> ApiResul
         &SignInCodeRequest {
             sign_in_token,
             code,
+        },
+    )
+    .await
+}
+pub async fn sign_in_passkey_options(sign_in_token: String) -> ApiResult<PasskeyChallengeResponse> {
+    post(
+        "/api/sign-in/passkey/options",
+        &SignInTokenRequest { sign_in_token },
+    )
+    .await
+}
+pub async fn sign_in_passkey(
+    sign_in_token: String,
+    challenge_id: Uuid,
+    credential: serde_json::Value,
+) -> ApiResult<SignInResponse> {
+    post(
+        "/api/sign-in/passkey",
+        &SignInPasskeyRequest {
+            sign_in_token,
+            challenge_id,
+            credential,
+        },
+    )
+    .await
+}
+pub async fn passwordless_options() -> ApiResult<PasskeyChallengeResponse> {
+    post("/api/sign-in/passkey/discoverable/options", &empty()).await
+}
+pub async fn passwordless_sign_in(
+    challenge_id: Uuid,
+    credential: serde_json::Value,
+) -> ApiResult<SignInResponse> {
+    post(
+        "/api/sign-in/passkey/discoverable",
+        &PasskeySignInRequest {
+            challenge_id,
+            credential,
         },
     )
     .await
@@ -323,6 +365,24 @@ pub async fn setup_confirm_authenticator(
     .await
 }
 
+pub async fn setup_passkey_options(
+    token: String,
+    setup_token: String,
+) -> ApiResult<PasskeyChallengeResponse> {
+    post(
+        &format!("/api/invitations/{}/passkey/options", encode(&token)),
+        &SetupTokenRequest { setup_token },
+    )
+    .await
+}
+pub async fn setup_passkey(token: String, request: SetupPasskeyRequest) -> ApiResult<MeResponse> {
+    post(
+        &format!("/api/invitations/{}/passkey", encode(&token)),
+        &request,
+    )
+    .await
+}
+
 // --- the signed-in account
 pub async fn profile() -> ApiResult<ProfileResponse> {
     get("/api/me/profile").await
@@ -358,6 +418,37 @@ pub async fn new_authenticator() -> ApiResult<AuthenticatorSetupResponse> {
 }
 pub async fn confirm_new_authenticator(code: String) -> ApiResult<Factors> {
     post("/api/me/authenticator/confirm", &CodeRequest { code }).await
+}
+pub async fn passkeys() -> ApiResult<PasskeyListResponse> {
+    get("/api/me/passkeys").await
+}
+pub async fn passkey_registration_options() -> ApiResult<PasskeyChallengeResponse> {
+    post("/api/me/passkeys/options", &empty()).await
+}
+pub async fn add_passkey(
+    challenge_id: Uuid,
+    name: String,
+    credential: serde_json::Value,
+) -> ApiResult<PasskeyResponse> {
+    post(
+        "/api/me/passkeys",
+        &PasskeyRegisterRequest {
+            challenge_id,
+            name,
+            credential,
+        },
+    )
+    .await
+}
+pub async fn rename_passkey(id: Uuid, name: String) -> ApiResult<PasskeyResponse> {
+    patch(
+        &format!("/api/me/passkeys/{id}"),
+        &PasskeyRenameRequest { name },
+    )
+    .await
+}
+pub async fn remove_passkey(id: Uuid) -> ApiResult<()> {
+    delete(&format!("/api/me/passkeys/{id}")).await
 }
 pub async fn sessions() -> ApiResult<SessionListResponse> {
     get("/api/me/sessions").await

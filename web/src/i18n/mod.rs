@@ -314,6 +314,30 @@ fn error_text(code: ErrorCode) -> [&'static str; 2] {
             "eHerkenning is op dit moment niet bereikbaar. Probeer het later opnieuw, of log in met e-mailadres, wachtwoord en code.",
             "eHerkenning cannot be reached right now. Try again later, or sign in with e-mail address, password and code.",
         ],
+        ErrorCode::PasskeysUnavailable => [
+            "Passkeys zijn voor deze dienst niet ingesteld.",
+            "Passkeys are not set up for this service.",
+        ],
+        ErrorCode::PasskeyInvalid => [
+            "Deze passkey werd niet geaccepteerd. Probeer het opnieuw, of kies een andere manier.",
+            "This passkey was not accepted. Try again, or choose another way.",
+        ],
+        ErrorCode::PasskeyChallengeInvalid => [
+            "Dit verzoek is verlopen of al gebruikt. Probeer het opnieuw.",
+            "This request has expired or was used already. Please try again.",
+        ],
+        ErrorCode::PasskeyTaken => [
+            "Deze passkey is al geregistreerd.",
+            "This passkey is registered already.",
+        ],
+        ErrorCode::PasskeyLimit => [
+            "U heeft al tien passkeys. Verwijder er eerst een.",
+            "You already have ten passkeys. Remove one first.",
+        ],
+        ErrorCode::LastSecondFactor => [
+            "Dit is uw laatste tweede factor. Voeg eerst een andere toe.",
+            "This is your last second factor. Add another one first.",
+        ],
         ErrorCode::Internal => [
             "Er ging aan onze kant iets mis. Probeer het later opnieuw; blijft het misgaan, neem dan contact op met Team Relatiebeheer.",
             "Something went wrong on our side. Please try again later; if it keeps happening, contact Team Relatiebeheer.",

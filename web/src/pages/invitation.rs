@@ -79,6 +79,8 @@ enum Attempt {
     VerifyMobile,
     FetchSecret,
     ConfirmApp,
+    /// A passkey instead of the app.
+    Passkey,
 }
 
 #[component]
@@ -94,6 +96,8 @@ fn Wizard(token: String, info: InvitationLinkResponse) -> impl IntoView {
     let sms_code = RwSignal::new(String::new());
     let app = RwSignal::new(None::<AuthenticatorSetupResponse>);
     let app_code = RwSignal::new(String::new());
+    let passkey_name = RwSignal::new(String::new());
+    let passkeys = crate::passkey::supported();
     let token = StoredValue::new(token);
     let email = info.email.clone();
     let name = info.name.clone();
@@ -145,6 +149,29 @@ fn Wizard(token: String, info: InvitationLinkResponse) -> impl IntoView {
                     step.set(SetupStep::Done);
                     session.signed_in(me);
                 }
+                Attempt::Passkey => {
+                    let started =
+                        api::setup_passkey_options(token.clone(), setup_token.clone()).await?;
+                    let credential =
+                        crate::passkey::create(&started.options)
+                            .await
+                            .map_err(|f| {
+                                f.shown()
+                                    .unwrap_or(api::ApiError::Network("aborted".into()))
+                            })?;
+                    let me = api::setup_passkey(
+                        token,
+                        poort_shared::dto::SetupPasskeyRequest {
+                            setup_token,
+                            challenge_id: started.challenge_id,
+                            name: passkey_name.get_untracked(),
+                            credential,
+                        },
+                    )
+                    .await?;
+                    step.set(SetupStep::Done);
+                    session.signed_in(me);
+                }
             }
             Ok(())
         }
@@ -162,6 +189,7 @@ fn Wizard(token: String, info: InvitationLinkResponse) -> impl IntoView {
     let on_mobile = send(Attempt::SendCode);
     let on_sms_code = send(Attempt::VerifyMobile);
     let on_app_code = send(Attempt::ConfirmApp);
+    let on_passkey = send(Attempt::Passkey);
     // The authenticator step fetches its secret as soon as it is reached.
     Effect::new(move |_| {
         if step.get() == SetupStep::Authenticator && app.get().is_none() && setup.get().is_some() {
@@ -288,6 +316,19 @@ fn Wizard(token: String, info: InvitationLinkResponse) -> impl IntoView {
                     <Field id="setup-app-code" inputmode="numeric" autocomplete="one-time-code" label=i18n.s("Code uit de app", "Code from the app") value=app_code error codes=concerns::CODE />
                     <Submit id="setup-app-submit" label=i18n.s("Koppelen en inloggen", "Link and sign in") pending />
                 </form>
+                {passkeys.then(|| view! {
+                    <div class="alternative" id="setup-passkey">
+                        <h2>{i18n.t("Of: een passkey in plaats van een app", "Or: a passkey instead of an app")}</h2>
+                        <p>{i18n.t(
+                            "Met een passkey bevestigt u het inloggen met de vingerafdruk, het gezicht of de pincode van dit apparaat. Uw mobiele nummer blijft nodig voor sms-codes.",
+                            "With a passkey you confirm signing in with this device's fingerprint, face or PIN. Your mobile number stays needed for SMS codes.",
+                        )}</p>
+                        <form id="setup-passkey-form" on:submit=on_passkey>
+                            <Field id="setup-passkey-name" label=i18n.s("Naam van de passkey (bijvoorbeeld: laptop)", "Name of the passkey (for example: laptop)") value=passkey_name />
+                            <Submit id="setup-passkey-submit" label=i18n.s("Passkey maken en inloggen", "Create passkey and sign in") pending />
+                        </form>
+                    </div>
+                })}
             }
             .into_any(),
         }}

@@ -36,6 +36,22 @@ enum MobileChanged {
     Removed,
 }
 
+/// A change to the passkeys: add one with this name, rename one, remove one.
+#[derive(Clone)]
+enum PasskeyChange {
+    Add(String),
+    Rename(Uuid, String),
+    Remove(Uuid),
+}
+
+/// What a [`PasskeyChange`] did.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PasskeyDone {
+    Added,
+    Renamed,
+    Removed,
+}
+
 /// Replacing the authenticator app: a new secret, then the new app's first code.
 #[derive(Clone)]
 enum AppChange {
@@ -117,14 +133,38 @@ fn Sections(
             }
         }
     });
+    let change_passkeys = write(|change: &PasskeyChange| {
+        let change = change.clone();
+        async move {
+            match change {
+                PasskeyChange::Add(name) => {
+                    let started = api::passkey_registration_options().await?;
+                    let credential = crate::passkey::create(&started.options)
+                        .await
+                        .map_err(|f| f.shown().unwrap_or(ApiError::Network("aborted".into())))?;
+                    api::add_passkey(started.challenge_id, name, credential).await?;
+                    Ok(PasskeyDone::Added)
+                }
+                PasskeyChange::Rename(id, name) => {
+                    api::rename_passkey(id, name).await?;
+                    Ok(PasskeyDone::Renamed)
+                }
+                PasskeyChange::Remove(id) => {
+                    api::remove_passkey(id).await?;
+                    Ok(PasskeyDone::Removed)
+                }
+            }
+        }
+    });
     // Moves after every change made on this page, for the list of recent activity.
     let changes = {
-        let (mobile, password, app) = (
+        let (mobile, password, app, passkeys) = (
             change_mobile.saved(),
             change_password.saved(),
             replace_app.saved(),
+            change_passkeys.saved(),
         );
-        Signal::derive(move || mobile.get() + password.get() + app.get())
+        Signal::derive(move || mobile.get() + password.get() + app.get() + passkeys.get())
     };
     view! {
         <div class="section">
@@ -147,7 +187,8 @@ fn Sections(
             <Reauthenticate done=Callback::new(move |()| needs_proof.set(false)) />
         </Show>
         <MobileSection mobile needs_proof change=change_mobile />
-        <PasswordSection email=profile.account.email.clone() name=profile.account.name.clone() change=change_password />
+        <PasswordSection email=profile.account.email.clone() name=profile.account.name.clone() expires=profile.password_expires_at change=change_password />
+        <PasskeysSection needs_proof change=change_passkeys />
         <AuthenticatorSection needs_proof replace=replace_app />
         <super::EherkenningSection needs_proof />
         <SessionsSection />
@@ -275,8 +316,11 @@ fn MobileSection(
 fn PasswordSection(
     email: String,
     name: String,
+    /// When the password expires (it may have: a passkey sign-in does not ask for a new one).
+    expires: Option<chrono::DateTime<chrono::Utc>>,
     change: Write<(String, String), ()>,
 ) -> impl IntoView {
+    let expired = expires.is_some_and(|at| at.timestamp_millis() as f64 <= js_sys::Date::now());
     let i18n = use_i18n();
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
@@ -296,6 +340,16 @@ fn PasswordSection(
     view! {
         <div class="section" id="password-section">
             <h2>{i18n.t("Wachtwoord wijzigen", "Change password")}</h2>
+            {expires.map(|at| view! {
+                <p class=if expired { "notice warn" } else { "hint" } id="password-expiry">
+                    {move || if expired {
+                        i18n.tr("Uw wachtwoord is verlopen. Kies hieronder een nieuw wachtwoord; bij inloggen met uw wachtwoord wordt daar anders om gevraagd.", "Your password has expired. Choose a new one below; otherwise signing in with your password will ask for one.")
+                    } else {
+                        i18n.tr("Uw wachtwoord verloopt op ", "Your password expires on ")
+                    }}
+                    {(!expired).then_some(move || i18n.time(at))}
+                </p>
+            })}
             <MaybeError error />
             <Show when=move || done.get()>
                 <p class="notice ok" id="password-changed">{i18n.t("Uw wachtwoord is gewijzigd. Uw andere sessies zijn beëindigd.", "Your password has been changed. Your other sessions have been ended.")}</p>
@@ -306,6 +360,150 @@ fn PasswordSection(
                 <PasswordFeedback password=new email=Signal::derive(move || email.clone()) name=Signal::derive(move || name.clone()) />
                 <Submit id="password-submit" label=i18n.s("Wachtwoord wijzigen", "Change password") pending />
             </form>
+        </div>
+    }
+}
+
+/// Passkeys: the list (name, added, last used, synchronised or not), adding one (after the
+/// proof that it is this person), renaming and removing (the last second factor stays).
+#[component]
+fn PasskeysSection(
+    needs_proof: RwSignal<bool>,
+    change: Write<PasskeyChange, PasskeyDone>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let saved = change.saved();
+    let passkeys = LocalResource::new(move || {
+        saved.track();
+        api::passkeys()
+    });
+    let pending = change.pending();
+    let error = change.failure();
+    watch_proof(error, needs_proof);
+    let name = RwSignal::new(String::new());
+    let renaming = RwSignal::new(None::<Uuid>);
+    let new_name = RwSignal::new(String::new());
+    let removing = RwSignal::new(None::<Uuid>);
+    let added = RwSignal::new(false);
+    change.on_success(move |done| {
+        added.set(*done == PasskeyDone::Added);
+        name.set(String::new());
+        renaming.set(None);
+        removing.set(None);
+    });
+    let supported = crate::passkey::supported();
+    let on_add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        added.set(false);
+        change.start(PasskeyChange::Add(name.get_untracked()));
+    };
+    let on_rename = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(id) = renaming.get_untracked() {
+            change.start(PasskeyChange::Rename(id, new_name.get_untracked()));
+        }
+    };
+    view! {
+        <div class="section" id="passkeys-section">
+            <h2>{i18n.t("Passkeys", "Passkeys")}</h2>
+            <p>{i18n.t(
+                "Met een passkey logt u in met uw vingerafdruk, gezicht of pincode van dit apparaat, zonder code over te typen. Een nagemaakte website kan een passkey niet gebruiken.",
+                "With a passkey you sign in with this device's fingerprint, face or PIN, without typing a code. A fake website cannot use a passkey.",
+            )}</p>
+            <MaybeError error />
+            <Show when=move || added.get()>
+                <p class="notice ok" id="passkey-added">{i18n.t("Uw passkey is toegevoegd.", "Your passkey has been added.")}</p>
+            </Show>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match passkeys.await {
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(list) if list.passkeys.is_empty() => view! {
+                            <p id="passkey-none">{i18n.t("U heeft nog geen passkey.", "You have no passkey yet.")}</p>
+                        }
+                        .into_any(),
+                        Ok(list) => view! {
+                            <ul class="passkeys" id="passkey-list">
+                                {list.passkeys.into_iter().map(|p| {
+                                    let id = p.id;
+                                    let current = p.name.clone();
+                                    let synced = p.backed_up;
+                                    let may_sync = p.backup_eligible;
+                                    let (added_at, last_used) = (p.created_at, p.last_used_at);
+                                    view! {
+                                        <li class="passkey" data-id=id.to_string()>
+                                            <strong class="passkey-name">{p.name.clone()}</strong>
+                                            <span class="hint">
+                                                {i18n.t(" · toegevoegd ", " · added ")}{move || i18n.time(added_at)}
+                                                {i18n.t(" · laatst gebruikt ", " · last used ")}
+                                                {move || last_used.map(|at| i18n.time(at)).unwrap_or_else(|| i18n.tr("nog niet", "not yet").to_string())}
+                                                {move || if synced {
+                                                    i18n.tr(" · gesynchroniseerd tussen uw apparaten", " · synchronised between your devices")
+                                                } else if may_sync {
+                                                    i18n.tr(" · kan gesynchroniseerd worden", " · can be synchronised")
+                                                } else {
+                                                    i18n.tr(" · alleen op dit apparaat", " · on this device only")
+                                                }}
+                                            </span>
+                                            {move || if renaming.get() == Some(id) {
+                                                view! {
+                                                    <form class="inline rename-passkey-form" on:submit=on_rename>
+                                                        <Field id="passkey-new-name" label=i18n.s("Nieuwe naam", "New name") value=new_name />
+                                                        <Submit id="passkey-rename-submit" label=i18n.s("Opslaan", "Save") pending />
+                                                        " "
+                                                        <button type="button" class="secondary" on:click=move |_| renaming.set(None)>{i18n.t("Annuleren", "Cancel")}</button>
+                                                    </form>
+                                                }
+                                                .into_any()
+                                            } else if removing.get() == Some(id) {
+                                                view! {
+                                                    <div class="notice warn" role="alertdialog" aria-labelledby="passkey-remove-question">
+                                                        <p id="passkey-remove-question">{i18n.t(
+                                                            "Deze passkey verwijderen? Uw andere sessies worden beëindigd.",
+                                                            "Remove this passkey? Your other sessions will be ended.",
+                                                        )}</p>
+                                                        <button type="button" id="passkey-remove-confirm" disabled=move || pending.get() on:click=move |_| change.start(PasskeyChange::Remove(id))>{i18n.t("Ja, verwijderen", "Yes, remove")}</button>
+                                                        " "
+                                                        <button type="button" class="secondary" on:click=move |_| removing.set(None)>{i18n.t("Annuleren", "Cancel")}</button>
+                                                    </div>
+                                                }
+                                                .into_any()
+                                            } else {
+                                                let current = current.clone();
+                                                view! {
+                                                    " "
+                                                    <button type="button" class="link rename-passkey" on:click=move |_| { new_name.set(current.clone()); removing.set(None); renaming.set(Some(id)); }>{i18n.t("Naam wijzigen", "Rename")}</button>
+                                                    " "
+                                                    <button type="button" class="link remove-passkey" on:click=move |_| { renaming.set(None); removing.set(Some(id)); }>{i18n.t("Verwijderen", "Remove")}</button>
+                                                }
+                                                .into_any()
+                                            }}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+            {if supported {
+                view! {
+                    <form id="passkey-form" on:submit=on_add>
+                        <Field id="passkey-name" label=i18n.s("Naam van de passkey (bijvoorbeeld: laptop, telefoon)", "Name of the passkey (for example: laptop, phone)") value=name />
+                        <Submit id="passkey-add" label=i18n.s("Passkey toevoegen", "Add a passkey") pending />
+                    </form>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <p class="notice info" id="passkey-unsupported">{i18n.t(
+                        "Deze browser ondersteunt geen passkeys.",
+                        "This browser does not support passkeys.",
+                    )}</p>
+                }
+                .into_any()
+            }}
         </div>
     }
 }

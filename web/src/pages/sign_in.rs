@@ -1,6 +1,8 @@
-//! Signing in: e-mail and password (a real form, so password managers work), then the code
-//! from the authenticator app or, instead, an SMS code; a new password when the old one has
-//! expired. Blocked and not-set-up answers say what to do.
+//! Signing in: e-mail and password (a real form, so password managers work), then a passkey,
+//! the code from the authenticator app or, instead, an SMS code; a new password when the old
+//! one has expired. Or with a passkey alone: from the e-mail field's autofill (the browser's
+//! conditional mediation, asked for as the page opens) or the button under the form. Blocked
+//! and not-set-up answers say what to do.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -33,6 +35,17 @@ enum Attempt {
     Code,
     SendSms,
     NewPassword,
+    /// The second factor with a passkey.
+    Passkey,
+    /// A passkey alone (the button).
+    Passwordless,
+}
+
+/// The browser's refusal as an error to show (an abort shows as nothing went wrong).
+fn refusal(failure: crate::passkey::Failure) -> api::ApiError {
+    failure
+        .shown()
+        .unwrap_or(api::ApiError::Network("aborted".into()))
 }
 
 #[component]
@@ -123,6 +136,20 @@ pub fn SignIn() -> impl IntoView {
                         api::sign_in_new_password(token, new_password.get_untracked()).await?;
                     advance(answer);
                 }
+                (Attempt::Passkey, Step::Code { token, .. }) => {
+                    let started = api::sign_in_passkey_options(token.clone()).await?;
+                    let credential = crate::passkey::get(&started.options, false)
+                        .await
+                        .map_err(refusal)?;
+                    advance(api::sign_in_passkey(token, started.challenge_id, credential).await?);
+                }
+                (Attempt::Passwordless, _) => {
+                    let started = api::passwordless_options().await?;
+                    let credential = crate::passkey::get(&started.options, false)
+                        .await
+                        .map_err(refusal)?;
+                    advance(api::passwordless_sign_in(started.challenge_id, credential).await?);
+                }
                 // Only the current step's form is on screen.
                 _ => {}
             }
@@ -141,6 +168,32 @@ pub fn SignIn() -> impl IntoView {
     let on_code = send(Attempt::Code);
     let on_new_password = send(Attempt::NewPassword);
     let send_sms = move |_| attempt.start(Attempt::SendSms);
+    let use_passkey = move |_| attempt.start(Attempt::Passkey);
+    let passwordless = move |_| attempt.start(Attempt::Passwordless);
+    let passkeys = crate::passkey::supported();
+    // The passkeys of this site in the e-mail field's autofill: asked for once, as the page
+    // opens; it waits until the person picks one (or a button asks instead, or the page goes).
+    let autofill_error = RwSignal::new(None::<api::ApiError>);
+    if passkeys {
+        leptos::task::spawn_local(async move {
+            if !crate::passkey::autofill_available().await {
+                return;
+            }
+            let Ok(started) = api::passwordless_options().await else {
+                return;
+            };
+            match crate::passkey::get(&started.options, true).await {
+                Ok(credential) => {
+                    match api::passwordless_sign_in(started.challenge_id, credential).await {
+                        Ok(answer) => advance(answer),
+                        Err(e) => autofill_error.set(Some(e)),
+                    }
+                }
+                Err(failure) => autofill_error.set(failure.shown()),
+            }
+        });
+        on_cleanup(crate::passkey::cancel);
+    }
     // Once drawn: the focus back where it was in the shell, and a submit pressed there sent.
     Effect::new(move |before: Option<()>| {
         if before.is_some() {
@@ -167,13 +220,19 @@ pub fn SignIn() -> impl IntoView {
         <section class="page narrow" id="page-sign-in">
             <h1>{i18n.t("Inloggen", "Sign in")}</h1>
             <MaybeError error />
+            <MaybeError error=autofill_error />
             {move || match step.get() {
                 Step::Password => view! {
                     <form id="sign-in-form" on:submit=on_password>
-                        <Field id="email" kind="email" autocomplete="username" label=i18n.s("E-mailadres", "E-mail address") value=email />
+                        <Field id="email" kind="email" autocomplete="username webauthn" label=i18n.s("E-mailadres", "E-mail address") value=email />
                         <Field id="password" kind="password" autocomplete="current-password" label=i18n.s("Wachtwoord", "Password") value=password error codes=concerns::PASSWORD />
                         <Submit id="sign-in-submit" label=i18n.s("Inloggen", "Sign in") pending />
                     </form>
+                    {passkeys.then(|| view! {
+                        <p class="passkey-sign-in"><button type="button" class="secondary" id="passkey-sign-in" on:click=passwordless>
+                            {i18n.t("Inloggen met een passkey", "Sign in with a passkey")}
+                        </button></p>
+                    })}
                     <ul class="links">
                         <li><A href="/wachtwoord-vergeten" attr:id="forgot-password">{i18n.t("Wachtwoord vergeten?", "Forgot your password?")}</A></li>
                         <li><A href="/e-mailadres-vergeten" attr:id="forgot-email">{i18n.t("E-mailadres vergeten?", "Forgot your e-mail address?")}</A></li>
@@ -184,8 +243,21 @@ pub fn SignIn() -> impl IntoView {
                 Step::Code { methods, hint, sms_sent, .. } => {
                     let can_sms = methods.contains(&SecondFactor::Sms);
                     let has_app = methods.contains(&SecondFactor::Authenticator);
+                    let has_passkey = methods.contains(&SecondFactor::Passkey) && passkeys;
+                    // A code form when there is a code to type: from the app, or an SMS sent.
+                    let code_form = has_app || sms_sent || !has_passkey;
                     let hint = hint.unwrap_or_default();
                     view! {
+                        {has_passkey.then(|| view! {
+                            <div class="passkey-step" id="passkey-step">
+                                <p>{i18n.t("Bevestig met uw passkey (vingerafdruk, gezicht of pincode van uw apparaat).", "Confirm with your passkey (your device's fingerprint, face or PIN).")}</p>
+                                <button type="button" id="use-passkey" disabled=move || pending.get() on:click=use_passkey>
+                                    {i18n.t("Passkey gebruiken", "Use passkey")}
+                                </button>
+                                {code_form.then(|| view! { <p class="hint">{i18n.t("Of vul een code in:", "Or enter a code:")}</p> })}
+                            </div>
+                        })}
+                        {code_form.then(|| view! {
                         <form id="code-form" on:submit=on_code>
                             <p id="code-explanation">
                                 {move || if sms_sent || !has_app {
@@ -198,6 +270,7 @@ pub fn SignIn() -> impl IntoView {
                             <Field id="code" inputmode="numeric" autocomplete="one-time-code" label=i18n.s("Code", "Code") value=code error codes=concerns::CODE />
                             <Submit id="code-submit" label=i18n.s("Bevestigen", "Confirm") pending />
                         </form>
+                        })}
                         {(can_sms && !sms_sent).then(|| view! {
                             <p><button type="button" class="link" id="send-sms" on:click=send_sms>
                                 {move || if has_app {

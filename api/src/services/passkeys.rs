@@ -1,0 +1,452 @@
+//! Passkeys in *Mijn account* (add after re-authentication, name, rename, remove) and the
+//! passwordless sign-in. The rules are `domain::passkey`'s, the WebAuthn checks
+//! `auth::passkeys`'. Each change is audited and announced by e-mail; removing one ends the
+//! account's other sessions, like every other change to a second factor.
+
+use poort_shared::ErrorCode;
+use poort_shared::dto::{
+    AuditAction, PasskeyChallengeResponse, PasskeyListResponse, PasskeyResponse, SignInResponse,
+    SignInStep,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{lockout, sessions};
+use crate::auth::passkeys::RelyingParty;
+use crate::auth::principal::{ClientInfo, Principal};
+use crate::domain::Account;
+use crate::domain::limits::Limit;
+use crate::domain::lockout::WrongCode;
+use crate::domain::passkey::{self, Ceremony, Passkey, PasskeyChallenge};
+use crate::domain::session::SessionRules;
+use crate::error::ApiError;
+use crate::messages;
+use crate::state::AppState;
+use crate::store::{NewMessage, Tx};
+
+/// The relying party, or `passkeys_unavailable` when the public URL has none.
+pub fn relying_party(state: &AppState) -> Result<&RelyingParty, ApiError> {
+    state
+        .passkeys
+        .as_deref()
+        .ok_or_else(|| ErrorCode::PasskeysUnavailable.into())
+}
+
+/// Records a challenge and answers its options.
+pub async fn issue(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    ceremony: Ceremony,
+    account_id: Option<Uuid>,
+    bound_to: Option<Uuid>,
+    (options, state_json): (Value, String),
+) -> Result<PasskeyChallengeResponse, ApiError> {
+    let now = state.now();
+    let challenge = passkey::challenge(
+        crate::store::new_id(now),
+        ceremony,
+        account_id,
+        bound_to,
+        state_json,
+        now,
+    );
+    tx.insert_passkey_challenge(&challenge).await?;
+    Ok(PasskeyChallengeResponse {
+        challenge_id: challenge.id,
+        options,
+    })
+}
+
+/// Takes the challenge (it is gone whatever follows) and checks it answers `ceremony` for
+/// `bound_to`. Commits the taking on its own, so a refused answer cannot be tried again.
+pub async fn take(
+    state: &AppState,
+    id: Uuid,
+    ceremony: Ceremony,
+    bound_to: Option<Uuid>,
+) -> Result<PasskeyChallenge, ApiError> {
+    let mut tx = state.store.begin().await?;
+    let taken = tx.take_passkey_challenge(id).await?;
+    tx.commit().await?;
+    let challenge = taken.ok_or(ApiError::from(ErrorCode::PasskeyChallengeInvalid))?;
+    passkey::challenge_answers(&challenge, ceremony, bound_to, state.now())?;
+    Ok(challenge)
+}
+
+fn notice(state: &AppState, account: &Account, nl: &str, en: &str) -> NewMessage {
+    messages::security_notice(
+        &state.settings,
+        account.email.as_str(),
+        &account.name,
+        nl,
+        en,
+    )
+}
+
+fn require_recent_proof(state: &AppState, principal: &Principal) -> Result<(), ApiError> {
+    Ok(SessionRules::from_policy(state.policy())
+        .require_recent_proof(&principal.session, state.now())?)
+}
+
+/// The signed-in account's passkeys.
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<PasskeyListResponse, ApiError> {
+    let mut tx = state.store.read().await?;
+    let passkeys = tx.passkeys_of(principal.id()).await?;
+    tx.commit().await?;
+    Ok(PasskeyListResponse {
+        passkeys: passkeys.iter().map(Passkey::response).collect(),
+    })
+}
+
+/// Options to create a passkey (needs a recent proof that it is this person).
+pub async fn start_registration(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<PasskeyChallengeResponse, ApiError> {
+    let rp = relying_party(state)?;
+    require_recent_proof(state, principal)?;
+    let account = &principal.account;
+    let mut tx = state.store.begin().await?;
+    let existing = tx.passkeys_of(account.id).await?;
+    passkey::may_add(existing.len())?;
+    let options =
+        rp.start_registration(account.id, account.email.as_str(), &account.name, &existing)?;
+    let answer = issue(
+        state,
+        tx.as_mut(),
+        Ceremony::Registration,
+        Some(account.id),
+        Some(principal.session_id),
+        options,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(answer)
+}
+
+/// The browser's new credential: verified, named and kept.
+pub async fn register(
+    state: &AppState,
+    principal: &Principal,
+    challenge_id: Uuid,
+    name: &str,
+    credential: &Value,
+) -> Result<PasskeyResponse, ApiError> {
+    let rp = relying_party(state)?;
+    let name = passkey::name(name)?;
+    require_recent_proof(state, principal)?;
+    let challenge = take(
+        state,
+        challenge_id,
+        Ceremony::Registration,
+        Some(principal.session_id),
+    )
+    .await?;
+    if challenge.account_id != Some(principal.id()) {
+        return Err(ErrorCode::PasskeyChallengeInvalid.into());
+    }
+    let registered = rp.finish_registration(credential, &challenge.state)?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let account = tx
+        .lock_account(principal.id())
+        .await?
+        .ok_or(ApiError::from(ErrorCode::Unauthenticated))?;
+    passkey::may_add(usize::try_from(account.passkeys).unwrap_or(0))?;
+    let added = Passkey {
+        id: crate::store::new_id(now),
+        account_id: account.id,
+        credential_id: registered.credential_id,
+        name,
+        credential: registered.credential,
+        sign_count: registered.sign_count,
+        backup_eligible: registered.backup_eligible,
+        backed_up: registered.backed_up,
+        created_at: now,
+        last_used_at: None,
+    };
+    match tx.insert_passkey(&added).await {
+        Err(crate::store::StoreError::Conflict) => return Err(ErrorCode::PasskeyTaken.into()),
+        other => other?,
+    }
+    tx.enqueue(
+        &[notice(
+            state,
+            &account,
+            &format!(
+                "Er is een passkey aan uw account toegevoegd: “{}”.",
+                added.name
+            ),
+            &format!(
+                "A passkey has been added to your account: “{}”.",
+                added.name
+            ),
+        )],
+        now,
+    )
+    .await?;
+    tx.audit(
+        &principal.audit_self(
+            AuditAction::PasskeyAdded,
+            json!({ "passkey_id": added.id, "backup_eligible": added.backup_eligible }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    state.outbox_wake.notify_one();
+    Ok(added.response())
+}
+
+/// Renames one of one's own passkeys.
+pub async fn rename(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    name: &str,
+) -> Result<PasskeyResponse, ApiError> {
+    let name = passkey::name(name)?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    if !tx.rename_passkey(principal.id(), id, &name).await? {
+        return Err(ErrorCode::NotFound.into());
+    }
+    let renamed = tx
+        .passkeys_of(principal.id())
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or(ApiError::from(ErrorCode::NotFound))?;
+    tx.enqueue(
+        &[notice(
+            state,
+            &principal.account,
+            &format!("Een passkey van uw account heet nu “{name}”."),
+            &format!("A passkey of your account is now called “{name}”."),
+        )],
+        now,
+    )
+    .await?;
+    tx.audit(
+        &principal.audit_self(AuditAction::PasskeyRenamed, json!({ "passkey_id": id })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    state.outbox_wake.notify_one();
+    Ok(renamed.response())
+}
+
+/// Removes one of one's own passkeys (needs a recent proof; never the last second factor).
+/// The account's other sessions end.
+pub async fn remove(state: &AppState, principal: &Principal, id: Uuid) -> Result<(), ApiError> {
+    require_recent_proof(state, principal)?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let account = tx
+        .lock_account(principal.id())
+        .await?
+        .ok_or(ApiError::from(ErrorCode::Unauthenticated))?;
+    let Some(removed) = tx
+        .passkeys_of(account.id)
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+    else {
+        return Err(ErrorCode::NotFound.into());
+    };
+    passkey::may_remove(&account)?;
+    tx.delete_passkey(account.id, id).await?;
+    let ended = tx
+        .end_other_sessions(account.id, principal.session_id, now)
+        .await?;
+    tx.enqueue(
+        &[notice(
+            state,
+            &account,
+            &format!(
+                "De passkey “{}” is van uw account verwijderd; uw andere sessies zijn beëindigd.",
+                removed.name
+            ),
+            &format!(
+                "The passkey “{}” has been removed from your account; your other sessions have been ended.",
+                removed.name
+            ),
+        )],
+        now,
+    )
+    .await?;
+    tx.audit(
+        &principal.audit_self(
+            AuditAction::PasskeyRemoved,
+            json!({ "passkey_id": id, "other_sessions_ended": ended }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    state.outbox_wake.notify_one();
+    Ok(())
+}
+
+/// Options for a passwordless sign-in. Not counted: the sign-in page asks for them on every
+/// visit, for the browser's autofill; the answer is (`passwordless`).
+pub async fn start_passwordless(state: &AppState) -> Result<PasskeyChallengeResponse, ApiError> {
+    let rp = relying_party(state)?;
+    let options = rp.start_discoverable()?;
+    let mut tx = state.store.begin().await?;
+    let answer = issue(
+        state,
+        tx.as_mut(),
+        Ceremony::Passwordless,
+        None,
+        None,
+        options,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(answer)
+}
+
+fn audit_for(
+    client: &ClientInfo,
+    action: AuditAction,
+    account: &Account,
+    details: Value,
+) -> crate::store::AuditRecord {
+    client.audit(
+        Some(account.id),
+        action,
+        Some(account.id),
+        account.office_id,
+        details,
+    )
+}
+
+/// A passkey's answer that did not verify, on a known account: counted as a wrong second
+/// factor on the account (its limit blocks, as with codes), audited.
+pub async fn count_refusal(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    account: &Account,
+    client: &ClientInfo,
+    details: Value,
+) -> Result<ErrorCode, ApiError> {
+    tx.audit(
+        &audit_for(client, AuditAction::SignInPasskeyRefused, account, details),
+        state.now(),
+    )
+    .await?;
+    Ok(
+        match lockout::wrong_code(state, tx, account, client).await? {
+            WrongCode::Counted { .. } => ErrorCode::PasskeyInvalid,
+            _ => ErrorCode::AccountBlocked,
+        },
+    )
+}
+
+/// Signs in with a passkey alone: the passkey names the account; an active account gets a
+/// session (no password step, also when the password has expired: `domain::passkey`).
+pub async fn passwordless(
+    state: &AppState,
+    challenge_id: Uuid,
+    credential: &Value,
+    client: &ClientInfo,
+) -> Result<(SignInResponse, String), ApiError> {
+    let rp = relying_party(state)?;
+    // Counted against the client's sign-ins, like a password step.
+    if let Some(ip) = &client.ip {
+        state.limit(Limit::SignInsPerClient(ip)).await?;
+    }
+    let (assertion, credential_id) = RelyingParty::read_assertion(credential)?;
+    let challenge = take(state, challenge_id, Ceremony::Passwordless, None).await?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let Some(key) = tx.find_passkey(&credential_id).await? else {
+        tx.audit(
+            &client.audit(
+                None,
+                AuditAction::SignInFailed,
+                None,
+                None,
+                json!({ "reason": "unknown_passkey" }),
+            ),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(ErrorCode::PasskeyInvalid.into());
+    };
+    let account = tx
+        .lock_account(key.account_id)
+        .await?
+        .ok_or(ApiError::from(ErrorCode::PasskeyInvalid))?;
+    let used = match rp.finish_discoverable(&assertion, &challenge.state, &key) {
+        Ok(used) => used,
+        Err(refused) if refused.code() == ErrorCode::PasskeyInvalid => {
+            let code = count_refusal(
+                state,
+                tx.as_mut(),
+                &account,
+                client,
+                json!({ "passkey_id": key.id, "passwordless": true }),
+            )
+            .await?;
+            tx.commit().await?;
+            state.outbox_wake.notify_one();
+            return Err(code.into());
+        }
+        Err(other) => return Err(other),
+    };
+    if let Err(refusal) = passkey::may_sign_in(&account) {
+        tx.audit(
+            &audit_for(
+                client,
+                AuditAction::SignInRefused,
+                &account,
+                json!({ "reason": refusal.as_str(), "via": "passkey" }),
+            ),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(refusal.into());
+    }
+    tx.record_passkey_use(&used.passkey, now).await?;
+    lockout::right_code(tx.as_mut(), &account).await?;
+    if lockout_rules_end_password_run(&account) {
+        tx.clear_wrong_passwords(account.id).await?;
+    }
+    tx.record_sign_in(account.id, now, None).await?;
+    let session = sessions::start(state, tx.as_mut(), account.id, client).await?;
+    tx.audit(
+        &audit_for(
+            client,
+            AuditAction::SessionStarted,
+            &account,
+            json!({ "via": "passkey", "passkey_id": key.id }),
+        ),
+        now,
+    )
+    .await?;
+    let office_name = super::invitations::office_name(tx.as_mut(), &account).await?;
+    tx.commit().await?;
+    Ok((
+        SignInResponse {
+            step: SignInStep::Done,
+            sign_in_token: None,
+            methods: Vec::new(),
+            mobile_hint: None,
+            account: Some(account.me(office_name)),
+        },
+        session,
+    ))
+}
+
+/// A passkey sign-in ends a run of wrong passwords, as a completed password sign-in does.
+fn lockout_rules_end_password_run(account: &Account) -> bool {
+    crate::domain::lockout::ends_run(account.wrong_passwords)
+}
