@@ -473,6 +473,22 @@ impl Browser {
             .to_string()
     }
 
+    /// From the next page load on, the browser says it has no passkey autofill (conditional
+    /// mediation), as browsers without it do. (Chromium's virtual authenticator answers an
+    /// autofill request at once, as if the person had picked the passkey there.)
+    pub async fn without_passkey_autofill(&self) {
+        self.driver
+            .cdp()
+            .send_raw(
+                "Page.addScriptToEvaluateOnNewDocument",
+                serde_json::json!({
+                    "source": "if (window.PublicKeyCredential) { PublicKeyCredential.isConditionalMediationAvailable = async () => false; }"
+                }),
+            )
+            .await
+            .expect("no passkey autofill");
+    }
+
     /// The credentials the virtual authenticator holds.
     pub async fn authenticator_credentials(&self, authenticator: &str) -> Vec<serde_json::Value> {
         let found = self

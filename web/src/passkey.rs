@@ -74,6 +74,21 @@ pub fn supported() -> bool {
     js_supported()
 }
 
+/// Whether passkeys are offered here: the browser can, and the service has them on (false
+/// while the configuration loads).
+pub fn offered() -> leptos::prelude::Signal<bool> {
+    use leptos::prelude::*;
+    let config = expect_context::<crate::app::PublicConfig>().0;
+    let supported = supported();
+    Signal::derive(move || {
+        supported
+            && config
+                .get()
+                .and_then(Result::ok)
+                .is_some_and(|c| c.passkeys)
+    })
+}
+
 /// Whether the browser offers passkeys in the e-mail field's autofill (conditional mediation).
 pub async fn autofill_available() -> bool {
     js_autofill().await.as_bool().unwrap_or(false)

@@ -24,5 +24,6 @@ pub async fn public_config(state: web::Data<AppState>) -> web::Json<PublicConfig
             service_name: state.settings.eherkenning.service_name.clone(),
             minimum_level: state.settings.eherkenning.minimum_level.clone(),
         }),
+        passkeys: state.passkeys.is_some(),
     })
 }

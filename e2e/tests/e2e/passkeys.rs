@@ -1,6 +1,7 @@
 //! Passkeys in headless Chromium with the DevTools virtual authenticator (CTAP2, internal,
 //! resident keys, user verification): an office administrator adds a passkey in *Mijn
-//! account* (re-authenticating first), signs out, signs in with the passkey alone, signs in
+//! account* (re-authenticating first), signs out, is signed in with the passkey alone from the
+//! e-mail field's autofill and (in a browser without that autofill) with the button, signs in
 //! with password and passkey, and removes it — in Dutch and English, at 1280 and 360 px, with
 //! a screenshot (and its accessibility check) of each screen. The server runs at
 //! `http://localhost:<port>`: WebAuthn needs a host name, not an IP address.
@@ -67,7 +68,17 @@ async fn passkeys_in_the_browser(lang: &'static str) {
         );
         assert_eq!(held[0]["rpId"], "localhost");
 
-        // Signed out, then in with the passkey alone.
+        // Signed out: the sign-in page asks the browser for a passkey through the e-mail
+        // field's autofill, and the virtual authenticator answers at once, as if the person
+        // picked it there — signed in with the passkey alone.
+        b.click("sign-out").await;
+        b.wait_path("/start").await;
+        b.screenshot("signed-in-from-autofill").await;
+
+        // A browser without that autofill: the button signs in with the passkey alone.
+        b.without_passkey_autofill().await;
+        b.open(&base).await;
+        b.wait_path("/start").await;
         sign_out(&b).await;
         b.by_id("passkey-sign-in").await;
         b.screenshot("sign-in-with-passkey").await;
@@ -100,11 +111,15 @@ async fn passkeys_in_the_browser(lang: &'static str) {
         b.by_id("reauthenticate").await;
         b.fill("reauth-password", ADMIN_PASSWORD).await;
         b.click("reauth-submit").await;
-        b.css("#passkey-list .remove-passkey")
-            .await
-            .click()
-            .await
-            .unwrap();
+        // The question stays open while the person confirms it is them; then it is answered.
+        eventually(10, "the re-authentication done", || async {
+            b.driver
+                .find(thirtyfour::By::Id("reauthenticate"))
+                .await
+                .is_err()
+                .then_some(())
+        })
+        .await;
         b.click("passkey-remove-confirm").await;
         b.by_id("passkey-none").await;
         b.screenshot("passkey-removed").await;

@@ -54,6 +54,9 @@ pub struct PublicConfigResponse {
     /// eHerkenning, when configured (`[eherkenning]`); absent when off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eherkenning: Option<super::EherkenningInfo>,
+    /// Passkeys are offered (`server.public_url` names a host, not an IP address).
+    #[serde(default)]
+    pub passkeys: bool,
 }
 
 crate::wire_enum! {

@@ -97,7 +97,7 @@ fn Wizard(token: String, info: InvitationLinkResponse) -> impl IntoView {
     let app = RwSignal::new(None::<AuthenticatorSetupResponse>);
     let app_code = RwSignal::new(String::new());
     let passkey_name = RwSignal::new(String::new());
-    let passkeys = crate::passkey::supported();
+    let passkeys = crate::passkey::offered();
     let token = StoredValue::new(token);
     let email = info.email.clone();
     let name = info.name.clone();
@@ -316,7 +316,7 @@ fn Wizard(token: String, info: InvitationLinkResponse) -> impl IntoView {
                     <Field id="setup-app-code" inputmode="numeric" autocomplete="one-time-code" label=i18n.s("Code uit de app", "Code from the app") value=app_code error codes=concerns::CODE />
                     <Submit id="setup-app-submit" label=i18n.s("Koppelen en inloggen", "Link and sign in") pending />
                 </form>
-                {passkeys.then(|| view! {
+                {move || passkeys.get().then(|| view! {
                     <div class="alternative" id="setup-passkey">
                         <h2>{i18n.t("Of: een passkey in plaats van een app", "Or: a passkey instead of an app")}</h2>
                         <p>{i18n.t(

@@ -391,7 +391,7 @@ fn PasskeysSection(
         renaming.set(None);
         removing.set(None);
     });
-    let supported = crate::passkey::supported();
+    let offered = crate::passkey::offered();
     let on_add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         added.set(false);
@@ -487,7 +487,7 @@ fn PasskeysSection(
                     }
                 })}
             </Transition>
-            {if supported {
+            {move || if offered.get() {
                 view! {
                     <form id="passkey-form" on:submit=on_add>
                         <Field id="passkey-name" label=i18n.s("Naam van de passkey (bijvoorbeeld: laptop, telefoon)", "Name of the passkey (for example: laptop, phone)") value=name />
@@ -497,10 +497,11 @@ fn PasskeysSection(
                 .into_any()
             } else {
                 view! {
-                    <p class="notice info" id="passkey-unsupported">{i18n.t(
-                        "Deze browser ondersteunt geen passkeys.",
-                        "This browser does not support passkeys.",
-                    )}</p>
+                    <p class="notice info" id="passkey-unsupported">{move || if crate::passkey::supported() {
+                        i18n.tr("Passkeys zijn voor deze dienst niet ingesteld.", "Passkeys are not set up for this service.")
+                    } else {
+                        i18n.tr("Deze browser ondersteunt geen passkeys.", "This browser does not support passkeys.")
+                    }}</p>
                 }
                 .into_any()
             }}

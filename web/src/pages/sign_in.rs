@@ -170,11 +170,11 @@ pub fn SignIn() -> impl IntoView {
     let send_sms = move |_| attempt.start(Attempt::SendSms);
     let use_passkey = move |_| attempt.start(Attempt::Passkey);
     let passwordless = move |_| attempt.start(Attempt::Passwordless);
-    let passkeys = crate::passkey::supported();
+    let passkeys = crate::passkey::offered();
     // The passkeys of this site in the e-mail field's autofill: asked for once, as the page
     // opens; it waits until the person picks one (or a button asks instead, or the page goes).
     let autofill_error = RwSignal::new(None::<api::ApiError>);
-    if passkeys {
+    if crate::passkey::supported() {
         leptos::task::spawn_local(async move {
             if !crate::passkey::autofill_available().await {
                 return;
@@ -228,7 +228,7 @@ pub fn SignIn() -> impl IntoView {
                         <Field id="password" kind="password" autocomplete="current-password" label=i18n.s("Wachtwoord", "Password") value=password error codes=concerns::PASSWORD />
                         <Submit id="sign-in-submit" label=i18n.s("Inloggen", "Sign in") pending />
                     </form>
-                    {passkeys.then(|| view! {
+                    {move || passkeys.get().then(|| view! {
                         <p class="passkey-sign-in"><button type="button" class="secondary" id="passkey-sign-in" on:click=passwordless>
                             {i18n.t("Inloggen met een passkey", "Sign in with a passkey")}
                         </button></p>
@@ -243,7 +243,7 @@ pub fn SignIn() -> impl IntoView {
                 Step::Code { methods, hint, sms_sent, .. } => {
                     let can_sms = methods.contains(&SecondFactor::Sms);
                     let has_app = methods.contains(&SecondFactor::Authenticator);
-                    let has_passkey = methods.contains(&SecondFactor::Passkey) && passkeys;
+                    let has_passkey = methods.contains(&SecondFactor::Passkey) && passkeys.get();
                     // A code form when there is a code to type: from the app, or an SMS sent.
                     let code_form = has_app || sms_sent || !has_passkey;
                     let hint = hint.unwrap_or_default();
