@@ -319,6 +319,9 @@ pub fn factors_text(i18n: I18n, factors: Factors) -> String {
     if factors.authenticator {
         f.push(i18n.tr("app", "app"));
     }
+    if factors.passkeys > 0 {
+        f.push("passkey");
+    }
     if factors.eherkenning {
         f.push("eHerkenning");
     }
@@ -385,6 +388,7 @@ pub fn AccountFilterForm(
                     <option value="" selected=move || factor.get().is_empty()>{i18n.t("Alle", "All")}</option>
                     {factor_choice(FactorFilter::Authenticator, "Authenticator-app", "Authenticator app")}
                     {factor_choice(FactorFilter::Sms, "Sms", "SMS")}
+                    {factor_choice(FactorFilter::Passkey, "Passkey", "Passkey")}
                     {factor_choice(FactorFilter::Eherkenning, "eHerkenning", "eHerkenning")}
                 </select>
             </div>

@@ -804,6 +804,8 @@ fn AccountDetail(
                 <dt>{i18n.t("Kantoor", "Office")}</dt><dd>{a.office_name.clone().unwrap_or_else(|| "—".into())}</dd>
                 <dt>{i18n.t("Status", "Status")}</dt><dd id="detail-status" data-status=a.status.as_str()>{move || status_label(i18n, a.status)}</dd>
                 <dt>{i18n.t("Laatst ingelogd", "Last sign-in")}</dt><dd>{move || a.last_sign_in_at.map(|t| i18n.time(t)).unwrap_or_else(|| "—".into())}</dd>
+                <dt>{i18n.t("Passkeys", "Passkeys")}</dt>
+                <dd id="detail-passkeys">{a.factors.passkeys}</dd>
                 <dt>{i18n.t("eHerkenning", "eHerkenning")}</dt>
                 <dd id="detail-eherkenning" data-linked=a.factors.eherkenning.to_string()>{move || if a.factors.eherkenning { i18n.tr("gekoppeld", "linked") } else { i18n.tr("niet gekoppeld", "not linked") }}</dd>
                 <dt>{i18n.t("Rechten", "Rights")}</dt>
