@@ -31,12 +31,16 @@ export async function create(json) {
   const credential = await navigator.credentials.create({ publicKey });
   return JSON.stringify(credential.toJSON());
 }
-export async function get(json, conditional) {
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+export async function get(json, conditional, limit) {
   cancel();
   const options = JSON.parse(json);
   const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(options.publicKey);
   const controller = new AbortController();
   waiting = controller;
+  if (limit > 0) setTimeout(() => controller.abort(), limit);
   try {
     const request = { publicKey, signal: controller.signal };
     if (conditional) request.mediation = "conditional";
@@ -57,7 +61,14 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = create)]
     async fn js_create(options: String) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = get)]
-    async fn js_get(options: String, conditional: bool) -> Result<JsValue, JsValue>;
+    async fn js_get(options: String, conditional: bool, limit: f64) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = sleep)]
+    async fn js_sleep(ms: f64);
+}
+
+/// Waits `ms` milliseconds.
+pub async fn sleep(ms: u32) {
+    js_sleep(f64::from(ms)).await;
 }
 
 /// Why the browser gave no credential.
@@ -131,11 +142,21 @@ pub async fn create(options: &Value) -> Result<Value, Failure> {
     credential(js_create(options.to_string()).await.map_err(failure)?)
 }
 
-/// Asks for an assertion with the server's options; `conditional`: through the autofill
-/// (waits until the person picks a passkey there, or [`cancel`]).
-pub async fn get(options: &Value, conditional: bool) -> Result<Value, Failure> {
+/// Asks for an assertion with the server's options.
+pub async fn get(options: &Value) -> Result<Value, Failure> {
     credential(
-        js_get(options.to_string(), conditional)
+        js_get(options.to_string(), false, 0.0)
+            .await
+            .map_err(failure)?,
+    )
+}
+
+/// Asks through the autofill (conditional mediation): waits until the person picks a passkey
+/// there, [`cancel`], or `limit_ms` (before the challenge expires), which end as
+/// [`Failure::Aborted`].
+pub async fn autofill(options: &Value, limit_ms: u32) -> Result<Value, Failure> {
+    credential(
+        js_get(options.to_string(), true, f64::from(limit_ms))
             .await
             .map_err(failure)?,
     )

@@ -165,6 +165,13 @@ impl RelyingParty {
         Ok((assertion, id))
     }
 
+    /// The account the assertion's user handle names (a passwordless sign-in), if any.
+    pub fn user_of(assertion: &PublicKeyCredential) -> Option<Uuid> {
+        assertion
+            .get_user_unique_id()
+            .and_then(|bytes| Uuid::from_slice(bytes).ok())
+    }
+
     /// Verifies an assertion of `passkey` (the second factor) against the state.
     pub fn finish_authentication(
         &self,

@@ -72,6 +72,9 @@ pub struct PolicySettings {
     /// eHerkenning: trips to the broker started per client address per minute (and, counted
     /// apart, returns from it).
     pub eherkenning_per_minute_per_client: i64,
+    /// Passkeys: ceremonies begun (options asked for) per client address per minute; the
+    /// sign-in page asks once per visit for the browser's autofill.
+    pub passkey_challenges_per_minute_per_client: i64,
 }
 
 impl Default for PolicySettings {
@@ -112,6 +115,7 @@ impl Default for PolicySettings {
             tokens_per_minute_per_api_client: 60,
             oauth_requests_per_minute_per_client: 600,
             eherkenning_per_minute_per_client: 20,
+            passkey_challenges_per_minute_per_client: 60,
         }
     }
 }

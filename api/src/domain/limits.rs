@@ -52,6 +52,8 @@ pub enum Limit<'a> {
     /// minute (counted separately).
     EherkenningStartsPerClient(&'a str),
     EherkenningCallbacksPerClient(&'a str),
+    /// Passkey ceremonies begun (options asked for) per client address per minute.
+    PasskeyChallengesPerClient(&'a str),
 }
 
 /// A limit's maximum per window.
@@ -83,6 +85,7 @@ impl Limit<'_> {
             Limit::OAuthPerClientAddress(ip) => format!("oauth:client:{ip}"),
             Limit::EherkenningStartsPerClient(ip) => format!("ehk-start:client:{ip}"),
             Limit::EherkenningCallbacksPerClient(ip) => format!("ehk-callback:client:{ip}"),
+            Limit::PasskeyChallengesPerClient(ip) => format!("passkey-challenge:client:{ip}"),
         }
     }
 
@@ -137,6 +140,10 @@ impl Limit<'_> {
             ),
             Limit::EherkenningStartsPerClient(_) | Limit::EherkenningCallbacksPerClient(_) => (
                 policy.eherkenning_per_minute_per_client,
+                Duration::minutes(1),
+            ),
+            Limit::PasskeyChallengesPerClient(_) => (
+                policy.passkey_challenges_per_minute_per_client,
                 Duration::minutes(1),
             ),
         };

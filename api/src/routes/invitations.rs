@@ -224,16 +224,18 @@ pub async fn confirm_authenticator(
         (status = 404, description = "`invitation_not_found`, `passkeys_unavailable`", body = ErrorBody),
         (status = 409, description = "`step_out_of_order`", body = ErrorBody),
         (status = 410, description = "`invitation_expired`, `invitation_superseded`, `invitation_used`, `invitation_withdrawn`", body = ErrorBody),
+        (status = 429, description = "`rate_limited` (ceremonies begun from this address)", body = ErrorBody),
     )
 )]
 #[tracing::instrument(skip_all)]
 pub async fn setup_passkey_options(
     state: web::Data<AppState>,
     token: web::Path<String>,
+    client: ClientInfo,
     body: web::Json<SetupTokenRequest>,
 ) -> Result<web::Json<PasskeyChallengeResponse>, ApiError> {
     Ok(web::Json(
-        setup::start_passkey(&state, &token, &body.setup_token).await?,
+        setup::start_passkey(&state, &token, &body.setup_token, &client).await?,
     ))
 }
 

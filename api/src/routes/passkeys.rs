@@ -143,15 +143,17 @@ pub async fn remove_passkey(
         (status = 403, description = "`account_blocked`, `account_deactivated`", body = ErrorBody),
         (status = 404, description = "`passkeys_unavailable`", body = ErrorBody),
         (status = 409, description = "`step_out_of_order`", body = ErrorBody),
+        (status = 429, description = "`rate_limited` (ceremonies begun from this address)", body = ErrorBody),
     )
 )]
 #[tracing::instrument(skip_all)]
 pub async fn passkey_sign_in_options(
     state: web::Data<AppState>,
+    client: ClientInfo,
     body: web::Json<SignInTokenRequest>,
 ) -> Result<web::Json<PasskeyChallengeResponse>, ApiError> {
     Ok(web::Json(
-        signin::passkey_options(&state, &body.sign_in_token).await?,
+        signin::passkey_options(&state, &body.sign_in_token, &client).await?,
     ))
 }
 
@@ -197,13 +199,17 @@ pub async fn passkey_sign_in(
     responses(
         (status = 200, description = "Options and the challenge to answer", body = PasskeyChallengeResponse),
         (status = 404, description = "`passkeys_unavailable`", body = ErrorBody),
+        (status = 429, description = "`rate_limited` (ceremonies begun from this address)", body = ErrorBody),
     )
 )]
 #[tracing::instrument(skip_all)]
 pub async fn passwordless_options(
     state: web::Data<AppState>,
+    client: ClientInfo,
 ) -> Result<web::Json<PasskeyChallengeResponse>, ApiError> {
-    Ok(web::Json(passkeys::start_passwordless(&state).await?))
+    Ok(web::Json(
+        passkeys::start_passwordless(&state, &client).await?,
+    ))
 }
 
 /// Signing in with a passkey alone, second half: the browser's assertion. Signed in at once

@@ -155,6 +155,10 @@ pub async fn register(
         .lock_account(principal.id())
         .await?
         .ok_or(ApiError::from(ErrorCode::Unauthenticated))?;
+    // Blocked, deactivated or reset meanwhile: its sessions have ended, this one too.
+    if account.status != poort_shared::dto::AccountStatus::Active {
+        return Err(ErrorCode::Unauthenticated.into());
+    }
     passkey::may_add(usize::try_from(account.passkeys).unwrap_or(0))?;
     let added = Passkey {
         id: crate::store::new_id(now),
@@ -211,6 +215,18 @@ pub async fn rename(
     let name = passkey::name(name)?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
+    let Some(before) = tx
+        .passkeys_of(principal.id())
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+    else {
+        return Err(ErrorCode::NotFound.into());
+    };
+    if before.name == name {
+        // Nothing changes: nothing written, no e-mail.
+        return Ok(before.response());
+    }
     if !tx.rename_passkey(principal.id(), id, &name).await? {
         return Err(ErrorCode::NotFound.into());
     }
@@ -292,10 +308,23 @@ pub async fn remove(state: &AppState, principal: &Principal, id: Uuid) -> Result
     Ok(())
 }
 
-/// Options for a passwordless sign-in. Not counted: the sign-in page asks for them on every
-/// visit, for the browser's autofill; the answer is (`passwordless`).
-pub async fn start_passwordless(state: &AppState) -> Result<PasskeyChallengeResponse, ApiError> {
+/// Counts a ceremony begun against the client address's limit (each makes a row until it is
+/// answered or expires).
+pub async fn count_challenge(state: &AppState, client: &ClientInfo) -> Result<(), ApiError> {
+    if let Some(ip) = &client.ip {
+        state.limit(Limit::PasskeyChallengesPerClient(ip)).await?;
+    }
+    Ok(())
+}
+
+/// Options for a passwordless sign-in. Counted as a ceremony begun, not as a sign-in: the
+/// sign-in page asks for them on every visit, for the browser's autofill; the answer is.
+pub async fn start_passwordless(
+    state: &AppState,
+    client: &ClientInfo,
+) -> Result<PasskeyChallengeResponse, ApiError> {
     let rp = relying_party(state)?;
+    count_challenge(state, client).await?;
     let options = rp.start_discoverable()?;
     let mut tx = state.store.begin().await?;
     let answer = issue(
@@ -365,7 +394,20 @@ pub async fn passwordless(
     let challenge = take(state, challenge_id, Ceremony::Passwordless, None).await?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let Some(key) = tx.find_passkey(&credential_id).await? else {
+    // The account the user handle names, locked first; then its passkey, read under the lock
+    // (a passkey removed meanwhile is not found).
+    let account = match RelyingParty::user_of(&assertion) {
+        Some(user) => tx.lock_account(user).await?,
+        None => None,
+    };
+    let key = match &account {
+        Some(account) => tx
+            .find_passkey(&credential_id)
+            .await?
+            .filter(|k| k.account_id == account.id),
+        None => None,
+    };
+    let (Some(account), Some(key)) = (account, key) else {
         tx.audit(
             &client.audit(
                 None,
@@ -380,14 +422,12 @@ pub async fn passwordless(
         tx.commit().await?;
         return Err(ErrorCode::PasskeyInvalid.into());
     };
-    let account = tx
-        .lock_account(key.account_id)
-        .await?
-        .ok_or(ApiError::from(ErrorCode::PasskeyInvalid))?;
     let used = match rp.finish_discoverable(&assertion, &challenge.state, &key) {
         Ok(used) => used,
         Err(refused) if refused.code() == ErrorCode::PasskeyInvalid => {
-            let code = count_refusal(
+            // Counted on the account like a wrong code, but answered as any refusal: a stranger
+            // who only knows a credential id learns nothing from the answer.
+            count_refusal(
                 state,
                 tx.as_mut(),
                 &account,
@@ -397,7 +437,7 @@ pub async fn passwordless(
             .await?;
             tx.commit().await?;
             state.outbox_wake.notify_one();
-            return Err(code.into());
+            return Err(ErrorCode::PasskeyInvalid.into());
         }
         Err(other) => return Err(other),
     };
@@ -415,7 +455,9 @@ pub async fn passwordless(
         tx.commit().await?;
         return Err(refusal.into());
     }
-    tx.record_passkey_use(&used.passkey, now).await?;
+    if !tx.record_passkey_use(&used.passkey, now).await? {
+        return Err(ErrorCode::PasskeyInvalid.into());
+    }
     lockout::right_code(tx.as_mut(), &account).await?;
     if lockout_rules_end_password_run(&account) {
         tx.clear_wrong_passwords(account.id).await?;

@@ -444,8 +444,10 @@ pub async fn start_passkey(
     state: &AppState,
     token: &str,
     setup_token: &str,
+    client: &ClientInfo,
 ) -> Result<PasskeyChallengeResponse, ApiError> {
     let rp = passkeys::relying_party(state)?;
+    passkeys::count_challenge(state, client).await?;
     let mut tx = state.store.begin().await?;
     let (open, _) = at_step(
         tx.as_mut(),

@@ -564,8 +564,10 @@ pub async fn verify_sms(
 pub async fn passkey_options(
     state: &AppState,
     token: &str,
+    client: &ClientInfo,
 ) -> Result<poort_shared::dto::PasskeyChallengeResponse, ApiError> {
     let rp = passkeys::relying_party(state)?;
+    passkeys::count_challenge(state, client).await?;
     let mut tx = state.store.begin().await?;
     let signer = load(
         tx.as_mut(),
@@ -629,10 +631,11 @@ pub async fn passkey(
         None => Err(ErrorCode::PasskeyInvalid.into()),
     };
     match verified {
-        Ok(used) => {
-            tx.record_passkey_use(&used.passkey, now).await?;
+        Ok(used) if tx.record_passkey_use(&used.passkey, now).await? => {
             advance(state, tx, signer, token, client, "passkey", None).await
         }
+        // Removed while this sign-in was under way.
+        Ok(_) => Err(ErrorCode::PasskeyInvalid.into()),
         Err(refused) if refused.code() == ErrorCode::PasskeyInvalid => {
             tx.audit(
                 &audit(

@@ -28,12 +28,13 @@ pub trait Passkeys: Send {
     async fn delete_passkey(&mut self, account_id: Uuid, id: Uuid) -> Result<bool, StoreError>;
     /// Removes all of an account's passkeys; how many there were.
     async fn delete_passkeys_of(&mut self, account_id: Uuid) -> Result<u64, StoreError>;
-    /// After a use: the credential as updated (counter, backup state) and when.
+    /// After a use: the credential as updated (counter, backup flags) and when; whether the
+    /// passkey was still there.
     async fn record_passkey_use(
         &mut self,
         passkey: &Passkey,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
     /// Records a challenge (and forgets those that expired before it was made).
     async fn insert_passkey_challenge(
         &mut self,
@@ -229,18 +230,19 @@ macro_rules! passkeys_sql {
                 &mut self,
                 p: &$crate::domain::passkey::Passkey,
                 now: chrono::DateTime<chrono::Utc>,
-            ) -> Result<(), $crate::store::StoreError> {
-                sqlx::query(
-                    "UPDATE passkeys SET credential = $2, sign_count = $3, backed_up = $4, last_used_at = $5 WHERE id = $1",
+            ) -> Result<bool, $crate::store::StoreError> {
+                let done = sqlx::query(
+                    "UPDATE passkeys SET credential = $2, sign_count = $3, backed_up = $4, backup_eligible = $5, last_used_at = $6 WHERE id = $1",
                 )
                 .bind(p.id)
                 .bind(&p.credential)
                 .bind(i64::from(p.sign_count))
                 .bind(p.backed_up)
+                .bind(p.backup_eligible)
                 .bind($crate::clock::to_millis(now))
                 .execute(self.conn().await?)
                 .await?;
-                Ok(())
+                Ok(done.rows_affected() == 1)
             }
 
             async fn insert_passkey_challenge(

@@ -1,8 +1,9 @@
 //! Passkeys over HTTP with a software authenticator (webauthn-authenticator-rs' `SoftPasskey`,
 //! the crate family's own test authenticator): adding one after re-authentication, the second
 //! factor after the password, signing in with a passkey alone, a replayed answer, another
-//! site's passkey, a removed passkey, renaming, the last-factor and limit rules, a reset by the
-//! relations team, and a blocked account — on SQLite and PostgreSQL.
+//! site's passkey, a removed passkey, renaming, a reset by the relations team, a blocked and a
+//! deactivated account, and an invitee who sets up a passkey instead of the app — on SQLite
+//! and PostgreSQL.
 //!
 //! The soft authenticator keeps no resident keys and returns no user handle, so the test asks
 //! it for a plain credential (the server asks for a resident key; it does not verify that the
@@ -448,19 +449,16 @@ async fn a_blocked_account_and_a_reset_stop_passkeys(app: &TestApp) {
 
 async fn an_invitee_sets_up_a_passkey_instead_of_the_app(app: &TestApp) {
     let operator = app.operator().await;
-    let (office, _) = app
-        .office(
-            &operator,
-            "Kantoor Passkey",
-            "12349999",
-            ["AG-901", "AG-902"],
-        )
-        .await;
+    let (_, portfolios, admin) = app.office_with_admin(&operator, 3).await;
     let email = "pieter@kantoor.example";
-    let (status, body) = operator
+    let (status, body) = admin
         .post(
-            &format!("/api/operator/offices/{office}/invitations"),
-            json!({ "name": "Pieter Passkey", "email": email, "administrator": true }),
+            "/api/office/invitations",
+            json!({
+                "name": "Pieter Passkey",
+                "email": email,
+                "rights": [{ "portfolio_id": portfolios[0], "rights": ["view_policies"] }]
+            }),
         )
         .await;
     assert_eq!(status, 201, "{body}");
@@ -526,6 +524,30 @@ async fn an_invitee_sets_up_a_passkey_instead_of_the_app(app: &TestApp) {
         (status, done["step"].as_str()),
         (200, Some("done")),
         "{done}"
+    );
+
+    // The last second factor stays: without the mobile number, the passkey cannot go.
+    reauthenticate(&invitee).await;
+    let (status, body) = invitee.delete("/api/me/mobile").await;
+    assert_eq!(status, 200, "{body}");
+    let (_, list) = invitee.get("/api/me/passkeys").await;
+    let id = list["passkeys"][0]["id"].as_str().unwrap().to_string();
+    let (status, refused) = invitee.delete(&format!("/api/me/passkeys/{id}")).await;
+    assert_eq!((status, code(&refused)), (409, "last_second_factor"));
+
+    // Deactivated by the office's administrator: the passkey signs in no more.
+    let (status, body) = admin
+        .post(
+            &format!("/api/office/accounts/{account}/deactivate"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, status, refused) = passwordless(app, &mut device, &credential["rawId"], account).await;
+    assert_eq!(
+        (status, code(&refused)),
+        (403, "account_deactivated"),
+        "{refused}"
     );
 }
 

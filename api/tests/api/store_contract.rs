@@ -1583,9 +1583,19 @@ async fn passkeys_are_counted_on_their_account_and_challenges_taken_once(store: 
         backed_up: true,
         ..two.clone()
     };
-    tx.record_passkey_use(&used, at + Duration::seconds(1))
-        .await
-        .unwrap();
+    assert!(
+        tx.record_passkey_use(&used, at + Duration::seconds(1))
+            .await
+            .unwrap()
+    );
+    let gone = Passkey {
+        id: Uuid::nil(),
+        ..used.clone()
+    };
+    assert!(
+        !tx.record_passkey_use(&gone, at).await.unwrap(),
+        "a removed passkey"
+    );
     tx.commit().await.unwrap();
     let mut tx = store.read().await.unwrap();
     let listed = tx.passkeys_of(a.id).await.unwrap();

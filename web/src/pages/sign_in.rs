@@ -138,14 +138,14 @@ pub fn SignIn() -> impl IntoView {
                 }
                 (Attempt::Passkey, Step::Code { token, .. }) => {
                     let started = api::sign_in_passkey_options(token.clone()).await?;
-                    let credential = crate::passkey::get(&started.options, false)
+                    let credential = crate::passkey::get(&started.options)
                         .await
                         .map_err(refusal)?;
                     advance(api::sign_in_passkey(token, started.challenge_id, credential).await?);
                 }
                 (Attempt::Passwordless, _) => {
                     let started = api::passwordless_options().await?;
-                    let credential = crate::passkey::get(&started.options, false)
+                    let credential = crate::passkey::get(&started.options)
                         .await
                         .map_err(refusal)?;
                     advance(api::passwordless_sign_in(started.challenge_id, credential).await?);
@@ -171,29 +171,64 @@ pub fn SignIn() -> impl IntoView {
     let use_passkey = move |_| attempt.start(Attempt::Passkey);
     let passwordless = move |_| attempt.start(Attempt::Passwordless);
     let passkeys = crate::passkey::offered();
-    // The passkeys of this site in the e-mail field's autofill: asked for once, as the page
-    // opens; it waits until the person picks one (or a button asks instead, or the page goes).
+    // The passkeys of this site in the e-mail field's autofill: asked for while the password
+    // step is on screen and nothing else runs; asked again after each refusal, after a button
+    // took its place, and before its challenge expires (5 minutes).
     let autofill_error = RwSignal::new(None::<api::ApiError>);
     if crate::passkey::supported() {
+        let alive = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let live = {
+            let alive = alive.clone();
+            move || alive.load(std::sync::atomic::Ordering::Relaxed)
+        };
+        on_cleanup(move || {
+            alive.store(false, std::sync::atomic::Ordering::Relaxed);
+            crate::passkey::cancel();
+        });
         leptos::task::spawn_local(async move {
             if !crate::passkey::autofill_available().await {
                 return;
             }
-            let Ok(started) = api::passwordless_options().await else {
-                return;
-            };
-            match crate::passkey::get(&started.options, true).await {
-                Ok(credential) => {
-                    match api::passwordless_sign_in(started.challenge_id, credential).await {
-                        Ok(answer) => advance(answer),
-                        Err(e) => autofill_error.set(Some(e)),
-                    }
+            while live() {
+                if pending.get_untracked() || !matches!(step.get_untracked(), Step::Password) {
+                    crate::passkey::sleep(500).await;
+                    continue;
                 }
-                Err(failure) => autofill_error.set(failure.shown()),
+                let started = match api::passwordless_options().await {
+                    Ok(started) => started,
+                    Err(e) if e.code() == Some(poort_shared::ErrorCode::PasskeysUnavailable) => {
+                        return;
+                    }
+                    Err(_) => {
+                        crate::passkey::sleep(60_000).await;
+                        continue;
+                    }
+                };
+                match crate::passkey::autofill(&started.options, 240_000).await {
+                    Ok(credential) if live() => {
+                        match api::passwordless_sign_in(started.challenge_id, credential).await {
+                            Ok(answer) => {
+                                advance(answer);
+                                return;
+                            }
+                            Err(e) => autofill_error.set(Some(e)),
+                        }
+                    }
+                    Err(crate::passkey::Failure::Refused(e)) if live() => {
+                        autofill_error.set(Some(e));
+                    }
+                    _ => {}
+                }
+                crate::passkey::sleep(500).await;
             }
         });
-        on_cleanup(crate::passkey::cancel);
     }
+    // Leaving the password step ends the autofill request.
+    Effect::new(move |_| {
+        if !matches!(step.get(), Step::Password) {
+            crate::passkey::cancel();
+        }
+    });
     // Once drawn: the focus back where it was in the shell, and a submit pressed there sent.
     Effect::new(move |before: Option<()>| {
         if before.is_some() {
