@@ -61,6 +61,8 @@ use crate::routes;
         routes::eherkenning::unlink,
         routes::account::profile,
         routes::account::reauthenticate,
+        routes::passkeys::reauthentication_options,
+        routes::passkeys::reauthenticate_with_passkey,
         routes::account::change_mobile,
         routes::account::verify_mobile,
         routes::account::remove_mobile,

@@ -105,6 +105,7 @@ trips!(
     OverviewResponse,
     PasskeyChallengeResponse,
     PasskeyListResponse,
+    PasskeyProofRequest,
     PasskeyRegisterRequest,
     PasskeyRenameRequest,
     PasskeyResponse,

@@ -23,7 +23,7 @@ CREATE INDEX passkeys_of_account ON passkeys (account_id, created_at);
 
 CREATE TABLE passkey_challenges (
     id          BLOB PRIMARY KEY NOT NULL,
-    ceremony    TEXT NOT NULL CHECK (ceremony IN ('registration', 'second_factor', 'passwordless', 'setup')),
+    ceremony    TEXT NOT NULL CHECK (ceremony IN ('registration', 'second_factor', 'passwordless', 'setup', 'reauthentication')),
     account_id  BLOB,
     bound_to    BLOB,
     state       TEXT NOT NULL,

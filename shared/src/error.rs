@@ -133,7 +133,7 @@ crate::wire_enum! {
         CodeAlreadyUsed = "code_already_used",
         /// The new password is one of the last five; choose another.
         PasswordReused = "password_reused",
-        /// Confirm it is you (password or authenticator code) before this change.
+        /// Confirm it is you (password, passkey or authenticator code) before this change.
         ReauthenticationRequired = "reauthentication_required",
         /// The account has no rights on any portfolio; the office's user administrators (in `details.administrators`) manage rights.
         NoAccess = "no_access",
@@ -292,7 +292,7 @@ impl ErrorCode {
                 "The new password is one of the last five; choose another."
             }
             ErrorCode::ReauthenticationRequired => {
-                "Confirm it is you (password or authenticator code) before this change."
+                "Confirm it is you (password, passkey or authenticator code) before this change."
             }
             ErrorCode::NoAccess => {
                 "The account has no rights on any portfolio; the office's user administrators (in `details.administrators`) manage rights."

@@ -38,6 +38,8 @@ poort_shared::wire_enum! {
         Passwordless = "passwordless",
         /// The last step of an invitation's set-up, instead of the app (bound to the invitation).
         Setup = "setup",
+        /// Proving it is still this person in *Mijn account* (bound to the session).
+        Reauthentication = "reauthentication",
     }
 }
 

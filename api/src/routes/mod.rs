@@ -223,6 +223,14 @@ pub fn api(dev: bool) -> Registrar {
         .get("/api/rights", me::rights_catalogue)
         .get("/api/me/profile", account::profile)
         .post("/api/me/reauthenticate", account::reauthenticate)
+        .post(
+            "/api/me/reauthenticate/passkey/options",
+            passkeys::reauthentication_options,
+        )
+        .post(
+            "/api/me/reauthenticate/passkey",
+            passkeys::reauthenticate_with_passkey,
+        )
         .post("/api/me/mobile", account::change_mobile)
         .delete("/api/me/mobile", account::remove_mobile)
         .post("/api/me/mobile/verify", account::verify_mobile)

@@ -6,9 +6,9 @@
 use actix_web::{HttpResponse, web};
 use poort_shared::ErrorBody;
 use poort_shared::dto::{
-    PasskeyChallengeResponse, PasskeyListResponse, PasskeyRegisterRequest, PasskeyRenameRequest,
-    PasskeyResponse, PasskeySignInRequest, SignInPasskeyRequest, SignInResponse,
-    SignInTokenRequest,
+    PasskeyChallengeResponse, PasskeyListResponse, PasskeyProofRequest, PasskeyRegisterRequest,
+    PasskeyRenameRequest, PasskeyResponse, PasskeySignInRequest, ReauthenticatedResponse,
+    SignInPasskeyRequest, SignInResponse, SignInTokenRequest,
 };
 use uuid::Uuid;
 
@@ -236,4 +236,56 @@ pub async fn passwordless_sign_in(
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(&state.settings, &token))
         .json(answer))
+}
+
+/// Proving it is still you with a passkey, first half: the options for
+/// `navigator.credentials.get()` (the account's passkeys allowed).
+#[utoipa::path(
+    post, path = "/api/me/reauthenticate/passkey/options", tag = "account",
+    responses(
+        (status = 200, description = "Options and the challenge to answer", body = PasskeyChallengeResponse),
+        (status = 400, description = "`code_not_requested` (the account has no passkey)", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`origin_mismatch`", body = ErrorBody),
+        (status = 404, description = "`passkeys_unavailable`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+#[tracing::instrument(skip_all)]
+pub async fn reauthentication_options(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<web::Json<PasskeyChallengeResponse>, ApiError> {
+    Ok(web::Json(
+        passkeys::start_reauthentication(&state, &principal).await?,
+    ))
+}
+
+/// Proving it is still you with a passkey, second half: the browser's answer. Like the
+/// password or an authenticator code, it allows sensitive changes for 10 minutes and gives the
+/// session a new token.
+#[utoipa::path(
+    post, path = "/api/me/reauthenticate/passkey", tag = "account", request_body = PasskeyProofRequest,
+    responses(
+        (status = 200, description = "Sensitive changes allowed until `until`; the session has a new token (the previous cookie no longer works)", body = ReauthenticatedResponse,
+            headers(("Set-Cookie" = String, description = "The session cookie with the session's new token"))),
+        (status = 400, description = "`passkey_invalid`, `passkey_challenge_invalid`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`origin_mismatch`, `account_blocked` (too many refusals)", body = ErrorBody),
+        (status = 404, description = "`passkeys_unavailable`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
+#[tracing::instrument(skip_all)]
+pub async fn reauthenticate_with_passkey(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: web::Json<PasskeyProofRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (proof, token) =
+        passkeys::reauthenticate(&state, &principal, body.challenge_id, &body.credential).await?;
+    Ok(HttpResponse::Ok()
+        .cookie(session_cookie(&state.settings, &token))
+        .json(proof))
 }

@@ -492,3 +492,111 @@ pub async fn passwordless(
 fn lockout_rules_end_password_run(account: &Account) -> bool {
     crate::domain::lockout::ends_run(account.wrong_passwords)
 }
+
+/// Options to prove it is still this person with one of the account's passkeys.
+pub async fn start_reauthentication(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<PasskeyChallengeResponse, ApiError> {
+    let rp = relying_party(state)?;
+    let mut tx = state.store.begin().await?;
+    let keys = tx.passkeys_of(principal.id()).await?;
+    if keys.is_empty() {
+        return Err(ErrorCode::CodeNotRequested.into());
+    }
+    let options = rp.start_authentication(&keys)?;
+    let answer = issue(
+        state,
+        tx.as_mut(),
+        Ceremony::Reauthentication,
+        Some(principal.id()),
+        Some(principal.session_id),
+        options,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(answer)
+}
+
+/// Proves it is still this person with a passkey, as a password or an authenticator code does
+/// (`my_account::reauthenticate`): counted against the same limit, a refusal counted like a
+/// wrong code; the session gets a new token.
+pub async fn reauthenticate(
+    state: &AppState,
+    principal: &Principal,
+    challenge_id: Uuid,
+    credential: &Value,
+) -> Result<(poort_shared::dto::ReauthenticatedResponse, String), ApiError> {
+    let rp = relying_party(state)?;
+    state
+        .limit(Limit::Reauthentications(principal.id()))
+        .await?;
+    let (assertion, credential_id) = RelyingParty::read_assertion(credential)?;
+    let challenge = take(
+        state,
+        challenge_id,
+        Ceremony::Reauthentication,
+        Some(principal.session_id),
+    )
+    .await?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let account = tx
+        .lock_account(principal.id())
+        .await?
+        .ok_or(ApiError::from(ErrorCode::Unauthenticated))?;
+    let key = tx
+        .find_passkey(&credential_id)
+        .await?
+        .filter(|k| k.account_id == account.id);
+    let verified = match &key {
+        Some(key) => rp.finish_authentication(&assertion, &challenge.state, key),
+        None => Err(ErrorCode::PasskeyInvalid.into()),
+    };
+    let used = match verified {
+        Ok(used) => used,
+        Err(refused) if refused.code() == ErrorCode::PasskeyInvalid => {
+            tx.audit(
+                &principal.audit_self(
+                    AuditAction::SessionReauthenticationFailed,
+                    json!({ "method": "passkey" }),
+                ),
+                now,
+            )
+            .await?;
+            let on_account =
+                lockout::wrong_code(state, tx.as_mut(), &account, &principal.client).await?;
+            tx.commit().await?;
+            state.outbox_wake.notify_one();
+            return Err(match on_account {
+                WrongCode::Counted { .. } => ErrorCode::PasskeyInvalid,
+                _ => ErrorCode::AccountBlocked,
+            }
+            .into());
+        }
+        Err(other) => return Err(other),
+    };
+    if !tx.record_passkey_use(&used.passkey, now).await? {
+        return Err(ErrorCode::PasskeyInvalid.into());
+    }
+    lockout::right_code(tx.as_mut(), &account).await?;
+    tx.set_session_reauthenticated(principal.session_id, now)
+        .await?;
+    let token = crate::auth::secrets::new_token()?;
+    tx.rotate_session_token(
+        principal.session_id,
+        &crate::auth::secrets::token_hash(&token),
+    )
+    .await?;
+    tx.audit(
+        &principal.audit_self(
+            AuditAction::SessionReauthenticated,
+            json!({ "method": "passkey", "passkey_id": used.passkey.id }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    let until = SessionRules::from_policy(state.policy()).proof_valid_until(now);
+    Ok((poort_shared::dto::ReauthenticatedResponse { until }, token))
+}

@@ -356,6 +356,26 @@ async fn passkeys_from_registration_to_removal(app: &TestApp) {
         "registered at another site"
     );
 
+    // Proving it is still this person with the passkey, as with the password.
+    app.advance(Duration::minutes(11));
+    let (status, body) = operator
+        .delete(&format!("/api/me/passkeys/{passkey_id}"))
+        .await;
+    assert_eq!((status, code(&body)), (401, "reauthentication_required"));
+    let (status, started) = operator
+        .post("/api/me/reauthenticate/passkey/options", json!({}))
+        .await;
+    assert_eq!(status, 200, "{started}");
+    let assertion = assert_with(&mut device, &app.address, &started["options"], None);
+    let (status, proof) = operator
+        .post(
+            "/api/me/reauthenticate/passkey",
+            json!({ "challenge_id": started["challenge_id"], "credential": assertion }),
+        )
+        .await;
+    assert_eq!(status, 200, "{proof}");
+    assert!(proof["until"].is_string());
+
     // The last passkey goes only while another second factor stays (here: app and SMS).
     let (status, body) = operator
         .delete(&format!("/api/me/passkeys/{passkey_id}"))

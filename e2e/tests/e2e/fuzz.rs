@@ -68,7 +68,12 @@ fn run(
         cmd.args(["--include-path-regex", regex]);
         // What would end the session the run signs in with (a reauthentication gives it a
         // new token): tested by their own tests.
-        for operation in ["logout", "end_session", "reauthenticate"] {
+        for operation in [
+            "logout",
+            "end_session",
+            "reauthenticate",
+            "reauthenticate_with_passkey",
+        ] {
             cmd.args(["--exclude-operation-id", operation]);
         }
     }

@@ -2,7 +2,7 @@
 //! resident keys, user verification): an office administrator adds a passkey in *Mijn
 //! account* (re-authenticating first), signs out, is signed in with the passkey alone from the
 //! e-mail field's autofill and (in a browser without that autofill) with the button, signs in
-//! with password and passkey, and removes it — in Dutch and English, at 1280 and 360 px, with
+//! with password and passkey, and removes it (confirming it is them with the passkey) — in Dutch and English, at 1280 and 360 px, with
 //! a screenshot (and its accessibility check) of each screen. The server runs at
 //! `http://localhost:<port>`: WebAuthn needs a host name, not an IP address.
 
@@ -108,9 +108,10 @@ async fn passkeys_in_the_browser(lang: &'static str) {
             .await
             .unwrap();
         b.click("passkey-remove-confirm").await;
+        // Confirming it is this person, with the passkey this time.
         b.by_id("reauthenticate").await;
-        b.fill("reauth-password", ADMIN_PASSWORD).await;
-        b.click("reauth-submit").await;
+        b.screenshot("confirm-with-passkey").await;
+        b.click("reauth-passkey").await;
         // The question stays open while the person confirms it is them; then it is answered.
         eventually(10, "the re-authentication done", || async {
             b.driver

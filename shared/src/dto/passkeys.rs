@@ -91,3 +91,15 @@ pub struct PasskeySignInRequest {
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub credential: serde_json::Value,
 }
+
+/// A passkey's answer that proves it is still this person (re-authentication in *Mijn
+/// account*): the browser's answer to the options of `/api/me/reauthenticate/passkey/options`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyProofRequest {
+    pub challenge_id: Uuid,
+    /// The `PublicKeyCredential` from `navigator.credentials.get()`, as its `toJSON()`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub credential: serde_json::Value,
+}

@@ -394,6 +394,22 @@ pub async fn reauthenticate(password: String) -> ApiResult<ReauthenticatedRespon
     )
     .await
 }
+pub async fn reauthentication_options() -> ApiResult<PasskeyChallengeResponse> {
+    post("/api/me/reauthenticate/passkey/options", &empty()).await
+}
+pub async fn reauthenticate_with_passkey(
+    challenge_id: Uuid,
+    credential: serde_json::Value,
+) -> ApiResult<ReauthenticatedResponse> {
+    post(
+        "/api/me/reauthenticate/passkey",
+        &PasskeyProofRequest {
+            challenge_id,
+            credential,
+        },
+    )
+    .await
+}
 pub async fn change_mobile(mobile: String) -> ApiResult<CodeSentResponse> {
     post("/api/me/mobile", &ChangeMobileRequest { mobile }).await
 }

@@ -239,8 +239,8 @@ fn error_text(code: ErrorCode) -> [&'static str; 2] {
             "You used this password recently. Please choose another one.",
         ],
         ErrorCode::ReauthenticationRequired => [
-            "Bevestig eerst dat u het bent, met uw wachtwoord of een code uit uw authenticator-app.",
-            "First confirm it is you, with your password or a code from your authenticator app.",
+            "Bevestig eerst dat u het bent, met uw wachtwoord, een passkey of een code uit uw authenticator-app.",
+            "First confirm it is you, with your password, a passkey or a code from your authenticator app.",
         ],
         ErrorCode::NoAccess => [
             "U heeft geen toegang tot een portefeuille. De gebruikersbeheerder van uw kantoor beheert de rechten.",

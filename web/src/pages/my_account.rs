@@ -118,6 +118,7 @@ fn Sections(
     let mobile = RwSignal::new(profile.mobile.clone());
     // Re-authentication shared by the sensitive sections.
     let needs_proof = RwSignal::new(false);
+    let has_passkeys = profile.factors.passkeys > 0;
     let change_password = write(|(current, new): &(String, String)| {
         api::change_password(current.clone(), new.clone())
     });
@@ -184,7 +185,7 @@ fn Sections(
             )}</p>
         </div>
         <Show when=move || needs_proof.get()>
-            <Reauthenticate done=Callback::new(move |()| needs_proof.set(false)) />
+            <Reauthenticate done=Callback::new(move |()| needs_proof.set(false)) passkeys=has_passkeys />
         </Show>
         <MobileSection mobile needs_proof change=change_mobile />
         <PasswordSection email=profile.account.email.clone() name=profile.account.name.clone() expires=profile.password_expires_at change=change_password />
@@ -198,21 +199,38 @@ fn Sections(
 
 /// Asks for the password (or an authenticator code) before a sensitive change.
 #[component]
-fn Reauthenticate(done: Callback<()>) -> impl IntoView {
+fn Reauthenticate(
+    done: Callback<()>,
+    /// The account has a passkey: it may confirm with that instead.
+    passkeys: bool,
+) -> impl IntoView {
     let i18n = use_i18n();
     let password = RwSignal::new(String::new());
-    let confirm = write(move |_: &()| async move {
-        api::reauthenticate(password.get_untracked()).await?;
-        password.set(String::new());
-        done.run(());
-        Ok(())
+    // `true`: with a passkey; `false`: with the password.
+    let confirm = write(move |with_passkey: &bool| {
+        let with_passkey = *with_passkey;
+        async move {
+            if with_passkey {
+                let started = api::reauthentication_options().await?;
+                let credential = crate::passkey::get(&started.options)
+                    .await
+                    .map_err(|f| f.shown().unwrap_or(ApiError::Network("aborted".into())))?;
+                api::reauthenticate_with_passkey(started.challenge_id, credential).await?;
+            } else {
+                api::reauthenticate(password.get_untracked()).await?;
+                password.set(String::new());
+            }
+            done.run(());
+            Ok(())
+        }
     });
     let pending = confirm.pending();
     let error = confirm.failure();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        confirm.start(());
+        confirm.start(false);
     };
+    let offered = crate::passkey::offered();
     view! {
         <div class="section notice info" id="reauthenticate">
             <h2>{i18n.t("Bevestig dat u het bent", "Confirm it is you")}</h2>
@@ -222,6 +240,11 @@ fn Reauthenticate(done: Callback<()>) -> impl IntoView {
                 <Field id="reauth-password" kind="password" autocomplete="current-password" label=i18n.s("Wachtwoord", "Password") value=password />
                 <Submit id="reauth-submit" label=i18n.s("Bevestigen", "Confirm") pending />
             </form>
+            {move || (passkeys && offered.get()).then(|| view! {
+                <p><button type="button" class="secondary" id="reauth-passkey" disabled=move || pending.get() on:click=move |_| confirm.start(true)>
+                    {i18n.t("Bevestigen met uw passkey", "Confirm with your passkey")}
+                </button></p>
+            })}
         </div>
     }
 }
@@ -430,6 +453,7 @@ fn PasskeysSection(
                                     let synced = p.backed_up;
                                     let may_sync = p.backup_eligible;
                                     let (added_at, last_used) = (p.created_at, p.last_used_at);
+                                    let counter = p.sign_count;
                                     view! {
                                         <li class="passkey" data-id=id.to_string()>
                                             <strong class="passkey-name">{p.name.clone()}</strong>
@@ -444,6 +468,9 @@ fn PasskeysSection(
                                                 } else {
                                                     i18n.tr(" · alleen op dit apparaat", " · on this device only")
                                                 }}
+                                                {(counter > 0).then(|| view! {
+                                                    {i18n.t(" · teller ", " · counter ")}<span class="passkey-counter">{counter}</span>
+                                                })}
                                             </span>
                                             {move || if renaming.get() == Some(id) {
                                                 view! {

@@ -189,6 +189,9 @@ pub fn SignIn() -> impl IntoView {
             if !crate::passkey::autofill_available().await {
                 return;
             }
+            // A browser that refuses at once (no passkey for this site, say) is asked again
+            // later and later, and its refusal is not shown: the person asked for nothing.
+            let mut pause = 500;
             while live() {
                 if pending.get_untracked() || !matches!(step.get_untracked(), Step::Password) {
                     crate::passkey::sleep(500).await;
@@ -213,13 +216,12 @@ pub fn SignIn() -> impl IntoView {
                             }
                             Err(e) => autofill_error.set(Some(e)),
                         }
+                        pause = 2_000;
                     }
-                    Err(crate::passkey::Failure::Refused(e)) if live() => {
-                        autofill_error.set(Some(e));
-                    }
-                    _ => {}
+                    Err(crate::passkey::Failure::Refused(_)) => pause = (pause * 4).min(60_000),
+                    _ => pause = 500,
                 }
-                crate::passkey::sleep(500).await;
+                crate::passkey::sleep(pause).await;
             }
         });
     }
