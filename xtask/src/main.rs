@@ -47,7 +47,9 @@ fn main() -> ExitCode {
         "openapi" => openapi(&env),
         "bench" => bench(&env),
         "web" => tools::ensure_web_tools(&env).and_then(|()| build_web(&env).map(|_| ())),
-        "bootstrap-operator" => poort_command(&env, "bootstrap-operator", rest),
+        "bootstrap-operator" => {
+            tools::ensure_openssl().and_then(|()| poort_command(&env, "bootstrap-operator", rest))
+        }
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
 
 /// `cargo xtask run`: tools, SPA, API, then the service in dev mode.
 fn run(env: &Env, extra: &[String]) -> Result<(), String> {
+    tools::ensure_openssl()?;
     tools::ensure_web_tools(env)?;
     build_web(env)?;
     let bin = build_api(env)?;
@@ -262,6 +265,7 @@ fn wasm_size_report(dist: &Path) -> Result<String, String> {
 
 /// `cargo xtask bench`: builds release binaries and prints the figures.
 fn bench(env: &Env) -> Result<(), String> {
+    tools::ensure_openssl()?;
     if tools::ensure_wrk().is_err() {
         println!("xtask: wrk is not available; the authenticated-read figure will be missing");
     }
@@ -348,7 +352,8 @@ fn test(env: &Env) -> Result<(), String> {
     let mut outcomes: Vec<Outcome> = Vec::new();
 
     // Tools and services first: without them later steps cannot say anything useful.
-    let setup = tools::ensure_web_tools(env)
+    let setup = tools::ensure_openssl()
+        .and_then(|()| tools::ensure_web_tools(env))
         .and_then(|()| tools::ensure_browser())
         .and_then(|()| tools::ensure_haproxy())
         .and_then(|()| tools::ensure_python_tools(env))

@@ -244,6 +244,21 @@ pub fn ensure_browser() -> Result<(), String> {
     apt_install(&["chromium", "chromium-driver"], "1 minute")
 }
 
+/// OpenSSL's headers and pkg-config (Debian's libssl-dev), which webauthn-rs (passkeys)
+/// builds against.
+pub fn ensure_openssl() -> Result<(), String> {
+    let found = Command::new("pkg-config")
+        .args(["--exists", "openssl"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if found {
+        return Ok(());
+    }
+    apt_install(&["libssl-dev", "pkg-config"], "20 seconds")
+}
+
 /// HAProxy (Debian's package), the reverse proxy in front of two instances in the e2e tests.
 pub fn ensure_haproxy() -> Result<(), String> {
     if runs("haproxy", "-v") {
