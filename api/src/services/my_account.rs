@@ -114,14 +114,25 @@ pub async fn reauthenticate(
         tx.commit().await?;
         return Err(ErrorCode::WrongPassword.into());
     }
+    proven(state, tx, principal, json!({})).await
+}
+
+/// The proof was given (password, code or passkey): sensitive changes are allowed for a while,
+/// and the session gets a new token — one taken before is useless now. Commits `tx`.
+pub(super) async fn proven(
+    state: &AppState,
+    mut tx: Box<dyn Tx>,
+    principal: &Principal,
+    details: serde_json::Value,
+) -> Result<(ReauthenticatedResponse, String), ApiError> {
+    let now = state.now();
     tx.set_session_reauthenticated(principal.session_id, now)
         .await?;
-    // A session that just proved itself gets a new token: one taken before is useless now.
     let token = new_token()?;
     tx.rotate_session_token(principal.session_id, &token_hash(&token))
         .await?;
     tx.audit(
-        &principal.audit_self(AuditAction::SessionReauthenticated, json!({})),
+        &principal.audit_self(AuditAction::SessionReauthenticated, details),
         now,
     )
     .await?;

@@ -73,6 +73,33 @@ pub async fn take(
     Ok(challenge)
 }
 
+/// Keeps a verified new credential as the account's passkey named `name`; one registered
+/// already (to any account) is `passkey_taken`.
+pub async fn keep(
+    tx: &mut dyn Tx,
+    account_id: Uuid,
+    registered: crate::auth::passkeys::Registered,
+    name: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Passkey, ApiError> {
+    let added = Passkey {
+        id: crate::store::new_id(now),
+        account_id,
+        credential_id: registered.credential_id,
+        name,
+        credential: registered.credential,
+        sign_count: registered.sign_count,
+        backup_eligible: registered.backup_eligible,
+        backed_up: registered.backed_up,
+        created_at: now,
+        last_used_at: None,
+    };
+    match tx.insert_passkey(&added).await {
+        Err(crate::store::StoreError::Conflict) => Err(ErrorCode::PasskeyTaken.into()),
+        other => Ok(other.map(|()| added)?),
+    }
+}
+
 fn notice(state: &AppState, account: &Account, nl: &str, en: &str) -> NewMessage {
     messages::security_notice(
         &state.settings,
@@ -160,22 +187,7 @@ pub async fn register(
         return Err(ErrorCode::Unauthenticated.into());
     }
     passkey::may_add(usize::try_from(account.passkeys).unwrap_or(0))?;
-    let added = Passkey {
-        id: crate::store::new_id(now),
-        account_id: account.id,
-        credential_id: registered.credential_id,
-        name,
-        credential: registered.credential,
-        sign_count: registered.sign_count,
-        backup_eligible: registered.backup_eligible,
-        backed_up: registered.backed_up,
-        created_at: now,
-        last_used_at: None,
-    };
-    match tx.insert_passkey(&added).await {
-        Err(crate::store::StoreError::Conflict) => return Err(ErrorCode::PasskeyTaken.into()),
-        other => other?,
-    }
+    let added = keep(tx.as_mut(), account.id, registered, name, now).await?;
     tx.enqueue(
         &[notice(
             state,
@@ -340,21 +352,6 @@ pub async fn start_passwordless(
     Ok(answer)
 }
 
-fn audit_for(
-    client: &ClientInfo,
-    action: AuditAction,
-    account: &Account,
-    details: Value,
-) -> crate::store::AuditRecord {
-    client.audit(
-        Some(account.id),
-        action,
-        Some(account.id),
-        account.office_id,
-        details,
-    )
-}
-
 /// A passkey's answer that did not verify, on a known account: counted as a wrong second
 /// factor on the account (its limit blocks, as with codes), audited.
 pub async fn count_refusal(
@@ -365,7 +362,7 @@ pub async fn count_refusal(
     details: Value,
 ) -> Result<ErrorCode, ApiError> {
     tx.audit(
-        &audit_for(client, AuditAction::SignInPasskeyRefused, account, details),
+        &super::signin::audit(client, AuditAction::SignInPasskeyRefused, account, details),
         state.now(),
     )
     .await?;
@@ -443,7 +440,7 @@ pub async fn passwordless(
     };
     if let Err(refusal) = passkey::may_sign_in(&account) {
         tx.audit(
-            &audit_for(
+            &super::signin::audit(
                 client,
                 AuditAction::SignInRefused,
                 &account,
@@ -465,7 +462,7 @@ pub async fn passwordless(
     tx.record_sign_in(account.id, now, None).await?;
     let session = sessions::start(state, tx.as_mut(), account.id, client).await?;
     tx.audit(
-        &audit_for(
+        &super::signin::audit(
             client,
             AuditAction::SessionStarted,
             &account,
@@ -580,23 +577,11 @@ pub async fn reauthenticate(
         return Err(ErrorCode::PasskeyInvalid.into());
     }
     lockout::right_code(tx.as_mut(), &account).await?;
-    tx.set_session_reauthenticated(principal.session_id, now)
-        .await?;
-    let token = crate::auth::secrets::new_token()?;
-    tx.rotate_session_token(
-        principal.session_id,
-        &crate::auth::secrets::token_hash(&token),
+    super::my_account::proven(
+        state,
+        tx,
+        principal,
+        json!({ "method": "passkey", "passkey_id": used.passkey.id }),
     )
-    .await?;
-    tx.audit(
-        &principal.audit_self(
-            AuditAction::SessionReauthenticated,
-            json!({ "method": "passkey", "passkey_id": used.passkey.id }),
-        ),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    let until = SessionRules::from_policy(state.policy()).proof_valid_until(now);
-    Ok((poort_shared::dto::ReauthenticatedResponse { until }, token))
+    .await
 }

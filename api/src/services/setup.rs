@@ -26,7 +26,7 @@ use crate::auth::totp;
 use crate::domain::invitation::InvitationRules;
 use crate::domain::limits::Limit;
 use crate::domain::lockout;
-use crate::domain::passkey::{self, Ceremony, Passkey};
+use crate::domain::passkey::{self, Ceremony};
 use crate::domain::{CodePurpose, InvitationEvent, InvitationState, Setup};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -516,22 +516,7 @@ pub async fn confirm_passkey(
     .await?;
     let activation = setup.finish_with_passkey()?;
     tx.activate(open.account.id, &activation, None, now).await?;
-    let added = Passkey {
-        id: crate::store::new_id(now),
-        account_id: open.account.id,
-        credential_id: registered.credential_id,
-        name,
-        credential: registered.credential,
-        sign_count: registered.sign_count,
-        backup_eligible: registered.backup_eligible,
-        backed_up: registered.backed_up,
-        created_at: now,
-        last_used_at: None,
-    };
-    match tx.insert_passkey(&added).await {
-        Err(crate::store::StoreError::Conflict) => return Err(ErrorCode::PasskeyTaken.into()),
-        other => other?,
-    }
+    let added = passkeys::keep(tx.as_mut(), open.account.id, registered, name, now).await?;
     tx.audit(
         &invitee_audit(
             client,

@@ -51,7 +51,8 @@ impl Outcome {
     }
 }
 
-fn audit(
+/// An audit event about `account`, by itself.
+pub(super) fn audit(
     client: &ClientInfo,
     action: AuditAction,
     account: &Account,
