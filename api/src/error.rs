@@ -109,7 +109,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | WrongPassword => StatusCode::BAD_REQUEST,
         InvalidCredentials | PasswordReused | NoMobileNumber | ResetNotVerified
         | ScopeNotAllowed | ApiClientKeyInvalid => StatusCode::BAD_REQUEST,
-        PasskeyInvalid | PasskeyChallengeInvalid => StatusCode::BAD_REQUEST,
+        PasskeyInvalid | PasskeyChallengeInvalid | NothingRequested | InvalidNote => {
+            StatusCode::BAD_REQUEST
+        }
         Unauthenticated
         | SetupTokenInvalid
         | SignInExpired
@@ -142,7 +144,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | EherkenningAlreadyLinked
         | PasskeyTaken
         | PasskeyLimit
-        | LastSecondFactor => StatusCode::CONFLICT,
+        | LastSecondFactor
+        | AccessRequestOpen
+        | RequestClosed
+        | SameOffice => StatusCode::CONFLICT,
         IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         EherkenningUnreachable => StatusCode::SERVICE_UNAVAILABLE,
         InvitationRenewed

@@ -245,3 +245,203 @@ pub fn mobile_changed_sms(settings: &Settings, to: &str) -> NewMessage {
         ),
     }
 }
+
+/// What an access-request e-mail to an administrator says.
+pub struct AccessRequestedText<'a> {
+    pub to: &'a str,
+    pub name: &'a str,
+    pub asker: &'a str,
+    pub asker_email: &'a str,
+    /// One line per portfolio, in Dutch and in English.
+    pub rights_nl: &'a str,
+    pub rights_en: &'a str,
+    pub note: Option<&'a str>,
+    pub link: &'a str,
+    pub valid_days: i64,
+}
+
+/// To the office's administrators: an adviser asks for rights.
+pub fn access_requested(settings: &Settings, t: &AccessRequestedText<'_>) -> NewMessage {
+    let insurer = &settings.branding.insurer_name;
+    let note_nl = t
+        .note
+        .map(|n| format!("\nToelichting:\n“{n}”\n"))
+        .unwrap_or_default();
+    let note_en = t
+        .note
+        .map(|n| format!("\nNote:\n“{n}”\n"))
+        .unwrap_or_default();
+    email(
+        t.to,
+        format!(
+            "{} vraagt toegang op het extranet van {insurer} / {} asks for access",
+            t.asker, t.asker
+        ),
+        format!(
+            "Beste {name},\n\n{asker} ({asker_email}) vraagt deze rechten:\n\n{rights_nl}\n{note_nl}\nKen ze toe \
+             (u kunt ze aanpassen) of wijs het verzoek af onder Gebruikersbeheer → Toegangsverzoeken:\n\n{link}\n\n\
+             Zonder antwoord vervalt het verzoek na {days} dagen.\n\n---\n\nDear {name},\n\n{asker} ({asker_email}) \
+             asks for these rights:\n\n{rights_en}\n{note_en}\nGrant them (you can adjust them) or decline the request \
+             under User management → Access requests:\n\n{link}\n\nWithout an answer the request expires after {days} days.\n",
+            name = t.name,
+            asker = t.asker,
+            asker_email = t.asker_email,
+            rights_nl = t.rights_nl,
+            rights_en = t.rights_en,
+            link = t.link,
+            days = t.valid_days,
+        ),
+    )
+}
+
+/// To the adviser: the request was granted.
+pub fn access_granted(
+    settings: &Settings,
+    to: &str,
+    name: &str,
+    rights_nl: &str,
+    rights_en: &str,
+    link: &str,
+) -> NewMessage {
+    let insurer = &settings.branding.insurer_name;
+    email(
+        to,
+        format!("Uw verzoek om toegang is toegekend / Your access request was granted ({insurer})"),
+        format!(
+            "Beste {name},\n\nUw verzoek om toegang op het extranet van {insurer} is toegekend. U heeft nu ook \
+             deze rechten:\n\n{rights_nl}\n\n{link}\n\n---\n\nDear {name},\n\nYour access request for the {insurer} \
+             extranet was granted. You now also have these rights:\n\n{rights_en}\n\n{link}\n"
+        ),
+    )
+}
+
+/// To the adviser: the request was declined, with the administrator's reason.
+pub fn access_declined(settings: &Settings, to: &str, name: &str, reason: &str) -> NewMessage {
+    let insurer = &settings.branding.insurer_name;
+    email(
+        to,
+        format!(
+            "Uw verzoek om toegang is afgewezen / Your access request was declined ({insurer})"
+        ),
+        format!(
+            "Beste {name},\n\nDe gebruikersbeheerder van uw kantoor heeft uw verzoek om toegang op het extranet \
+             van {insurer} afgewezen. De reden:\n\n“{reason}”\n\nVragen? Neem contact op met de gebruikersbeheerder \
+             van uw kantoor.\n\n---\n\nDear {name},\n\nYour office's user administrator declined your access request \
+             for the {insurer} extranet. The reason:\n\n“{reason}”\n\nQuestions? Please contact your office's user \
+             administrator.\n"
+        ),
+    )
+}
+
+/// To the person: they were moved to another office.
+pub fn moved_person(
+    settings: &Settings,
+    to: &str,
+    name: &str,
+    old_office: &str,
+    new_office: &str,
+    eherkenning_unlinked: bool,
+) -> NewMessage {
+    let insurer = &settings.branding.insurer_name;
+    let phone = &settings.branding.support_phone;
+    let (ehk_nl, ehk_en) = if eherkenning_unlinked {
+        (
+            " Uw eHerkenning was voor een ander bedrijf en is ontkoppeld; koppel die van uw nieuwe kantoor in Mijn account.",
+            " Your eHerkenning was for another company and has been unlinked; link your new office's in My account.",
+        )
+    } else {
+        ("", "")
+    };
+    email(
+        to,
+        format!("U bent naar een ander kantoor verhuisd / You moved to another office ({insurer})"),
+        format!(
+            "Beste {name},\n\nTeam Relatiebeheer heeft uw account op het extranet van {insurer} verhuisd van {old_office} \
+             naar {new_office}. U logt in zoals u gewend bent.{ehk_nl} Uw rechten bij {old_office} zijn vervallen; de \
+             gebruikersbeheerder van {new_office} kent u nieuwe rechten toe.\n\nHeeft u dit niet verwacht? Neem contact \
+             op met Team Relatiebeheer: {phone}.\n\n---\n\nDear {name},\n\nTeam Relatiebeheer has moved your account on the \
+             {insurer} extranet from {old_office} to {new_office}. You sign in as before.{ehk_en} Your rights at \
+             {old_office} have ended; the user administrator of {new_office} grants you new ones.\n\nDid you not expect \
+             this? Please contact Team Relatiebeheer: {phone}.\n"
+        ),
+    )
+}
+
+/// To the old office's administrators: a person left for another office (which one is not said).
+pub fn moved_away(settings: &Settings, to: &str, name: &str, person: &str) -> NewMessage {
+    let insurer = &settings.branding.insurer_name;
+    email(
+        to,
+        format!("{person} is naar een ander kantoor verhuisd / {person} moved to another office"),
+        format!(
+            "Beste {name},\n\nTeam Relatiebeheer heeft het account van {person} op het extranet van {insurer} naar een \
+             ander kantoor verhuisd. Alle rechten op de portefeuilles van uw kantoor zijn vervallen.\n\n---\n\n\
+             Dear {name},\n\nTeam Relatiebeheer has moved {person}'s account on the {insurer} extranet to another \
+             office. All rights on your office's portfolios have ended.\n"
+        ),
+    )
+}
+
+/// To the new office's administrators: a person joined; grant their rights.
+pub fn moved_in(
+    settings: &Settings,
+    to: &str,
+    name: &str,
+    person: &str,
+    person_email: &str,
+    link: &str,
+) -> NewMessage {
+    let insurer = &settings.branding.insurer_name;
+    email(
+        to,
+        format!("{person} hoort nu bij uw kantoor / {person} joined your office"),
+        format!(
+            "Beste {name},\n\nTeam Relatiebeheer heeft het account van {person} ({person_email}) op het extranet van \
+             {insurer} naar uw kantoor verhuisd. Ken de rechten toe onder Gebruikersbeheer:\n\n{link}\n\n---\n\n\
+             Dear {name},\n\nTeam Relatiebeheer has moved {person}'s account ({person_email}) on the {insurer} extranet \
+             to your office. Grant their rights under User management:\n\n{link}\n"
+        ),
+    )
+}
+
+/// To the relations team (`branding.support_email`): an office asks to move a person in.
+pub fn move_requested(
+    settings: &Settings,
+    person: &str,
+    person_email: &str,
+    office: &str,
+    requester: Option<&str>,
+    note: Option<&str>,
+    link: &str,
+) -> NewMessage {
+    let by = requester.map(|r| format!(" ({r})")).unwrap_or_default();
+    let note = note.map(|n| format!("\n“{n}”\n")).unwrap_or_default();
+    email(
+        &settings.branding.support_email,
+        format!("Verhuisverzoek: {person} naar {office} / Move request"),
+        format!(
+            "{office}{by} vraagt om {person} ({person_email}) naar hun kantoor te verhuizen.\n{note}\n{link}\n\n---\n\n\
+             {office}{by} asks to move {person} ({person_email}) to their office.\n"
+        ),
+    )
+}
+
+/// To the administrator who asked: the relations team declined the move.
+pub fn move_declined(
+    settings: &Settings,
+    to: &str,
+    name: &str,
+    person: &str,
+    reason: &str,
+) -> NewMessage {
+    let insurer = &settings.branding.insurer_name;
+    email(
+        to,
+        format!("Verhuisverzoek afgewezen / Move request declined ({insurer})"),
+        format!(
+            "Beste {name},\n\nTeam Relatiebeheer heeft uw verzoek om {person} naar uw kantoor te verhuizen afgewezen. \
+             De reden:\n\n“{reason}”\n\n---\n\nDear {name},\n\nTeam Relatiebeheer declined your request to move \
+             {person} to your office. The reason:\n\n“{reason}”\n"
+        ),
+    )
+}

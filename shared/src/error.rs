@@ -185,6 +185,16 @@ crate::wire_enum! {
         PasskeyLimit = "passkey_limit",
         /// The last second factor cannot be removed.
         LastSecondFactor = "last_second_factor",
+        /// There is an open access request already: wait for the answer or withdraw it first.
+        AccessRequestOpen = "access_request_open",
+        /// This request (for access, or to move a person) is no longer open: answered, withdrawn or expired.
+        RequestClosed = "request_closed",
+        /// Choose at least one right on a portfolio that the account does not have yet.
+        NothingRequested = "nothing_requested",
+        /// A note or reason has at most 500 characters and no control characters other than line breaks; a reason cannot be empty.
+        InvalidNote = "invalid_note",
+        /// The account is in this office already.
+        SameOffice = "same_office",
     }
 }
 
@@ -219,6 +229,19 @@ impl ErrorCode {
                 "An agency number has 1 to 20 letters, digits or dashes."
             }
             ErrorCode::InvalidName => "A name has 1 to 100 characters.",
+            ErrorCode::AccessRequestOpen => {
+                "There is an open access request already: wait for the answer or withdraw it first."
+            }
+            ErrorCode::RequestClosed => {
+                "This request (for access, or to move a person) is no longer open: answered, withdrawn or expired."
+            }
+            ErrorCode::NothingRequested => {
+                "Choose at least one right on a portfolio that the account does not have yet."
+            }
+            ErrorCode::SameOffice => "The account is in this office already.",
+            ErrorCode::InvalidNote => {
+                "A note or reason has at most 500 characters and no control characters other than line breaks; a reason cannot be empty."
+            }
             ErrorCode::CodeMalformed => "A code has 6 digits.",
             ErrorCode::UnknownRight => "The right is not in the rights catalogue.",
             ErrorCode::UnknownPortfolio => {

@@ -21,6 +21,11 @@ pub mod pattern {
     pub const NAME: &str = r"^[^\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]*$";
     pub const NAME_MAX: usize = 100;
     pub const EMAIL_MAX: usize = 254;
+    /// A note or reason: no control characters other than tab and line breaks.
+    pub const NOTE: &str = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$";
+    /// A reason: the same, with at least one character that is not white space.
+    pub const REASON: &str = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$";
+    pub const NOTE_MAX: usize = 500;
 }
 
 /// An e-mail address: the sign-in name. Compared case-insensitively ([`Email::key`]).
@@ -186,6 +191,26 @@ pub fn parse_name(input: &str) -> Result<String, ErrorCode> {
     } else {
         Ok(s)
     }
+}
+
+/// A free-text note (an adviser's explanation of an access request): at most 500 characters,
+/// no control characters other than tab and line breaks; surrounding white space is dropped
+/// and an empty note is none.
+pub fn parse_note(input: &str) -> Result<Option<String>, ErrorCode> {
+    if input.chars().count() > pattern::NOTE_MAX
+        || input
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err(ErrorCode::InvalidNote);
+    }
+    let s = input.trim();
+    Ok((!s.is_empty()).then(|| s.to_string()))
+}
+
+/// A reason (an administrator's for declining an access request): a note that is not empty.
+pub fn parse_reason(input: &str) -> Result<String, ErrorCode> {
+    parse_note(input)?.ok_or(ErrorCode::InvalidNote)
 }
 
 /// A 6-digit one-time code (SMS or authenticator app); spaces are ignored.
@@ -431,6 +456,23 @@ mod properties {
                 prop_assert!(matches(pattern::NAME, &name), "{text:?} → {name:?}");
                 prop_assert!(matches(pattern::NAME, &text), "what was sent is documented too: {text:?}");
                 prop_assert!(name.chars().count() <= pattern::NAME_MAX);
+            }
+        }
+
+        #[test]
+        fn every_documented_note_and_reason_parses(note in inner(pattern::NOTE), reason in inner(pattern::REASON)) {
+            prop_assume!(note.chars().count() <= pattern::NOTE_MAX);
+            prop_assert!(parse_note(&note).is_ok(), "{note:?}");
+            prop_assume!(reason.chars().count() <= pattern::NOTE_MAX);
+            prop_assert!(parse_reason(&reason).is_ok(), "{reason:?}");
+        }
+
+        #[test]
+        fn a_parsed_reason_is_documented(text in r"[\s\PC]{0,501}|.{0,501}") {
+            if let Ok(reason) = parse_reason(&text) {
+                prop_assert!(matches(pattern::REASON, &reason), "{text:?} → {reason:?}");
+                prop_assert!(matches(pattern::REASON, &text), "what was sent is documented too: {text:?}");
+                prop_assert!(matches(pattern::NOTE, &text));
             }
         }
 

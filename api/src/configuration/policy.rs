@@ -75,6 +75,10 @@ pub struct PolicySettings {
     /// Passkeys: ceremonies begun (options asked for) per client address per minute; the
     /// sign-in page asks once per visit for the browser's autofill.
     pub passkey_challenges_per_minute_per_client: i64,
+    /// Access requests: how long one stays open without an answer, and how many one account
+    /// may make per day (withdrawn ones count too).
+    pub access_request_days: i64,
+    pub access_requests_per_day: i64,
 }
 
 impl Default for PolicySettings {
@@ -116,6 +120,8 @@ impl Default for PolicySettings {
             oauth_requests_per_minute_per_client: 600,
             eherkenning_per_minute_per_client: 20,
             passkey_challenges_per_minute_per_client: 60,
+            access_request_days: 14,
+            access_requests_per_day: 5,
         }
     }
 }

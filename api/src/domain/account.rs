@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use poort_shared::ErrorCode;
 use poort_shared::dto::{AccountStatus, Factors, MeResponse, OfficeRef, Role, SecondFactor};
-use poort_shared::validate::{Email, MobileNumber};
+use poort_shared::validate::{Email, KvkNumber, MobileNumber};
 use uuid::Uuid;
 
 #[derive(Clone, PartialEq, Eq)]
@@ -150,6 +150,44 @@ pub fn may_reset_sign_in(status: AccountStatus) -> Result<(), ErrorCode> {
     }
 }
 
+/// The relations team moves an account to another office (an adviser who changes office keeps
+/// their sign-in): an office's account only, whose set-up is finished, to an office it is not in.
+/// What moves with it is decided in [`moved`].
+pub fn may_move(account: &Account, to: Uuid) -> Result<(), ErrorCode> {
+    if account.role == Role::Operator || account.office_id.is_none() {
+        return Err(ErrorCode::NotFound);
+    }
+    if account.status == AccountStatus::Invited {
+        return Err(ErrorCode::AccountNotActive);
+    }
+    if account.office_id == Some(to) {
+        return Err(ErrorCode::SameOffice);
+    }
+    Ok(())
+}
+
+/// The account in its new office: an adviser there (an administrator role belongs to the old
+/// office), with its password, factors, passkeys and status; the eHerkenning link stays only
+/// when it names the new office's company (`link_subject`: the link's `kvk:…` / `rsin:…`).
+pub fn moved(
+    account: &Account,
+    to: Uuid,
+    new_kvk: &KvkNumber,
+    link_subject: Option<&str>,
+) -> Account {
+    let keeps_link = link_subject == Some(format!("kvk:{}", new_kvk.as_str()).as_str());
+    Account {
+        office_id: Some(to),
+        role: Role::Adviser,
+        ehk_pseudonym: if keeps_link {
+            account.ehk_pseudonym.clone()
+        } else {
+            None
+        },
+        ..account.clone()
+    }
+}
+
 /// An address that has an account may be invited again only when that account never finished
 /// a set-up and has no open invitation (its invitation was withdrawn before acceptance), and
 /// only by whoever may manage it: its own office, or the relations team. Another office gets
@@ -199,6 +237,45 @@ pub(crate) mod tests {
             created_at: now,
             updated_at: now,
         }
+    }
+
+    #[test]
+    fn a_move_keeps_the_sign_in_and_drops_the_role_and_a_foreign_link() {
+        let (old, new) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let mut a = account(Role::OfficeAdmin, AccountStatus::Active);
+        a.office_id = Some(old);
+        a.ehk_pseudonym = Some("p".into());
+        a.password_hash = Some("hash".into());
+        assert_eq!(may_move(&a, old), Err(ErrorCode::SameOffice));
+        assert_eq!(may_move(&a, new), Ok(()));
+        let kvk = KvkNumber::parse("12345678").unwrap();
+        let there = moved(&a, new, &kvk, Some("kvk:12345678"));
+        assert_eq!((there.office_id, there.role), (Some(new), Role::Adviser));
+        assert_eq!(there.ehk_pseudonym.as_deref(), Some("p"));
+        assert_eq!(there.password_hash.as_deref(), Some("hash"));
+        assert_eq!(
+            moved(&a, new, &kvk, Some("kvk:87654321")).ehk_pseudonym,
+            None
+        );
+        assert_eq!(
+            moved(&a, new, &kvk, Some("rsin:123456789")).ehk_pseudonym,
+            None
+        );
+
+        let invited = Account {
+            office_id: Some(old),
+            ..account(Role::Adviser, AccountStatus::Invited)
+        };
+        assert_eq!(may_move(&invited, new), Err(ErrorCode::AccountNotActive));
+        let deactivated = Account {
+            office_id: Some(old),
+            ..account(Role::Adviser, AccountStatus::Deactivated)
+        };
+        assert_eq!(may_move(&deactivated, new), Ok(()));
+        assert_eq!(
+            may_move(&account(Role::Operator, AccountStatus::Active), new),
+            Err(ErrorCode::NotFound)
+        );
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub enum Limit<'a> {
     EherkenningCallbacksPerClient(&'a str),
     /// Passkey ceremonies begun (options asked for) per client address per minute.
     PasskeyChallengesPerClient(&'a str),
+    /// Access requests one account makes per day (withdrawn ones count too).
+    AccessRequests(Uuid),
 }
 
 /// A limit's maximum per window.
@@ -86,6 +88,7 @@ impl Limit<'_> {
             Limit::EherkenningStartsPerClient(ip) => format!("ehk-start:client:{ip}"),
             Limit::EherkenningCallbacksPerClient(ip) => format!("ehk-callback:client:{ip}"),
             Limit::PasskeyChallengesPerClient(ip) => format!("passkey-challenge:client:{ip}"),
+            Limit::AccessRequests(account) => format!("access-request:{account}"),
         }
     }
 
@@ -146,6 +149,7 @@ impl Limit<'_> {
                 policy.passkey_challenges_per_minute_per_client,
                 Duration::minutes(1),
             ),
+            Limit::AccessRequests(_) => (policy.access_requests_per_day, Duration::days(1)),
         };
         Rule { max, window }
     }

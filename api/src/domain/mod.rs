@@ -17,11 +17,14 @@
 //! | [`listing`] | lists: page sizes and how far each list may be paged; what a period holds |
 //! | [`eherkenning`] | eHerkenning: the identity a broker reports (company, person, level), a link's key, who may link or sign in with it |
 //! | [`passkey`] | passkeys: challenges (single-use, bound, 5 minutes), names, how many, the last second factor, who signs in with one |
+//! | [`access_request`] | access requests: what an adviser may ask, one open at a time, expiry, granting adds and revokes nothing |
+//! | [`move_request`] | an office asks the relations team to move a person in from another office; declining |
 //! | [`api_client`] | integrators' clients: scopes an owner may give, status, token scopes, client assertions, keys, portfolios, idempotent retries |
 //!
 //! Records here are what the store reads and writes ([`crate::store`]); they hold parsed values
 //! (`Email`, `MobileNumber`, `KvkNumber`, `AgencyNumber`), never text to parse again.
 
+pub mod access_request;
 pub mod account;
 pub mod api_client;
 pub mod code;
@@ -30,6 +33,7 @@ pub mod invitation;
 pub mod limits;
 pub mod listing;
 pub mod lockout;
+pub mod move_request;
 pub mod office;
 pub mod passkey;
 pub mod password;

@@ -2,6 +2,7 @@
 //! records it: a test compares that record with the OpenAPI document in both directions, so a
 //! route cannot ship undocumented and the document cannot list a route that does not exist.
 
+pub mod access_requests;
 pub mod account;
 pub mod answers;
 pub mod api_clients;
@@ -9,6 +10,7 @@ pub mod eherkenning;
 pub mod health;
 pub mod invitations;
 pub mod me;
+pub mod moves;
 pub mod oauth;
 pub mod office;
 pub mod operator;
@@ -256,7 +258,19 @@ pub fn api(dev: bool) -> Registrar {
             passkeys::passkey_registration_options,
         )
         .patch("/api/me/passkeys/{id}", passkeys::rename_passkey)
-        .delete("/api/me/passkeys/{id}", passkeys::remove_passkey);
+        .delete("/api/me/passkeys/{id}", passkeys::remove_passkey)
+        .get(
+            "/api/me/access-requests",
+            access_requests::my_access_requests,
+        )
+        .post(
+            "/api/me/access-requests",
+            access_requests::create_access_request,
+        )
+        .post(
+            "/api/me/access-requests/{id}/withdraw",
+            access_requests::withdraw_access_request,
+        );
     // An office's user administrator, for their own office.
     r.get("/api/office/accounts", office::list_accounts)
         .get("/api/office/accounts/{id}", office::get_account)
@@ -276,7 +290,20 @@ pub fn api(dev: bool) -> Registrar {
         .post("/api/office/invitations/{id}/resend", office::resend)
         .post("/api/office/invitations/{id}/withdraw", office::withdraw)
         .get("/api/office/portfolios", office::portfolios)
-        .get("/api/office/audit", office::audit);
+        .get("/api/office/audit", office::audit)
+        .get(
+            "/api/office/access-requests",
+            access_requests::office_access_requests,
+        )
+        .post(
+            "/api/office/access-requests/{id}/grant",
+            access_requests::grant_access_request,
+        )
+        .post(
+            "/api/office/access-requests/{id}/decline",
+            access_requests::decline_access_request,
+        )
+        .post("/api/office/move-requests", moves::request_move);
     // The relations team.
     r.get("/api/operator/offices", operator::list_offices)
         .post("/api/operator/offices", operator::create_office)
@@ -312,6 +339,12 @@ pub fn api(dev: bool) -> Registrar {
         .post(
             "/api/operator/accounts/{id}/reset-sign-in",
             operator::reset_sign_in,
+        )
+        .post("/api/operator/accounts/{id}/move", moves::move_account)
+        .get("/api/operator/move-requests", moves::move_requests)
+        .post(
+            "/api/operator/move-requests/{id}/decline",
+            moves::decline_move_request,
         )
         .post("/api/operator/invitations/{id}/resend", operator::resend)
         .post(

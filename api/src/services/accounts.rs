@@ -48,7 +48,10 @@ fn describe(
     }
 }
 
-async fn describe_one(tx: &mut dyn Tx, account: &Account) -> Result<AccountResponse, ApiError> {
+pub(crate) async fn describe_one(
+    tx: &mut dyn Tx,
+    account: &Account,
+) -> Result<AccountResponse, ApiError> {
     let office_name = office_name(tx, account).await?;
     let rights = tx.rights_of_account(account.id).await?;
     Ok(describe(account, office_name, &rights))
@@ -142,7 +145,25 @@ pub async fn set_rights(
         return Err(ErrorCode::UnknownPortfolio.into());
     }
     let wanted = validate_grants(tx.as_mut(), account.office_id, grants).await?;
-    let current_rights = tx.rights_of_account(account.id).await?;
+    let current = tx.rights_of_account(account.id).await?;
+    apply_rights(tx.as_mut(), by, &account, &current, wanted, limit, now).await?;
+    let response = describe_one(tx.as_mut(), &account).await?;
+    tx.commit().await?;
+    Ok(response)
+}
+
+/// Gives `account` exactly the rights `wanted` (validated by the caller; `current_rights` is
+/// what it has now), within an API client's portfolio `limit`; audited with what was granted
+/// and what revoked, when anything changed.
+pub(crate) async fn apply_rights(
+    tx: &mut dyn Tx,
+    by: &Actor<'_>,
+    account: &Account,
+    current_rights: &[AccountRight],
+    wanted: Vec<(Uuid, String)>,
+    limit: Option<&[Uuid]>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
     let current: Vec<(Uuid, String)> = current_rights
         .iter()
         .map(|r| (r.portfolio_id, r.right_code.clone()))
@@ -176,14 +197,12 @@ pub async fn set_rights(
         )
         .await?;
     }
-    let response = describe_one(tx.as_mut(), &account).await?;
-    tx.commit().await?;
-    Ok(response)
+    Ok(())
 }
 
 /// Refuses when taking `account` out of the administration would leave its office without
 /// an active administrator (the office's row lock serialises this across instances).
-async fn keep_an_admin(tx: &mut dyn Tx, account: &Account) -> Result<(), ApiError> {
+pub(crate) async fn keep_an_admin(tx: &mut dyn Tx, account: &Account) -> Result<(), ApiError> {
     if holds_administration(account)
         && let Some(office) = account.office_id
     {

@@ -14,6 +14,8 @@
 //! | [`context`] | the portfolio context and the signed token for other applications |
 //! | [`invitations`] | inviting, re-sending, withdrawing, bootstrapping the first operator |
 //! | [`links`] | opening an invitation link; renewing an expired one |
+//! | [`access_requests`] | advisers ask their office's administrators for rights; granting, declining, withdrawing |
+//! | [`moves`] | an adviser who changes office: the relations team's move, offices asking for one |
 //! | [`accounts`] | managing accounts: lists, rights, (de)activation, the administrator role, deletion, reset |
 //! | [`offices`] | offices, portfolios, the rights catalogue |
 //! | [`audit`] | reading the audit trail |
@@ -24,6 +26,7 @@
 //! | [`demo`] | demo data for development and the benchmark |
 //! | [`upgrade`] | bringing what an earlier version stored up to date, once at start-up |
 
+pub mod access_requests;
 pub mod accounts;
 pub mod api_clients;
 pub mod audit;
@@ -34,6 +37,7 @@ pub mod eherkenning;
 pub mod invitations;
 pub mod links;
 pub mod lockout;
+pub mod moves;
 pub mod my_account;
 pub mod oauth;
 pub mod offices;

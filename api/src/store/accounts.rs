@@ -93,6 +93,14 @@ pub trait Accounts: Send {
         role: Role,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+    /// The account in another office, with this role.
+    async fn move_account(
+        &mut self,
+        id: Uuid,
+        office_id: Uuid,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// A new password (its age starts now).
     async fn set_password(
         &mut self,
@@ -883,6 +891,21 @@ macro_rules! accounts_sql {
                     "accounts",
                     "UPDATE accounts SET role = $2, updated_at = $3 WHERE id = $1",
                     Box::new(move |q| q.bind(id).bind(role.as_str()).bind($crate::clock::to_millis(now))),
+                )
+                .await
+            }
+
+            async fn move_account(
+                &mut self,
+                id: uuid::Uuid,
+                office_id: uuid::Uuid,
+                role: poort_shared::dto::Role,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                self.defer(
+                    "accounts",
+                    "UPDATE accounts SET office_id = $2, role = $3, updated_at = $4 WHERE id = $1",
+                    Box::new(move |q| q.bind(id).bind(office_id).bind(role.as_str()).bind($crate::clock::to_millis(now))),
                 )
                 .await
             }

@@ -11,6 +11,8 @@
 //! | [`codes`] | one-time codes and the counter of wrong ones |
 //! | [`eherkenning`] | trips to the eHerkenning broker under way, accounts' links |
 //! | [`passkeys`] | accounts' passkeys, the challenges of passkey ceremonies under way |
+//! | [`access_requests`] | advisers' requests for rights and the administrators' answers |
+//! | [`move_requests`] | offices asking the relations team to move a person in from another office |
 //! | [`audit`] | the audit trail |
 //! | [`clients`] | API clients, their keys and secrets, used assertions, idempotent answers |
 //! | [`tokens`] | what issuing an access token writes, together |
@@ -29,9 +31,13 @@
 #[macro_use]
 pub(crate) mod sql;
 #[macro_use]
+pub mod access_requests;
+#[macro_use]
 pub mod accounts;
 #[macro_use]
 pub mod bulk;
+#[macro_use]
+pub mod move_requests;
 #[macro_use]
 pub mod offices;
 #[macro_use]
@@ -76,6 +82,7 @@ pub use sqlite::SqliteStore;
 
 /// Every store trait, for `use crate::store::prelude::*` (a trait's methods need it in scope).
 pub mod prelude {
+    pub use super::access_requests::AccessRequests as _;
     pub use super::accounts::Accounts as _;
     pub use super::audit::{AuditLog as _, AuditStore as _};
     pub use super::bulk::BulkStore as _;
@@ -85,6 +92,7 @@ pub mod prelude {
     pub use super::invitations::Invitations as _;
     pub use super::limits::LimitStore as _;
     pub use super::maintenance::MaintenanceStore as _;
+    pub use super::move_requests::MoveRequests as _;
     pub use super::offices::Offices as _;
     pub use super::outbox::{Outbox as _, OutboxStore as _};
     pub use super::passkeys::Passkeys as _;
@@ -211,6 +219,8 @@ pub trait Tx:
     + codes::Codes
     + eherkenning::Eherkenning
     + passkeys::Passkeys
+    + access_requests::AccessRequests
+    + move_requests::MoveRequests
     + audit::AuditLog
     + clients::ApiClients
     + outbox::Outbox
@@ -238,6 +248,8 @@ macro_rules! all_tx_impls {
         codes_sql!($tx, $db);
         eherkenning_sql!($tx, $db);
         passkeys_sql!($tx, $db);
+        access_requests_sql!($tx, $db);
+        move_requests_sql!($tx, $db);
         audit_sql!($tx, $db);
         api_clients_sql!($tx, $db);
         outbox_sql!($tx, $db);

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access_requests;
 mod architecture;
 mod client_store_contract;
 mod contract;
@@ -12,6 +13,7 @@ mod helpers;
 mod integrator_access;
 mod integrators;
 mod invitations;
+mod moves;
 mod openapi;
 mod overview;
 mod passkeys;

@@ -3,7 +3,7 @@
 //! outbox, authenticator code computed from the key on screen), the adviser signs in with his
 //! authenticator app, switches portfolio, changes the mobile number, signs in by SMS, gets blocked, recovers with forgot
 //! password; an expired link sends a new invitation; an adviser without rights sees *geen
-//! toegang*; a deleted account's open session is signed out. In Dutch and in English, on a
+//! toegang*, asks for access there and gets it from the administrator; a deleted account's open session is signed out. In Dutch and in English, on a
 //! desktop and on a 360 px phone screen, with a screenshot of every screen.
 
 use poort_e2e::browser::Browser;
@@ -467,6 +467,81 @@ async fn the_whole_journey(setting: Setting) {
         .wait_text("no-access", if en { "No access" } else { "Geen toegang" })
         .await;
     zonder.screenshot("no-access").await;
+
+    // From that page he asks for access; Anna is told by e-mail, sees the request behind a
+    // badge, grants less than was asked, and he has the portfolio at his next visit.
+    zonder.by_id("access-form").await;
+    zonder.click("ask-AG-1-view_policies").await;
+    zonder.click("ask-AG-1-report_claims").await;
+    zonder
+        .fill("access-note", "Ik neem de klanten van Bert over.")
+        .await;
+    zonder.screenshot("request-access").await;
+    let anna_seen = count_to(&base, "anna@jansen.example").await;
+    zonder.click("access-submit").await;
+    zonder.by_id("access-request-open").await;
+    zonder.by_id("access-withdraw").await;
+    zonder.screenshot("request-access-open").await;
+    let mail = next_message(&base, "anna@jansen.example", anna_seen).await;
+    assert!(mail.contains("Zonder Rechten"), "{mail}");
+    assert!(mail.contains("Ik neem de klanten van Bert over."), "{mail}");
+    admin.open(format!("{base}/beheer")).await;
+    admin.wait_text("badge-requests", "1").await;
+    admin.click("tab-requests").await;
+    admin
+        .wait_text("access-request-list", "zonder@jansen.example")
+        .await;
+    admin
+        .wait_text(
+            "access-request-zonder-jansen-example",
+            "Ik neem de klanten van Bert over.",
+        )
+        .await;
+    admin.screenshot("admin-access-requests").await;
+    admin
+        .click("grant-zonder-jansen-example-AG-1-report_claims")
+        .await;
+    let zonder_seen = count_to(&base, "zonder@jansen.example").await;
+    admin.click("grant-zonder-jansen-example").await;
+    admin.by_id("access-requests-none").await;
+    admin
+        .wait_text(
+            "access-closed-list",
+            if en { "granted" } else { "toegekend" },
+        )
+        .await;
+    eventually(15, "the badge to go", || async {
+        admin
+            .driver
+            .find(thirtyfour::By::Id("badge-requests"))
+            .await
+            .is_err()
+            .then_some(())
+    })
+    .await;
+    admin.screenshot("admin-access-granted").await;
+    let mail = next_message(&base, "zonder@jansen.example", zonder_seen).await;
+    assert!(mail.contains("Polissen inzien"), "{mail}");
+    zonder.open(format!("{base}/start")).await;
+    zonder.by_id("active-portfolio").await;
+    zonder
+        .wait_text(
+            "my-rights",
+            if en {
+                "View policies"
+            } else {
+                "Polissen inzien"
+            },
+        )
+        .await;
+    let rights = zonder.text("my-rights").await;
+    assert!(
+        !rights.contains(if en { "Report claims" } else { "Schade melden" }),
+        "{rights}"
+    );
+    zonder.click("ask-more").await;
+    zonder.by_id("access-request-last").await;
+    zonder.screenshot("access-granted").await;
 
     // Mijn account: remove the mobile number (after the warning), link a new authenticator app.
     zonder.click("nav-my-account").await;

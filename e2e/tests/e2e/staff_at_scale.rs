@@ -1,8 +1,9 @@
 //! The staff screens at an insurer's numbers: `poort --dev seed-scale` makes 300 offices and
 //! 10,000 accounts (the largest office 1,000; some invited, blocked or deactivated), then the
 //! relations team walks the overview's numbers into their filtered lists and pages through
-//! them, and the largest office's administrator pages and filters their accounts; every list's
-//! state is in the address (Back returns to the page before). In Dutch and in English, at 1280
+//! them, moves an adviser to another office, and the largest office's administrator pages and
+//! filters their accounts, and asks for a person of another office to be moved in (the
+//! relations team does); every list's state is in the address (Back returns to the page before). In Dutch and in English, at 1280
 //! and 360 px, with a screenshot (and its accessibility check) of each screen.
 
 use poort_e2e::browser::Browser;
@@ -49,6 +50,30 @@ async fn choose(b: &Browser, id: &str, value: &str) {
         )
         .await
         .unwrap();
+}
+
+/// The address of an active account without the administrator role in the relations team's
+/// account table, once the table shows office `office`'s.
+async fn active_adviser_of(b: &Browser, base: &str, office: usize) -> String {
+    b.open(format!(
+        "{base}/relatiebeheer?tab=accounts&q=kantoor{office}.scale.example&status=active"
+    ))
+    .await;
+    eventually(15, "an active adviser in the table", || async {
+        let found = b
+            .driver
+            .execute(
+                "const row = [...document.querySelectorAll('#search-results tr')]\
+                   .find(r => r.dataset.status === 'active' && !r.querySelector('.badge')\
+                     && r.children[1].textContent.includes('@kantoor' + arguments[0] + '.scale'));\
+                 return row ? row.children[1].textContent : null;",
+                vec![serde_json::json!(office)],
+            )
+            .await
+            .ok()?;
+        found.json().as_str().map(str::to_string)
+    })
+    .await
 }
 
 /// The statuses of the rows a table body shows.
@@ -184,6 +209,19 @@ async fn staff_screens_at_scale(lang: &'static str) {
         ops.wait_text("account-count", "1–50").await;
         ops.screenshot("largest-office").await;
 
+        // An adviser changes office: moved by the relations team to the office with a KvK
+        // number (office 1's), from the account's detail.
+        let mover = active_adviser_of(&ops, &base, 9 + usize::from(width == 360)).await;
+        ops.click(&format!("result-{}", mover.replace(['@', '.'], "-")))
+            .await;
+        ops.wait_text("detail-email", &mover).await;
+        ops.fill("move-kvk", "60000001").await;
+        ops.click("move-submit").await;
+        ops.by_id("account-moved").await;
+        ops.screenshot("account-moved").await;
+        // Another, whose address office 0's administrator will try to invite.
+        let wanderer = active_adviser_of(&ops, &base, 7 + usize::from(width == 360)).await;
+
         // Invitations across offices, and the undelivered messages.
         ops.open(format!("{base}/relatiebeheer?tab=invitations&state=open"))
             .await;
@@ -192,7 +230,6 @@ async fn staff_screens_at_scale(lang: &'static str) {
         ops.click("tab-undelivered").await;
         ops.by_id("undelivered-table").await;
         ops.screenshot("undelivered").await;
-        ops.quit().await;
 
         // The largest office's administrator: 1,000 accounts, a page at a time, by status.
         let mut admin = Browser::start(&format!("{label}-admin"), width, height).await;
@@ -217,6 +254,29 @@ async fn staff_screens_at_scale(lang: &'static str) {
         admin.wait_text("office-account-count", "101–150").await;
         admin.click("office-account-pager-previous").await;
         admin.wait_text("office-account-count", "51–100").await;
+
+        // The address is another office's: the administrator asks the relations team to move
+        // that person here (without learning the office), and they do.
+        admin.open(format!("{base}/beheer?tab=invite")).await;
+        admin.fill("invite-name", "Willem Wanderer").await;
+        admin.fill("invite-email", &wanderer).await;
+        admin.click("invite-submit").await;
+        admin.wait_css("[data-code=email_taken]").await;
+        admin.click("ask-move").await;
+        admin.by_id("move-requested").await;
+        admin.screenshot("ask-move").await;
+        ops.open(format!("{base}/relatiebeheer?tab=moves")).await;
+        ops.wait_text("move-request-list", &wanderer).await;
+        ops.screenshot("move-requests").await;
+        ops.click(&format!("move-{}", wanderer.replace(['@', '.'], "-")))
+            .await;
+        ops.by_id("move-requests-none").await;
+        ops.quit().await;
+        admin
+            .open(format!("{base}/beheer?tab=accounts&q={wanderer}"))
+            .await;
+        admin.wait_text("accounts-table", &wanderer).await;
+        admin.screenshot("moved-in").await;
         admin.quit().await;
     }
     drop(poort);

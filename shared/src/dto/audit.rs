@@ -55,11 +55,16 @@ crate::wire_enum! {
     /// `AuditEventResponse.action` carries and the audit filters take; the words for each are
     /// in [`crate::words::action_text`], an exhaustive match.
     pub enum AuditAction {
+        AccessRequestCreated = "access_request.created",
+        AccessRequestDeclined = "access_request.declined",
+        AccessRequestGranted = "access_request.granted",
+        AccessRequestWithdrawn = "access_request.withdrawn",
         AccountAdminAppointed = "account.admin_appointed",
         AccountAdminRemoved = "account.admin_removed",
         AccountBlocked = "account.blocked",
         AccountDeactivated = "account.deactivated",
         AccountDeleted = "account.deleted",
+        AccountMoved = "account.moved",
         AccountReactivated = "account.reactivated",
         AccountRecoveryClosed = "account.recovery_closed",
         AccountRightsChanged = "account.rights_changed",
@@ -87,6 +92,8 @@ crate::wire_enum! {
         MobileChangeCodeSent = "mobile.change_code_sent",
         MobileChanged = "mobile.changed",
         MobileRemoved = "mobile.removed",
+        MoveRequestCreated = "move_request.created",
+        MoveRequestDeclined = "move_request.declined",
         OfficeCreated = "office.created",
         OfficeUpdated = "office.updated",
         PasskeyAdded = "passkey.added",

@@ -97,6 +97,28 @@ pub fn name() -> RefOr<Schema> {
     ))
 }
 
+pub fn note() -> RefOr<Schema> {
+    nullable(done(text(
+        "A note: at most 500 characters, no control characters other than tab and line \
+         breaks; surrounding white space is dropped, and an empty note is none.",
+        Some(pattern::NOTE),
+        None,
+        Some(pattern::NOTE_MAX),
+        "Ik neem de schadebehandeling van een collega over.",
+    )))
+}
+
+pub fn reason() -> RefOr<Schema> {
+    done(text(
+        "A reason: 1 to 500 characters with at least one that is not white space, no control \
+         characters other than tab and line breaks.",
+        Some(pattern::REASON),
+        Some(1),
+        Some(pattern::NOTE_MAX),
+        "Deze portefeuille wordt door een collega behandeld.",
+    ))
+}
+
 /// The same text, or `null` (an update that leaves it as it is).
 fn nullable(schema: RefOr<Schema>) -> RefOr<Schema> {
     match schema {

@@ -1,6 +1,7 @@
 //! Request and response bodies of the API. Names follow `XxxRequest` / `XxxResponse`; request
 //! bodies refuse unknown fields, and those carrying a password or code never print it.
 
+mod access;
 mod accounts;
 mod audit;
 mod clients;
@@ -13,6 +14,7 @@ mod passkeys;
 mod service;
 mod signin;
 
+pub use access::*;
 pub use accounts::*;
 pub use audit::*;
 pub use clients::*;

@@ -623,7 +623,98 @@ pub async fn office_portfolios() -> ApiResult<PortfolioListResponse> {
     get("/api/office/portfolios").await
 }
 
+// --- access requests
+pub async fn my_access_requests() -> ApiResult<MyAccessRequestsResponse> {
+    get("/api/me/access-requests").await
+}
+pub async fn request_access(request: CreateAccessRequest) -> ApiResult<AccessRequestResponse> {
+    post("/api/me/access-requests", &request).await
+}
+pub async fn withdraw_access_request(id: Uuid) -> ApiResult<AccessRequestResponse> {
+    post(&format!("/api/me/access-requests/{id}/withdraw"), &empty()).await
+}
+pub async fn office_access_requests(
+    filter: AccessRequestFilter,
+    offset: i64,
+) -> ApiResult<AccessRequestListResponse> {
+    get(&format!(
+        "/api/office/access-requests?status={filter}&offset={offset}&limit=200"
+    ))
+    .await
+}
+pub async fn office_grant_access(
+    id: Uuid,
+    rights: Vec<RightsGrant>,
+) -> ApiResult<AccessRequestResponse> {
+    post(
+        &format!("/api/office/access-requests/{id}/grant"),
+        &GrantAccessRequest { rights },
+    )
+    .await
+}
+pub async fn office_decline_access(id: Uuid, reason: String) -> ApiResult<AccessRequestResponse> {
+    post(
+        &format!("/api/office/access-requests/{id}/decline"),
+        &DeclineRequest { reason },
+    )
+    .await
+}
+pub async fn office_request_move(email: String) -> ApiResult<AcceptedResponse> {
+    post(
+        "/api/office/move-requests",
+        &CreateMoveRequest { email, note: None },
+    )
+    .await
+}
+
 // --- relations team
+pub async fn operator_move_account(id: Uuid, office_id: Uuid) -> ApiResult<AccountDetailResponse> {
+    post(
+        &format!("/api/operator/accounts/{id}/move"),
+        &MoveAccountRequest { office_id },
+    )
+    .await
+}
+/// Moves an account to the office with this KvK number (found through the office search).
+pub async fn operator_move_account_to_kvk(
+    id: Uuid,
+    kvk: String,
+) -> ApiResult<AccountDetailResponse> {
+    let wanted = poort_shared::validate::KvkNumber::parse(&kvk).map_err(|code| ApiError::Api {
+        status: 400,
+        code,
+        message: code.describe().to_string(),
+        details: None,
+    })?;
+    let found = operator_offices(
+        wanted.as_str().to_string(),
+        OfficeSort::Name,
+        SortOrder::Asc,
+        0,
+    )
+    .await?;
+    let office = found
+        .offices
+        .into_iter()
+        .find(|o| o.kvk_number == wanted.as_str())
+        .ok_or(ApiError::Api {
+            status: 404,
+            code: ErrorCode::NotFound,
+            message: ErrorCode::NotFound.describe().to_string(),
+            details: None,
+        })?;
+    operator_move_account(id, office.id).await
+}
+pub async fn operator_move_requests() -> ApiResult<MoveRequestListResponse> {
+    get("/api/operator/move-requests?limit=200").await
+}
+pub async fn operator_decline_move(id: Uuid, reason: String) -> ApiResult<MoveRequestResponse> {
+    post(
+        &format!("/api/operator/move-requests/{id}/decline"),
+        &DeclineRequest { reason },
+    )
+    .await
+}
 /// One page of the office list, as the relations team's table asks it.
 pub async fn operator_offices(
     query: String,

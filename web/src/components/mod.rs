@@ -510,14 +510,23 @@ pub fn QueryTabs(
     path: &'static str,
     tabs: &'static [(&'static str, &'static str, &'static str)],
     current: Memo<String>,
+    /// A number shown beside one tab (e.g. open requests), when it is more than zero.
+    #[prop(optional)]
+    badge: Option<(&'static str, Signal<u32>)>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <div class="tabs" role="tablist">
-            {tabs.iter().map(|&(id, nl, en)| view! {
-                <a href=format!("{path}?tab={id}") role="tab" id=format!("tab-{id}") aria-selected=move || (current.get() == id).to_string()>
-                    {i18n.t(nl, en)}
-                </a>
+            {tabs.iter().map(|&(id, nl, en)| {
+                let count = badge.filter(|(tab, _)| *tab == id).map(|(_, n)| n);
+                view! {
+                    <a href=format!("{path}?tab={id}") role="tab" id=format!("tab-{id}") aria-selected=move || (current.get() == id).to_string()>
+                        {i18n.t(nl, en)}
+                        {count.map(|n| move || (n.get() > 0).then(|| view! {
+                            " "<span class="badge count" id=format!("badge-{id}")>{n.get()}</span>
+                        }))}
+                    </a>
+                }
             }).collect_view()}
         </div>
     }

@@ -338,6 +338,26 @@ fn error_text(code: ErrorCode) -> [&'static str; 2] {
             "Dit is uw laatste tweede factor. Voeg eerst een andere toe.",
             "This is your last second factor. Add another one first.",
         ],
+        ErrorCode::AccessRequestOpen => [
+            "U heeft al een verzoek om toegang openstaan. Wacht op het antwoord, of trek het eerst in.",
+            "You already have an open access request. Wait for the answer, or withdraw it first.",
+        ],
+        ErrorCode::RequestClosed => [
+            "Dit verzoek staat niet meer open: het is al beantwoord, ingetrokken of verlopen.",
+            "This request is no longer open: it was answered, withdrawn or has expired.",
+        ],
+        ErrorCode::NothingRequested => [
+            "Kies ten minste één recht op een portefeuille dat u nog niet heeft.",
+            "Choose at least one right on a portfolio that you do not have yet.",
+        ],
+        ErrorCode::SameOffice => [
+            "Deze persoon hoort al bij dit kantoor.",
+            "This person belongs to this office already.",
+        ],
+        ErrorCode::InvalidNote => [
+            "Een toelichting of reden heeft hoogstens 500 tekens; een reden mag niet leeg zijn.",
+            "A note or reason has at most 500 characters; a reason cannot be empty.",
+        ],
         ErrorCode::Internal => [
             "Er ging aan onze kant iets mis. Probeer het later opnieuw; blijft het misgaan, neem dan contact op met Team Relatiebeheer.",
             "Something went wrong on our side. Please try again later; if it keeps happening, contact Team Relatiebeheer.",

@@ -1,8 +1,10 @@
 //! One module per screen.
 
+mod access_requests;
 pub mod api_clients;
 mod eherkenning;
 mod invitation;
+mod moves;
 mod my_account;
 mod not_found;
 pub mod office_admin;

@@ -1,16 +1,17 @@
-//! The office user administrator's screen, in three parts kept in the address (`?tab=`): the
+//! The office user administrator's screen, in four parts kept in the address (`?tab=`): the
 //! office's accounts (status, last sign-in, factors, rights; search; editing rights,
 //! deactivating and reactivating, the administrator role), inviting a colleague with a rights
-//! matrix (portfolios × rights), and the invitations, each with its history folded away, and
-//! re-send / withdraw. The screen makes its writes ([`AdminWrites`]) and the lists reload
+//! matrix (portfolios × rights), the invitations, each with its history folded away, and
+//! re-send / withdraw, and the advisers' access requests (their number open on the tab). The screen makes its writes ([`AdminWrites`]) and the lists reload
 //! after each of them.
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
+use poort_shared::ErrorCode;
 use poort_shared::dto::{
-    AccountResponse, AccountStatus, FactorFilter, Factors, InvitationEventKind, InvitationResponse,
-    InvitationStatus, InviteRequest, PortfolioResponse, PortfolioRightsResponse, RightResponse,
-    RightsGrant, Role,
+    AccessRequestFilter, AccountResponse, AccountStatus, FactorFilter, Factors,
+    InvitationEventKind, InvitationResponse, InvitationStatus, InviteRequest, PortfolioResponse,
+    PortfolioRightsResponse, RightResponse, RightsGrant, Role,
 };
 use uuid::Uuid;
 
@@ -20,7 +21,9 @@ use crate::components::{
     Write, WriteExt, concerns, query_tab, write,
 };
 use crate::i18n::{I18n, Lang, use_i18n};
+use crate::pages::access_requests::{OfficeAccessRequests, answer_write};
 use crate::pages::api_clients::{AreaTab, AreaTabs};
+use crate::pages::moves::AskMove;
 
 #[component]
 pub fn OfficeAdmin() -> impl IntoView {
@@ -104,11 +107,24 @@ fn OfficeAdminPage() -> impl IntoView {
     });
     let writes = AdminWrites::new();
     let tab = query_tab("accounts");
+    // The open access requests: the tab's list and its badge (reloaded after each answer).
+    let answer = answer_write();
+    let answered = answer.write.saved();
+    let open_requests = LocalResource::new(move || {
+        answered.track();
+        api::office_access_requests(AccessRequestFilter::Open, 0)
+    });
+    let open_count = Signal::derive(move || {
+        open_requests
+            .get()
+            .and_then(|r| r.ok().map(|l| l.open))
+            .unwrap_or(0)
+    });
     view! {
         <section class="page wide" id="page-office-admin">
             <h1>{i18n.t("Gebruikersbeheer", "User management")}</h1>
             <AreaTabs area=ClientArea::Office current=AreaTab::People />
-            <QueryTabs path="/beheer" tabs=&[("accounts", "Accounts", "Accounts"), ("invite", "Uitnodigen", "Invite"), ("invitations", "Uitnodigingen", "Invitations")] current=tab />
+            <QueryTabs path="/beheer" tabs=&[("accounts", "Accounts", "Accounts"), ("invite", "Uitnodigen", "Invite"), ("invitations", "Uitnodigingen", "Invitations"), ("requests", "Toegangsverzoeken", "Access requests")] current=tab badge=("requests", open_count) />
             <Transition fallback=move || view! { <p class="loading">{i18n.t("Bezig met laden…", "Loading…")}</p> }>
                 {move || Suspend::new(async move {
                     match catalogue.await {
@@ -119,6 +135,7 @@ fn OfficeAdminPage() -> impl IntoView {
                                 {move || match tab.get().as_str() {
                                     "invite" => view! { <InviteForm catalogue invite=writes.invite /> }.into_any(),
                                     "invitations" => view! { <Invitations writes /> }.into_any(),
+                                    "requests" => view! { <OfficeAccessRequests catalogue open=open_requests answer /> }.into_any(),
                                     _ => view! { <Accounts catalogue writes /> }.into_any(),
                                 }}
                             }
@@ -170,7 +187,9 @@ pub fn right_label(i18n: I18n, catalogue: &[RightResponse], code: &str) -> Strin
 pub fn RightsMatrix(
     catalogue: StoredValue<Catalogue>,
     selected: RwSignal<Vec<(Uuid, String)>>,
-    prefix: &'static str,
+    /// Begins each checkbox's id (`{prefix}-{agency number}-{right}`).
+    #[prop(into)]
+    prefix: String,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let (portfolios, rights) = catalogue.with_value(|c| (c.portfolios.clone(), c.rights.clone()));
@@ -284,6 +303,12 @@ fn InviteForm(
             {move || sent.get().map(|to| view! {
                 <p class="notice ok" id="invitation-sent">{i18n.t("Uitnodiging verstuurd naar ", "Invitation sent to ")}{to.clone()}</p>
             })}
+            {move || match error.get() {
+                Some(ApiError::Api { code: ErrorCode::EmailTaken, .. }) => {
+                    Some(view! { <AskMove email=email.get_untracked() /> })
+                }
+                _ => None,
+            }}
             <form id="invite-form" on:submit=on_submit>
                 <Field id="invite-name" label=i18n.s("Naam", "Name") value=name hint=i18n.s("Zoals hij rechtsboven moet staan; later niet te wijzigen.", "As it should appear top right; it cannot be changed later.") error codes=concerns::NAME />
                 <Field id="invite-email" kind="email" label=i18n.s("E-mailadres", "E-mail address") value=email error codes=concerns::EMAIL />

@@ -5,9 +5,9 @@
 //! administrator, its invitations, accounts and audit trail) and one to make an office
 //! (`/relatiebeheer/kantoren/nieuw`); accounts across offices as a table with filters (status,
 //! sign-in method, without rights) and pages, an account's detail (re-send or withdraw
-//! invitations, delete after confirmation, reset the sign-in set-up); the open or expired
-//! invitations of every office; the undelivered messages; the audit trail by action and
-//! period. A list reloads after the writes on what it shows; the writes of an office's or an
+//! invitations, delete after confirmation, reset the sign-in set-up, move to another office);
+//! the open or expired invitations of every office; the undelivered messages; offices' move
+//! requests; the audit trail by action and period. A list reloads after the writes on what it shows; the writes of an office's or an
 //! account's detail are made by the page or list above it, whose counts or entries they
 //! change.
 
@@ -26,6 +26,7 @@ use crate::components::{
 };
 use crate::i18n::use_i18n;
 use crate::pages::api_clients::{AreaTab, AreaTabs};
+use crate::pages::moves::{MoveAccount, MoveRequests, move_write};
 use crate::pages::office_admin::{
     AccountFilterForm, InvitationItem, PageCount, factors_text, invitation_write, rights_text,
     status_label,
@@ -64,6 +65,7 @@ fn OperatorPage() -> impl IntoView {
                 ("accounts", "Accounts", "Accounts"),
                 ("invitations", "Uitnodigingen", "Invitations"),
                 ("undelivered", "Niet bezorgd", "Undelivered"),
+                ("moves", "Verhuisverzoeken", "Move requests"),
                 ("audit", "Audittrail", "Audit trail"),
             ] current=tab />
             {move || match tab.get().as_str() {
@@ -71,6 +73,7 @@ fn OperatorPage() -> impl IntoView {
                 "accounts" => view! { <AccountSearch /> }.into_any(),
                 "invitations" => view! { <OpenInvitations /> }.into_any(),
                 "undelivered" => view! { <DeadLetters /> }.into_any(),
+                "moves" => view! { <MoveRequests /> }.into_any(),
                 "audit" => view! { <AuditTrail /> }.into_any(),
                 _ => view! { <Overview /> }.into_any(),
             }}
@@ -774,8 +777,11 @@ fn AccountDetail(
         .write
         .saved_when(|done| *done == Measure::ResetSignIn);
     let invitation_changed = resend_or_withdraw.write.saved();
+    let moving = move_write();
+    let moved = moving.saved();
     let detail = LocalResource::new(move || {
         reset.track();
+        moved.track();
         invitation_changed.track();
         api::operator_account(id)
     });
@@ -856,6 +862,7 @@ fn AccountDetail(
                     </span>
                 </Show>
             </div>
+            <MoveAccount id moving />
             </Show>
             <button type="button" class="link" id="close-account" on:click=move |_| selected.set(None)>{i18n.t("Sluiten", "Close")}</button>
         </div>

@@ -1,5 +1,6 @@
 //! After sign-in: the portfolio the adviser works in (with a switcher when there are several),
-//! or *geen toegang* naming the office's user administrators when there are none.
+//! or *geen toegang* naming the office's user administrators when there are none; on both, an
+//! adviser can ask for (more) rights ([`RequestAccess`]).
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -10,6 +11,7 @@ use uuid::Uuid;
 use crate::api::{self, ApiError};
 use crate::components::{ErrorNotice, MaybeError, RequireSignIn, WriteExt, write};
 use crate::i18n::use_i18n;
+use crate::pages::access_requests::RequestAccess;
 use crate::pages::office_admin::right_label;
 use crate::session::use_session;
 
@@ -47,7 +49,7 @@ fn StartPage() -> impl IntoView {
                                 .and_then(|d| d.get("administrators").cloned())
                                 .and_then(|a| serde_json::from_value(a).ok())
                                 .unwrap_or_default();
-                            view! { <NoAccess admins /> }.into_any()
+                            view! { <NoAccess admins /><RequestAccess /> }.into_any()
                         }
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     }
@@ -97,6 +99,10 @@ fn Portfolios(context: PortfolioContextResponse, catalogue: Vec<RightResponse>) 
         })
     };
     let several = portfolios.with_value(|p| p.len() > 1);
+    let asking = RwSignal::new(false);
+    let session = use_session();
+    // The relations team has no office to ask.
+    let in_office = move || session.me.get().is_some_and(|m| m.role != Role::Operator);
     view! {
         <MaybeError error />
         {move || current().map(|p| view! {
@@ -133,5 +139,15 @@ fn Portfolios(context: PortfolioContextResponse, catalogue: Vec<RightResponse>) 
                 view! { <li><strong>{p.agency_number.clone()}</strong>{labels}</li> }
             }).collect_view())}
         </ul>
+        <Show when=in_office>
+            <Show
+                when=move || asking.get()
+                fallback=move || view! {
+                    <p><button type="button" class="link" id="ask-more" on:click=move |_| asking.set(true)>{i18n.t("Meer rechten aanvragen", "Ask for more rights")}</button></p>
+                }
+            >
+                <RequestAccess />
+            </Show>
+        </Show>
     }
 }
