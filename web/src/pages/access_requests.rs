@@ -244,6 +244,9 @@ pub fn OfficeAccessRequests(
                 {move || Suspend::new(async move {
                     match closed.await {
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        Ok(list) if list.requests.is_empty() => view! {
+                            <p id="access-closed-none">{i18n.t("Nog geen.", "None yet.")}</p>
+                        }.into_any(),
                         Ok(list) => {
                             let rights = StoredValue::new(catalogue.with_value(|c| c.rights.clone()));
                             view! {
