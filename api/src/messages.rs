@@ -445,3 +445,59 @@ pub fn move_declined(
         ),
     )
 }
+
+/// To an office's administrators: the access review is due in `days` days.
+pub fn review_reminder(
+    settings: &Settings,
+    to: &str,
+    name: &str,
+    pending: usize,
+    days: i64,
+    link: &str,
+) -> NewMessage {
+    let insurer = &settings.branding.insurer_name;
+    email(
+        to,
+        format!("Herbeoordeling van rechten over {days} dagen / Access review due in {days} days"),
+        format!(
+            "Beste {name},\n\nOver {days} dagen moet de periodieke herbeoordeling van de rechten van uw kantoor op het \
+             extranet van {insurer} klaar zijn. Nog te bevestigen: {pending} (account, portefeuille). Bevestig, wijzig of \
+             deactiveer onder Gebruikersbeheer → Herbeoordeling:\n\n{link}\n\n---\n\nDear {name},\n\nIn {days} days the \
+             periodic review of your office's rights on the {insurer} extranet is due. Still to confirm: {pending} \
+             (account, portfolio). Confirm, change or deactivate under User management → Access review:\n\n{link}\n"
+        ),
+    )
+}
+
+/// To a person deactivated because the review did not confirm their rights in time.
+pub fn review_deactivated(settings: &Settings, to: &str, name: &str) -> NewMessage {
+    let insurer = &settings.branding.insurer_name;
+    email(
+        to,
+        format!("Uw account is gedeactiveerd / Your account has been deactivated ({insurer})"),
+        format!(
+            "Beste {name},\n\nDe gebruikersbeheerder van uw kantoor heeft uw rechten op het extranet van {insurer} niet \
+             op tijd opnieuw bevestigd. Daarom is uw account gedeactiveerd. Neem contact op met de gebruikersbeheerder \
+             van uw kantoor; die kan het weer activeren.\n\n---\n\nDear {name},\n\nYour office's user administrator did \
+             not confirm your rights on the {insurer} extranet in time, so your account has been deactivated. Please \
+             contact your office's user administrator, who can reactivate it.\n"
+        ),
+    )
+}
+
+/// To an office's administrators: accounts were deactivated after the overdue review.
+pub fn review_enforced(settings: &Settings, to: &str, name: &str, people: &[String]) -> NewMessage {
+    let insurer = &settings.branding.insurer_name;
+    let list = people.join(", ");
+    email(
+        to,
+        format!(
+            "Accounts gedeactiveerd na herbeoordeling / Accounts deactivated after the review ({insurer})"
+        ),
+        format!(
+            "Beste {name},\n\nDe herbeoordeling van de rechten van uw kantoor was te laat. Deze accounts zijn daarom \
+             gedeactiveerd: {list}.\n\n---\n\nDear {name},\n\nYour office's access review was overdue. These accounts \
+             have therefore been deactivated: {list}.\n"
+        ),
+    )
+}

@@ -26,6 +26,7 @@ pub struct Application {
     stopping: Arc<std::sync::atomic::AtomicBool>,
     grace: std::time::Duration,
     sweeper: JoinHandle<()>,
+    reviews: JoinHandle<()>,
     state: web::Data<AppState>,
 }
 
@@ -77,6 +78,11 @@ impl Application {
             }
             .run(),
         );
+        // Access reviews' reminders and deadlines, on the clean-up's timer.
+        let reviews = tokio::spawn(crate::services::reviews::run(
+            state.clone(),
+            std::time::Duration::from_secs(settings.retention.sweep_interval_minutes.max(1) * 60),
+        ));
 
         if !settings.server.static_dir.join("index.html").is_file() {
             tracing::warn!(
@@ -142,6 +148,7 @@ impl Application {
             stopping,
             grace: std::time::Duration::from_secs(settings.server.shutdown_grace_seconds),
             sweeper,
+            reviews,
             state,
         })
     }
@@ -162,6 +169,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.sweeper.abort();
+        self.reviews.abort();
         self.stopping
             .store(true, std::sync::atomic::Ordering::SeqCst);
         self.state.outbox_wake.notify_one();

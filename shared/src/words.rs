@@ -81,6 +81,18 @@ pub fn action_text(action: AuditAction) -> [&'static str; 2] {
             "Move to this office requested",
         ],
         MoveRequestDeclined => ["Verhuisverzoek afgewezen", "Move request declined"],
+        AccessReviewCompleted => [
+            "Herbeoordeling van rechten afgerond",
+            "Access review completed",
+        ],
+        AccessReviewConfirmed => [
+            "Rechten bevestigd bij herbeoordeling",
+            "Rights confirmed in access review",
+        ],
+        AccessReviewReminderSent => [
+            "Herinnering herbeoordeling verstuurd",
+            "Access review reminder sent",
+        ],
         AccessRequestCreated => ["Toegang aangevraagd", "Access requested"],
         AccessRequestDeclined => ["Verzoek om toegang afgewezen", "Access request declined"],
         AccessRequestGranted => ["Verzoek om toegang toegekend", "Access request granted"],

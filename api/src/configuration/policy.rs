@@ -79,6 +79,12 @@ pub struct PolicySettings {
     /// may make per day (withdrawn ones count too).
     pub access_request_days: i64,
     pub access_requests_per_day: i64,
+    /// Periodic access reviews: how often an office's administrators confirm every account's
+    /// rights; whether accounts still unconfirmed `access_review_grace_days` after the due date
+    /// are deactivated (off by default).
+    pub access_review_days: i64,
+    pub access_review_deactivate: bool,
+    pub access_review_grace_days: i64,
 }
 
 impl Default for PolicySettings {
@@ -122,6 +128,9 @@ impl Default for PolicySettings {
             passkey_challenges_per_minute_per_client: 60,
             access_request_days: 14,
             access_requests_per_day: 5,
+            access_review_days: 180,
+            access_review_deactivate: false,
+            access_review_grace_days: 30,
         }
     }
 }

@@ -157,7 +157,10 @@ pub fn may_move(account: &Account, to: Uuid) -> Result<(), ErrorCode> {
     if account.role == Role::Operator || account.office_id.is_none() {
         return Err(ErrorCode::NotFound);
     }
-    if account.status == AccountStatus::Invited {
+    let unfinished = account.status == AccountStatus::Invited
+        || account.deactivated_from == Some(AccountStatus::Invited)
+        || account.password_hash.is_none() && account.ehk_pseudonym.is_none();
+    if unfinished {
         return Err(ErrorCode::AccountNotActive);
     }
     if account.office_id == Some(to) {
@@ -269,9 +272,19 @@ pub(crate) mod tests {
         assert_eq!(may_move(&invited, new), Err(ErrorCode::AccountNotActive));
         let deactivated = Account {
             office_id: Some(old),
+            password_hash: Some("hash".into()),
+            deactivated_from: Some(AccountStatus::Active),
             ..account(Role::Adviser, AccountStatus::Deactivated)
         };
         assert_eq!(may_move(&deactivated, new), Ok(()));
+        let never_set_up = Account {
+            deactivated_from: Some(AccountStatus::Invited),
+            ..deactivated.clone()
+        };
+        assert_eq!(
+            may_move(&never_set_up, new),
+            Err(ErrorCode::AccountNotActive)
+        );
         assert_eq!(
             may_move(&account(Role::Operator, AccountStatus::Active), new),
             Err(ErrorCode::NotFound)

@@ -17,6 +17,7 @@
 //! | [`listing`] | lists: page sizes and how far each list may be paged; what a period holds |
 //! | [`eherkenning`] | eHerkenning: the identity a broker reports (company, person, level), a link's key, who may link or sign in with it |
 //! | [`passkey`] | passkeys: challenges (single-use, bound, 5 minutes), names, how many, the last second factor, who signs in with one |
+//! | [`access_review`] | periodic access reviews: periods, due dates, reminders, what is settled, deactivation after the grace period |
 //! | [`access_request`] | access requests: what an adviser may ask, one open at a time, expiry, granting adds and revokes nothing |
 //! | [`move_request`] | an office asks the relations team to move a person in from another office; declining |
 //! | [`api_client`] | integrators' clients: scopes an owner may give, status, token scopes, client assertions, keys, portfolios, idempotent retries |
@@ -25,6 +26,7 @@
 //! (`Email`, `MobileNumber`, `KvkNumber`, `AgencyNumber`), never text to parse again.
 
 pub mod access_request;
+pub mod access_review;
 pub mod account;
 pub mod api_client;
 pub mod code;

@@ -24,6 +24,17 @@ pub struct MoveRequest {
 }
 
 impl MoveRequest {
+    /// The account was moved into the office that asked.
+    pub fn moved(&mut self, by: Option<Uuid>, now: DateTime<Utc>) -> Result<(), ErrorCode> {
+        if self.status != MoveRequestStatus::Open {
+            return Err(ErrorCode::RequestClosed);
+        }
+        self.status = MoveRequestStatus::Moved;
+        self.decided_at = Some(now);
+        self.decided_by = by;
+        Ok(())
+    }
+
     /// Declined by the relations team (`by`; none for an API client), saying why.
     pub fn decline(
         &mut self,

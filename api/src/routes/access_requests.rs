@@ -117,6 +117,7 @@ pub async fn office_access_requests(
             query.status.unwrap_or(AccessRequestFilter::Open),
             query.offset,
             query.limit,
+            caller.portfolio_limit(),
         )
         .await?,
     ))
@@ -180,6 +181,14 @@ pub async fn decline_access_request(
     body: web::Json<DeclineRequest>,
 ) -> Result<web::Json<AccessRequestResponse>, ApiError> {
     Ok(web::Json(
-        access_requests::decline(&state, &caller.actor(), caller.office, *id, &body.reason).await?,
+        access_requests::decline(
+            &state,
+            &caller.actor(),
+            caller.office,
+            *id,
+            &body.reason,
+            caller.portfolio_limit(),
+        )
+        .await?,
     ))
 }

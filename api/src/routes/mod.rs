@@ -17,6 +17,7 @@ pub mod operator;
 pub mod outbox;
 pub mod passkeys;
 pub mod public_config;
+pub mod reviews;
 pub mod signin;
 
 use actix_web::dev::Handler;
@@ -303,7 +304,12 @@ pub fn api(dev: bool) -> Registrar {
             "/api/office/access-requests/{id}/decline",
             access_requests::decline_access_request,
         )
-        .post("/api/office/move-requests", moves::request_move);
+        .post("/api/office/move-requests", moves::request_move)
+        .get("/api/office/access-review", reviews::office_access_review)
+        .post(
+            "/api/office/access-review/confirm",
+            reviews::confirm_access_review,
+        );
     // The relations team.
     r.get("/api/operator/offices", operator::list_offices)
         .post("/api/operator/offices", operator::create_office)
@@ -342,6 +348,11 @@ pub fn api(dev: bool) -> Registrar {
         )
         .post("/api/operator/accounts/{id}/move", moves::move_account)
         .get("/api/operator/move-requests", moves::move_requests)
+        .get("/api/operator/access-reviews", reviews::access_reviews_due)
+        .get(
+            "/api/operator/offices/{id}/access-review",
+            reviews::office_review_for_operator,
+        )
         .post(
             "/api/operator/move-requests/{id}/decline",
             moves::decline_move_request,

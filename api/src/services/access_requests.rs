@@ -282,6 +282,7 @@ pub async fn list(
     filter: AccessRequestFilter,
     offset: Option<i64>,
     limit: Option<i64>,
+    portfolios_limit: Option<&[Uuid]>,
 ) -> Result<AccessRequestListResponse, ApiError> {
     let page = listing::DEAD_LETTERS
         .page(offset, limit)
@@ -297,14 +298,25 @@ pub async fn list(
     tx.commit().await?;
     let next_offset = page.next_offset(found.len());
     found.truncate(page.limit as usize);
+    // An API client limited to some portfolios sees those only.
+    let portfolios: Vec<Portfolio> = portfolios
+        .into_iter()
+        .filter(|p| within(portfolios_limit, p.id))
+        .collect();
     Ok(AccessRequestListResponse {
         requests: found
             .into_iter()
             .map(|d| response(d, &portfolios, now))
+            .filter(|r| !r.requested.is_empty() || portfolios_limit.is_none())
             .collect(),
         open: u32::try_from(count).unwrap_or(u32::MAX),
         next_offset,
     })
+}
+
+/// Whether a portfolio is within an API client's `limit` (none: every portfolio).
+fn within(limit: Option<&[Uuid]>, portfolio: Uuid) -> bool {
+    limit.is_none_or(|l| l.contains(&portfolio))
 }
 
 /// The office's open request `id`, locked.
@@ -331,18 +343,31 @@ pub async fn grant(
 ) -> Result<AccessRequestResponse, ApiError> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
-    let mut request = open_in_office(tx.as_mut(), office, id).await?;
+    // The account first, then the request: the order a move takes them in.
+    let asker = tx
+        .get_access_request(id)
+        .await?
+        .filter(|r| r.office_id == office)
+        .ok_or(ApiError::from(ErrorCode::NotFound))?
+        .account_id;
     let account = tx
-        .lock_account(request.account_id)
+        .lock_account(asker)
         .await?
         .filter(|a| a.office_id == Some(office))
         .ok_or(ApiError::from(ErrorCode::NotFound))?;
+    let mut request = open_in_office(tx.as_mut(), office, id).await?;
     let asked = validate_grants(tx.as_mut(), Some(office), rights).await?;
     let current = tx.rights_of_account(account.id).await?;
     let held = pairs(&current);
     let granted = what_is_new(&held, asked)?;
     request.grant(by.id, granted, now)?;
-    let wanted = with_granted(&held, &request.granted);
+    // Within a client's portfolio limit: the rights it cannot see stay as they are.
+    let held_within: Vec<Pair> = held
+        .iter()
+        .filter(|(p, _)| within(limit, *p))
+        .cloned()
+        .collect();
+    let wanted = with_granted(&held_within, &request.granted);
     apply_rights(tx.as_mut(), by, &account, &current, wanted, limit, now).await?;
     tx.record_access_answer(&request).await?;
     let portfolios = tx.portfolios_of(office).await?;
@@ -387,11 +412,16 @@ pub async fn decline(
     office: Uuid,
     id: Uuid,
     reason: &str,
+    limit: Option<&[Uuid]>,
 ) -> Result<AccessRequestResponse, ApiError> {
     let reason = parse_reason(reason)?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let mut request = open_in_office(tx.as_mut(), office, id).await?;
+    // A client limited to some portfolios declines only what lies within them.
+    if !request.requested.iter().all(|(p, _)| within(limit, *p)) {
+        return Err(ErrorCode::NotFound.into());
+    }
     request.decline(by.id, reason, now)?;
     tx.record_access_answer(&request).await?;
     let account = tx

@@ -147,6 +147,8 @@ pub async fn set_rights(
     let wanted = validate_grants(tx.as_mut(), account.office_id, grants).await?;
     let current = tx.rights_of_account(account.id).await?;
     apply_rights(tx.as_mut(), by, &account, &current, wanted, limit, now).await?;
+    // Setting rights is a review decision too.
+    super::reviews::settle_after_change(state, tx.as_mut(), by, account.office_id).await?;
     let response = describe_one(tx.as_mut(), &account).await?;
     tx.commit().await?;
     Ok(response)
@@ -256,6 +258,8 @@ pub async fn set_active(
             now,
         )
         .await?;
+        // A deactivated account leaves the access review.
+        super::reviews::settle_after_change(state, tx.as_mut(), by, account.office_id).await?;
     }
     let response = describe_one(tx.as_mut(), &account).await?;
     tx.commit().await?;

@@ -16,6 +16,7 @@
 //! | [`links`] | opening an invitation link; renewing an expired one |
 //! | [`access_requests`] | advisers ask their office's administrators for rights; granting, declining, withdrawing |
 //! | [`moves`] | an adviser who changes office: the relations team's move, offices asking for one |
+//! | [`reviews`] | periodic access reviews: confirming rights, completion, reminders, deactivation when overdue |
 //! | [`accounts`] | managing accounts: lists, rights, (de)activation, the administrator role, deletion, reset |
 //! | [`offices`] | offices, portfolios, the rights catalogue |
 //! | [`audit`] | reading the audit trail |
@@ -45,6 +46,7 @@ pub mod overview;
 pub mod passkeys;
 pub mod passwords;
 pub mod recovery;
+pub mod reviews;
 pub mod scale;
 pub mod sessions;
 pub mod setup;

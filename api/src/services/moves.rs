@@ -70,18 +70,49 @@ pub async fn move_account(
     }
     let ended = tx.end_sessions_of_account(account.id, now).await?;
     let requests = tx.withdraw_access_requests_of(account.id, now).await?;
-    tx.close_move_requests_of(account.id, to, by.id, now)
-        .await?;
+    // Open move requests: the one of the new office is done; other offices' are declined, and
+    // whoever asked is told (without naming the office the person went to).
+    let mut mails = Vec::new();
+    for mut request in tx.open_move_requests_of(account.id).await? {
+        if request.to_office_id == to {
+            request.moved(by.id, now)?;
+        } else {
+            request.decline(by.id, "moved to another office".into(), now)?;
+            if let Some(requester) = match request.requested_by {
+                Some(rid) => tx.get_account(rid).await?,
+                None => None,
+            } {
+                mails.push(messages::move_declined(
+                    &state.settings,
+                    requester.email.as_str(),
+                    &requester.name,
+                    &account.name,
+                    "Deze persoon is naar een ander kantoor verhuisd. / This person moved to another office.",
+                ));
+            }
+            tx.audit(
+                &by.audit(
+                    AuditAction::MoveRequestDeclined,
+                    None,
+                    Some(request.to_office_id),
+                    json!({ "move_request_id": request.id }),
+                ),
+                now,
+            )
+            .await?;
+        }
+        tx.record_move_answer(&request).await?;
+    }
 
     let old_name = old_office.map(|o| o.name).unwrap_or_default();
-    let mut mails = vec![messages::moved_person(
+    mails.push(messages::moved_person(
         &state.settings,
         account.email.as_str(),
         &account.name,
         &old_name,
         &office.name,
         unlinked,
-    )];
+    ));
     for admin in tx.office_admins(from).await? {
         if admin.id != account.id {
             mails.push(messages::moved_away(
@@ -104,23 +135,34 @@ pub async fn move_account(
         ));
     }
     tx.enqueue(&mails, now).await?;
-    let details = json!({
-        "from_office_id": from,
-        "to_office_id": to,
-        "was_administrator": account.role == Role::OfficeAdmin,
-        "rights_removed": rights.len(),
-        "sessions_ended": ended,
-        "access_requests_withdrawn": requests,
-        "eherkenning_unlinked": unlinked,
-    });
-    // In both offices' trails.
-    for office_id in [from, to] {
+    // The whole story for the relations team (no office); each office sees its own side only,
+    // never the other office.
+    let entries = [
+        (
+            None,
+            json!({
+                "from_office_id": from,
+                "to_office_id": to,
+                "was_administrator": account.role == Role::OfficeAdmin,
+                "rights_removed": rights.len(),
+                "sessions_ended": ended,
+                "access_requests_withdrawn": requests,
+                "eherkenning_unlinked": unlinked,
+            }),
+        ),
+        (
+            Some(from),
+            json!({ "moved": "out", "rights_removed": rights.len(), "sessions_ended": ended }),
+        ),
+        (Some(to), json!({ "moved": "in" })),
+    ];
+    for (office_id, details) in entries {
         tx.audit(
             &by.audit(
                 AuditAction::AccountMoved,
                 Some(account.id),
-                Some(office_id),
-                details.clone(),
+                office_id,
+                details,
             ),
             now,
         )
@@ -210,7 +252,7 @@ pub async fn request_move(
             AuditAction::MoveRequestCreated,
             None,
             Some(office),
-            json!({ "move_request_id": request.id, "account_id": account.id }),
+            json!({ "move_request_id": request.id }),
         ),
         now,
     )
@@ -301,7 +343,7 @@ pub async fn decline(
             AuditAction::MoveRequestDeclined,
             None,
             Some(request.to_office_id),
-            json!({ "move_request_id": request.id, "account_id": request.account_id }),
+            json!({ "move_request_id": request.id }),
         ),
         now,
     )

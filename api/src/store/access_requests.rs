@@ -34,6 +34,8 @@ pub trait AccessRequests: Send {
         account_id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
+    /// The request (not locked).
+    async fn get_access_request(&mut self, id: Uuid) -> Result<Option<AccessRequest>, StoreError>;
     /// The request, locked for an answer.
     async fn lock_access_request(&mut self, id: Uuid) -> Result<Option<AccessRequest>, StoreError>;
     /// Writes an answer (status, when, by whom, what was granted, why declined).
@@ -207,6 +209,25 @@ macro_rules! access_requests_sql {
                 .execute(self.conn().await?)
                 .await?;
                 Ok(done.rows_affected())
+            }
+
+            async fn get_access_request(
+                &mut self,
+                id: uuid::Uuid,
+            ) -> Result<
+                Option<$crate::domain::access_request::AccessRequest>,
+                $crate::store::StoreError,
+            > {
+                let row: Option<$crate::store::access_requests::AccessRequestRow> =
+                    sqlx::query_as(concat!(
+                        "SELECT ",
+                        access_request_cols!(),
+                        " FROM access_requests WHERE id = $1"
+                    ))
+                    .bind(id)
+                    .fetch_optional(self.conn().await?)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
             }
 
             async fn lock_access_request(

@@ -12,6 +12,7 @@
 //! | [`eherkenning`] | trips to the eHerkenning broker under way, accounts' links |
 //! | [`passkeys`] | accounts' passkeys, the challenges of passkey ceremonies under way |
 //! | [`access_requests`] | advisers' requests for rights and the administrators' answers |
+//! | [`access_reviews`] | periodic access reviews: confirmations, completed reviews, reminders sent |
 //! | [`move_requests`] | offices asking the relations team to move a person in from another office |
 //! | [`audit`] | the audit trail |
 //! | [`clients`] | API clients, their keys and secrets, used assertions, idempotent answers |
@@ -32,6 +33,8 @@
 pub(crate) mod sql;
 #[macro_use]
 pub mod access_requests;
+#[macro_use]
+pub mod access_reviews;
 #[macro_use]
 pub mod accounts;
 #[macro_use]
@@ -83,6 +86,7 @@ pub use sqlite::SqliteStore;
 /// Every store trait, for `use crate::store::prelude::*` (a trait's methods need it in scope).
 pub mod prelude {
     pub use super::access_requests::AccessRequests as _;
+    pub use super::access_reviews::AccessReviews as _;
     pub use super::accounts::Accounts as _;
     pub use super::audit::{AuditLog as _, AuditStore as _};
     pub use super::bulk::BulkStore as _;
@@ -221,6 +225,7 @@ pub trait Tx:
     + passkeys::Passkeys
     + access_requests::AccessRequests
     + move_requests::MoveRequests
+    + access_reviews::AccessReviews
     + audit::AuditLog
     + clients::ApiClients
     + outbox::Outbox
@@ -250,6 +255,7 @@ macro_rules! all_tx_impls {
         passkeys_sql!($tx, $db);
         access_requests_sql!($tx, $db);
         move_requests_sql!($tx, $db);
+        access_reviews_sql!($tx, $db);
         audit_sql!($tx, $db);
         api_clients_sql!($tx, $db);
         outbox_sql!($tx, $db);

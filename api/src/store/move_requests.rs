@@ -1,7 +1,6 @@
 //! Move requests: offices asking the relations team to move a person in from another office.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use poort_shared::dto::MoveRequestStatus;
 use uuid::Uuid;
 
@@ -28,15 +27,11 @@ pub trait MoveRequests: Send {
     async fn lock_move_request(&mut self, id: Uuid) -> Result<Option<MoveRequest>, StoreError>;
     /// Writes a decline (status, when, by whom, why).
     async fn record_move_answer(&mut self, request: &MoveRequest) -> Result<(), StoreError>;
-    /// After a move into `to_office`: the account's open requests to that office are `moved`,
-    /// those to other offices `declined`; how many of each.
-    async fn close_move_requests_of(
+    /// The account's open requests (the account is locked by the caller).
+    async fn open_move_requests_of(
         &mut self,
         account_id: Uuid,
-        to_office: Uuid,
-        by: Option<Uuid>,
-        now: DateTime<Utc>,
-    ) -> Result<(u64, u64), StoreError>;
+    ) -> Result<Vec<MoveRequest>, StoreError>;
     /// The open requests, oldest first; a page.
     async fn open_move_requests(
         &mut self,
@@ -191,36 +186,18 @@ macro_rules! move_requests_sql {
                 Ok(())
             }
 
-            async fn close_move_requests_of(
+            async fn open_move_requests_of(
                 &mut self,
                 account_id: uuid::Uuid,
-                to_office: uuid::Uuid,
-                by: Option<uuid::Uuid>,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> Result<(u64, u64), $crate::store::StoreError> {
-                let moved = sqlx::query(
-                    "UPDATE move_requests SET status = 'moved', decided_at = $3, decided_by = $4 \
-                     WHERE account_id = $1 AND to_office_id = $2 AND status = 'open'",
-                )
+            ) -> Result<Vec<$crate::domain::move_request::MoveRequest>, $crate::store::StoreError> {
+                let rows: Vec<$crate::store::move_requests::MoveRequestRow> = sqlx::query_as(concat!(
+                    "SELECT ", move_request_cols!(),
+                    " FROM move_requests WHERE account_id = $1 AND status = 'open' ORDER BY created_at, id"
+                ))
                 .bind(account_id)
-                .bind(to_office)
-                .bind($crate::clock::to_millis(now))
-                .bind(by)
-                .execute(self.conn().await?)
-                .await?
-                .rows_affected();
-                let declined = sqlx::query(
-                    "UPDATE move_requests SET status = 'declined', decided_at = $3, decided_by = $4 \
-                     WHERE account_id = $1 AND to_office_id <> $2 AND status = 'open'",
-                )
-                .bind(account_id)
-                .bind(to_office)
-                .bind($crate::clock::to_millis(now))
-                .bind(by)
-                .execute(self.conn().await?)
-                .await?
-                .rows_affected();
-                Ok((moved, declined))
+                .fetch_all(self.conn().await?)
+                .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
             }
 
             async fn open_move_requests(

@@ -18,6 +18,7 @@ mod openapi;
 mod overview;
 mod passkeys;
 mod retention;
+mod reviews;
 mod robustness;
 mod scale;
 mod scoping;

@@ -188,3 +188,104 @@ pub struct MoveRequestListResponse {
     /// The `offset` of the next page, when there is one.
     pub next_offset: Option<i64>,
 }
+
+crate::wire_enum! {
+    /// Where an office's periodic access review stands.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum AccessReviewState {
+        /// More than 14 days before the due date.
+        OnTime = "on_time",
+        /// Due within 14 days.
+        DueSoon = "due_soon",
+        /// Past the due date.
+        Overdue = "overdue",
+    }
+}
+
+/// One account's rights on one portfolio in a review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewPortfolio {
+    pub portfolio_id: Uuid,
+    pub agency_number: String,
+    pub portfolio_name: String,
+    pub rights: Vec<String>,
+    /// Confirmed (or set) in this review period.
+    pub settled: bool,
+    pub confirmed_at: Option<DateTime<Utc>>,
+}
+
+/// An account whose rights the review asks about (deactivated accounts are not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewAccount {
+    pub account_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub status: super::AccountStatus,
+    pub portfolios: Vec<ReviewPortfolio>,
+    /// Every portfolio settled.
+    pub settled: bool,
+}
+
+/// A completed review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccessReviewRecord {
+    pub started_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub completed_at: DateTime<Utc>,
+    /// The administrator whose confirmation completed it (none: completed by the service, e.g.
+    /// after deactivating the unconfirmed accounts).
+    pub completed_by_name: Option<String>,
+    /// Account-portfolio pairs reviewed.
+    pub confirmed: u32,
+    /// Accounts deactivated because they were not confirmed in time.
+    pub deactivated: u32,
+}
+
+/// An office's current access review and the completed ones (newest first, the last 20).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccessReviewResponse {
+    pub office_id: Uuid,
+    pub started_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub state: AccessReviewState,
+    /// Account-portfolio pairs still to confirm.
+    pub pending: u32,
+    pub accounts: Vec<ReviewAccount>,
+    pub history: Vec<AccessReviewRecord>,
+}
+
+/// Keep rights: of one account (all its portfolios), of every account on one portfolio, or
+/// one account's on one portfolio.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmReviewRequest {
+    #[serde(default)]
+    pub account_id: Option<Uuid>,
+    #[serde(default)]
+    pub portfolio_id: Option<Uuid>,
+}
+
+/// An office's review as the relations team's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OfficeReviewResponse {
+    pub office_id: Uuid,
+    pub office_name: String,
+    pub kvk_number: String,
+    pub started_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub state: AccessReviewState,
+    pub last_completed_at: Option<DateTime<Utc>>,
+}
+
+/// Offices whose review is overdue, or due soon, by due date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OfficeReviewListResponse {
+    pub offices: Vec<OfficeReviewResponse>,
+}
