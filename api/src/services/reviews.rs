@@ -45,8 +45,23 @@ async fn current(
     Ok((rules.period(created, last), tx.review_items(office).await?))
 }
 
-/// Completes the office's review when nothing is left to confirm (an office with nothing to
-/// review completes once its review is due soon). Returns whether it completed.
+/// Whether a review with nothing left ends now: when it is due soon or overdue, or when an
+/// administrator confirmed something in it (rights merely set in the period do not end a
+/// review that is far from due).
+fn finishes(
+    rules: &ReviewRules,
+    period: &Period,
+    items: &[ReviewItem],
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    rules.state(period, now) != AccessReviewState::OnTime
+        || items
+            .iter()
+            .any(|i| i.confirmed_at.is_some_and(|c| c > period.started_at))
+}
+
+/// Completes the office's review when nothing is left to confirm and it [`finishes`].
+/// Returns whether it completed.
 pub(crate) async fn settle(
     tx: &mut dyn Tx,
     rules: &ReviewRules,
@@ -56,8 +71,7 @@ pub(crate) async fn settle(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool, ApiError> {
     let (period, items) = current(tx, rules, office).await?;
-    let due = rules.state(&period, now) != AccessReviewState::OnTime;
-    if !complete(&items, &period) || (items.is_empty() && !due) {
+    if !complete(&items, &period) || !finishes(rules, &period, &items, now) {
         return Ok(false);
     }
     let record = ReviewRecord {

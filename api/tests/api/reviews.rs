@@ -83,6 +83,17 @@ async fn an_office_reviews_its_rights_every_period(kind: Kind) {
     assert_eq!(review["accounts"][0]["name"], "Rita Rechten");
     let (status, body) = rita_user.get("/api/office/access-review").await;
     assert_eq!((status, code(&body)), (403, "forbidden"));
+    // Setting rights far from the due date is a decision, not the end of a review.
+    let (status, body) = admin
+        .put(
+            &format!("/api/office/accounts/{rita}/rights"),
+            json!({ "portfolios": [{ "portfolio_id": portfolios[0], "rights": ["view_policies"] },
+                                   { "portfolio_id": portfolios[1], "rights": ["report_claims"] }] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, review) = admin.get("/api/office/access-review").await;
+    assert_eq!(review["history"], json!([]), "{review}");
 
     // Near its due date the sweep completes it (nothing left) and the next period starts.
     app.advance(Duration::days(167));

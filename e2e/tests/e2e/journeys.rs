@@ -3,7 +3,8 @@
 //! outbox, authenticator code computed from the key on screen), the adviser signs in with his
 //! authenticator app, switches portfolio, changes the mobile number, signs in by SMS, gets blocked, recovers with forgot
 //! password; an expired link sends a new invitation; an adviser without rights sees *geen
-//! toegang*, asks for access there and gets it from the administrator; a deleted account's open session is signed out. In Dutch and in English, on a
+//! toegang*, asks for access there and gets it from the administrator; the office's periodic
+//! access review is completed; a deleted account's open session is signed out. In Dutch and in English, on a
 //! desktop and on a 360 px phone screen, with a screenshot of every screen.
 
 use poort_e2e::browser::Browser;
@@ -542,6 +543,52 @@ async fn the_whole_journey(setting: Setting) {
     zonder.click("ask-more").await;
     zonder.by_id("access-request-last").await;
     zonder.screenshot("access-granted").await;
+
+    // The periodic access review, its period moved back in the database (the office made 175
+    // days ago, the rights 200): the relations team sees it due soon; Anna keeps all on one
+    // portfolio, then each account's rest, and the review is complete.
+    db.execute("UPDATE offices SET created_at = created_at - 15120000000")
+        .await;
+    db.execute("UPDATE account_rights SET granted_at = granted_at - 17280000000")
+        .await;
+    ops.open(format!("{base}/relatiebeheer?tab=reviews")).await;
+    ops.wait_text("due-reviews-table", "Adviesbureau Jansen")
+        .await;
+    ops.screenshot("access-reviews-due").await;
+    admin.open(format!("{base}/beheer?tab=review")).await;
+    admin.wait_css("#review-state[data-state='due_soon']").await;
+    admin.wait_text("review-table", "bert@jansen.example").await;
+    admin.screenshot("access-review").await;
+    admin
+        .css("button[id^='keep-all-']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    eventually(60, "every account kept and the review complete", || async {
+        if admin
+            .driver
+            .find(thirtyfour::By::Css("#review-state[data-state='on_time']"))
+            .await
+            .is_ok()
+        {
+            return Some(());
+        }
+        if let Ok(keep) = admin
+            .driver
+            .find(thirtyfour::By::Css(
+                "tr[data-settled='false'] button[id^='keep-']:not([disabled])",
+            ))
+            .await
+        {
+            keep.click().await.ok();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        None
+    })
+    .await;
+    admin.wait_css("#review-history li").await;
+    admin.screenshot("access-review-complete").await;
 
     // Mijn account: remove the mobile number (after the warning), link a new authenticator app.
     zonder.click("nav-my-account").await;

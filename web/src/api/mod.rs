@@ -666,8 +666,22 @@ pub async fn office_request_move(email: String) -> ApiResult<AcceptedResponse> {
     )
     .await
 }
+pub async fn office_access_review() -> ApiResult<AccessReviewResponse> {
+    get("/api/office/access-review").await
+}
+pub async fn office_confirm_review(
+    request: ConfirmReviewRequest,
+) -> ApiResult<AccessReviewResponse> {
+    post("/api/office/access-review/confirm", &request).await
+}
 
 // --- relations team
+pub async fn operator_access_reviews() -> ApiResult<OfficeReviewListResponse> {
+    get("/api/operator/access-reviews").await
+}
+pub async fn operator_office_review(id: Uuid) -> ApiResult<AccessReviewResponse> {
+    get(&format!("/api/operator/offices/{id}/access-review")).await
+}
 pub async fn operator_move_account(id: Uuid, office_id: Uuid) -> ApiResult<AccountDetailResponse> {
     post(
         &format!("/api/operator/accounts/{id}/move"),

@@ -11,6 +11,7 @@ pub mod office_admin;
 mod operator;
 mod outbox;
 mod recovery;
+mod reviews;
 mod sign_in;
 mod start;
 mod status;

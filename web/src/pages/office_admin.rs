@@ -1,8 +1,8 @@
-//! The office user administrator's screen, in four parts kept in the address (`?tab=`): the
+//! The office user administrator's screen, in five parts kept in the address (`?tab=`): the
 //! office's accounts (status, last sign-in, factors, rights; search; editing rights,
 //! deactivating and reactivating, the administrator role), inviting a colleague with a rights
 //! matrix (portfolios × rights), the invitations, each with its history folded away, and
-//! re-send / withdraw, and the advisers' access requests (their number open on the tab). The screen makes its writes ([`AdminWrites`]) and the lists reload
+//! re-send / withdraw, the advisers' access requests (their number open on the tab), and the periodic access review. The screen makes its writes ([`AdminWrites`]) and the lists reload
 //! after each of them.
 
 use leptos::prelude::*;
@@ -24,6 +24,7 @@ use crate::i18n::{I18n, Lang, use_i18n};
 use crate::pages::access_requests::{OfficeAccessRequests, answer_write};
 use crate::pages::api_clients::{AreaTab, AreaTabs};
 use crate::pages::moves::AskMove;
+use crate::pages::reviews::OfficeReview;
 
 #[component]
 pub fn OfficeAdmin() -> impl IntoView {
@@ -124,7 +125,7 @@ fn OfficeAdminPage() -> impl IntoView {
         <section class="page wide" id="page-office-admin">
             <h1>{i18n.t("Gebruikersbeheer", "User management")}</h1>
             <AreaTabs area=ClientArea::Office current=AreaTab::People />
-            <QueryTabs path="/beheer" tabs=&[("accounts", "Accounts", "Accounts"), ("invite", "Uitnodigen", "Invite"), ("invitations", "Uitnodigingen", "Invitations"), ("requests", "Toegangsverzoeken", "Access requests")] current=tab badge=("requests", open_count) />
+            <QueryTabs path="/beheer" tabs=&[("accounts", "Accounts", "Accounts"), ("invite", "Uitnodigen", "Invite"), ("invitations", "Uitnodigingen", "Invitations"), ("requests", "Toegangsverzoeken", "Access requests"), ("review", "Herbeoordeling", "Access review")] current=tab badge=("requests", open_count) />
             <Transition fallback=move || view! { <p class="loading">{i18n.t("Bezig met laden…", "Loading…")}</p> }>
                 {move || Suspend::new(async move {
                     match catalogue.await {
@@ -135,6 +136,7 @@ fn OfficeAdminPage() -> impl IntoView {
                                 {move || match tab.get().as_str() {
                                     "invite" => view! { <InviteForm catalogue invite=writes.invite /> }.into_any(),
                                     "invitations" => view! { <Invitations writes /> }.into_any(),
+                                    "review" => view! { <OfficeReview /> }.into_any(),
                                     "requests" => view! { <OfficeAccessRequests catalogue open=open_requests answer /> }.into_any(),
                                     _ => view! { <Accounts catalogue writes /> }.into_any(),
                                 }}

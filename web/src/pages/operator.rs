@@ -7,7 +7,7 @@
 //! sign-in method, without rights) and pages, an account's detail (re-send or withdraw
 //! invitations, delete after confirmation, reset the sign-in set-up, move to another office);
 //! the open or expired invitations of every office; the undelivered messages; offices' move
-//! requests; the audit trail by action and period. A list reloads after the writes on what it shows; the writes of an office's or an
+//! requests; offices whose access review is overdue or due soon (and each office's on its page); the audit trail by action and period. A list reloads after the writes on what it shows; the writes of an office's or an
 //! account's detail are made by the page or list above it, whose counts or entries they
 //! change.
 
@@ -31,6 +31,7 @@ use crate::pages::office_admin::{
     AccountFilterForm, InvitationItem, PageCount, factors_text, invitation_write, rights_text,
     status_label,
 };
+use crate::pages::reviews::{DueReviews, OfficeReviewSummary};
 
 /// What the relations team adds to an office.
 #[derive(Clone)]
@@ -66,6 +67,7 @@ fn OperatorPage() -> impl IntoView {
                 ("invitations", "Uitnodigingen", "Invitations"),
                 ("undelivered", "Niet bezorgd", "Undelivered"),
                 ("moves", "Verhuisverzoeken", "Move requests"),
+                ("reviews", "Herbeoordelingen", "Access reviews"),
                 ("audit", "Audittrail", "Audit trail"),
             ] current=tab />
             {move || match tab.get().as_str() {
@@ -74,6 +76,7 @@ fn OperatorPage() -> impl IntoView {
                 "invitations" => view! { <OpenInvitations /> }.into_any(),
                 "undelivered" => view! { <DeadLetters /> }.into_any(),
                 "moves" => view! { <MoveRequests /> }.into_any(),
+                "reviews" => view! { <DueReviews /> }.into_any(),
                 "audit" => view! { <AuditTrail /> }.into_any(),
                 _ => view! { <Overview /> }.into_any(),
             }}
@@ -545,6 +548,7 @@ fn OfficePage() -> impl IntoView {
             </Transition>
             {move || id.get().map(|id| view! {
                 <OfficeDetail id add />
+                <OfficeReviewSummary id />
                 <AccountSearch office=id changed=added />
                 <AuditTrail office=id changed=added />
             })}
