@@ -516,6 +516,27 @@ async fn link(
     }
     let key = identity.link_key(issuer);
     let mut tx = state.store.begin().await?;
+    // Again inside the write, the account locked: a move to another office (or anything that
+    // ended the session) in between is seen here, and the link refused.
+    let unchanged = tx
+        .lock_account(account.id)
+        .await?
+        .is_some_and(|a| a.office_id == account.office_id && a.status == account.status);
+    let still_open = tx.sessions_of_account(account.id).await?.iter().any(|s| {
+        Some(s.id) == trip.session_id && SessionRules::from_policy(state.policy()).is_open(s, now)
+    });
+    if !unchanged || !still_open {
+        drop(tx);
+        return refuse(
+            state,
+            client,
+            purpose,
+            Some(&account),
+            EherkenningRefusal::SessionEnded.into(),
+            seen,
+        )
+        .await;
+    }
     if let Some(other) = tx.find_account_by_ehk(&key).await?
         && other.id != account.id
     {

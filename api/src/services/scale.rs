@@ -459,6 +459,7 @@ pub async fn seed(
                 }),
                 ms(expires),
                 Value::Int(accepted.map(|t| t.timestamp_millis())),
+                id(offices[o]),
             ]);
             invitations += 1;
             event_rows.push(vec![
@@ -529,6 +530,7 @@ pub async fn seed(
                     "created_at",
                     "expires_at",
                     "accepted_at",
+                    "office_id",
                 ],
                 rows: invitation_rows,
             })

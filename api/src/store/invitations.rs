@@ -31,7 +31,8 @@ pub trait Invitations: Send {
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     async fn get_invitation(&mut self, id: Uuid) -> Result<Option<Invitation>, StoreError>;
-    /// Newest first.
+    /// Newest first, those sent for the office the account is in now (or, for the relations
+    /// team, without an office).
     async fn invitations_of_account(
         &mut self,
         account_id: Uuid,
@@ -313,8 +314,9 @@ macro_rules! invitations_sql {
                 sqlx::query(
                     "INSERT INTO invitations (id, account_id, kind, status, step, created_by, created_at, expires_at, \
                      accepted_at, withdrawn_at, pending_password_hash, pending_mobile, verified_mobile, pending_totp_secret, \
-                     setup_token_hash, setup_token_expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                     setup_token_hash, setup_token_expires_at, office_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                     (SELECT a.office_id FROM accounts a WHERE a.id = $2))",
                 )
                 .bind(i.id)
                 .bind(i.account_id)
@@ -384,7 +386,9 @@ macro_rules! invitations_sql {
 
             async fn invitations_of_account(&mut self, account_id: uuid::Uuid) -> Result<Vec<$crate::domain::Invitation>, $crate::store::StoreError> {
                 let rows: Vec<$crate::store::invitations::InvitationRow> = sqlx::query_as(concat!(
-                    "SELECT ", invitation_cols!(), " FROM invitations i WHERE i.account_id = $1 ORDER BY i.id DESC"
+                    "SELECT ", invitation_cols!(), " FROM invitations i JOIN accounts a ON a.id = i.account_id \
+                     WHERE i.account_id = $1 AND (i.office_id = a.office_id OR (i.office_id IS NULL AND a.office_id IS NULL)) \
+                     ORDER BY i.id DESC"
                 ))
                 .bind(account_id)
                 .fetch_all(self.conn().await?)
@@ -402,7 +406,7 @@ macro_rules! invitations_sql {
                 let rows: Vec<$crate::store::invitations::InvitationRow> = match before {
                     None => sqlx::query_as(concat!(
                         "SELECT ", invitation_cols!(),
-                        " FROM invitations i JOIN accounts a ON a.id = i.account_id WHERE a.office_id = $1 \
+                        " FROM invitations i WHERE i.office_id = $1 \
                          ORDER BY i.id DESC LIMIT $2"
                     ))
                     .bind(office_id)
@@ -411,7 +415,7 @@ macro_rules! invitations_sql {
                     .await?,
                     Some(before) => sqlx::query_as(concat!(
                         "SELECT ", invitation_cols!(),
-                        " FROM invitations i JOIN accounts a ON a.id = i.account_id WHERE a.office_id = $1 \
+                        " FROM invitations i WHERE i.office_id = $1 \
                          AND i.id < $2 ORDER BY i.id DESC LIMIT $3"
                     ))
                     .bind(office_id)

@@ -70,6 +70,7 @@ on_both_databases!(poort_e2e::broker::Shape::Urn;
     id_tokens_with_a_wrong_nonce_or_another_key_are_refused,
     an_identity_links_to_one_account_only,
     blocked_deactivated_reset_and_a_changed_kvk_number_stop_the_sign_in,
+    a_move_keeps_the_link_only_for_the_same_company,
 );
 
 mod plain {
@@ -472,6 +473,79 @@ async fn blocked_deactivated_reset_and_a_changed_kvk_number_stop_the_sign_in(
         .await;
     assert!(status == 200 || status == 204, "{status} {body}");
     refused(&sign_in().await, "not_linked");
+}
+
+/// An adviser who changes office keeps the eHerkenning link only when the new office is the
+/// company the link is for (KvK numbers are unique, so: the old office's number changed and a
+/// new office has the company's); moved to another company's office, the link goes.
+async fn a_move_keeps_the_link_only_for_the_same_company(app: &TestApp, broker: &Broker) {
+    let (office7, kvk, adviser, id, _, operator) = office(app, 7).await;
+    reauthenticate(&adviser, PASSWORD).await;
+    let who = Login::new(&kvk, "pseudoniem-7");
+    assert_eq!(
+        trip(&adviser, "/api/me/eherkenning", broker, &who).await,
+        "/mijn-account?eherkenning=gekoppeld"
+    );
+    let (status, body) = operator
+        .patch(
+            &format!("/api/operator/offices/{office7}"),
+            json!({ "kvk_number": "99887711" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, same) = operator
+        .post(
+            "/api/operator/offices",
+            json!({ "name": "Zelfde Bedrijf", "kvk_number": kvk }),
+        )
+        .await;
+    assert_eq!(status, 201, "{same}");
+    let (status, moved) = operator
+        .post(
+            &format!("/api/operator/accounts/{id}/move"),
+            json!({ "office_id": same["id"] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["account"]["factors"]["eherkenning"], true, "{moved}");
+    let browser = User::new(&app.address);
+    assert_eq!(
+        trip(&browser, "/api/eherkenning/sign-in", broker, &who).await,
+        "/start"
+    );
+
+    let (status, other) = operator
+        .post(
+            "/api/operator/offices",
+            json!({ "name": "Ander Bedrijf", "kvk_number": "55667788" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{other}");
+    let (status, moved) = operator
+        .post(
+            &format!("/api/operator/accounts/{id}/move"),
+            json!({ "office_id": other["id"] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["account"]["factors"]["eherkenning"], false, "{moved}");
+    refused(
+        &trip(
+            &User::new(&app.address),
+            "/api/eherkenning/sign-in",
+            broker,
+            &who,
+        )
+        .await,
+        "not_linked",
+    );
+    let mail = app.outbox().await;
+    assert!(
+        mail.iter()
+            .any(|m| m["recipient"] == "adviseur7@kantoor7.example"
+                && m["body"].as_str().unwrap().contains("ontkoppeld")),
+        "the person is told the link went"
+    );
 }
 
 async fn plain_claims_from_userinfo_link_and_sign_in(app: &TestApp, broker: &Broker) {

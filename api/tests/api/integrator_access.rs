@@ -28,6 +28,11 @@ fn body_for(schema: &str) -> Value {
         "RightsBatchRequest" => {
             json!({ "account": nil, "checks": [{ "portfolio": "X", "right": "y" }] })
         }
+        "GrantAccessRequest" => json!({ "rights": [] }),
+        "DeclineRequest" => json!({ "reason": "Nee" }),
+        "MoveAccountRequest" => json!({ "office_id": nil }),
+        "CreateMoveRequest" => json!({ "email": "iemand@elders.example" }),
+        "ConfirmReviewRequest" => json!({ "portfolio_id": nil }),
         other => panic!("no test body for {other}: add one"),
     }
 }

@@ -166,8 +166,17 @@ async fn an_adviser_moves_to_another_office(app: &TestApp) {
     assert_eq!(list["requests"], json!([]));
     let (status, _) = admin1.get(&format!("/api/office/accounts/{piet_id}")).await;
     assert_eq!(status, 404);
-    let (status, _) = admin2.get(&format!("/api/office/accounts/{piet_id}")).await;
+    let (status, detail) = admin2.get(&format!("/api/office/accounts/{piet_id}")).await;
     assert_eq!(status, 200);
+    // His invitation stays with the office that sent it.
+    assert_eq!(detail["invitations"], json!([]), "{detail}");
+    let (_, theirs) = admin2.get("/api/office/invitations").await;
+    assert!(
+        !theirs.to_string().contains("piet@kantoor1.example"),
+        "{theirs}"
+    );
+    let (_, ours) = admin1.get("/api/office/invitations").await;
+    assert!(ours.to_string().contains("piet@kantoor1.example"), "{ours}");
     let (_, requests) = admin1.get("/api/office/access-requests").await;
     assert_eq!(requests["open"], 0);
 

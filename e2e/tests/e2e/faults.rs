@@ -649,9 +649,10 @@ async fn a_backup_taken_under_load_restores_and_signs_in() {
     let poort = Poort::start(&["--dev"], &env, &db.path().join("poort.log")).await;
     let base = poort.url.clone();
     let stop = Arc::new(AtomicBool::new(false));
+    let steps = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut load = Vec::new();
     for worker in 0..3usize {
-        let (base, stop) = (base.clone(), stop.clone());
+        let (base, stop, steps) = (base.clone(), stop.clone(), steps.clone());
         load.push(tokio::spawn(async move {
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
@@ -665,11 +666,16 @@ async fn a_backup_taken_under_load_restores_and_signs_in() {
                 .await;
                 assert!(status == 200 || status == 429, "{status}");
                 n += 1;
+                steps.fetch_add(1, Ordering::Relaxed);
             }
             n
         }));
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The load is under way (on a busy machine its first steps take a while) before the backup.
+    let started = std::time::Instant::now();
+    while steps.load(Ordering::Relaxed) < 6 && started.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let file = db.path().join("backup").join("poort-backup.sqlite");
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     let done = run(&["--dev", "backup", file.to_str().unwrap()], &env).await;
