@@ -1,7 +1,8 @@
 //! An insurer's numbers for development and benchmarks (`poort --dev seed-scale`): by default
 //! 5,000 offices with two portfolios each, 100,000 accounts (the first office has 1,000, the
 //! others about 20) with four rights each (400,000), an invitation with its history per
-//! account, and 2,000,000 audit events spread over two years, made with multi-row inserts
+//! account, a completed access review per office (the current ones due over the coming
+//! period), and 2,000,000 audit events spread over two years, made with multi-row inserts
 //! ([`crate::store::bulk`]) in minutes. Names, e-mail addresses and mobile numbers are varied
 //! as a real population is (so fragment searches find a realistic share), and reproducible.
 //!
@@ -592,6 +593,47 @@ pub async fn seed(
                 ms(now),
                 ms(now),
             ]],
+        })
+        .await?;
+
+    // Each office's last access review, so the current periods' due dates are spread over
+    // the coming period as they are at an insurer that has run reviews for a while (about 5 %
+    // overdue by up to ten days, about 8 % within the reminders' 14 days), not all overdue
+    // at once because every office was made two years ago.
+    let every = Duration::days(state.settings.policy.access_review_days.max(1));
+    let spread_hours = every.num_hours().max(1);
+    let review_rows = (0..sizes.len())
+        .map(|o| {
+            let due_now = now - Duration::days(10)
+                + Duration::hours((o as i64).wrapping_mul(7_919).rem_euclid(spread_hours));
+            let completed = due_now - every;
+            let started = completed - every + Duration::days(3);
+            vec![
+                id(new_id(now)),
+                id(offices[o]),
+                ms(started),
+                ms(started + every),
+                ms(completed),
+                Value::Id(members[o].first().copied()),
+                Value::Int(Some((members[o].len() * 2) as i64)),
+                Value::Int(Some(0)),
+            ]
+        })
+        .collect();
+    store
+        .insert_rows(&Rows {
+            table: "access_reviews",
+            columns: &[
+                "id",
+                "office_id",
+                "started_at",
+                "due_at",
+                "completed_at",
+                "completed_by",
+                "confirmed",
+                "deactivated",
+            ],
+            rows: review_rows,
         })
         .await?;
 
