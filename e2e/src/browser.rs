@@ -85,12 +85,21 @@ impl Browser {
             .expect("a Chromium session");
         // Every page records what its Content-Security-Policy blocked and what it wrote to
         // console.error (the SPA's panics land there); screenshots and failed waits say so.
+        // It also adds up its layout shifts as Chromium's CLS does (the largest burst: shifts
+        // less than 1 s apart within 5 s, none within 0.5 s of an input).
         driver
             .cdp()
             .send_raw(
                 "Page.addScriptToEvaluateOnNewDocument",
                 serde_json::json!({
-                    "source": "window.__cspViolations = []; document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber)); window.__consoleErrors = []; const poortError = console.error.bind(console); console.error = (...args) => { window.__consoleErrors.push(args.map(String).join(' ')); poortError(...args); };"
+                    "source": "window.__cspViolations = []; document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber)); window.__consoleErrors = []; const poortError = console.error.bind(console); console.error = (...args) => { window.__consoleErrors.push(args.map(String).join(' ')); poortError(...args); }; \
+                     window.__cls = { max: 0, now: 0, first: 0, last: 0, shifts: [] }; \
+                     try { new PerformanceObserver(list => { for (const e of list.getEntries()) { \
+                       if (e.hadRecentInput) continue; const c = window.__cls; \
+                       if (c.now > 0 && e.startTime - c.last < 1000 && e.startTime - c.first < 5000) { c.now += e.value; } else { c.now = e.value; c.first = e.startTime; } \
+                       c.last = e.startTime; c.max = Math.max(c.max, c.now); \
+                       if (e.value >= 0.001) c.shifts.push(e.value.toFixed(3) + ' at ' + Math.round(e.startTime) + ' ms: ' + (e.sources || []).map(s => { const n = s.node; if (!n) return '?'; if (n.nodeType !== 1) return (n.parentElement ? (n.parentElement.id ? '#' + n.parentElement.id : n.parentElement.tagName.toLowerCase() + (n.parentElement.className ? '.' + String(n.parentElement.className).split(' ')[0] : '')) : '') + ' text'; return n.id ? '#' + n.id : n.tagName.toLowerCase() + (n.className ? '.' + String(n.className).split(' ')[0] : ''); }).join(', ')); \
+                     } }).observe({ type: 'layout-shift', buffered: true }); } catch (e) {}"
                 }),
             )
             .await
@@ -113,6 +122,9 @@ impl Browser {
         let dir = artifacts_dir();
         std::fs::create_dir_all(&dir).expect("artifacts folder");
         let path = dir.join(format!("{}-{:02}-{label}.png", self.name, self.shots));
+        // How much the page moved on its own before this moment (read before the full-page
+        // capture, which resizes the view).
+        let (shifted, shifts) = self.layout_shift().await;
         match self.full_page_png().await {
             Some(png) => std::fs::write(&path, png).expect("screenshot file"),
             None => self.driver.screenshot(&path).await.expect("screenshot"),
@@ -146,6 +158,7 @@ impl Browser {
         }
         if ours {
             self.check_accessibility(label, &path).await;
+            self.note_layout_shift(&path, shifted, &shifts);
         }
         if self.emulated {
             // On a phone nothing may stick out sideways.
@@ -217,6 +230,87 @@ impl Browser {
             "{label}: axe-core finds WCAG 2.1 AA violations: {violations:#?} (see {})",
             path.display()
         );
+    }
+
+    /// The page's cumulative layout shift so far (Chromium's definition: the largest burst of
+    /// shifts not caused by input) and each shift with the elements it moved.
+    pub async fn layout_shift(&self) -> (f64, Vec<String>) {
+        let found = self
+            .driver
+            .execute(
+                "return window.__cls ? [window.__cls.max, window.__cls.shifts] : [0, []];",
+                vec![],
+            )
+            .await
+            .map(|r| r.json().clone())
+            .unwrap_or_default();
+        (
+            found[0].as_f64().unwrap_or(0.0),
+            serde_json::from_value(found[1].clone()).unwrap_or_default(),
+        )
+    }
+
+    /// Notes a screen's layout shift in `e2e/artifacts/cls.txt`.
+    fn note_layout_shift(&self, path: &std::path::Path, shifted: f64, shifts: &[String]) {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let line = format!(
+            "{name}: CLS {shifted:.3}{}\n",
+            shifts
+                .iter()
+                .map(|s| format!("\n  {s}"))
+                .collect::<String>()
+        );
+        use std::io::Write as _;
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(artifacts_dir().join("cls.txt"))
+        {
+            let _ = file.write_all(line.as_bytes());
+        }
+    }
+
+    /// Slows the browser down as a phone on a weak mobile connection is (DevTools' network
+    /// emulation and CPU throttling), until the browser quits.
+    pub async fn throttle(&self, latency_ms: u32, down_kbit: u32, cpu_slowdown: u32) {
+        let cdp = self.driver.cdp();
+        cdp.send_raw("Network.enable", serde_json::json!({}))
+            .await
+            .expect("Network.enable");
+        cdp.send_raw(
+            "Network.emulateNetworkConditions",
+            serde_json::json!({
+                "offline": false,
+                "latency": latency_ms,
+                "downloadThroughput": down_kbit * 1000 / 8,
+                "uploadThroughput": down_kbit * 1000 / 16,
+            }),
+        )
+        .await
+        .expect("network emulation");
+        cdp.send_raw(
+            "Emulation.setCPUThrottlingRate",
+            serde_json::json!({ "rate": cpu_slowdown }),
+        )
+        .await
+        .expect("CPU throttling");
+    }
+
+    /// Signs the browser in with a session cookie an HTTP client got (a `Cookie` header's
+    /// `name=value`), on the site at `base`.
+    pub async fn use_session(&self, base: &str, cookie_header: &str) {
+        self.driver
+            .goto(format!("{base}/status"))
+            .await
+            .expect("open");
+        for pair in cookie_header.split("; ") {
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            let mut cookie = thirtyfour::Cookie::new(name.to_string(), value.to_string());
+            cookie.set_path("/");
+            self.driver.add_cookie(cookie).await.expect("add cookie");
+        }
     }
 
     /// Runs axe-core (`POORT_TEST_AXE`) on the page for WCAG 2.1 A and AA: the number of

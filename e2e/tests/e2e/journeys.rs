@@ -184,7 +184,8 @@ async fn the_whole_journey(setting: Setting) {
     ops.screenshot("new-office-field-error").await;
     ops.fill("office-kvk", "12345678").await;
     ops.click("office-submit").await;
-    ops.by_id("office-detail").await;
+    // The office's parts are shown once its title is there.
+    ops.wait_text("office-title", "Adviesbureau Jansen").await;
     for (agency, name) in [("AG-1", "Particulier"), ("AG-2", "Zakelijk")] {
         ops.fill("portfolio-agency", agency).await;
         ops.fill("portfolio-name", name).await;

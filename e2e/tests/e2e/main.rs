@@ -14,6 +14,7 @@ mod instances;
 mod integrators;
 mod journeys;
 mod keyboard;
+mod layout;
 mod passkeys;
 mod security;
 mod staff_at_scale;

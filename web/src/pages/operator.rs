@@ -546,11 +546,15 @@ fn OfficePage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            // Its parts load beside the title but are shown with it, so they do not move
+            // down when it arrives.
             {move || id.get().map(|id| view! {
-                <OfficeDetail id add />
-                <OfficeReviewSummary id />
-                <AccountSearch office=id changed=added />
-                <AuditTrail office=id changed=added />
+                <div id="office-parts" hidden=move || summary.get().is_none()>
+                    <OfficeDetail id add />
+                    <OfficeReviewSummary id />
+                    <AccountSearch office=id changed=added />
+                    <AuditTrail office=id changed=added />
+                </div>
             })}
         </section>
     }
