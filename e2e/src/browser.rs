@@ -19,6 +19,46 @@ pub struct Browser {
 }
 
 /// Where screenshots go: `POORT_TEST_ARTIFACTS`, else `e2e/artifacts`.
+/// Appends a line to a file of `e2e/artifacts/` (results noted per screen).
+fn append_artifact(file: &str, line: &str) {
+    use std::io::Write as _;
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(artifacts_dir().join(file))
+    {
+        let _ = file.write_all(line.as_bytes());
+    }
+}
+
+/// How [`Browser::throttle`] slows the browser down.
+#[derive(Debug, Clone, Copy)]
+pub struct Throttle {
+    pub latency_ms: f64,
+    /// Bytes per second; -1 for no limit.
+    pub down_bytes_per_second: f64,
+    pub up_bytes_per_second: f64,
+    pub cpu_slowdown: f64,
+}
+
+impl Throttle {
+    /// A phone on a weak mobile connection, as DevTools' "slow 4G": 150 ms, 1.6 Mbit/s down,
+    /// 750 kbit/s up, CPU ×4.
+    pub const SLOW_4G: Throttle = Throttle {
+        latency_ms: 150.0,
+        down_bytes_per_second: 1_600_000.0 / 8.0,
+        up_bytes_per_second: 750_000.0 / 8.0,
+        cpu_slowdown: 4.0,
+    };
+    /// No slowing down.
+    pub const NONE: Throttle = Throttle {
+        latency_ms: 0.0,
+        down_bytes_per_second: -1.0,
+        up_bytes_per_second: -1.0,
+        cpu_slowdown: 1.0,
+    };
+}
+
 pub fn artifacts_dir() -> PathBuf {
     std::env::var_os("POORT_TEST_ARTIFACTS")
         .map(PathBuf::from)
@@ -158,7 +198,7 @@ impl Browser {
         }
         if ours {
             self.check_accessibility(label, &path).await;
-            self.note_layout_shift(&path, shifted, &shifts);
+            Self::note_layout_shift(&path, shifted, &shifts);
         }
         if self.emulated {
             // On a phone nothing may stick out sideways.
@@ -217,14 +257,7 @@ impl Browser {
                 .map(|v| format!("\n  {v}"))
                 .collect::<String>()
         );
-        use std::io::Write as _;
-        if let Ok(mut file) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(artifacts_dir().join("axe.txt"))
-        {
-            let _ = file.write_all(line.as_bytes());
-        }
+        append_artifact("axe.txt", &line);
         assert!(
             violations.is_empty(),
             "{label}: axe-core finds WCAG 2.1 AA violations: {violations:#?} (see {})",
@@ -251,7 +284,7 @@ impl Browser {
     }
 
     /// Notes a screen's layout shift in `e2e/artifacts/cls.txt`.
-    fn note_layout_shift(&self, path: &std::path::Path, shifted: f64, shifts: &[String]) {
+    fn note_layout_shift(path: &std::path::Path, shifted: f64, shifts: &[String]) {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let line = format!(
             "{name}: CLS {shifted:.3}{}\n",
@@ -260,19 +293,11 @@ impl Browser {
                 .map(|s| format!("\n  {s}"))
                 .collect::<String>()
         );
-        use std::io::Write as _;
-        if let Ok(mut file) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(artifacts_dir().join("cls.txt"))
-        {
-            let _ = file.write_all(line.as_bytes());
-        }
+        append_artifact("cls.txt", &line);
     }
 
-    /// Slows the browser down as a phone on a weak mobile connection is (DevTools' network
-    /// emulation and CPU throttling), until the browser quits.
-    pub async fn throttle(&self, latency_ms: u32, down_kbit: u32, cpu_slowdown: u32) {
+    /// Slows the browser's network and CPU down (DevTools' emulation) until told otherwise.
+    pub async fn throttle(&self, throttle: &Throttle) {
         let cdp = self.driver.cdp();
         cdp.send_raw("Network.enable", serde_json::json!({}))
             .await
@@ -281,16 +306,16 @@ impl Browser {
             "Network.emulateNetworkConditions",
             serde_json::json!({
                 "offline": false,
-                "latency": latency_ms,
-                "downloadThroughput": down_kbit * 1000 / 8,
-                "uploadThroughput": down_kbit * 1000 / 16,
+                "latency": throttle.latency_ms,
+                "downloadThroughput": throttle.down_bytes_per_second,
+                "uploadThroughput": throttle.up_bytes_per_second,
             }),
         )
         .await
         .expect("network emulation");
         cdp.send_raw(
             "Emulation.setCPUThrottlingRate",
-            serde_json::json!({ "rate": cpu_slowdown }),
+            serde_json::json!({ "rate": throttle.cpu_slowdown }),
         )
         .await
         .expect("CPU throttling");

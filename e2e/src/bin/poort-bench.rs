@@ -994,7 +994,7 @@ async fn bench_scale(bin: &std::path::Path, kind: Kind) {
 /// exists (the plain-HTML copy of the sign-in page in `index.html`: it accepts input), and until
 /// the app has taken it over (the wasm arrived and ran). Medians of `runs`, throttled and not.
 async fn spa_first_input(bin: &std::path::Path, dist: &std::path::Path, runs: usize) {
-    use poort_e2e::browser::Browser;
+    use poort_e2e::browser::{Browser, Throttle};
     let db = TestDatabase::sqlite();
     let mut env = base_env(&db);
     env.retain(|(k, _)| k != "POORT__SERVER__STATIC_DIR");
@@ -1019,24 +1019,17 @@ async fn spa_first_input(bin: &std::path::Path, dist: &std::path::Path, runs: us
         .await
         .expect("a cold cache");
     let measure = |throttled: bool| {
-        let cdp = browser.driver.cdp();
         let url = format!("{}/", poort.url);
         let driver = browser.driver.clone();
+        let browser = &browser;
         async move {
-            let (latency, down, up, cpu) = if throttled {
-                (150.0, 1_600_000.0 / 8.0, 750_000.0 / 8.0, 4.0)
-            } else {
-                (0.0, -1.0, -1.0, 1.0)
-            };
-            cdp.send_raw(
-                "Network.emulateNetworkConditions",
-                json!({ "offline": false, "latency": latency, "downloadThroughput": down, "uploadThroughput": up }),
-            )
-            .await
-            .expect("network emulation");
-            cdp.send_raw("Emulation.setCPUThrottlingRate", json!({ "rate": cpu }))
-                .await
-                .expect("CPU throttling");
+            browser
+                .throttle(if throttled {
+                    &Throttle::SLOW_4G
+                } else {
+                    &Throttle::NONE
+                })
+                .await;
             let mut times = Vec::new();
             let mut app_times = Vec::new();
             for _ in 0..runs {

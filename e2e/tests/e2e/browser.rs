@@ -2,7 +2,7 @@
 //! (remembered), the status, not-found and dev outbox pages, the API docs, and a 360 px screen.
 //! Every visited page is saved as a screenshot under `e2e/artifacts/`.
 
-use poort_e2e::browser::Browser;
+use poort_e2e::browser::{Browser, Throttle};
 use poort_e2e::db::Kind;
 use poort_e2e::server::{dist_dir, run};
 
@@ -230,14 +230,15 @@ async fn the_sign_in_form_accepts_input_before_the_app_has_arrived() {
         )
         .await
         .unwrap();
-        // 48 KB/s: the app (hundreds of KB) takes seconds to arrive; the page's HTML does not.
-        cdp.send_raw(
-        "Network.emulateNetworkConditions",
-        serde_json::json!({ "offline": false, "latency": 0, "downloadThroughput": 48_000, "uploadThroughput": 48_000 }),
-    )
-    .await
-    .unwrap();
     }
+    // 48 KB/s: the app (hundreds of KB) takes seconds to arrive; the page's HTML does not.
+    browser
+        .throttle(&Throttle {
+            down_bytes_per_second: 48_000.0,
+            up_bytes_per_second: 48_000.0,
+            ..Throttle::NONE
+        })
+        .await;
     let email = "adviseur0@demo.example";
 
     // 1. Typed before the app is there: the value and the focus carry over, nothing moves.

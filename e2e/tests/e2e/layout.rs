@@ -1,12 +1,12 @@
 //! Pages that stay where they are while their data arrives: each page opened afresh
-//! on a slow phone (150 ms round trips, 1.6 Mbit/s, CPU ×4), nl at 1280 px and en at 360 px;
+//! on a slow phone (DevTools' slow 4G: 150 ms round trips, 1.6 Mbit/s, CPU ×4), nl at 1280 px and en at 360 px;
 //! its cumulative layout shift (Chromium's CLS, measured by the page itself) must stay at or
 //! under 0.05, the "good" mark. The figures go to `e2e/artifacts/cls.txt` with the elements that
 //! moved.
 
 use std::time::Duration;
 
-use poort_e2e::browser::Browser;
+use poort_e2e::browser::{Browser, Throttle};
 use poort_e2e::db::Kind;
 use serde_json::json;
 
@@ -103,7 +103,7 @@ async fn pages_do_not_move_while_their_data_arrives() {
                 )
                 .await
                 .unwrap();
-            b.throttle(150, 1_600, 4).await;
+            b.throttle(&Throttle::SLOW_4G).await;
             for (path, marker) in pages {
                 b.driver.goto(format!("{base}{path}")).await.unwrap();
                 // The sign-in page is there before the app: wait for the app to take it over.
