@@ -356,6 +356,48 @@ pub async fn seed(
         })
         .await?;
 
+    // Each office's last access review (written with the offices, before the review sweep can
+    // find an office without one), so the current periods' due dates are spread over
+    // the coming period as they are at an insurer that has run reviews for a while (about 5 %
+    // overdue by up to ten days, about 8 % within the reminders' 14 days), not all overdue
+    // at once because every office was made two years ago.
+    let every = Duration::days(state.settings.policy.access_review_days.max(1));
+    let spread_hours = every.num_hours().max(1);
+    let review_rows = (0..sizes.len())
+        .map(|o| {
+            let due_now = now - Duration::days(10)
+                + Duration::hours((o as i64).wrapping_mul(7_919).rem_euclid(spread_hours));
+            let completed = due_now - every;
+            let started = completed - every + Duration::days(3);
+            vec![
+                id(new_id(now)),
+                id(offices[o]),
+                ms(started),
+                ms(started + every),
+                ms(completed),
+                Value::Id(None),
+                Value::Int(Some((sizes[o] * 2) as i64)),
+                Value::Int(Some(0)),
+            ]
+        })
+        .collect();
+    store
+        .insert_rows(&Rows {
+            table: "access_reviews",
+            columns: &[
+                "id",
+                "office_id",
+                "started_at",
+                "due_at",
+                "completed_at",
+                "completed_by",
+                "confirmed",
+                "deactivated",
+            ],
+            rows: review_rows,
+        })
+        .await?;
+
     // Accounts (in batches, with their rights and invitations), then the relations team's.
     // Per office: its accounts' ids and its administrator, for the audit trail.
     let mut members: Vec<Vec<Uuid>> = sizes.iter().map(|n| Vec::with_capacity(*n)).collect();
@@ -593,47 +635,6 @@ pub async fn seed(
                 ms(now),
                 ms(now),
             ]],
-        })
-        .await?;
-
-    // Each office's last access review, so the current periods' due dates are spread over
-    // the coming period as they are at an insurer that has run reviews for a while (about 5 %
-    // overdue by up to ten days, about 8 % within the reminders' 14 days), not all overdue
-    // at once because every office was made two years ago.
-    let every = Duration::days(state.settings.policy.access_review_days.max(1));
-    let spread_hours = every.num_hours().max(1);
-    let review_rows = (0..sizes.len())
-        .map(|o| {
-            let due_now = now - Duration::days(10)
-                + Duration::hours((o as i64).wrapping_mul(7_919).rem_euclid(spread_hours));
-            let completed = due_now - every;
-            let started = completed - every + Duration::days(3);
-            vec![
-                id(new_id(now)),
-                id(offices[o]),
-                ms(started),
-                ms(started + every),
-                ms(completed),
-                Value::Id(members[o].first().copied()),
-                Value::Int(Some((members[o].len() * 2) as i64)),
-                Value::Int(Some(0)),
-            ]
-        })
-        .collect();
-    store
-        .insert_rows(&Rows {
-            table: "access_reviews",
-            columns: &[
-                "id",
-                "office_id",
-                "started_at",
-                "due_at",
-                "completed_at",
-                "completed_by",
-                "confirmed",
-                "deactivated",
-            ],
-            rows: review_rows,
         })
         .await?;
 
