@@ -68,9 +68,13 @@ fn main() -> ExitCode {
 /// `cargo xtask run`: tools, SPA, API, then the service in dev mode.
 fn run(env: &Env, extra: &[String]) -> Result<(), String> {
     tools::ensure_openssl()?;
-    tools::ensure_web_tools(env)?;
-    build_web(env)?;
-    let bin = build_api(env)?;
+    // The API builds while the tools install and the SPA builds: on a fresh machine each of
+    // those has long stretches on one core (a big crate, a link, the SPA's LTO).
+    let api = ApiBuild::start(env)?;
+    let web = tools::ensure_web_tools(env).and_then(|()| build_web(env));
+    let bin = api.finish();
+    web?;
+    let bin = bin?;
     let mut args: Vec<String> = vec!["--dev".into()];
     let extra: Vec<String> = extra.iter().filter(|a| *a != "--").cloned().collect();
     args.extend(extra);
@@ -138,6 +142,52 @@ fn build_api(env: &Env) -> Result<PathBuf, String> {
         return Err("building the API failed".into());
     }
     Ok(env.target_dir.join("debug").join("poort"))
+}
+
+/// `cargo build` of the API in the background, its output in a log shown when it fails.
+struct ApiBuild {
+    child: std::process::Child,
+    log: PathBuf,
+    bin: PathBuf,
+    started: Instant,
+}
+
+impl ApiBuild {
+    fn start(env: &Env) -> Result<Self, String> {
+        std::fs::create_dir_all(&env.target_dir).map_err(|e| e.to_string())?;
+        let log = env.target_dir.join("xtask-api-build.log");
+        let file = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+        println!(
+            "xtask: building the API in the background (log: {})",
+            log.display()
+        );
+        let child = env
+            .cargo()
+            .args(["build", "-p", "poort-api", "--bin", "poort"])
+            .stdout(file.try_clone().map_err(|e| e.to_string())?)
+            .stderr(file)
+            .spawn()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        Ok(Self {
+            child,
+            log,
+            bin: env.target_dir.join("debug").join("poort"),
+            started: Instant::now(),
+        })
+    }
+
+    fn finish(mut self) -> Result<PathBuf, String> {
+        let status = self.child.wait().map_err(|e| e.to_string())?;
+        if status.success() {
+            println!(
+                "xtask: API built ({:.0} s since it began)",
+                self.started.elapsed().as_secs_f64()
+            );
+            return Ok(self.bin);
+        }
+        eprint!("{}", std::fs::read_to_string(&self.log).unwrap_or_default());
+        Err("building the API failed".into())
+    }
 }
 
 fn build_api_for_tests(env: &Env) -> Result<PathBuf, String> {

@@ -137,6 +137,77 @@ fn output_of(env: &Env, program: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// `cargo install` for a build tool, built to be built fast rather than to run fastest: trunk's
+/// own release profile (fat LTO, one codegen unit) kept one core busy for minutes on a 2-core
+/// machine. What trunk and wasm-bindgen do per build (run cargo, rewrite one .wasm, copy files)
+/// takes about as long either way (README, "What `cargo xtask run` does").
+fn tool_install_command() -> Command {
+    let mut cmd = Command::new("cargo");
+    cmd.env_remove("CARGO_TARGET_DIR")
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1");
+    cmd
+}
+
+/// Runs the installs at the same time, each writing to its own log under the cache folder
+/// (shown when it fails), and says how long they took.
+fn install_together(
+    env: &Env,
+    installs: Vec<(String, Command)>,
+    how_long: &str,
+) -> Result<(), String> {
+    if installs.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = installs.iter().map(|(what, _)| what.as_str()).collect();
+    println!(
+        "xtask: installing {} at the same time (takes about {how_long}; only this once)",
+        names.join(" and ")
+    );
+    std::fs::create_dir_all(&env.cache_dir).map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let mut running = Vec::new();
+    for (what, mut cmd) in installs {
+        let log_path = env.cache_dir.join(format!(
+            "install-{}.log",
+            what.split(' ').next().unwrap_or("tool")
+        ));
+        let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
+        let child = cmd
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("cannot start the installer for {what}: {e}"))?;
+        running.push((what, log_path, child));
+    }
+    let mut failed = Vec::new();
+    for (what, log_path, mut child) in running {
+        let status = child.wait().map_err(|e| e.to_string())?;
+        if status.success() {
+            println!(
+                "xtask: {what} installed ({:.0} s since the installs began)",
+                started.elapsed().as_secs_f64()
+            );
+        } else {
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            for line in tail.iter().rev() {
+                eprintln!("  {line}");
+            }
+            failed.push(format!(
+                "installing {what} failed ({status}; log: {})",
+                log_path.display()
+            ));
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed.join("; "))
+    }
+}
+
 fn run_install(what: &str, how_long: &str, cmd: &mut Command) -> Result<(), String> {
     println!("xtask: installing {what} (takes about {how_long}; only this once)");
     let status = cmd
@@ -163,30 +234,27 @@ pub fn ensure_web_tools(env: &Env) -> Result<(), String> {
         )?;
     }
 
+    // trunk and wasm-bindgen-cli build at the same time: each has long stretches where one
+    // crate (or the link) keeps a single core busy, which the other fills.
+    let mut installs = Vec::new();
     let trunk = output_of(env, "trunk", &["--version"]).unwrap_or_default();
     if trunk != format!("trunk {TRUNK_VERSION}") {
-        run_install(
-            &format!("trunk {TRUNK_VERSION}"),
-            "8 minutes",
-            Command::new("cargo")
-                .args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"])
-                .env_remove("CARGO_TARGET_DIR"),
-        )?;
+        // Only the features Poort uses: no update check (it is offline anyway).
+        let mut cmd = tool_install_command();
+        cmd.args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"])
+            .args(["--no-default-features", "--features", "rustls"]);
+        installs.push((format!("trunk {TRUNK_VERSION}"), cmd));
     }
-
     let wanted = wasm_bindgen_version(&env.root)
         .ok_or("Cargo.lock has no wasm-bindgen entry; run `cargo fetch` once")?;
     let have = output_of(env, "wasm-bindgen", &["--version"]).unwrap_or_default();
     if have != format!("wasm-bindgen {wanted}") {
         // Not --locked: a version it pins is no longer in the registry.
-        run_install(
-            &format!("wasm-bindgen-cli {wanted}"),
-            "4 minutes",
-            Command::new("cargo")
-                .args(["install", "wasm-bindgen-cli", "--version", &wanted])
-                .env_remove("CARGO_TARGET_DIR"),
-        )?;
+        let mut cmd = tool_install_command();
+        cmd.args(["install", "wasm-bindgen-cli", "--version", &wanted]);
+        installs.push((format!("wasm-bindgen-cli {wanted}"), cmd));
     }
+    install_together(env, installs, "5 minutes")?;
 
     let wasm_opt = env
         .binaryen_dir()
