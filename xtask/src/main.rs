@@ -70,11 +70,37 @@ fn run(env: &Env, extra: &[String]) -> Result<(), String> {
     tools::ensure_openssl()?;
     // The API builds while the tools install and the SPA builds: on a fresh machine each of
     // those has long stretches on one core (a big crate, a link, the SPA's LTO).
-    let api = ApiBuild::start(env)?;
-    let web = tools::ensure_web_tools(env).and_then(|()| build_web(env));
-    let bin = api.finish();
+    // The SPA's own code compiles the same way (Trunk's cargo step then finds it built).
+    tools::ensure_wasm_target(env)?;
+    let api = Background::start(
+        env,
+        "the API",
+        "xtask-api-build.log",
+        &["build", "-p", "poort-api", "--bin", "poort"],
+    )?;
+    let spa = Background::start(
+        env,
+        "the SPA's wasm",
+        "xtask-spa-build.log",
+        &[
+            "build",
+            "-p",
+            "poort-web",
+            "--bin",
+            "poort-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "wasm-release",
+        ],
+    )?;
+    let web = tools::ensure_web_tools(env)
+        .and_then(|()| spa.finish())
+        .and_then(|()| build_web(env));
+    let built = api.finish();
     web?;
-    let bin = bin?;
+    built?;
+    let bin = env.target_dir.join("debug").join("poort");
     let mut args: Vec<String> = vec!["--dev".into()];
     let extra: Vec<String> = extra.iter().filter(|a| *a != "--").cloned().collect();
     args.extend(extra);
@@ -144,49 +170,50 @@ fn build_api(env: &Env) -> Result<PathBuf, String> {
     Ok(env.target_dir.join("debug").join("poort"))
 }
 
-/// `cargo build` of the API in the background, its output in a log shown when it fails.
-struct ApiBuild {
+/// A `cargo build` in the background, its output in a log shown when it fails.
+struct Background {
+    what: &'static str,
     child: std::process::Child,
     log: PathBuf,
-    bin: PathBuf,
     started: Instant,
 }
 
-impl ApiBuild {
-    fn start(env: &Env) -> Result<Self, String> {
+impl Background {
+    fn start(env: &Env, what: &'static str, log_name: &str, args: &[&str]) -> Result<Self, String> {
         std::fs::create_dir_all(&env.target_dir).map_err(|e| e.to_string())?;
-        let log = env.target_dir.join("xtask-api-build.log");
+        let log = env.target_dir.join(log_name);
         let file = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
         println!(
-            "xtask: building the API in the background (log: {})",
+            "xtask: building {what} in the background (log: {})",
             log.display()
         );
         let child = env
             .cargo()
-            .args(["build", "-p", "poort-api", "--bin", "poort"])
+            .args(args)
             .stdout(file.try_clone().map_err(|e| e.to_string())?)
             .stderr(file)
             .spawn()
             .map_err(|e| format!("cannot run cargo: {e}"))?;
         Ok(Self {
+            what,
             child,
             log,
-            bin: env.target_dir.join("debug").join("poort"),
             started: Instant::now(),
         })
     }
 
-    fn finish(mut self) -> Result<PathBuf, String> {
+    fn finish(mut self) -> Result<(), String> {
         let status = self.child.wait().map_err(|e| e.to_string())?;
         if status.success() {
             println!(
-                "xtask: API built ({:.0} s since it began)",
+                "xtask: {} built ({:.0} s since it began)",
+                self.what,
                 self.started.elapsed().as_secs_f64()
             );
-            return Ok(self.bin);
+            return Ok(());
         }
         eprint!("{}", std::fs::read_to_string(&self.log).unwrap_or_default());
-        Err("building the API failed".into())
+        Err(format!("building {} failed", self.what))
     }
 }
 

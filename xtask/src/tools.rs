@@ -137,6 +137,22 @@ fn output_of(env: &Env, program: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// The `wasm32-unknown-unknown` target of the Rust toolchain.
+pub fn ensure_wasm_target(env: &Env) -> Result<(), String> {
+    let targets = output_of(env, "rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if !targets
+        .lines()
+        .any(|t| t.trim() == "wasm32-unknown-unknown")
+    {
+        run_install(
+            "the wasm32-unknown-unknown target",
+            "30 seconds",
+            Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]),
+        )?;
+    }
+    Ok(())
+}
+
 /// `cargo install` for a build tool, built to be built fast rather than to run fastest: trunk's
 /// own release profile (fat LTO, one codegen unit) kept one core busy for minutes on a 2-core
 /// machine. What trunk and wasm-bindgen do per build (run cargo, rewrite one .wasm, copy files)
@@ -222,17 +238,7 @@ fn run_install(what: &str, how_long: &str, cmd: &mut Command) -> Result<(), Stri
 
 /// The wasm target, trunk, wasm-bindgen-cli and wasm-opt at the versions that work together.
 pub fn ensure_web_tools(env: &Env) -> Result<(), String> {
-    let targets = output_of(env, "rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if !targets
-        .lines()
-        .any(|t| t.trim() == "wasm32-unknown-unknown")
-    {
-        run_install(
-            "the wasm32-unknown-unknown target",
-            "30 seconds",
-            Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]),
-        )?;
-    }
+    ensure_wasm_target(env)?;
 
     // trunk and wasm-bindgen-cli build at the same time: each has long stretches where one
     // crate (or the link) keeps a single core busy, which the other fills.
@@ -251,7 +257,15 @@ pub fn ensure_web_tools(env: &Env) -> Result<(), String> {
     if have != format!("wasm-bindgen {wanted}") {
         // Not --locked: a version it pins is no longer in the registry.
         let mut cmd = tool_install_command();
-        cmd.args(["install", "wasm-bindgen-cli", "--version", &wanted]);
+        // Only the `wasm-bindgen` binary (not the test runner, half of the build).
+        cmd.args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &wanted,
+            "--bin",
+            "wasm-bindgen",
+        ]);
         installs.push((format!("wasm-bindgen-cli {wanted}"), cmd));
     }
     install_together(env, installs, "5 minutes")?;

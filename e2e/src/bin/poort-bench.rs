@@ -221,6 +221,236 @@ async fn sign_in_load(
     )
 }
 
+/// Requests at a fixed rate (open loop: one every `1/rate` s whether or not the earlier ones
+/// have been answered, as people arrive), for `seconds`; `make(n)` is the n-th request.
+async fn at_rate<F, Fut, T>(rate: f64, seconds: f64, make: F) -> Vec<T>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let total = (rate * seconds) as usize;
+    let start = tokio::time::Instant::now();
+    let mut tasks = Vec::with_capacity(total);
+    for n in 0..total {
+        tokio::time::sleep_until(start + Duration::from_secs_f64(n as f64 / rate)).await;
+        tasks.push(tokio::spawn(make(n)));
+    }
+    let mut out = Vec::with_capacity(total);
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+/// One request's answer under open-loop load: how long it took, its status (0: no answer)
+/// and whether a 503 said when to come back.
+#[derive(Clone, Copy)]
+struct Answered {
+    latency: Duration,
+    status: u16,
+    retry_after: bool,
+}
+
+async fn answered(request: reqwest::RequestBuilder) -> Answered {
+    let sent = Instant::now();
+    let r = request.send().await;
+    let (status, retry_after) = match &r {
+        Ok(r) => (r.status().as_u16(), r.headers().contains_key("retry-after")),
+        Err(_) => (0, false),
+    };
+    if let Ok(r) = r {
+        let _ = r.bytes().await;
+    }
+    Answered {
+        latency: sent.elapsed(),
+        status,
+        retry_after,
+    }
+}
+
+/// The password step alone (what costs a hash) for demo adviser `i`.
+fn password_step(client: &reqwest::Client, base: &str, i: usize) -> reqwest::RequestBuilder {
+    client
+        .post(format!("{base}/api/sign-in"))
+        .json(&json!({ "email": format!("adviseur{i}@demo.example"), "password": PASSWORD }))
+}
+
+/// The server's resident memory now (MiB).
+fn rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Samples the server's resident memory once a second until `stop` is set.
+fn sample_rss(
+    pid: Option<u32>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> tokio::task::JoinHandle<Vec<f64>> {
+    tokio::spawn(async move {
+        let mut samples = Vec::new();
+        while !stop.load(Ordering::Relaxed) {
+            if let Some(mib) = pid.and_then(rss_mib) {
+                samples.push(mib);
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        samples
+    })
+}
+
+/// p50 and p99 (ms) of the latencies of `answers`, and how many there were.
+fn latency_summary(answers: &[&Answered]) -> (usize, f64, f64) {
+    let mut l: Vec<Duration> = answers.iter().map(|a| a.latency).collect();
+    l.sort();
+    (l.len(), ms(percentile(&l, 0.5)), ms(percentile(&l, 0.99)))
+}
+
+/// Reads per second the overload and soak phases keep going beside the sign-ins (a steady
+/// stream of people using the extranet, sent at this rate whatever the answers take).
+const STEADY_READS: f64 = 1000.0;
+
+/// Overload: password steps offered at three times the sign-in rate just measured, for 30 s,
+/// while signed-in reads continue at a steady rate. What should happen: the excess is told 503
+/// with Retry-After at once (the hashing queue is full), reads stay fast, nothing else fails
+/// and memory stays flat.
+async fn overload(base: &str, capacity: f64, cookies: &[String], pid: Option<u32>) {
+    if capacity <= 0.0 || cookies.is_empty() {
+        println!("  overload: skipped (no sign-in rate or sessions measured)");
+        return;
+    }
+    let offered = 3.0 * capacity;
+    let seconds = 30.0;
+    let client = reqwest::Client::new();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let rss = sample_rss(pid, stop.clone());
+    let phase = Instant::now();
+    let (sign_ins, reads) = tokio::join!(
+        at_rate(offered, seconds, |n| {
+            let request = password_step(&client, base, 1 + n % (ACCOUNTS - 1));
+            answered(request)
+        }),
+        at_rate(STEADY_READS, seconds, |n| {
+            let request = client
+                .get(format!("{base}/api/me/profile"))
+                .header("Cookie", &cookies[n % cookies.len()]);
+            answered(request)
+        }),
+    );
+    stop.store(true, Ordering::Relaxed);
+    let rss = rss.await.unwrap();
+    let accepted: Vec<&Answered> = sign_ins.iter().filter(|a| a.status == 200).collect();
+    let refused: Vec<&Answered> = sign_ins
+        .iter()
+        .filter(|a| a.status == 503 && a.retry_after)
+        .collect();
+    let other = sign_ins.len() - accepted.len() - refused.len();
+    let (_, a50, a99) = latency_summary(&accepted);
+    let (_, r50, r99) = latency_summary(&refused);
+    let read_ok: Vec<&Answered> = reads.iter().filter(|a| a.status == 200).collect();
+    let (_, p50, p99) = latency_summary(&read_ok);
+    let read_errors = reads.len() - read_ok.len();
+    let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len().max(1) as f64;
+    let head = &rss[..rss.len().min(5)];
+    let tail = &rss[rss.len().saturating_sub(5)..];
+    let peak = rss.iter().copied().fold(0.0, f64::max);
+    println!(
+        "  overload: password steps offered at {offered:.0}/s (3x the {capacity:.1} sign-ins/s above) for {seconds:.0} s, \
+         with signed-in reads at {STEADY_READS:.0}/s beside them:\n    \
+         {} accepted ({:.1}/s; p50 {a50:.1} ms, p99 {a99:.1} ms), {} refused with 503 + Retry-After \
+         (p50 {r50:.1} ms, p99 {r99:.1} ms), {other} other answers or errors\n    \
+         reads: {} answered 200 (p50 {p50:.1} ms, p99 {p99:.1} ms), {read_errors} other answers or errors\n    \
+         server RSS: {:.0} MiB over the first 5 s, {:.0} MiB over the last 5 s, peak {peak:.0} MiB",
+        accepted.len(),
+        accepted.len() as f64 / phase.elapsed().as_secs_f64(),
+        refused.len(),
+        read_ok.len(),
+        mean(head),
+        mean(tail),
+    );
+}
+
+/// Soak (`--soak`, minutes after it, 10 by default): full sign-ins at half the rate measured
+/// and signed-in reads at a steady rate, with the latencies and the server's memory per
+/// minute, which should stay flat from the first minute to the last.
+async fn soak(base: &str, capacity: f64, cookies: &[String], pid: Option<u32>, minutes: u64) {
+    if capacity <= 0.0 || cookies.is_empty() {
+        println!("  soak: skipped (no sign-in rate or sessions measured)");
+        return;
+    }
+    let rate = capacity / 2.0;
+    // Each adviser's authenticator code is good once per 30 s step: take turns so that the
+    // same adviser comes back no sooner than 35 s later.
+    let cycle = ACCOUNTS as f64 / rate;
+    if cycle < 35.0 {
+        println!("  soak: skipped ({ACCOUNTS} advisers are too few for {rate:.0} sign-ins/s)");
+        return;
+    }
+    println!(
+        "  soak: full sign-ins at {rate:.1}/s (half the rate above) and signed-in reads at {STEADY_READS:.0}/s for {minutes} min:\n    \
+         minute | sign-ins  p50 ms  p99 ms  failed | reads   p50 ms  p99 ms  failed | RSS MiB"
+    );
+    let client = reqwest::Client::new();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let rss = sample_rss(pid, stop.clone());
+    for minute in 0..minutes {
+        let offset = (minute as f64 * 60.0 * rate) as usize;
+        let (sign_ins, reads) = tokio::join!(
+            at_rate(rate, 60.0, |n| {
+                let client = client.clone();
+                let base = base.to_string();
+                let i = 1 + (offset + n) % (ACCOUNTS - 1);
+                async move {
+                    let r = sign_in(&client, &base, i).await;
+                    Answered {
+                        latency: r.latency,
+                        status: if r.ok {
+                            200
+                        } else if r.overloaded {
+                            503
+                        } else {
+                            0
+                        },
+                        retry_after: false,
+                    }
+                }
+            }),
+            at_rate(STEADY_READS, 60.0, |n| {
+                let request = client
+                    .get(format!("{base}/api/me/profile"))
+                    .header("Cookie", &cookies[n % cookies.len()]);
+                answered(request)
+            }),
+        );
+        let now_rss = pid.and_then(rss_mib).unwrap_or(0.0);
+        let ok: Vec<&Answered> = sign_ins.iter().filter(|a| a.status == 200).collect();
+        let (n, s50, s99) = latency_summary(&ok);
+        let read_ok: Vec<&Answered> = reads.iter().filter(|a| a.status == 200).collect();
+        let (m, r50, r99) = latency_summary(&read_ok);
+        println!(
+            "    {:>6} | {n:>8}  {s50:>6.1}  {s99:>6.1}  {:>6} | {m:>6}  {r50:>6.1}  {r99:>6.1}  {:>6} | {now_rss:>7.0}",
+            minute + 1,
+            sign_ins.len() - n,
+            reads.len() - m,
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    let rss = rss.await.unwrap();
+    let peak = rss.iter().copied().fold(0.0, f64::max);
+    let after_first = rss.get(60).copied().unwrap_or(0.0);
+    let last = rss.last().copied().unwrap_or(0.0);
+    println!(
+        "    server RSS: {after_first:.0} MiB after minute 1, {last:.0} MiB at the end, peak {peak:.0} MiB"
+    );
+}
+
 /// Sessions the authenticated reads take turns with (as many people reading at once).
 const READ_SESSIONS: usize = 256;
 
@@ -565,6 +795,14 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
             None => println!(
                 "  authenticated reads: no session to read with, or wrk not available (apt-get install wrk)"
             ),
+        }
+        // Overload after the reads (it leaves a queue of sign-in tokens behind, not sessions).
+        if !std::env::args().any(|a| a == "--no-overload") {
+            overload(&base, rate, &cookies, poort.pid()).await;
+        }
+        if std::env::args().any(|a| a == "--soak") {
+            let minutes = arg("--soak").and_then(|m| m.parse().ok()).unwrap_or(10);
+            soak(&base, rate, &cookies, poort.pid(), minutes).await;
         }
     }
     // (d) and (e): integrators.
