@@ -22,8 +22,9 @@ commands:
                   OpenAPI freshness, the wasm build, HTTP and browser end-to-end tests
   openapi         regenerate openapi/openapi.json from the code
   web             build the SPA only (release, prints the .wasm size)
-  bench           performance figures (release build): argon2 ceiling, full sign-ins, authenticated
-                  reads, on SQLite and PostgreSQL (not part of the tests)
+  bench [ARGS]    performance figures (release build): argon2 ceiling, full sign-ins, authenticated
+                  reads, overload, tokens, scale, on SQLite and PostgreSQL (not part of the tests);
+                  ARGS go to poort-bench (e.g. --soak 10, --only sqlite)
   bootstrap-operator --email E --name N
                   create the first relations-team invitation (dev data folder)";
 
@@ -45,7 +46,7 @@ fn main() -> ExitCode {
         "run" => run(&env, rest),
         "test" => test(&env),
         "openapi" => openapi(&env),
-        "bench" => bench(&env),
+        "bench" => bench(&env, rest),
         "web" => tools::ensure_web_tools(&env).and_then(|()| build_web(&env).map(|_| ())),
         "bootstrap-operator" => {
             tools::ensure_openssl().and_then(|()| poort_command(&env, "bootstrap-operator", rest))
@@ -341,7 +342,7 @@ fn wasm_size_report(dist: &Path) -> Result<String, String> {
 }
 
 /// `cargo xtask bench`: builds release binaries and prints the figures.
-fn bench(env: &Env) -> Result<(), String> {
+fn bench(env: &Env, extra: &[String]) -> Result<(), String> {
     tools::ensure_openssl()?;
     if tools::ensure_wrk().is_err() {
         println!("xtask: wrk is not available; the authenticated-read figure will be missing");
@@ -372,6 +373,7 @@ fn bench(env: &Env) -> Result<(), String> {
     }
     let status = bench
         .arg("--scale")
+        .args(extra.iter().filter(|a| *a != "--"))
         .arg("--bin")
         .arg(release.join("poort"))
         .env("POORT_TEST_POSTGRES_URL", postgres)

@@ -6,7 +6,14 @@
 //! area from one hash to the next (no allocation, zeroing and page faults per hash: about 5 %
 //! more hashes per second, `cargo xtask bench` prints both), where the general blocking pool
 //! would spread those allocations over many threads.
+//!
+//! The hashing threads run at a lower priority (`security.password_hash.nice`, 10 by default,
+//! on Linux): a hash keeps a core busy for tens of milliseconds, and under a flood of sign-ins
+//! every core is hashing; at nice 10 the scheduler gives the cores first to the requests that
+//! need them for a moment (reads, the authenticator step, the database), and hashing still gets
+//! every cycle nothing else wants, so sign-ins keep their rate when nothing else is going on.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 
@@ -119,10 +126,28 @@ impl Worker {
     }
 }
 
+/// A place in the hashing queue ([`PasswordHasherPool::reserve`]); given back when dropped
+/// unused.
+#[must_use]
+#[derive(Debug)]
+pub struct Place {
+    places: Arc<AtomicUsize>,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.places.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 #[derive(Clone)]
 pub struct PasswordHasherPool {
     params: Params,
     jobs: SyncSender<Job>,
+    /// Places taken in the queue: hashes reserved, waiting or being computed, and how many
+    /// there may be (one per hashing thread, plus `max_waiting`).
+    places: Arc<AtomicUsize>,
+    max_places: usize,
     /// A hash of a random password with the current parameters: verifying against it makes an
     /// unknown e-mail address take as long as a known one.
     dummy: Arc<String>,
@@ -132,6 +157,19 @@ impl std::fmt::Debug for PasswordHasherPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PasswordHasherPool")
     }
+}
+
+/// Lowers this thread's priority to `nice` (Linux: `setpriority` on the thread's id changes
+/// this thread only). Elsewhere, or when refused, the thread keeps the usual priority.
+fn give_way(nice: i32) {
+    #[cfg(target_os = "linux")]
+    if nice > 0
+        && let Err(e) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), nice)
+    {
+        tracing::warn!(error = %e, "could not lower the hashing thread's priority");
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
 }
 
 impl PasswordHasherPool {
@@ -150,14 +188,18 @@ impl PasswordHasherPool {
         } else {
             settings.max_concurrent
         };
-        let (jobs, queue) = sync_channel::<Job>(settings.max_waiting);
+        // Never full: it holds at most the places taken (see `reserve`).
+        let (jobs, queue) = sync_channel::<Job>(threads + settings.max_waiting);
         let queue = Arc::new(Mutex::new(queue));
+        let places = Arc::new(AtomicUsize::new(0));
         for n in 0..threads {
             let queue = queue.clone();
             let params = params.clone();
+            let nice = settings.nice;
             std::thread::Builder::new()
                 .name(format!("argon2-{n}"))
                 .spawn(move || {
+                    give_way(nice);
                     let mut worker = Worker::new(params);
                     loop {
                         let job = match queue.lock() {
@@ -177,8 +219,36 @@ impl PasswordHasherPool {
         Ok(Self {
             params,
             jobs,
+            places,
+            max_places: threads + settings.max_waiting,
             dummy: Arc::new(dummy),
         })
+    }
+
+    /// A place in the queue, or [`Overloaded`] when every hashing thread is busy and
+    /// `max_waiting` hashes wait. The sign-in takes its place first, before it reads or
+    /// writes anything: under a flood the excess is refused at once, and a request that got
+    /// past the door is never refused after its turn at the database.
+    pub fn reserve(&self) -> Result<Place, Overloaded> {
+        let mut taken = self.places.load(Ordering::Acquire);
+        loop {
+            if taken >= self.max_places {
+                return Err(Overloaded);
+            }
+            match self.places.compare_exchange_weak(
+                taken,
+                taken + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    return Ok(Place {
+                        places: self.places.clone(),
+                    });
+                }
+                Err(now) => taken = now,
+            }
+        }
     }
 
     /// Runs `work` on a hashing thread, or refuses at once when the queue is full.
@@ -186,12 +256,27 @@ impl PasswordHasherPool {
         &self,
         work: impl FnOnce(&mut Worker) -> T + Send + 'static,
     ) -> Result<T, HashError> {
+        let place = self.reserve()?;
+        self.run_in(place, work).await
+    }
+
+    /// Runs `work` on a hashing thread in the place taken.
+    async fn run_in<T: Send + 'static>(
+        &self,
+        place: Place,
+        work: impl FnOnce(&mut Worker) -> T + Send + 'static,
+    ) -> Result<T, HashError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
+        // The place goes with the job: given back when the work is done (before the answer),
+        // or when the job is refused or dropped.
         let job: Job = Box::new(move |worker| {
-            let _ = reply.send(work(worker));
+            let done = work(worker);
+            drop(place);
+            let _ = reply.send(done);
         });
         match self.jobs.try_send(job) {
             Ok(()) => {}
+            // Cannot happen (the queue holds every place).
             Err(TrySendError::Full(_)) => return Err(Overloaded.into()),
             Err(TrySendError::Disconnected(_)) => {
                 return Err(anyhow::anyhow!("hashing threads stopped").into());
@@ -216,12 +301,25 @@ impl PasswordHasherPool {
         password: String,
         stored: Option<String>,
     ) -> Result<bool, HashError> {
+        let place = self.reserve()?;
+        self.verify_in(place, password, stored).await
+    }
+
+    /// [`Self::verify`] in a place taken beforehand with [`Self::reserve`].
+    pub async fn verify_in(
+        &self,
+        place: Place,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, HashError> {
         let (stored, real) = match stored {
             Some(s) => (s, true),
             None => ((*self.dummy).clone(), false),
         };
-        self.run(move |worker| worker.verify(password.as_bytes(), &stored) && real)
-            .await
+        self.run_in(place, move |worker| {
+            worker.verify(password.as_bytes(), &stored) && real
+        })
+        .await
     }
 
     /// Whether a stored hash was made with other parameters than today's (re-hash it at the
@@ -239,6 +337,39 @@ mod tests {
 
     fn small() -> Params {
         Params::new(1024, 2, 1, None).unwrap()
+    }
+
+    #[tokio::test]
+    async fn places_run_out_at_the_threads_plus_max_waiting_and_come_back() {
+        let pool = PasswordHasherPool::new(&PasswordHashSettings {
+            memory_kib: 1024,
+            iterations: 2,
+            parallelism: 1,
+            max_concurrent: 1,
+            max_waiting: 2,
+            nice: 0,
+        })
+        .unwrap();
+        let first = pool.reserve().unwrap();
+        let second = pool.reserve().unwrap();
+        let third = pool.reserve().unwrap();
+        assert!(pool.reserve().is_err(), "one thread and two waiting");
+        assert!(matches!(
+            pool.verify("x".into(), None).await,
+            Err(HashError::Overloaded(_))
+        ));
+        // A place dropped unused is given back.
+        drop(first);
+        let fourth = pool.reserve().unwrap();
+        assert!(pool.reserve().is_err());
+        // A place used for a hash is given back once the hash is done.
+        assert!(!pool.verify_in(fourth, "x".into(), None).await.unwrap());
+        let hash = pool.hash("correct horse".into()).await;
+        assert!(hash.is_ok(), "a place was free again");
+        let fifth = pool.reserve().unwrap();
+        assert!(pool.reserve().is_err());
+        drop((second, third, fifth));
+        assert!(pool.verify("x".into(), Some(hash.unwrap())).await.is_ok());
     }
 
     #[test]

@@ -277,6 +277,9 @@ pub struct PasswordHashSettings {
     pub max_concurrent: usize,
     /// Hashes allowed to wait for a free core.
     pub max_waiting: usize,
+    /// The hashing threads' nice value (0–19, Linux): at 10 they give way to the requests that
+    /// need the cores for a moment, and still use every core nothing else wants.
+    pub nice: i32,
 }
 
 impl Default for PasswordHashSettings {
@@ -287,6 +290,7 @@ impl Default for PasswordHashSettings {
             parallelism: 1,
             max_concurrent: 0,
             max_waiting: 64,
+            nice: 10,
         }
     }
 }
@@ -473,6 +477,12 @@ impl Settings {
         {
             return Err(ConfigError(format!(
                 "server.public_url: expected an http:// or https:// URL, got {url:?}"
+            )));
+        }
+        if !(0..=19).contains(&self.security.password_hash.nice) {
+            return Err(ConfigError(format!(
+                "security.password_hash.nice: must be 0 to 19 (a lower priority than the rest), got {}",
+                self.security.password_hash.nice
             )));
         }
         if self.delivery.max_attempts < 1 {

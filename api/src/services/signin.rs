@@ -121,6 +121,9 @@ async fn check_password(
     password: String,
     client: &ClientInfo,
 ) -> Result<Outcome, ApiError> {
+    // A place in the hashing queue first: under a flood of sign-ins the excess is refused at
+    // the door (503 with Retry-After), before the database.
+    let place = state.hasher.reserve().map_err(|_| ApiError::Overloaded)?;
     let key = Email::parse(email)
         .map(|e| e.key())
         .unwrap_or_else(|_| email.trim().to_lowercase());
@@ -152,7 +155,7 @@ async fn check_password(
         Some(hash) if state.hasher.needs_rehash(hash) => Some(password.clone()),
         _ => None,
     };
-    let correct = state.hasher.verify(password, stored).await?;
+    let correct = state.hasher.verify_in(place, password, stored).await?;
     let now = state.now();
     let Some(account) = account else {
         let mut tx = state.store.begin().await?;

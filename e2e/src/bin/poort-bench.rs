@@ -7,6 +7,12 @@
 //!     one authenticated call, by several clients at once (`--clients`, default 3 per core);
 //!     sign-ins per second, the ratio to the ceiling measured right before and after, latencies;
 //! (c) authenticated reads alone (`GET /api/me/profile`) with wrk;
+//! (c2) overload: password steps offered at three times the sign-in rate of (b) for 30 s while
+//!     signed-in reads go on at 1,000/s (both open loop, as people arrive): how many are
+//!     accepted, how fast the rest are told 503 with Retry-After, the reads' latencies, other
+//!     errors and the server's memory at the start and the end (`--no-overload` skips it);
+//!     with `--soak [MINUTES]` (10 by default) then full sign-ins at half the rate of (b) and
+//!     the same reads, with latencies and memory per minute;
 //! (d) access tokens from `/oauth2/token` with `private_key_jwt` (Ed25519 client assertions,
 //!     each with its own `jti`, signed by the load generator before the clock starts), sent by
 //!     wrk (`--tokens-only`: this part and (e) alone);
@@ -287,6 +293,26 @@ fn rss_mib(pid: u32) -> Option<f64> {
         .parse()
         .ok()?;
     Some(kb / 1024.0)
+}
+
+/// The server's resident memory now by kind: its own (heap, stacks), mapped files (the
+/// program's code) and shared.
+fn rss_parts(pid: u32) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or_else(|| "?".to_string(), |kb| format!("{:.1}", kb / 1024.0))
+    };
+    format!(
+        "anonymous {} MiB, files {} MiB, shared {} MiB",
+        field("RssAnon:"),
+        field("RssFile:"),
+        field("RssShmem:")
+    )
 }
 
 /// Samples the server's resident memory once a second until `stop` is set.
@@ -747,6 +773,9 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
         ]
         .map(|(k, v)| (k.to_string(), v.to_string())),
     );
+    // Settings in the bench's environment (`POORT__…`) go to the server too, last: to measure
+    // with one changed.
+    env.extend(std::env::vars().filter(|(k, _)| k.starts_with("POORT__")));
     // The server's own default pool unless told otherwise: on 2 cores, 16 PostgreSQL backends
     // gave ~8 % more reads per second but p99 spikes of 14–70 ms (too many runnable processes).
     if let Some(connections) = arg("--connections") {
@@ -853,7 +882,10 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
         );
     }
     if let Some(rss) = poort.pid().and_then(peak_rss_mib) {
-        println!("  server peak RSS: {rss:.0} MiB");
+        println!(
+            "  server peak RSS: {rss:.0} MiB (now: {})",
+            poort.pid().map(rss_parts).unwrap_or_default()
+        );
     }
     drop(poort);
     db.drop_database().await;
