@@ -26,6 +26,7 @@ crate::on_both_databases!(
     deleting_an_account_forgets_what_identifies_the_person,
     invitations_keep_their_set_up_state_links_and_history,
     sessions_are_found_with_their_account_ended_and_touched,
+    touches_that_arrive_together_each_write_their_own_session,
     sign_ins_and_reset_links_keep_their_stage,
     codes_are_replaced_and_consumed_and_wrong_ones_counted_per_purpose,
     the_audit_trail_is_read_newest_first_with_filters_and_pages,
@@ -1055,6 +1056,56 @@ fn session(account: Uuid) -> Session {
         user_agent: Some("Firefox".into()),
         active_portfolio_id: None,
         reauthenticated_at: None,
+    }
+}
+
+/// Many sessions crossing the activity mark at once (people who signed in together): each
+/// gets its own time, a session touched three times at once keeps the latest, and a touch
+/// whose condition no longer holds writes nothing.
+async fn touches_that_arrive_together_each_write_their_own_session(store: Arc<dyn Store>) {
+    let (_, _, a) = arrange(&store).await;
+    let sessions: Vec<Session> = (0..40).map(|_| session(a.id)).collect();
+    let mut tx = store.begin().await.unwrap();
+    for (i, s) in sessions.iter().enumerate() {
+        tx.insert_session(s, &[i as u8 + 100; 32]).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let base = now() + Duration::minutes(1);
+    let at = |i: usize| base + Duration::seconds(i as i64);
+    let touches = sessions.iter().enumerate().map(|(i, s)| {
+        let store = store.clone();
+        let id = s.id;
+        // The last one's condition does not hold: its activity is recent enough.
+        let if_before = if i == 39 {
+            s.last_seen_at - Duration::seconds(1)
+        } else {
+            at(i) - Duration::seconds(30)
+        };
+        async move { store.touch_session(id, at(i), if_before).await }
+    });
+    let twice = [at(0), at(90)].map(|when| {
+        let store = store.clone();
+        let id = sessions[0].id;
+        async move { store.touch_session(id, when, when).await }
+    });
+    let (touched, twice) = tokio::join!(
+        futures_util::future::join_all(touches),
+        futures_util::future::join_all(twice)
+    );
+    assert!(touched.iter().chain(&twice).all(Result::is_ok));
+    for (i, s) in sessions.iter().enumerate() {
+        let seen = store
+            .find_session(&[i as u8 + 100; 32])
+            .await
+            .unwrap()
+            .unwrap()
+            .session
+            .last_seen_at;
+        match i {
+            0 => assert_eq!(seen, at(90), "the later of the times"),
+            39 => assert_eq!(seen, s.last_seen_at, "condition not met: unchanged"),
+            _ => assert_eq!(seen, at(i), "session {i}"),
+        }
     }
 }
 

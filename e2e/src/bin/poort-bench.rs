@@ -253,12 +253,14 @@ where
 /// and whether a 503 said when to come back.
 #[derive(Clone, Copy)]
 struct Answered {
+    /// When it was sent, from the start of the run.
+    at: Duration,
     latency: Duration,
     status: u16,
     retry_after: bool,
 }
 
-async fn answered(request: reqwest::RequestBuilder) -> Answered {
+async fn answered(phase: Instant, request: reqwest::RequestBuilder) -> Answered {
     let sent = Instant::now();
     let r = request.send().await;
     let (status, retry_after) = match &r {
@@ -269,6 +271,7 @@ async fn answered(request: reqwest::RequestBuilder) -> Answered {
         let _ = r.bytes().await;
     }
     Answered {
+        at: sent - phase,
         latency: sent.elapsed(),
         status,
         retry_after,
@@ -361,13 +364,13 @@ async fn overload(base: &str, capacity: f64, cookies: &[String], pid: Option<u32
     let (sign_ins, reads) = tokio::join!(
         at_rate(offered, seconds, |n| {
             let request = password_step(&client, base, 1 + n % (ACCOUNTS - 1));
-            answered(request)
+            answered(phase, request)
         }),
         at_rate(STEADY_READS, seconds, |n| {
             let request = client
                 .get(format!("{base}/api/me/profile"))
                 .header("Cookie", &cookies[n % cookies.len()]);
-            answered(request)
+            answered(phase, request)
         }),
     );
     stop.store(true, Ordering::Relaxed);
@@ -383,6 +386,17 @@ async fn overload(base: &str, capacity: f64, cookies: &[String], pid: Option<u32
     let read_ok: Vec<&Answered> = reads.iter().filter(|a| a.status == 200).collect();
     let (_, p50, p99) = latency_summary(&read_ok);
     let read_errors = reads.len() - read_ok.len();
+    // The reads' p99 per 5 s: a spike shows when it came.
+    let windows: Vec<String> = (0..(seconds as u64).div_ceil(5))
+        .map(|w| {
+            let window: Vec<&Answered> = read_ok
+                .iter()
+                .copied()
+                .filter(|a| a.at.as_secs() / 5 == w)
+                .collect();
+            format!("{:.0}", latency_summary(&window).2)
+        })
+        .collect();
     let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len().max(1) as f64;
     let head = &rss[..rss.len().min(5)];
     let tail = &rss[rss.len().saturating_sub(5)..];
@@ -392,12 +406,13 @@ async fn overload(base: &str, capacity: f64, cookies: &[String], pid: Option<u32
          with signed-in reads at {STEADY_READS:.0}/s beside them:\n    \
          {} accepted ({:.1}/s; p50 {a50:.1} ms, p99 {a99:.1} ms), {} refused with 503 + Retry-After \
          (p50 {r50:.1} ms, p99 {r99:.1} ms), {other} other answers or errors\n    \
-         reads: {} answered 200 (p50 {p50:.1} ms, p99 {p99:.1} ms), {read_errors} other answers or errors\n    \
+         reads: {} answered 200 (p50 {p50:.1} ms, p99 {p99:.1} ms; p99 per 5 s: {} ms), {read_errors} other answers or errors\n    \
          server RSS: {:.0} MiB over the first 5 s, {:.0} MiB over the last 5 s, peak {peak:.0} MiB",
         accepted.len(),
         accepted.len() as f64 / phase.elapsed().as_secs_f64(),
         refused.len(),
         read_ok.len(),
+        windows.join(" "),
         mean(head),
         mean(tail),
     );
@@ -426,6 +441,7 @@ async fn soak(base: &str, capacity: f64, cookies: &[String], pid: Option<u32>, m
     let client = reqwest::Client::new();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let rss = sample_rss(pid, stop.clone());
+    let phase = Instant::now();
     for minute in 0..minutes {
         let offset = (minute as f64 * 60.0 * rate) as usize;
         let (sign_ins, reads) = tokio::join!(
@@ -434,8 +450,10 @@ async fn soak(base: &str, capacity: f64, cookies: &[String], pid: Option<u32>, m
                 let base = base.to_string();
                 let i = 1 + (offset + n) % (ACCOUNTS - 1);
                 async move {
+                    let sent = Instant::now();
                     let r = sign_in(&client, &base, i).await;
                     Answered {
+                        at: sent - phase,
                         latency: r.latency,
                         status: if r.ok {
                             200
@@ -452,7 +470,7 @@ async fn soak(base: &str, capacity: f64, cookies: &[String], pid: Option<u32>, m
                 let request = client
                     .get(format!("{base}/api/me/profile"))
                     .header("Cookie", &cookies[n % cookies.len()]);
-                answered(request)
+                answered(phase, request)
             }),
         );
         let now_rss = pid.and_then(rss_mib).unwrap_or(0.0);
