@@ -55,6 +55,10 @@ async fn passkeys_in_the_browser(lang: &'static str) {
         b.by_id("reauthenticate").await;
         b.fill("reauth-password", ADMIN_PASSWORD).await;
         b.click("reauth-submit").await;
+        // The confirmation goes once the proof is in (a password hash: on a busy machine it
+        // can take a while, and a click before it would ask for the proof again).
+        b.wait_css("#page-my-account:not(:has(#reauthenticate))")
+            .await;
         b.fill("passkey-name", "Laptop").await;
         b.click("passkey-add").await;
         b.by_id("passkey-added").await;
