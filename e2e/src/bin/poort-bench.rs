@@ -133,12 +133,7 @@ async fn sign_in(client: &reqwest::Client, base: &str, i: usize) -> FlowResult {
         overloaded,
         cookie: None,
     };
-    let Ok(r) = client
-        .post(format!("{base}/api/sign-in"))
-        .json(&json!({ "email": format!("adviseur{i}@demo.example"), "password": PASSWORD }))
-        .send()
-        .await
-    else {
+    let Ok(r) = password_step(client, base, i).send().await else {
         return fail(false);
     };
     if r.status() == 503 {
@@ -285,12 +280,12 @@ fn password_step(client: &reqwest::Client, base: &str, i: usize) -> reqwest::Req
         .json(&json!({ "email": format!("adviseur{i}@demo.example"), "password": PASSWORD }))
 }
 
-/// The server's resident memory now (MiB).
-fn rss_mib(pid: u32) -> Option<f64> {
+/// A memory figure of the server's `/proc/PID/status` (`VmRSS:`, `VmHWM:`, …), in MiB.
+fn status_mib(pid: u32, field: &str) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb: f64 = status
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
+        .find(|l| l.starts_with(field))?
         .split_whitespace()
         .nth(1)?
         .parse()
@@ -298,17 +293,16 @@ fn rss_mib(pid: u32) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// The server's resident memory now (MiB).
+fn rss_mib(pid: u32) -> Option<f64> {
+    status_mib(pid, "VmRSS:")
+}
+
 /// The server's resident memory now by kind: its own (heap, stacks), mapped files (the
 /// program's code) and shared.
 fn rss_parts(pid: u32) -> String {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or_else(|| "?".to_string(), |kb| format!("{:.1}", kb / 1024.0))
+        status_mib(pid, name).map_or_else(|| "?".to_string(), |mib| format!("{mib:.1}"))
     };
     format!(
         "anonymous {} MiB, files {} MiB, shared {} MiB",
@@ -720,15 +714,7 @@ fn read_load_with(
 }
 
 fn peak_rss_mib(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
+    status_mib(pid, "VmHWM:")
 }
 
 /// The demo office's `ACCOUNTS` advisers (and `api_clients` API clients) with the bench's
