@@ -20,30 +20,77 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-/// `canonical`: in dev mode, the public URL's origin when its host is a loopback name; a page
-/// asked for at another loopback name (`127.0.0.1` for `localhost`) is sent there, so the
-/// browser is at the origin the API accepts and passkeys are made for.
-pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path, canonical: Option<String>) {
-    let Ok(html) = std::fs::read_to_string(static_dir.join("index.html")) else {
-        cfg.default_service(web::to(not_built));
-        return;
-    };
+/// The app's files, read once at start-up and shared by every worker; `None` when the SPA is
+/// not built. `canonical`: in dev mode, the public URL's origin when its host is a loopback
+/// name; a page asked for at another loopback name (`127.0.0.1` for `localhost`) is sent there,
+/// so the browser is at the origin the API accepts and passkeys are made for. `insurer_name` is
+/// written into the page (the header's name and `<meta name="insurer">`), so the first frame
+/// already has it: a name arriving with `/api/config` would push the page down on a phone.
+pub fn load(
+    static_dir: &Path,
+    canonical: Option<String>,
+    insurer_name: &str,
+) -> Option<web::Data<Assets>> {
+    let html = std::fs::read_to_string(static_dir.join("index.html")).ok()?;
+    let html = with_insurer(&html, insurer_name);
     // The page is kept as read at start-up, so it always matches the policy's script hash.
     let page = Page {
         csp: HeaderValue::from_str(&content_security_policy(&html))
             .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'")),
         html: Bytes::from(html),
     };
-    let assets = web::Data::new(Assets {
+    Some(web::Data::new(Assets {
         files: read_assets(static_dir),
         page,
         canonical,
-    });
-    cfg.app_data(assets).default_service(web::to(serve));
+    }))
+}
+
+/// Serves what [`load`] read (or a page saying the app is not built).
+pub fn configure(cfg: &mut web::ServiceConfig, assets: Option<web::Data<Assets>>) {
+    match assets {
+        Some(assets) => {
+            cfg.app_data(assets).default_service(web::to(serve));
+        }
+        None => {
+            cfg.default_service(web::to(not_built));
+        }
+    }
+}
+
+/// `index.html` with the insurer's name in the shell's header and in `<meta name="insurer">`
+/// (the app's header starts from it), escaped for HTML.
+fn with_insurer(html: &str, insurer_name: &str) -> String {
+    let name = escape_html(insurer_name);
+    html.replacen(
+        r#"<span class="insurer" id="insurer-name"></span>"#,
+        &format!(r#"<span class="insurer" id="insurer-name">{name}</span>"#),
+        1,
+    )
+    .replacen(
+        r#"<meta name="insurer" content="" />"#,
+        &format!(r#"<meta name="insurer" content="{name}" />"#),
+        1,
+    )
+}
+
+fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
 }
 
 /// The build's files by path (`/style-….css`), each with its variants.
-struct Assets {
+pub struct Assets {
     files: HashMap<String, Asset>,
     page: Page,
     /// See [`configure`].
@@ -382,6 +429,25 @@ mod tests {
         assert_eq!(csp.matches("'sha256-").count(), 1, "{csp}");
         assert!(!csp.contains("unsafe-inline"), "{csp}");
         assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    }
+
+    #[test]
+    fn the_insurers_name_is_written_into_the_page_escaped() {
+        let html = "<head><meta name=\"insurer\" content=\"\" /></head><body>\
+                    <span class=\"insurer\" id=\"insurer-name\"></span></body>";
+        let page = with_insurer(html, "Kees & Zn <\"Verzekeringen\">");
+        assert!(
+            page.contains(
+                "<meta name=\"insurer\" content=\"Kees &amp; Zn &lt;&quot;Verzekeringen&quot;&gt;\" />"
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains(
+                "id=\"insurer-name\">Kees &amp; Zn &lt;&quot;Verzekeringen&quot;&gt;</span>"
+            ),
+            "{page}"
+        );
     }
 
     #[test]

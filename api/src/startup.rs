@@ -93,7 +93,6 @@ impl Application {
         let server_state = state.clone();
         let dev = settings.mode == Mode::Dev;
         let mode = settings.mode;
-        let static_dir = settings.server.static_dir.clone();
         // Dev mode at a loopback name: pages asked for at another one are sent to it.
         let canonical = settings
             .server
@@ -101,16 +100,41 @@ impl Application {
             .as_deref()
             .filter(|_| dev)
             .and_then(spa::loopback_authority);
+        // Read once here: every worker serves the same copy.
+        let spa_assets = spa::load(
+            &settings.server.static_dir,
+            canonical,
+            &settings.branding.insurer_name,
+        );
+        // Built once: every worker serves the same bytes (a copy of the document per worker
+        // cost each one megabytes, and each request serialized it again).
+        let openapi_json = web::Bytes::from(
+            serde_json::to_vec(&openapi::served_document(mode))
+                .context("serializing the OpenAPI document")?,
+        );
         let mut server = HttpServer::new(move || {
-            let doc = openapi::served_document(mode);
-            let static_dir = static_dir.clone();
-            let canonical = canonical.clone();
+            let openapi_json = openapi_json.clone();
+            let spa_assets = spa_assets.clone();
             App::new()
                 .app_data(server_state.clone())
                 .app_data(web::Data::from(server_state.metrics.clone()))
                 .configure(routes::extractor_config)
                 .configure(|cfg| routes::api(dev).configure(cfg))
-                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc))
+                .route(
+                    "/api/openapi.json",
+                    web::get().to(move || {
+                        let body = openapi_json.clone();
+                        async move {
+                            HttpResponse::Ok()
+                                .content_type("application/json")
+                                .body(body)
+                        }
+                    }),
+                )
+                .service(
+                    SwaggerUi::new("/api/docs/{_:.*}")
+                        .config(utoipa_swagger_ui::Config::from("/api/openapi.json")),
+                )
                 .route(
                     "/api/docs",
                     web::get().to(|| async {
@@ -121,7 +145,7 @@ impl Application {
                 )
                 .route("/metrics", web::get().to(metrics_endpoint))
                 .service(web::scope("/api").default_service(web::to(routes::api_not_found)))
-                .configure(move |cfg| spa::configure(cfg, &static_dir, canonical.clone()))
+                .configure(move |cfg| spa::configure(cfg, spa_assets))
                 .wrap(from_fn(crate::input::refuse_nul))
                 .wrap(Compress::default())
                 .wrap(

@@ -159,6 +159,12 @@ async fn the_spa_is_served_at_the_root_and_for_deep_links() {
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(root.contains(r#"<html lang="nl">"#));
     assert!(root.contains(".wasm"), "index.html loads the app");
+    // The insurer's name is in the page itself, so the first frame has it.
+    assert!(
+        root.contains(r#"id="insurer-name">Voorbeeld Verzekeringen</span>"#)
+            && root.contains(r#"<meta name="insurer" content="Voorbeeld Verzekeringen" />"#),
+        "{root}"
+    );
 
     let deep = reqwest::get(format!("{}/mijn-account/sessies", poort.url))
         .await

@@ -25,12 +25,19 @@ pub fn Header() -> impl IntoView {
     let session = use_session();
     let config = expect_context::<PublicConfig>().0;
     let navigate = use_navigate();
+    // The server writes the name into the page: the first frame has it (no shift when
+    // `/api/config` arrives).
+    let written = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector(r#"meta[name="insurer"]"#).ok().flatten())
+        .and_then(|m| m.get_attribute("content"))
+        .unwrap_or_default();
     let insurer = move || {
         config
             .get()
             .and_then(Result::ok)
             .map(|c| c.insurer_name)
-            .unwrap_or_default()
+            .unwrap_or_else(|| written.clone())
     };
     let lang_button = move |lang: Lang, label: &'static str, id: &'static str| {
         view! {
