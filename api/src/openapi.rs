@@ -599,20 +599,25 @@ pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
-/// The document as a server in this mode serves it at `/api/openapi.json`: in dev mode the
-/// session cookie is `poort_session` (plain http cannot carry a `__Host-` cookie), and the
-/// served document says so, so tools that read it send the cookie the server reads.
-pub fn served_document(mode: crate::configuration::Mode) -> utoipa::openapi::OpenApi {
-    use utoipa::openapi::security::{ApiKey, SecurityScheme};
-    let mut doc = document();
-    if mode == crate::configuration::Mode::Dev
-        && let Some(components) = doc.components.as_mut()
-        && let Some(utoipa::openapi::RefOr::T(SecurityScheme::ApiKey(ApiKey::Cookie(cookie)))) =
-            components.security_schemes.get_mut("session")
-    {
-        cookie.name = crate::auth::principal::SESSION_COOKIE.to_string();
+/// The committed document, `openapi/openapi.json`: the API tests keep it equal to [`document`]
+/// (`cargo xtask openapi` writes it).
+const COMMITTED: &str = include_str!("../../openapi/openapi.json");
+
+/// The document as a server in this mode serves it at `/api/openapi.json`: the committed one,
+/// and in dev mode with the session cookie `poort_session` (plain http cannot carry a `__Host-`
+/// cookie), so tools that read it send the cookie the server reads. Served as committed
+/// rather than built at start-up: building it took megabytes of memory that the allocator
+/// kept for the life of the process.
+pub fn served_json(mode: crate::configuration::Mode) -> String {
+    use crate::auth::principal::{PRODUCTION_SESSION_COOKIE, SESSION_COOKIE};
+    match mode {
+        crate::configuration::Mode::Dev => COMMITTED.replacen(
+            &format!(r#""name": "{PRODUCTION_SESSION_COOKIE}""#),
+            &format!(r#""name": "{SESSION_COOKIE}""#),
+            1,
+        ),
+        crate::configuration::Mode::Production => COMMITTED.to_string(),
     }
-    doc
 }
 
 /// The document as committed: pretty JSON with a final newline.
@@ -656,6 +661,26 @@ pub fn registered_routes() -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_served_document_is_the_built_one_with_the_modes_cookie() {
+        use crate::configuration::Mode;
+        let built = serde_json::to_value(document()).unwrap();
+        let production: serde_json::Value =
+            serde_json::from_str(&served_json(Mode::Production)).unwrap();
+        assert!(
+            production == built,
+            "openapi/openapi.json is stale: run `cargo xtask openapi` and commit the result"
+        );
+        let mut dev: serde_json::Value = serde_json::from_str(&served_json(Mode::Dev)).unwrap();
+        let scheme = &mut dev["components"]["securitySchemes"]["session"]["name"];
+        assert_eq!(*scheme, crate::auth::principal::SESSION_COOKIE);
+        *scheme = crate::auth::principal::PRODUCTION_SESSION_COOKIE.into();
+        assert!(
+            dev == built,
+            "only the session cookie's name differs in dev mode"
+        );
+    }
 
     #[test]
     fn every_answer_names_its_headers_and_the_cookie_answers_exist() {

@@ -106,12 +106,9 @@ impl Application {
             canonical,
             &settings.branding.insurer_name,
         );
-        // Built once: every worker serves the same bytes (a copy of the document per worker
-        // cost each one megabytes, and each request serialized it again).
-        let openapi_json = web::Bytes::from(
-            serde_json::to_vec(&openapi::served_document(mode))
-                .context("serializing the OpenAPI document")?,
-        );
+        // One copy for every worker (a document per worker cost each one megabytes, and each
+        // request serialized it again).
+        let openapi_json = web::Bytes::from(openapi::served_json(mode));
         let mut server = HttpServer::new(move || {
             let openapi_json = openapi_json.clone();
             let spa_assets = spa_assets.clone();
