@@ -157,12 +157,14 @@ pub fn ensure_wasm_target(env: &Env) -> Result<(), String> {
 /// own release profile (fat LTO, one codegen unit) kept one core busy for minutes on a 2-core
 /// machine. What trunk and wasm-bindgen do per build (run cargo, rewrite one .wasm, copy files)
 /// takes about as long either way (README, "What `cargo xtask run` does").
-fn tool_install_command() -> Command {
+/// `opt_level`: trunk is built unoptimised (`0`: it mostly waits for cargo, wasm-bindgen and
+/// wasm-opt), wasm-bindgen-cli at `1` (it rewrites the whole .wasm itself).
+fn tool_install_command(opt_level: &str) -> Command {
     let mut cmd = Command::new("cargo");
     cmd.env_remove("CARGO_TARGET_DIR")
         .env("CARGO_PROFILE_RELEASE_LTO", "false")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1");
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", opt_level);
     cmd
 }
 
@@ -246,7 +248,7 @@ pub fn ensure_web_tools(env: &Env) -> Result<(), String> {
     let trunk = output_of(env, "trunk", &["--version"]).unwrap_or_default();
     if trunk != format!("trunk {TRUNK_VERSION}") {
         // Only the features Poort uses: no update check (it is offline anyway).
-        let mut cmd = tool_install_command();
+        let mut cmd = tool_install_command("0");
         cmd.args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"])
             .args(["--no-default-features", "--features", "rustls"]);
         installs.push((format!("trunk {TRUNK_VERSION}"), cmd));
@@ -256,7 +258,7 @@ pub fn ensure_web_tools(env: &Env) -> Result<(), String> {
     let have = output_of(env, "wasm-bindgen", &["--version"]).unwrap_or_default();
     if have != format!("wasm-bindgen {wanted}") {
         // Not --locked: a version it pins is no longer in the registry.
-        let mut cmd = tool_install_command();
+        let mut cmd = tool_install_command("1");
         // Only the `wasm-bindgen` binary (not the test runner, half of the build).
         cmd.args([
             "install",
