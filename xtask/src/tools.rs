@@ -270,7 +270,7 @@ pub fn ensure_web_tools(env: &Env) -> Result<(), String> {
         ]);
         installs.push((format!("wasm-bindgen-cli {wanted}"), cmd));
     }
-    install_together(env, installs, "5 minutes")?;
+    install_together(env, installs, "9 minutes on 2 cores")?;
 
     let wasm_opt = env
         .binaryen_dir()
