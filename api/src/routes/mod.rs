@@ -135,8 +135,16 @@ impl Registrar {
 
     /// Registers every resource; a method a path does not have answers 405 with `Allow`
     /// naming those it has (RFC 9110 §15.5.6).
+    ///
+    /// Paths without parameters come first: actix tries resources in order, a path with
+    /// parameters costs a regular-expression match per request that passes it, and one without
+    /// only a comparison. (Where a path could match both, the fixed one is the one meant.)
     pub fn configure(self, cfg: &mut web::ServiceConfig) {
-        for (path, resource) in self.resources {
+        let (fixed, with_parameters): (Vec<_>, Vec<_>) = self
+            .resources
+            .into_iter()
+            .partition(|(path, _)| !path.contains('{'));
+        for (path, resource) in fixed.into_iter().chain(with_parameters) {
             let allow = self
                 .routes
                 .iter()

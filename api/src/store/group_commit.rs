@@ -13,6 +13,11 @@
 //! own, so each caller gets its own answer and one bad write cannot refuse the others. The
 //! transactions run on a task of their own, so a request that goes away (its client hung up)
 //! cannot leave the writes queued behind it unanswered.
+//!
+//! That task runs on a thread of its own (a one-thread runtime), not on one of the server's
+//! workers: a transaction is several statements, each a hand-over to SQLite's connection
+//! thread and back, and on a worker each hand-back waited until the worker had finished the
+//! requests in front of it (verifying and signing tokens), while the database stood idle.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -91,6 +96,46 @@ pub(crate) struct GroupCommit {
     queue: Mutex<Queue>,
     /// Transactions begun so far (a group's and each retry's).
     transactions: std::sync::atomic::AtomicU64,
+    /// The writing task's own thread (`None` if it could not be started: then the task runs
+    /// on the caller's runtime).
+    runtime: Writer,
+}
+
+/// A runtime of one thread for the writing task, stopped without waiting when the store goes
+/// (a runtime dropped as usual would block, which is not allowed inside another runtime).
+struct Writer(Option<tokio::runtime::Runtime>);
+
+impl Writer {
+    fn start() -> Self {
+        let built = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(1)
+            .thread_name("poort-group-commit")
+            .enable_all()
+            .build();
+        match built {
+            Ok(runtime) => Self(Some(runtime)),
+            Err(error) => {
+                tracing::warn!(%error, "group commit: no thread of its own; writing on the workers");
+                Self(None)
+            }
+        }
+    }
+
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        match &self.0 {
+            Some(runtime) => drop(runtime.spawn(task)),
+            None => drop(tokio::spawn(task)),
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl GroupCommit {
@@ -108,6 +153,7 @@ impl GroupCommit {
                 running: false,
             }),
             transactions: std::sync::atomic::AtomicU64::new(0),
+            runtime: Writer::start(),
         })
     }
 
@@ -199,7 +245,7 @@ impl GroupCommit {
         };
         if start {
             let this = self.clone();
-            tokio::spawn(async move { this.write_all().await });
+            self.runtime.spawn(async move { this.write_all().await });
         }
         answer
             .await
