@@ -206,7 +206,22 @@ fn load_settings(cli: &Cli) -> Result<Settings, ConfigError> {
     Ok(settings)
 }
 
+/// Linux: lowers the priority of Poort's scheduling group (its autogroup) to `nice` against
+/// the host's other groups (`server.scheduling_group_nice`); 0 leaves it. The kernel ignores
+/// it where autogroups are off or Poort has a cgroup of its own (systemd: `CPUWeight=`).
+fn lower_scheduling_group(nice: i32) {
+    if nice == 0 {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    match std::fs::write("/proc/self/autogroup", nice.to_string()) {
+        Ok(()) => tracing::info!(nice, "scheduling group's priority lowered"),
+        Err(error) => tracing::warn!(%error, nice, "cannot lower the scheduling group's priority"),
+    }
+}
+
 async fn serve(settings: Settings) -> anyhow::Result<()> {
+    lower_scheduling_group(settings.server.scheduling_group_nice);
     let mode = settings.mode;
     let database = settings.database_kind()?.as_str();
     let app = Application::build(settings).await?;

@@ -113,6 +113,12 @@ pub struct ServerSettings {
     /// the entry that many from the right (what the outermost trusted proxy saw); anything
     /// further left was sent by the client and is not believed.
     pub trusted_proxies: usize,
+    /// Linux with autogroup scheduling: the nice value (0–19) of the scheduling group Poort runs
+    /// in, against other groups on the host — such as a PostgreSQL on the same machine, which
+    /// the kernel otherwise gives no more than an equal share with all of Poort, its hashing
+    /// threads included (their own lower priority counts only within Poort's group). 0 leaves
+    /// it as it is. Under systemd (a cgroup per service) use `CPUWeight=` instead.
+    pub scheduling_group_nice: i32,
 }
 
 impl Default for ServerSettings {
@@ -127,6 +133,7 @@ impl Default for ServerSettings {
             trust_forwarded_for: false,
             shutdown_grace_seconds: 30,
             trusted_proxies: 1,
+            scheduling_group_nice: 0,
         }
     }
 }
@@ -483,6 +490,12 @@ impl Settings {
             return Err(ConfigError(format!(
                 "security.password_hash.nice: must be 0 to 19 (a lower priority than the rest), got {}",
                 self.security.password_hash.nice
+            )));
+        }
+        if !(0..=19).contains(&self.server.scheduling_group_nice) {
+            return Err(ConfigError(format!(
+                "server.scheduling_group_nice: must be 0 to 19 (a lower priority than other process groups), got {}",
+                self.server.scheduling_group_nice
             )));
         }
         if self.delivery.max_attempts < 1 {
@@ -933,6 +946,25 @@ mod tests {
         all.retain(|(k, _)| !pairs.iter().any(|(p, _)| p == k));
         all.extend_from_slice(pairs);
         Settings::load(None, env(&all)).unwrap().validate()
+    }
+
+    #[test]
+    fn the_scheduling_groups_priority_can_only_be_lowered() {
+        for ok in ["0", "10", "19"] {
+            assert!(
+                production(&[("POORT__SERVER__SCHEDULING_GROUP_NICE", ok)]).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in ["-1", "20"] {
+            let err = production(&[("POORT__SERVER__SCHEDULING_GROUP_NICE", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("server.scheduling_group_nice") && err.contains("0 to 19"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

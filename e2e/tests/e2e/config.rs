@@ -83,3 +83,38 @@ async fn a_valid_production_configuration_is_accepted() {
 
     assert_eq!(done.code, Some(0), "{}", done.stderr);
 }
+
+/// `server.scheduling_group_nice` lowers the priority of the server's scheduling group (the
+/// Linux autogroup of its session) against the host's other groups, a PostgreSQL's among
+/// them. The server runs in a session of its own (`setsid`), so the tests' group keeps its
+/// priority.
+#[tokio::test]
+async fn the_servers_scheduling_group_gets_the_configured_lower_priority() {
+    let setsid = std::path::Path::new("/usr/bin/setsid");
+    assert!(
+        std::path::Path::new("/proc/self/autogroup").exists() && setsid.exists(),
+        "this test needs Linux autogroups and util-linux's setsid"
+    );
+    let db = TestDatabase::sqlite();
+    let mut env = base_env(&db);
+    env.push(("POORT__SERVER__SCHEDULING_GROUP_NICE".into(), "10".into()));
+    let bin = poort_e2e::server::binary();
+    let poort = poort_e2e::server::Poort::start_bin(
+        setsid,
+        &[bin.to_str().expect("path"), "--dev"],
+        &env,
+        &db.path().join("poort.log"),
+    )
+    .await;
+
+    let pid = poort.pid().expect("running");
+    let group = std::fs::read_to_string(format!("/proc/{pid}/autogroup")).expect("autogroup");
+    let own = std::fs::read_to_string("/proc/self/autogroup").expect("own autogroup");
+    assert!(group.trim_end().ends_with("nice 10"), "{group}");
+    assert_ne!(
+        group.split_whitespace().next(),
+        own.split_whitespace().next(),
+        "the server has a group of its own"
+    );
+    assert!(own.trim_end().ends_with("nice 0"), "{own}");
+}
