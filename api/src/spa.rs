@@ -93,7 +93,7 @@ fn escape_html(text: &str) -> String {
 pub struct Assets {
     files: HashMap<String, Asset>,
     page: Page,
-    /// See [`configure`].
+    /// See [`load`].
     canonical: Option<String>,
 }
 

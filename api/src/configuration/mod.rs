@@ -486,17 +486,24 @@ impl Settings {
                 "server.public_url: expected an http:// or https:// URL, got {url:?}"
             )));
         }
-        if !(0..=19).contains(&self.security.password_hash.nice) {
-            return Err(ConfigError(format!(
-                "security.password_hash.nice: must be 0 to 19 (a lower priority than the rest), got {}",
-                self.security.password_hash.nice
-            )));
-        }
-        if !(0..=19).contains(&self.server.scheduling_group_nice) {
-            return Err(ConfigError(format!(
-                "server.scheduling_group_nice: must be 0 to 19 (a lower priority than other process groups), got {}",
-                self.server.scheduling_group_nice
-            )));
+        // Nice values: Poort only ever lowers its priority.
+        for (key, nice, than) in [
+            (
+                "security.password_hash.nice",
+                self.security.password_hash.nice,
+                "the rest",
+            ),
+            (
+                "server.scheduling_group_nice",
+                self.server.scheduling_group_nice,
+                "other process groups",
+            ),
+        ] {
+            if !(0..=19).contains(&nice) {
+                return Err(ConfigError(format!(
+                    "{key}: must be 0 to 19 (a lower priority than {than}), got {nice}"
+                )));
+            }
         }
         if self.delivery.max_attempts < 1 {
             return Err(ConfigError(

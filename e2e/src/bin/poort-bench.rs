@@ -751,8 +751,8 @@ async fn steady(db: &TestDatabase, kind: Kind) {
 }
 
 /// The server shares the bench's scheduling group (its session's autogroup), so a server run
-/// with `server.scheduling_group_nice` leaves the group at that priority: each section starts
-/// from the usual one again (best effort: raising it back may need the right to).
+/// with `server.scheduling_group_nice` leaves the group, and the shell that ran the bench, at
+/// that priority: put back at the end (best effort: raising it back may need the right to).
 fn default_scheduling_group() {
     #[cfg(target_os = "linux")]
     let _ = std::fs::write("/proc/self/autogroup", "0");
@@ -764,7 +764,6 @@ async fn bench_database(bin: &std::path::Path, kind: Kind, seconds: u64) {
         return;
     };
     println!("\n[{}]", kind.name());
-    default_scheduling_group();
     let mut env = base_env(&db);
     env.retain(|(k, _)| k != "POORT__LOG__LEVEL");
     env.extend(
@@ -964,7 +963,6 @@ async fn bench_scale(bin: &std::path::Path, kind: Kind) {
         return;
     };
     println!("\n[{} at scale]", kind.name());
-    default_scheduling_group();
     let mut env = base_env(&db);
     env.retain(|(k, _)| k != "POORT__LOG__LEVEL");
     env.extend(
@@ -1399,6 +1397,5 @@ async fn main() {
             }
         }
     }
-    // The shell that ran the bench shares its group: leave it as it was found.
     default_scheduling_group();
 }
