@@ -24,6 +24,13 @@ use super::StoreError;
 use super::outbox::BodySealer;
 use crate::configuration::{DatabaseKind, DatabaseSettings};
 
+/// Each connection's page cache, in KiB. It lives in the memory of the connection's own thread
+/// (SQLite's default is 2,000 KiB, times `database.max_connections`); the pages it drops stay in
+/// the kernel's file cache, so a read that misses it costs a copy, not a disk read. Under the
+/// benchmark the server's peak RSS fell 79-80 -> 74-75 MiB with reads per second unchanged
+/// within the VM's noise.
+const PAGE_CACHE_KIB: u32 = 256;
+
 pub struct SqliteStore {
     pool: SqlitePool,
     sealer: Arc<dyn BodySealer>,
@@ -87,6 +94,12 @@ impl SqliteStore {
             .foreign_keys(true);
         let filename = options.get_filename().to_path_buf();
         let in_memory = settings.url.contains(":memory:") || filename.as_os_str() == ":memory:";
+        // An in-memory database lives in its page cache: no limit there.
+        let options = if in_memory {
+            options
+        } else {
+            options.pragma("cache_size", format!("-{PAGE_CACHE_KIB}"))
+        };
         if !in_memory
             && let Some(parent) = filename.parent()
             && !parent.as_os_str().is_empty()
@@ -212,3 +225,39 @@ tx_plumbing!(
 );
 all_tx_impls!(SqliteTx, Sqlite);
 all_tx_impls!(SqliteRead, Sqlite);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::outbox::BodySealer;
+
+    #[tokio::test]
+    async fn a_file_databases_connections_keep_a_small_page_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = DatabaseSettings {
+            url: format!("sqlite://{}", dir.path().join("poort.db").display()),
+            ..DatabaseSettings::default()
+        };
+        let store = SqliteStore::connect(&settings, sealer()).await.unwrap();
+        let (cache,): (i64,) = sqlx::query_as("PRAGMA cache_size")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(cache, -i64::from(PAGE_CACHE_KIB));
+    }
+
+    /// The test writes no messages: bodies pass as they are.
+    struct Plain;
+    impl BodySealer for Plain {
+        fn seal(&self, _: uuid::Uuid, body: &str) -> Result<Vec<u8>, StoreError> {
+            Ok(body.as_bytes().to_vec())
+        }
+        fn open(&self, _: uuid::Uuid, sealed: &[u8]) -> Result<String, StoreError> {
+            Ok(String::from_utf8_lossy(sealed).into_owned())
+        }
+    }
+
+    fn sealer() -> Arc<dyn BodySealer> {
+        Arc::new(Plain)
+    }
+}
