@@ -116,7 +116,11 @@ pub fn loopback_authority(public_url: &str) -> Option<String> {
 
 struct Asset {
     content_type: &'static str,
-    identity: Bytes,
+    /// The file itself, in memory only when there is no compressed variant: every browser
+    /// takes brotli or gzip, so the uncompressed `.wasm` (1.8 MB) is read from `path` for the
+    /// rare client that takes neither rather than held for the life of the process.
+    identity: Option<Bytes>,
+    path: std::path::PathBuf,
     brotli: Option<Bytes>,
     gzip: Option<Bytes>,
     /// The identity's digest (the variants' ETags add their encoding).
@@ -151,15 +155,21 @@ fn read_assets(dir: &Path) -> HashMap<String, Asset> {
                 continue;
             };
             let digest = Sha256::digest(&identity);
+            let (brotli, gzip) = (
+                variant("br").map(Bytes::from),
+                variant("gz").map(Bytes::from),
+            );
+            let compressed = brotli.is_some() || gzip.is_some();
             files.insert(
                 format!("{prefix}/{name}"),
                 Asset {
                     content_type: content_type(&name),
                     etag: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..12]),
                     immutable: crate::headers::is_hashed_asset(&name),
-                    brotli: variant("br").map(Bytes::from),
-                    gzip: variant("gz").map(Bytes::from),
-                    identity: Bytes::from(identity),
+                    brotli,
+                    gzip,
+                    identity: (!compressed).then(|| Bytes::from(identity)),
+                    path,
                 },
             );
         }
@@ -257,12 +267,12 @@ fn accepted(header: Option<&HeaderValue>) -> (bool, bool) {
 }
 
 impl Asset {
-    fn respond(&self, req: &HttpRequest) -> HttpResponse {
+    async fn respond(&self, req: &HttpRequest) -> HttpResponse {
         let (br, gzip) = accepted(req.headers().get(ACCEPT_ENCODING));
         let (encoding, body) = match (&self.brotli, &self.gzip) {
-            (Some(body), _) if br => (Encoding::Brotli, body),
-            (_, Some(body)) if gzip => (Encoding::Gzip, body),
-            _ => (Encoding::Identity, &self.identity),
+            (Some(body), _) if br => (Encoding::Brotli, Some(body.clone())),
+            (_, Some(body)) if gzip => (Encoding::Gzip, Some(body.clone())),
+            _ => (Encoding::Identity, self.identity.clone()),
         };
         let etag = match encoding {
             Encoding::Brotli => format!("\"{}-br\"", self.etag),
@@ -300,7 +310,27 @@ impl Asset {
         if unchanged {
             return answer.finish();
         }
-        answer.body(body.clone())
+        let Some(body) = body else {
+            // Streamed from the file in chunks (reading it whole left its size behind in the
+            // allocator after every such request), with the headers above.
+            return match actix_files::NamedFile::open(&self.path) {
+                Ok(file) => {
+                    let mut streamed = file
+                        .use_etag(false)
+                        .use_last_modified(false)
+                        .disable_content_disposition()
+                        .into_response(req);
+                    let headers = answer.finish();
+                    for (name, value) in headers.headers() {
+                        streamed.headers_mut().insert(name.clone(), value.clone());
+                    }
+                    streamed
+                }
+                // Gone since start-up (a build replaced the folder): as any missing file.
+                Err(_) => not_found(),
+            };
+        };
+        answer.body(body)
     }
 }
 
@@ -315,13 +345,10 @@ async fn serve(req: HttpRequest, assets: web::Data<Assets>) -> HttpResponse {
     }
     let path = req.path();
     if let Some(asset) = assets.files.get(path) {
-        return asset.respond(&req);
+        return asset.respond(&req).await;
     }
     if names_a_file(path) {
-        return HttpResponse::NotFound()
-            .content_type("text/plain; charset=utf-8")
-            .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-cache")))
-            .body("Niet gevonden. Not found.");
+        return not_found();
     }
     if let Some(authority) = &assets.canonical {
         let host = req.connection_info().host().to_string();
@@ -338,6 +365,13 @@ async fn serve(req: HttpRequest, assets: web::Data<Assets>) -> HttpResponse {
         }
     }
     assets.page.respond()
+}
+
+fn not_found() -> HttpResponse {
+    HttpResponse::NotFound()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .body("Niet gevonden. Not found.")
 }
 
 /// `index.html`, answered for `/` and every deep link, never cached (it names the hashed
