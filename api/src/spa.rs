@@ -267,7 +267,7 @@ fn accepted(header: Option<&HeaderValue>) -> (bool, bool) {
 }
 
 impl Asset {
-    async fn respond(&self, req: &HttpRequest) -> HttpResponse {
+    fn respond(&self, req: &HttpRequest) -> HttpResponse {
         let (br, gzip) = accepted(req.headers().get(ACCEPT_ENCODING));
         let (encoding, body) = match (&self.brotli, &self.gzip) {
             (Some(body), _) if br => (Encoding::Brotli, Some(body.clone())),
@@ -345,7 +345,7 @@ async fn serve(req: HttpRequest, assets: web::Data<Assets>) -> HttpResponse {
     }
     let path = req.path();
     if let Some(asset) = assets.files.get(path) {
-        return asset.respond(&req).await;
+        return asset.respond(&req);
     }
     if names_a_file(path) {
         return not_found();

@@ -229,7 +229,8 @@ all_tx_impls!(SqliteRead, Sqlite);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::outbox::BodySealer;
+    use crate::auth::secrets::Secrets;
+    use crate::configuration::{Keys, SecretBytes};
 
     #[tokio::test]
     async fn a_file_databases_connections_keep_a_small_page_cache() {
@@ -246,18 +247,12 @@ mod tests {
         assert_eq!(cache, -i64::from(PAGE_CACHE_KIB));
     }
 
-    /// The test writes no messages: bodies pass as they are.
-    struct Plain;
-    impl BodySealer for Plain {
-        fn seal(&self, _: uuid::Uuid, body: &str) -> Result<Vec<u8>, StoreError> {
-            Ok(body.as_bytes().to_vec())
-        }
-        fn open(&self, _: uuid::Uuid, sealed: &[u8]) -> Result<String, StoreError> {
-            Ok(String::from_utf8_lossy(sealed).into_owned())
-        }
-    }
-
+    /// Secrets with fixed test keys, as the store contract tests use.
     fn sealer() -> Arc<dyn BodySealer> {
-        Arc::new(Plain)
+        Arc::new(Secrets::new(&Keys {
+            signing_key: SecretBytes::new([1; 32]),
+            encryption_key: SecretBytes::new([2; 32]),
+            previous_signing_keys: Vec::new(),
+        }))
     }
 }
