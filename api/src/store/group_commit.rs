@@ -18,11 +18,20 @@
 //! workers: a transaction is several statements, each a hand-over to SQLite's connection
 //! thread and back, and on a worker each hand-back waited until the worker had finished the
 //! requests in front of it (verifying and signing tokens), while the database stood idle.
+//!
+//! With a database file, the task writes on a connection of its own, not one of the pool's:
+//! taking one from the pool and giving it back cost two more hand-overs per transaction (the
+//! pool checks a connection given back), and the transaction's pages were read afresh from
+//! the small cache of whichever connection it got. Its own connection keeps the pages it
+//! writes (a larger cache) and its statement journals in memory (a multi-row `INSERT … ON
+//! CONFLICT` opened, wrote and deleted a file in every transaction). After a failed
+//! transaction it is closed and the next transaction opens a fresh one.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection as _, SqliteConnection, SqlitePool};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -33,6 +42,11 @@ use super::{AuditRecord, StoreError};
 
 /// At most this many writes in one transaction (the rest go in the next).
 const MAX_GROUP: usize = 256;
+
+/// The page cache of the writing task's own connection, in KiB (the pool's connections keep
+/// `sqlite::PAGE_CACHE_KIB`): the pages a group writes (the counters, the last pages of the
+/// audit trail and of its indexes, the assertions') stay in it from one group to the next.
+pub(crate) const WRITER_CACHE_KIB: u32 = 2048;
 
 /// One write.
 enum Job {
@@ -90,6 +104,11 @@ struct Queue {
 
 pub(crate) struct GroupCommit {
     pool: SqlitePool,
+    /// How the writing task opens its own connection (`None`: an in-memory database, whose
+    /// every connection would be a database of its own; then it takes one from the pool).
+    own: Option<SqliteConnectOptions>,
+    /// The writing task's own connection, once opened (only that task takes it).
+    connection: tokio::sync::Mutex<Option<SqliteConnection>>,
     /// The store's turn to write (see `sqlite.rs`), taken for each transaction.
     writer: Arc<tokio::sync::Mutex<()>>,
     turn_wait: Duration,
@@ -139,13 +158,21 @@ impl Drop for Writer {
 }
 
 impl GroupCommit {
+    /// `own`: the options of the database file (`None` for an in-memory database).
     pub(crate) fn new(
         pool: SqlitePool,
+        own: Option<SqliteConnectOptions>,
         writer: Arc<tokio::sync::Mutex<()>>,
         turn_wait: Duration,
     ) -> Arc<Self> {
         Arc::new(Self {
             pool,
+            own: own.map(|options| {
+                options
+                    .pragma("cache_size", format!("-{WRITER_CACHE_KIB}"))
+                    .pragma("temp_store", "memory")
+            }),
+            connection: tokio::sync::Mutex::new(None),
             writer,
             turn_wait,
             queue: Mutex::new(Queue {
@@ -302,11 +329,41 @@ impl GroupCommit {
             .ok();
         self.transactions
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let done = write_group(&mut tx, jobs).await?;
-        tx.commit().await?;
-        Ok(done)
+        let Some(options) = &self.own else {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let done = write_group(&mut tx, jobs).await?;
+            tx.commit().await?;
+            return Ok(done);
+        };
+        let mut own = self.connection.lock().await;
+        let mut connection = match own.take() {
+            Some(connection) => connection,
+            None => SqliteConnection::connect_with(options).await?,
+        };
+        match transaction(&mut connection, jobs).await {
+            Ok(done) => {
+                *own = Some(connection);
+                Ok(done)
+            }
+            // A failed write can leave the connection counting a transaction SQLite has
+            // already rolled back (see `sqlite::still_usable`): a fresh one next time.
+            Err(error) => {
+                let _ = connection.close().await;
+                Err(error)
+            }
+        }
     }
+}
+
+/// One transaction for `jobs` on `connection`, committed.
+async fn transaction(
+    connection: &mut SqliteConnection,
+    jobs: &[&Job],
+) -> Result<Vec<Done>, StoreError> {
+    let mut tx = connection.begin_with("BEGIN IMMEDIATE").await?;
+    let done = write_group(&mut tx, jobs).await?;
+    tx.commit().await?;
+    Ok(done)
 }
 
 fn mismatch() -> StoreError {
@@ -327,20 +384,20 @@ fn hex(bytes: &[u8]) -> String {
 /// added together, and each job's count is its place among them. The window of a key is
 /// judged at the group's latest `now` for it (the group spans a few milliseconds).
 const HITS: &str = "INSERT INTO rate_limits (key, window_start, count) \
-     SELECT value->>'k', value->>'now', value->>'n' FROM json_each($1) WHERE true \
+     SELECT value->>'k', value->>'now', value->>'n' FROM jsonb_each($1) WHERE true \
      ON CONFLICT (key) DO UPDATE SET \
        count = CASE WHEN rate_limits.window_start <= \
-           (SELECT j.value->>'start' FROM json_each($1) AS j WHERE j.value->>'k' = excluded.key) \
+           (SELECT j.value->>'start' FROM jsonb_each($1) AS j WHERE j.value->>'k' = excluded.key) \
          THEN excluded.count ELSE rate_limits.count + excluded.count END, \
        window_start = CASE WHEN rate_limits.window_start <= \
-           (SELECT j.value->>'start' FROM json_each($1) AS j WHERE j.value->>'k' = excluded.key) \
+           (SELECT j.value->>'start' FROM jsonb_each($1) AS j WHERE j.value->>'k' = excluded.key) \
          THEN excluded.window_start ELSE rate_limits.window_start END \
      RETURNING key, CAST(count AS BIGINT), window_start";
 
 /// The group's assertions remembered, each unless seen before and not yet expired: the rows
 /// returned are the fresh ones.
 const ASSERTIONS: &str = "INSERT INTO oauth_assertions (client, jti_hash, expires_at) \
-     SELECT unhex(value->>'c'), unhex(value->>'j'), value->>'e' FROM json_each($1) WHERE true \
+     SELECT unhex(value->>'c'), unhex(value->>'j'), value->>'e' FROM jsonb_each($1) WHERE true \
      ON CONFLICT (client, jti_hash) DO UPDATE SET expires_at = excluded.expires_at \
      WHERE oauth_assertions.expires_at < $2 \
      RETURNING client, jti_hash";
@@ -349,13 +406,13 @@ const ASSERTIONS: &str = "INSERT INTO oauth_assertions (client, jti_hash, expire
 const CLIENTS: &str = concat!(
     "SELECT q.key AS q_place, ",
     credentials_cols!(),
-    " FROM json_each($1) AS q JOIN api_clients c ON c.client_id = q.value->>'c' \
+    " FROM jsonb_each($1) AS q JOIN api_clients c ON c.client_id = q.value->>'c' \
       LEFT JOIN api_client_keys k ON k.client = c.id AND k.kid = q.value->>'k'"
 );
 
 /// The places (`i`) of the tokens whose client is still as they were decided on (see
 /// `tokens::Unchanged`).
-const UNCHANGED: &str = "SELECT CAST(q.value->>'i' AS INTEGER) FROM json_each($1) AS q \
+const UNCHANGED: &str = "SELECT CAST(q.value->>'i' AS INTEGER) FROM jsonb_each($1) AS q \
      JOIN api_clients c ON c.id = unhex(q.value->>'c') \
      JOIN api_client_keys k ON k.id = unhex(q.value->>'k') AND k.client = c.id \
      WHERE c.revoked_at IS NULL AND c.scopes = q.value->>'s' \
@@ -367,7 +424,7 @@ const AUDIT: &str = "INSERT INTO audit_events (id, at, actor_id, action, target_
      SELECT unhex(value->>'id'), value->>'at', unhex(value->>'actor'), value->>'action', \
        unhex(value->>'target'), unhex(value->>'office'), value->>'ip', value->>'ua', \
        value->>'details', unhex(value->>'client') \
-     FROM json_each($1)";
+     FROM jsonb_each($1)";
 
 /// What the jobs write and read, in at most five statements for the whole group (and one per
 /// client marked used, at most once a minute each).
@@ -645,7 +702,7 @@ mod tests {
         .execute(&pool)
         .await
         .unwrap();
-        GroupCommit::new(pool, Arc::default(), Duration::from_millis(250))
+        GroupCommit::new(pool, None, Arc::default(), Duration::from_millis(250))
     }
 
     fn audit() -> AuditRecord {
@@ -718,6 +775,91 @@ mod tests {
                 .load(std::sync::atomic::Ordering::Relaxed),
             1
         );
+    }
+
+    /// A counters-only database in a file of `dir`, the group writing on its own connection.
+    async fn counters_in_a_file(dir: &std::path::Path) -> Arc<GroupCommit> {
+        let options = SqliteConnectOptions::new()
+            .filename(dir.join("counters.db"))
+            .create_if_missing(true)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(options.clone())
+            .await
+            .unwrap();
+        sqlx::query(
+            "CREATE TABLE rate_limits (key TEXT PRIMARY KEY NOT NULL, window_start INTEGER NOT NULL, \
+             count INTEGER NOT NULL)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        GroupCommit::new(
+            pool,
+            Some(options),
+            Arc::default(),
+            Duration::from_millis(250),
+        )
+    }
+
+    /// The writing task's own connection: its larger cache and statement journals in memory.
+    async fn own_connection_settings(group: &GroupCommit) -> (i64, i64) {
+        let mut own = group.connection.lock().await;
+        let connection = own.as_mut().expect("the writing task keeps its connection");
+        let (cache,): (i64,) = sqlx::query_as("PRAGMA cache_size")
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap();
+        let (temp,): (i64,) = sqlx::query_as("PRAGMA temp_store")
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap();
+        (cache, temp)
+    }
+
+    #[tokio::test]
+    async fn with_a_file_the_group_writes_on_a_connection_of_its_own_and_a_fresh_one_after_a_failure()
+     {
+        let dir = tempfile::tempdir().unwrap();
+        let group = counters_in_a_file(dir.path()).await;
+        let now = chrono::Utc::now();
+        let window = chrono::Duration::minutes(1);
+        assert_eq!(group.hit("k", window, now).await.unwrap().0, 1);
+        // 2: MEMORY (SQLite's code for temp_store); a negative cache size is in KiB.
+        let expected = (-i64::from(WRITER_CACHE_KIB), 2);
+        assert_eq!(own_connection_settings(&group).await, expected);
+        // The pool's connections keep SQLite's defaults.
+        let (pool_temp,): (i64,) = sqlx::query_as("PRAGMA temp_store")
+            .fetch_one(&group.pool)
+            .await
+            .unwrap();
+        assert_eq!(pool_temp, 0);
+        // A failing write (no oauth_assertions table here) closes that connection...
+        let audit = audit();
+        let failing = TokenRecord {
+            client: Uuid::nil(),
+            limit: ("tokens", window, 10),
+            jti: Some((b"jti", now)),
+            mark: None,
+            audit: &audit,
+            now,
+            address: None,
+            unchanged: None,
+        };
+        assert!(group.token(&failing).await.is_err());
+        assert!(
+            group.connection.lock().await.is_none(),
+            "closed after the failure"
+        );
+        // ...and the next write opens a fresh one, with the same settings, and counts on.
+        assert_eq!(group.hit("k", window, now).await.unwrap().0, 2);
+        assert_eq!(own_connection_settings(&group).await, expected);
+        let (count,): (i64,) = sqlx::query_as("SELECT count FROM rate_limits WHERE key = 'k'")
+            .fetch_one(&group.pool)
+            .await
+            .unwrap();
+        assert_eq!(count, 2, "what the own connection wrote is in the file");
     }
 
     #[tokio::test]

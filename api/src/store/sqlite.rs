@@ -107,6 +107,7 @@ impl SqliteStore {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
+        let group_options = options.clone();
         let pool = if in_memory {
             // Every connection to `:memory:` is its own database: keep exactly one, forever.
             SqlitePoolOptions::new()
@@ -130,7 +131,12 @@ impl SqliteStore {
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
         let writer: Arc<tokio::sync::Mutex<()>> = Arc::default();
         Ok(Self {
-            group: super::group_commit::GroupCommit::new(pool.clone(), writer.clone(), TURN_WAIT),
+            group: super::group_commit::GroupCommit::new(
+                pool.clone(),
+                (!in_memory).then_some(group_options),
+                writer.clone(),
+                TURN_WAIT,
+            ),
             pool,
             sealer,
             writer,
