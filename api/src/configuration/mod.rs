@@ -143,7 +143,8 @@ impl Default for ServerSettings {
 pub struct DatabaseSettings {
     /// `sqlite://path/to/file.sqlite` (the embedded default) or `postgres://user@host/db`.
     pub url: String,
-    /// Connections in the pool (SQLite file databases use at most this many readers).
+    /// Connections in the pool. A SQLite file database has one more: the group commit's own
+    /// (`store::group_commit`), for the small writes that arrive together.
     pub max_connections: u32,
     /// PostgreSQL: successful sign-in steps, session activity and rate-limit counters commit
     /// without waiting for the disk (`synchronous_commit = off` for those transactions only).
