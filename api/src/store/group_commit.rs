@@ -695,6 +695,12 @@ mod tests {
             .connect("sqlite::memory:")
             .await
             .unwrap();
+        counters(pool, None).await
+    }
+
+    /// The counters' table in `pool`'s database, and a group writing to it (on a connection
+    /// of its own opened with `own`, if given).
+    async fn counters(pool: SqlitePool, own: Option<SqliteConnectOptions>) -> Arc<GroupCommit> {
         sqlx::query(
             "CREATE TABLE rate_limits (key TEXT PRIMARY KEY NOT NULL, window_start INTEGER NOT NULL, \
              count INTEGER NOT NULL)",
@@ -702,7 +708,21 @@ mod tests {
         .execute(&pool)
         .await
         .unwrap();
-        GroupCommit::new(pool, None, Arc::default(), Duration::from_millis(250))
+        GroupCommit::new(pool, own, Arc::default(), Duration::from_millis(250))
+    }
+
+    /// A token record that fails on a counters-only database (it has no `oauth_assertions`).
+    fn failing<'a>(audit: &'a AuditRecord, now: chrono::DateTime<chrono::Utc>) -> TokenRecord<'a> {
+        TokenRecord {
+            client: Uuid::nil(),
+            limit: ("tokens", chrono::Duration::minutes(1), 10),
+            jti: Some((b"jti", now)),
+            mark: None,
+            audit,
+            now,
+            address: None,
+            unchanged: None,
+        }
     }
 
     fn audit() -> AuditRecord {
@@ -723,16 +743,7 @@ mod tests {
         let group = counters_only().await;
         let now = chrono::Utc::now();
         let audit = audit();
-        let failing = TokenRecord {
-            client: Uuid::nil(),
-            limit: ("tokens", chrono::Duration::minutes(1), 10),
-            jti: Some((b"jti", now)),
-            mark: None,
-            audit: &audit,
-            now,
-            address: None,
-            unchanged: None,
-        };
+        let failing = failing(&audit, now);
         // One task: every write is queued before the writing task first runs.
         let hits = (0..40).map(|_| group.hit("address", chrono::Duration::minutes(1), now));
         let (hits, token) =
@@ -788,19 +799,7 @@ mod tests {
             .connect_with(options.clone())
             .await
             .unwrap();
-        sqlx::query(
-            "CREATE TABLE rate_limits (key TEXT PRIMARY KEY NOT NULL, window_start INTEGER NOT NULL, \
-             count INTEGER NOT NULL)",
-        )
-        .execute(&pool)
-        .await
-        .unwrap();
-        GroupCommit::new(
-            pool,
-            Some(options),
-            Arc::default(),
-            Duration::from_millis(250),
-        )
+        counters(pool, Some(options)).await
     }
 
     /// The writing task's own connection: its larger cache and statement journals in memory.
@@ -837,17 +836,7 @@ mod tests {
         assert_eq!(pool_temp, 0);
         // A failing write (no oauth_assertions table here) closes that connection...
         let audit = audit();
-        let failing = TokenRecord {
-            client: Uuid::nil(),
-            limit: ("tokens", window, 10),
-            jti: Some((b"jti", now)),
-            mark: None,
-            audit: &audit,
-            now,
-            address: None,
-            unchanged: None,
-        };
-        assert!(group.token(&failing).await.is_err());
+        assert!(group.token(&failing(&audit, now)).await.is_err());
         assert!(
             group.connection.lock().await.is_none(),
             "closed after the failure"
