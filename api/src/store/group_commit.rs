@@ -46,7 +46,7 @@ const MAX_GROUP: usize = 256;
 /// The page cache of the writing task's own connection, in KiB (the pool's connections keep
 /// `sqlite::PAGE_CACHE_KIB`): the pages a group writes (the counters, the last pages of the
 /// audit trail and of its indexes, the assertions') stay in it from one group to the next.
-pub(crate) const WRITER_CACHE_KIB: u32 = 2048;
+const WRITER_CACHE_KIB: u32 = 2048;
 
 /// One write.
 enum Job {
@@ -330,10 +330,7 @@ impl GroupCommit {
         self.transactions
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let Some(options) = &self.own else {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-            let done = write_group(&mut tx, jobs).await?;
-            tx.commit().await?;
-            return Ok(done);
+            return transaction(&mut *self.pool.acquire().await?, jobs).await;
         };
         let mut own = self.connection.lock().await;
         let mut connection = match own.take() {
